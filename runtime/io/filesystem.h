@@ -1,0 +1,96 @@
+// Files and directories, asynchronous so that libuv's thread pool fits.
+//
+// Paths are absolute, in the platform's form ("/var/lib/x", "C:\\data\\x").
+//
+// Contract (every backend):
+// - Every call completes exactly once through its callback, on the node's event loop
+//   and never inside the call itself. Calls on one FileHandle complete in the order
+//   they were issued only if the caller waits for each completion; issue one at a
+//   time where order matters.
+// - Data passed to write() is copied before the call returns.
+// - Durability: data written to a file is durable once fsync() on it completed with
+//   ok. A created, renamed or unlinked directory entry is durable once fsync_dir()
+//   on its parent directory completed with ok (on Windows rename() is write-through,
+//   see platform/). Until then a crash may keep or lose each unsynced write, whole
+//   or torn.
+// - The FileSystem must outlive its pending calls; a FileHandle must be closed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "io/bytes.h"
+#include "io/error.h"
+
+namespace hamirror::io {
+
+struct FileHandle {
+  std::uint64_t value = 0;
+  friend bool operator==(const FileHandle&, const FileHandle&) = default;
+};
+
+struct OpenFlags {
+  bool read = true;
+  bool write = false;
+  bool create = false;     // create if missing
+  bool exclusive = false;  // with create: fail with already_exists if present
+  bool truncate = false;
+};
+
+enum class FileKind : std::uint8_t { regular, directory, other };
+
+struct FileStat {
+  FileKind kind = FileKind::other;
+  std::uint64_t size_bytes = 0;
+  std::int64_t mtime_ns = 0;  // wall-clock ns since the Unix epoch
+  std::uint32_t mode = 0;     // POSIX permission bits (Windows: approximated)
+};
+
+struct DirEntry {
+  std::string name;  // no path, never "." or ".."
+  FileKind kind = FileKind::other;
+  friend bool operator==(const DirEntry&, const DirEntry&) = default;
+  friend auto operator<=>(const DirEntry&, const DirEntry&) = default;
+};
+
+class FileSystem {
+ public:
+  using DoneFn = std::function<void(Error)>;
+  using OpenFn = std::function<void(Result<FileHandle>)>;
+  using ReadFn = std::function<void(Result<Bytes>)>;
+  using WriteFn = std::function<void(Result<std::uint64_t>)>;  // bytes written
+  using StatFn = std::function<void(Result<FileStat>)>;
+  using ReadDirFn = std::function<void(Result<std::vector<DirEntry>>)>;  // sorted by name
+
+  virtual ~FileSystem() = default;
+  FileSystem() = default;
+  FileSystem(const FileSystem&) = delete;
+  FileSystem& operator=(const FileSystem&) = delete;
+
+  virtual void open(const std::string& path, OpenFlags flags, OpenFn done) = 0;
+  virtual void close(FileHandle file, DoneFn done) = 0;
+  // Reads up to size bytes at offset; fewer only at end of file.
+  virtual void read(FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) = 0;
+  virtual void write(FileHandle file, std::uint64_t offset, ByteView bytes, WriteFn done) = 0;
+  virtual void fsync(FileHandle file, DoneFn done) = 0;
+  virtual void truncate(FileHandle file, std::uint64_t size_bytes, DoneFn done) = 0;
+  virtual void fstat(FileHandle file, StatFn done) = 0;
+
+  virtual void stat(const std::string& path, StatFn done) = 0;
+  virtual void rename(const std::string& from, const std::string& to, DoneFn done) = 0;
+  virtual void unlink(const std::string& path, DoneFn done) = 0;
+  virtual void mkdir(const std::string& path, DoneFn done) = 0;
+  virtual void rmdir(const std::string& path, DoneFn done) = 0;
+  virtual void readdir(const std::string& path, ReadDirFn done) = 0;
+  virtual void fsync_dir(const std::string& path, DoneFn done) = 0;
+  virtual void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) = 0;
+};
+
+// Joins a directory and a name with the separator the path already uses.
+std::string join_path(const std::string& directory, const std::string& name);
+// The parent directory of an absolute path ("/a/b" -> "/a", "C:\\a" -> "C:\\").
+std::string parent_path(const std::string& path);
+
+}  // namespace hamirror::io

@@ -1,0 +1,111 @@
+// Datagrams and ordered byte streams.
+//
+// Addresses are (host, port). Production hosts are numeric IPv4/IPv6 literals; the
+// simulator uses its own host names. Port 0 in a bind or listen asks for any free
+// port; local_address() then tells which.
+//
+// Contract (every backend):
+// - Callbacks run on the node's event loop, never inside the call that caused them.
+// - Data passed to send/write is copied before the call returns.
+// - Destroying an endpoint, listener or connection closes it at once: none of its
+//   callbacks runs afterwards (pending write completions are dropped, not called).
+// - Datagrams may be lost, duplicated or reordered; each arrives whole or not at all.
+//   kMaxDatagramBytes bounds their size.
+// - A stream delivers bytes in order without loss or duplication, in chunks of any
+//   size, until it ends. It ends exactly once, reported by on_close with the reason:
+//   end_of_stream (the peer closed), connection_reset, timed_out, ... A close()
+//   requested locally is not reported back locally.
+// - Backpressure: write() accepts data while fewer than kMaxPendingWriteBytes are
+//   queued and not yet completed; beyond that it returns would_block and queues
+//   nothing. Each accepted write's completion runs once, in order, when the backend
+//   has taken the bytes (or with the error that ended the stream).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "io/bytes.h"
+#include "io/error.h"
+
+namespace hamirror::io {
+
+constexpr std::size_t kMaxDatagramBytes = 64 * 1024;
+constexpr std::size_t kMaxPendingWriteBytes = 16 * 1024 * 1024;
+
+struct Address {
+  std::string host;
+  std::uint16_t port = 0;
+
+  friend bool operator==(const Address&, const Address&) = default;
+  friend auto operator<=>(const Address&, const Address&) = default;
+};
+
+std::string to_string(const Address& address);
+
+class DatagramEndpoint {
+ public:
+  using ReceiveFn = std::function<void(const Address& from, ByteView payload)>;
+  virtual ~DatagramEndpoint() = default;
+  DatagramEndpoint() = default;
+  DatagramEndpoint(const DatagramEndpoint&) = delete;
+  DatagramEndpoint& operator=(const DatagramEndpoint&) = delete;
+
+  virtual Address local_address() const = 0;
+  // Queues one datagram. An error is returned only for what is known at once
+  // (message_too_large, invalid_argument); delivery itself is never confirmed.
+  virtual Error send_to(const Address& to, ByteView payload) = 0;
+};
+
+class StreamConnection {
+ public:
+  using DataFn = std::function<void(ByteView chunk)>;
+  using CloseFn = std::function<void(Error reason)>;
+  using WriteDoneFn = std::function<void(Error result)>;
+  virtual ~StreamConnection() = default;
+  StreamConnection() = default;
+  StreamConnection(const StreamConnection&) = delete;
+  StreamConnection& operator=(const StreamConnection&) = delete;
+
+  // Must be called once before any data is delivered; reading starts then.
+  virtual void set_handlers(DataFn on_data, CloseFn on_close) = 0;
+  virtual Error write(ByteView bytes, WriteDoneFn on_done) = 0;
+  virtual std::size_t pending_write_bytes() const = 0;
+  // Stops and restarts delivery of received data (the reader's backpressure).
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
+  // Closes after queued writes are flushed; the peer sees end_of_stream.
+  virtual void close() = 0;
+  virtual Address local_address() const = 0;
+  virtual Address remote_address() const = 0;
+};
+
+class StreamListener {
+ public:
+  virtual ~StreamListener() = default;
+  StreamListener() = default;
+  StreamListener(const StreamListener&) = delete;
+  StreamListener& operator=(const StreamListener&) = delete;
+  virtual Address local_address() const = 0;
+};
+
+class Network {
+ public:
+  using AcceptFn = std::function<void(std::unique_ptr<StreamConnection> connection)>;
+  using ConnectFn = std::function<void(Result<std::unique_ptr<StreamConnection>> connection)>;
+  virtual ~Network() = default;
+  Network() = default;
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  virtual Result<std::unique_ptr<DatagramEndpoint>> open_datagram(const Address& local,
+                                                                  DatagramEndpoint::ReceiveFn on_receive) = 0;
+  virtual Result<std::unique_ptr<StreamListener>> listen(const Address& local, AcceptFn on_accept) = 0;
+  // on_connected runs exactly once: with the connection, or with connection_refused,
+  // timed_out, unreachable, ...
+  virtual void connect(const Address& remote, ConnectFn on_connected) = 0;
+};
+
+}  // namespace hamirror::io

@@ -1,0 +1,49 @@
+// The run's fingerprint. Every scheduler event and every fact a component reports
+// (state changes, message payloads, file contents) is folded into one 64-bit XXH3
+// hash; two runs with the same seed must print the same hash on every platform.
+// The last kRecentLines readable lines are kept for failure reports; with echo on,
+// every line is also printed (the runner's --trace).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "io/bytes.h"
+
+namespace hamirror::sim {
+
+constexpr std::size_t kRecentLines = 200;
+
+class Trace {
+ public:
+  Trace();
+  ~Trace();
+  Trace(const Trace&) = delete;
+  Trace& operator=(const Trace&) = delete;
+
+  // Folds a scheduler event's time (called by the scheduler for every event).
+  void record_event(std::int64_t time_ns);
+  // Folds a component's fact: who, what, and the bytes that matter (a payload, file
+  // contents). The readable line keeps the text, not the bytes.
+  void record(std::int64_t time_ns, std::string_view who, std::string_view what, io::ByteView detail = {});
+
+  std::uint64_t hash() const;
+  const std::deque<std::string>& recent_lines() const { return recent_; }
+  void set_echo(bool echo) { echo_ = echo; }
+
+ private:
+  void fold(const void* data, std::size_t size);
+
+  struct HashState;  // XXH3 streaming state, kept out of this header
+  std::unique_ptr<HashState> state_;
+  std::deque<std::string> recent_;
+  bool echo_ = false;
+};
+
+// Formats virtual time as seconds with millisecond precision: "12.345s".
+std::string format_time(std::int64_t time_ns);
+
+}  // namespace hamirror::sim

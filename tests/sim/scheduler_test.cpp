@@ -1,0 +1,106 @@
+#include "sim/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "sim/sim_clock.h"
+
+namespace hamirror::sim {
+namespace {
+
+TEST(Scheduler, runs_events_by_time_then_by_insertion_order) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  std::vector<std::string> order;
+  scheduler.at(20, [&] { order.push_back("t20"); });
+  scheduler.at(10, [&] { order.push_back("t10-first"); });
+  scheduler.at(10, [&] { order.push_back("t10-second"); });
+  while (scheduler.step()) {
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"t10-first", "t10-second", "t20"}));
+  EXPECT_EQ(scheduler.now_ns(), 20);
+}
+
+TEST(Scheduler, cancelled_event_never_runs) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  bool ran = false;
+  const auto id = scheduler.after(5, [&] { ran = true; });
+  EXPECT_EQ(scheduler.pending_events(), 1u);
+  scheduler.cancel(id);
+  EXPECT_EQ(scheduler.pending_events(), 0u);
+  scheduler.run_for(100);
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(scheduler.now_ns(), 100);
+}
+
+TEST(Scheduler, cancelling_an_event_that_already_ran_changes_nothing) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  int runs = 0;
+  const auto id = scheduler.after(1, [&] { ++runs; });
+  scheduler.after(2, [&] { ++runs; });
+  scheduler.step();
+  scheduler.cancel(id);
+  EXPECT_EQ(scheduler.pending_events(), 1u);
+  scheduler.step();
+  EXPECT_EQ(runs, 2);
+}
+
+TEST(Scheduler, run_until_stops_when_the_condition_holds) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  int count = 0;
+  for (int i = 1; i <= 10; ++i) scheduler.at(i * 10, [&] { ++count; });
+  EXPECT_TRUE(scheduler.run_until([&] { return count == 3; }, 1000));
+  EXPECT_EQ(scheduler.now_ns(), 30);
+  EXPECT_FALSE(scheduler.run_until([&] { return count == 100; }, 55));
+  EXPECT_EQ(count, 5);
+  EXPECT_EQ(scheduler.now_ns(), 55);
+}
+
+TEST(SimClock, repeating_timer_fires_at_each_period_until_stopped) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  SimClock clock(scheduler);
+  auto timer = clock.make_timer();
+  std::vector<std::int64_t> fired_at;
+  timer->start(100, 50, [&] {
+    fired_at.push_back(clock.now_ns());
+    if (fired_at.size() == 3) timer->stop();
+  });
+  scheduler.run_for(1000);
+  EXPECT_EQ(fired_at, (std::vector<std::int64_t>{100, 150, 200}));
+  EXPECT_FALSE(timer->active());
+}
+
+TEST(SimClock, destroying_a_timer_cancels_its_callback) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  SimClock clock(scheduler);
+  bool fired = false;
+  {
+    auto timer = clock.make_timer();
+    timer->start(10, 0, [&] { fired = true; });
+  }
+  scheduler.run_for(100);
+  EXPECT_FALSE(fired);
+}
+
+TEST(Trace, same_records_give_same_hash_and_different_records_differ) {
+  Trace a, b, c;
+  a.record(1, "node1", "PRIM");
+  b.record(1, "node1", "PRIM");
+  c.record(1, "node1", "SECOND");
+  EXPECT_EQ(a.hash(), b.hash());
+  EXPECT_NE(a.hash(), c.hash());
+  Trace split1, split2;
+  split1.record(1, "ab", "c");
+  split2.record(1, "a", "bc");
+  EXPECT_NE(split1.hash(), split2.hash());
+}
+
+}  // namespace
+}  // namespace hamirror::sim
