@@ -21,7 +21,8 @@ find_program(CMAKE_AR     NAMES ${_hm_triple}-gcc-ar-posix     REQUIRED)
 find_program(CMAKE_RANLIB NAMES ${_hm_triple}-gcc-ranlib-posix REQUIRED)
 
 # Private prefix of the Windows builds of the third-party libraries.
-set(HAMIRROR_WIN_DEPS_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../build/win-deps/prefix"
+get_filename_component(_hm_default_prefix "${CMAKE_CURRENT_LIST_DIR}/../build/win-deps/prefix" ABSOLUTE)
+set(HAMIRROR_WIN_DEPS_PREFIX "${_hm_default_prefix}"
     CACHE PATH "Prefix holding the Windows builds of hamirror's dependencies (tools/win-deps.sh)")
 get_filename_component(_hm_deps_prefix "${HAMIRROR_WIN_DEPS_PREFIX}" ABSOLUTE)
 # try_compile() projects re-read this file: hand them the same value.

@@ -82,9 +82,14 @@ apt_get() { apt-get "${apt_opts[@]}" "$@"; }
 if [ "${HAMIRROR_WIN_DEPS_UPDATE:-0}" = 1 ] || [ ! -f "$apt_dir/updated" ] ||
    [ -n "$(find "$apt_dir/updated" -mtime +6)" ]; then
   say "refreshing private apt indexes (deb + deb-src)"
-  apt_get -qq update >"$logs/apt-update.log" 2>&1 ||
-    { tail -n 20 "$logs/apt-update.log" >&2; die "apt-get update failed (log: $logs/apt-update.log)"; }
-  touch "$apt_dir/updated"
+  if apt_get -qq update >"$logs/apt-update.log" 2>&1; then
+    touch "$apt_dir/updated"
+  elif [ -f "$apt_dir/updated" ]; then
+    say "warning: apt-get update failed (log: $logs/apt-update.log); using the previous indexes"
+  else
+    tail -n 20 "$logs/apt-update.log" >&2
+    die "apt-get update failed (log: $logs/apt-update.log)"
+  fi
 fi
 
 # Candidate version of a source package (from the .dsc file name apt would fetch).

@@ -11,11 +11,21 @@ export WINEDEBUG=${WINEDEBUG:--all}
 export WINEPREFIX=${WINEPREFIX:-$HOME/.cache/hamirror-wine}
 
 "$here/wine-run.sh"                      # create the prefix if needed
-trap 'wineserver -k >/dev/null 2>&1 || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-wineserver -p </dev/null >/dev/null 2>&1
-# Start Wine's background services now, outside ctest's output pipes.
+# `wineserver -p` fails while a server for this prefix still runs: wait (at most 10 s)
+# for a lingering one to exit. If a persistent one stays (another wine-ctest.sh on the
+# same WINEPREFIX), use it and leave it running.
+started=0
+for _ in 1 2; do
+  if wineserver -p </dev/null >/dev/null 2>&1; then started=1; break; fi
+  timeout 10 wineserver -w </dev/null >/dev/null 2>&1 || true
+done
+[ "$started" = 1 ] || echo "wine-ctest: using an already running wineserver for $WINEPREFIX" >&2
+trap '[ "$started" = 1 ] && wineserver -k >/dev/null 2>&1; true' EXIT
+# Start Wine's background services (services.exe, rpcss, ...) now, outside ctest's pipes:
+# with a persistent server they would live on holding ctest's output pipe, and ctest
+# would hang after the first test that started them.
 wine cmd /c exit 0 </dev/null >/dev/null 2>&1 || true
 
 rc=0

@@ -1,0 +1,219 @@
+#include "fsim/inode_table.h"
+
+#include <set>
+#include <utility>
+
+#include "io/assert.h"
+
+namespace hamirror::fsim {
+namespace {
+
+const std::map<std::string, InodeId>& entries_of(const Inode& dir, View view) {
+  return view == View::current ? dir.entries : dir.durable_entries;
+}
+
+}  // namespace
+
+InodeTable::InodeTable(std::int64_t root_mtime_ns) {
+  Inode root;
+  root.id = kRootId;
+  root.kind = io::FileKind::directory;
+  root.mtime_ns = root_mtime_ns;
+  root.mode = kDirectoryMode;
+  // The root has no parent entry; one pseudo-link of each kind keeps it forever.
+  root.links = 1;
+  root.durable_links = 1;
+  inodes_.emplace(kRootId, std::move(root));
+}
+
+Inode& InodeTable::at(InodeId id) {
+  auto found = inodes_.find(id);
+  HM_ASSERT(found != inodes_.end());
+  return found->second;
+}
+
+const Inode& InodeTable::at(InodeId id) const {
+  auto found = inodes_.find(id);
+  HM_ASSERT(found != inodes_.end());
+  return found->second;
+}
+
+io::Result<InodeId> InodeTable::lookup(const std::vector<std::string>& names, View view) const {
+  InodeId current = kRootId;
+  for (const auto& name : names) {
+    const Inode& dir = at(current);
+    if (dir.kind != io::FileKind::directory) return io::Error::not_directory;
+    const auto& entries = entries_of(dir, view);
+    auto found = entries.find(name);
+    if (found == entries.end()) return io::Error::not_found;
+    current = found->second;
+  }
+  return current;
+}
+
+io::Result<InodeId> InodeTable::lookup_parent(const std::vector<std::string>& names) const {
+  HM_ASSERT(!names.empty());
+  const std::vector<std::string> parent(names.begin(), names.end() - 1);
+  auto dir = lookup(parent, View::current);
+  if (!dir) return dir;
+  if (at(*dir).kind != io::FileKind::directory) return io::Error::not_directory;
+  return dir;
+}
+
+InodeId InodeTable::create(io::FileKind kind, std::int64_t mtime_ns, std::uint32_t mode) {
+  HM_ASSERT(inodes_.size() < kMaxInodes);
+  HM_ASSERT(kind == io::FileKind::regular || kind == io::FileKind::directory);
+  Inode inode;
+  inode.id = next_id_++;
+  inode.kind = kind;
+  inode.mtime_ns = mtime_ns;
+  inode.mode = mode;
+  const InodeId id = inode.id;
+  inodes_.emplace(id, std::move(inode));
+  return id;
+}
+
+void InodeTable::link(InodeId dir, const std::string& name, InodeId target) {
+  Inode& parent = at(dir);
+  HM_ASSERT(parent.kind == io::FileKind::directory);
+  HM_ASSERT(!parent.entries.contains(name));
+  parent.entries.emplace(name, target);
+  ++at(target).links;
+}
+
+void InodeTable::unlink(InodeId dir, const std::string& name) {
+  Inode& parent = at(dir);
+  auto found = parent.entries.find(name);
+  HM_ASSERT(found != parent.entries.end());
+  const InodeId target = found->second;
+  parent.entries.erase(found);
+  Inode& inode = at(target);
+  HM_ASSERT(inode.links > 0);
+  --inode.links;
+  release_if_unreferenced(target);
+}
+
+void InodeTable::sync_entries(InodeId dir) {
+  Inode& parent = at(dir);
+  HM_ASSERT(parent.kind == io::FileKind::directory);
+  // Count the new durable names before dropping the old ones, so that an inode named
+  // in both is never seen unreferenced in between.
+  for (const auto& [name, target] : parent.entries) ++at(target).durable_links;
+  std::map<std::string, InodeId> old = std::move(parent.durable_entries);
+  parent.durable_entries = parent.entries;
+  for (const auto& [name, target] : old) {
+    Inode& inode = at(target);
+    HM_ASSERT(inode.durable_links > 0);
+    --inode.durable_links;
+    release_if_unreferenced(target);
+  }
+}
+
+void InodeTable::sync_data(InodeId file) {
+  Inode& inode = at(file);
+  HM_ASSERT(inode.kind == io::FileKind::regular);
+  inode.durable_data = inode.data;
+  inode.unsynced.clear();
+}
+
+void InodeTable::add_handle(InodeId id) { ++at(id).open_handles; }
+
+void InodeTable::drop_handle(InodeId id) {
+  Inode& inode = at(id);
+  HM_ASSERT(inode.open_handles > 0);
+  --inode.open_handles;
+  release_if_unreferenced(id);
+}
+
+void InodeTable::release_if_unreferenced(InodeId id) {
+  // A freed directory's durable entries held its old children: release them in turn.
+  // The work list is bounded by the number of inodes.
+  std::vector<InodeId> work{id};
+  while (!work.empty()) {
+    HM_ASSERT(work.size() <= inodes_.size());
+    const InodeId next = work.back();
+    work.pop_back();
+    auto found = inodes_.find(next);
+    HM_ASSERT(found != inodes_.end());
+    const Inode& inode = found->second;
+    if (inode.links > 0 || inode.durable_links > 0 || inode.open_handles > 0) continue;
+    HM_ASSERT(next != kRootId);
+    // Unreferenced means nobody names it now, so rmdir already emptied it.
+    HM_ASSERT(inode.entries.empty());
+    for (const auto& [name, child] : inode.durable_entries) {
+      Inode& child_inode = at(child);
+      HM_ASSERT(child_inode.durable_links > 0);
+      --child_inode.durable_links;
+      work.push_back(child);
+    }
+    inodes_.erase(found);
+  }
+}
+
+void InodeTable::walk(View view, const Visit& visit) const {
+  struct Item {
+    std::string path;
+    InodeId parent;
+    std::string name;
+    InodeId id;
+  };
+  std::vector<Item> stack;
+  std::set<InodeId> seen_directories{kRootId};
+  auto push_children = [&](const std::string& dir_path, InodeId dir) {
+    const auto& entries = entries_of(at(dir), view);
+    // Reverse order onto the stack pops them in name order.
+    for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+      stack.push_back(Item{dir_path == "/" ? "/" + it->first : dir_path + "/" + it->first, dir, it->first, it->second});
+    }
+  };
+  push_children("/", kRootId);
+  while (!stack.empty()) {
+    HM_ASSERT(stack.size() <= kMaxInodes);
+    Item item = std::move(stack.back());
+    stack.pop_back();
+    const Inode& inode = at(item.id);
+    if (inode.kind == io::FileKind::directory && !seen_directories.insert(item.id).second) continue;
+    visit(item.path, item.parent, item.name, inode);
+    if (inode.kind == io::FileKind::directory) push_children(item.path, item.id);
+  }
+}
+
+void InodeTable::rebuild_from_durable(const std::function<void(const std::string& path, Inode&)>& settle_file) {
+  std::map<InodeId, std::map<std::string, InodeId>> kept_entries{{kRootId, {}}};
+  std::map<InodeId, std::string> first_path_of_file;
+  walk(View::durable, [&](const std::string& path, InodeId parent, const std::string& name, const Inode& inode) {
+    kept_entries[parent].emplace(name, inode.id);
+    if (inode.kind == io::FileKind::directory) kept_entries.try_emplace(inode.id);
+    if (inode.kind == io::FileKind::regular) first_path_of_file.try_emplace(inode.id, path);
+  });
+
+  std::map<InodeId, Inode> survivors;
+  for (auto& [id, entries] : kept_entries) {
+    Inode inode = std::move(at(id));
+    inode.entries = std::move(entries);
+    inode.durable_entries = inode.entries;
+    survivors.emplace(id, std::move(inode));
+  }
+  for (const auto& [id, path] : first_path_of_file) {
+    Inode inode = std::move(at(id));
+    settle_file(path, inode);
+    HM_ASSERT(inode.unsynced.empty() && inode.data == inode.durable_data);
+    survivors.emplace(id, std::move(inode));
+  }
+
+  // Recount what keeps each survivor alive: only names now, no handles.
+  for (auto& [id, inode] : survivors) {
+    inode.links = id == kRootId ? 1 : 0;
+    inode.durable_links = inode.links;
+    inode.open_handles = 0;
+  }
+  for (const auto& [id, inode] : survivors) {
+    for (const auto& [name, child] : inode.entries) {
+      ++survivors.at(child).links;
+      ++survivors.at(child).durable_links;
+    }
+  }
+  inodes_ = std::move(survivors);
+}
+
+}  // namespace hamirror::fsim

@@ -1,0 +1,131 @@
+// MemFs: the power cut, synchronous inspection for tests and checkers, and setup.
+#include <utility>
+
+#include "fsim/mem_fs.h"
+#include "fsim/path.h"
+#include "io/assert.h"
+
+namespace hamirror::fsim {
+namespace {
+
+std::string_view fate_name(CrashFate fate) {
+  switch (fate) {
+    case CrashFate::kept: return "kept";
+    case CrashFate::dropped: return "lost";
+    case CrashFate::torn: return "torn";
+  }
+  return "?";
+}
+
+std::string describe(const UnsyncedChange& change) {
+  if (change.kind == UnsyncedChange::Kind::truncate) return "truncate to " + std::to_string(change.size_bytes);
+  return "write @" + std::to_string(change.offset) + " +" + std::to_string(change.bytes.size());
+}
+
+}  // namespace
+
+CrashReport MemFs::crash() {
+  pending_.cancel_all();
+  handles_.clear();
+  ++crashes_;
+  note("crash #" + std::to_string(crashes_) + ": power cut");
+  CrashReport report;
+  inodes_.rebuild_from_durable([&](const std::string& path, Inode& inode) {
+    std::vector<ChangeFate> fates;
+    inode.data = settle_after_crash(inode.durable_data, inode.unsynced, options_.crash_weights, random_, fates);
+    HM_ASSERT(fates.size() == inode.unsynced.size());
+    for (std::size_t i = 0; i < fates.size(); ++i) {
+      const UnsyncedChange& change = inode.unsynced[i];
+      report.decisions.push_back(CrashDecision{path, i, change.kind, fates[i].fate, fates[i].bytes_kept, change.bytes.size()});
+      std::string line = "crash " + path + " change " + std::to_string(i) + " (" + describe(change) + "): " +
+                         std::string(fate_name(fates[i].fate));
+      if (fates[i].fate == CrashFate::torn) line += " after " + std::to_string(fates[i].bytes_kept) + " bytes";
+      note(line);
+    }
+    inode.durable_data = inode.data;  // what reached the platter is durable now
+    inode.unsynced.clear();
+    note("after crash " + path + " has " + std::to_string(inode.data.size()) + " bytes", inode.data);
+  });
+  return report;
+}
+
+std::optional<io::Bytes> MemFs::contents(const std::string& path) const {
+  auto id = resolve(path, View::current);
+  if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;
+  return inodes_.at(*id).data;
+}
+
+std::optional<io::Bytes> MemFs::durable_contents(const std::string& path) const {
+  auto id = resolve(path, View::durable);
+  if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;
+  return inodes_.at(*id).durable_data;
+}
+
+std::vector<TreeEntry> MemFs::tree() const {
+  std::vector<TreeEntry> listing;
+  inodes_.walk(View::current, [&](const std::string& path, InodeId, const std::string&, const Inode& inode) {
+    listing.push_back(TreeEntry{path, inode.kind, inode.kind == io::FileKind::regular ? inode.data.size() : 0});
+  });
+  return listing;
+}
+
+std::vector<TreeEntry> MemFs::durable_tree() const {
+  std::vector<TreeEntry> listing;
+  inodes_.walk(View::durable, [&](const std::string& path, InodeId, const std::string&, const Inode& inode) {
+    listing.push_back(TreeEntry{path, inode.kind, inode.kind == io::FileKind::regular ? inode.durable_data.size() : 0});
+  });
+  return listing;
+}
+
+void MemFs::create_durable_directories(const std::vector<std::string>& names) {
+  InodeId dir = InodeTable::kRootId;
+  for (const auto& name : names) {
+    auto& entries = inodes_.at(dir).entries;
+    auto found = entries.find(name);
+    InodeId next = 0;
+    if (found == entries.end()) {
+      HM_ASSERT(inodes_.size() < kMaxInodes);
+      next = inodes_.create(io::FileKind::directory, wall_now_ns(), kDirectoryMode);
+      inodes_.link(dir, name, next);
+    } else {
+      next = found->second;
+      HM_ASSERT(inodes_.at(next).kind == io::FileKind::directory);
+    }
+    inodes_.sync_entries(dir);
+    dir = next;
+  }
+}
+
+void MemFs::install_directory(const std::string& path) {
+  auto parsed = parse_path(path);
+  HM_ASSERT(parsed.ok());
+  create_durable_directories(parsed->names);
+  note("install directory " + path);
+}
+
+void MemFs::install_file(const std::string& path, io::ByteView contents) {
+  auto parsed = parse_path(path);
+  HM_ASSERT(parsed.ok() && !parsed->names.empty() && !parsed->trailing_separator);
+  const std::vector<std::string> parent(parsed->names.begin(), parsed->names.end() - 1);
+  create_durable_directories(parent);
+  const InodeId dir = inodes_.lookup(parent, View::current).value();
+  const auto& entries = inodes_.at(dir).entries;
+  auto found = entries.find(parsed->names.back());
+  InodeId file = 0;
+  if (found == entries.end()) {
+    HM_ASSERT(inodes_.size() < kMaxInodes);
+    file = inodes_.create(io::FileKind::regular, wall_now_ns(), kFileMode);
+    inodes_.link(dir, parsed->names.back(), file);
+  } else {
+    file = found->second;
+    HM_ASSERT(inodes_.at(file).kind == io::FileKind::regular);
+  }
+  inodes_.sync_entries(dir);
+  Inode& inode = inodes_.at(file);
+  inode.data.assign(contents.begin(), contents.end());
+  inodes_.sync_data(file);
+  inode.mtime_ns = wall_now_ns();
+  note("install " + path, contents);
+}
+
+}  // namespace hamirror::fsim

@@ -1,0 +1,40 @@
+// The scheduler events one simulated component has in flight (completions, delayed
+// calls). A crash, or destroying the component, cancels them all: the process that
+// issued the calls is gone, so its callbacks must never run (they would touch objects
+// of a dead incarnation).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+
+#include "sim/scheduler.h"
+
+namespace hamirror::fsim {
+
+class PendingEvents {
+ public:
+  // max_pending bounds the calls in flight; exceeding it is a runaway caller and
+  // stops the run (HM_ASSERT) rather than growing without limit.
+  PendingEvents(sim::Scheduler& scheduler, std::size_t max_pending);
+  ~PendingEvents();
+  PendingEvents(const PendingEvents&) = delete;
+  PendingEvents& operator=(const PendingEvents&) = delete;
+
+  // Runs fn after delay_ns through the scheduler, unless cancel_all() comes first.
+  void after(std::int64_t delay_ns, std::function<void()> fn);
+  void cancel_all();
+
+  std::size_t size() const { return events_.size(); }
+  sim::Scheduler& scheduler() { return scheduler_; }
+
+ private:
+  sim::Scheduler& scheduler_;
+  std::size_t max_pending_;
+  std::uint64_t next_key_ = 0;
+  // key -> scheduler event; a std::map so that cancel_all() walks in a fixed order.
+  std::map<std::uint64_t, sim::Scheduler::EventId> events_;
+};
+
+}  // namespace hamirror::fsim

@@ -1,0 +1,89 @@
+#include "core/peer_monitor.h"
+
+#include <utility>
+
+#include "core/heartbeat_codec.h"
+#include "io/assert.h"
+
+namespace hamirror::core {
+
+struct PeerMonitor::Link {
+  HeartbeatNetwork network;
+  std::unique_ptr<io::DatagramEndpoint> endpoint;
+  std::int64_t last_heard_ns = 0;
+  bool heard_once = false;
+  bool up = false;
+  std::uint64_t heartbeats_received = 0;
+};
+
+PeerMonitor::PeerMonitor(io::Io& io, PeerMonitorConfig config, ChangeFn on_change)
+    : io_(io), config_(std::move(config)), on_change_(std::move(on_change)) {
+  HM_ASSERT(!config_.networks.empty() && config_.networks.size() <= kMaxHeartbeatNetworks);
+  HM_ASSERT(config_.pulse_ms > 0 && config_.timeout_ms > config_.pulse_ms);
+  HM_ASSERT(on_change_);
+}
+
+PeerMonitor::~PeerMonitor() = default;
+
+io::Error PeerMonitor::start() {
+  HM_ASSERT(links_.empty());
+  for (const auto& network : config_.networks) {
+    auto link = std::make_unique<Link>();
+    link->network = network;
+    Link* raw = link.get();
+    auto endpoint = io_.network.open_datagram(network.local, [this, raw](const io::Address&, io::ByteView payload) {
+      receive(*raw, payload);
+    });
+    if (!endpoint) {
+      links_.clear();
+      return endpoint.error();
+    }
+    link->endpoint = std::move(endpoint).value();
+    links_.push_back(std::move(link));
+  }
+  pulse_timer_ = io_.clock.make_timer();
+  pulse_timer_->start(0, config_.pulse_ms * io::kNsPerMs, [this] { pulse(); });
+  return io::Error::ok;
+}
+
+std::vector<NetworkStatus> PeerMonitor::status() const {
+  std::vector<NetworkStatus> out;
+  for (const auto& link : links_) out.push_back({link->network.name, link->up, link->heartbeats_received});
+  return out;
+}
+
+void PeerMonitor::pulse() {
+  const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_});
+  const std::int64_t now_ns = io_.clock.now_ns();
+  std::string changes;
+  for (auto& link : links_) {
+    // A send error is not news about the peer: only silence is.
+    (void)link->endpoint->send_to(link->network.peer, heartbeat);
+    if (link->up && now_ns - link->last_heard_ns > config_.timeout_ms * io::kNsPerMs) {
+      link->up = false;
+      changes += "no heartbeat on network '" + link->network.name + "' for " + std::to_string(config_.timeout_ms) + " ms; ";
+    }
+  }
+  if (!changes.empty()) update_peer_state(changes);
+}
+
+void PeerMonitor::receive(Link& link, io::ByteView payload) {
+  const auto heartbeat = decode_heartbeat(payload);
+  if (!heartbeat || heartbeat->node_name != config_.peer_name) return;  // noise or a stranger
+  ++link.heartbeats_received;
+  link.last_heard_ns = io_.clock.now_ns();
+  if (!link.up) {
+    link.up = true;
+    update_peer_state("heartbeat from " + config_.peer_name + " on network '" + link.network.name + "'");
+  }
+}
+
+void PeerMonitor::update_peer_state(const std::string& reason) {
+  bool any_up = false;
+  for (const auto& link : links_) any_up |= link->up;
+  if (any_up == peer_up_) return;
+  peer_up_ = any_up;
+  on_change_(peer_up_, peer_up_ ? reason : reason + "every heartbeat network is silent");
+}
+
+}  // namespace hamirror::core

@@ -1,0 +1,72 @@
+// Failure detection by UDP heartbeats on one or more named networks.
+//
+// Each network sends a heartbeat to the peer every pulse. A network is up while a
+// heartbeat from the peer arrived within `timeout`; the peer is up while at least one
+// network is up — it is declared down only when EVERY heartbeat network timed out
+// (one cut cable must not cause a failover). Changes are reported with a reason.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "io/io.h"
+
+namespace hamirror::core {
+
+constexpr std::size_t kMaxHeartbeatNetworks = 8;
+
+struct HeartbeatNetwork {
+  std::string name;    // "default", "flow", ...
+  io::Address local;   // where this node listens
+  io::Address peer;    // where the peer listens
+};
+
+struct PeerMonitorConfig {
+  std::string node_name;
+  std::string peer_name;
+  std::vector<HeartbeatNetwork> networks;
+  std::int64_t pulse_ms = 700;      // SafeKit's default
+  std::int64_t timeout_ms = 30000;  // SafeKit's default
+};
+
+struct NetworkStatus {
+  std::string name;
+  bool up = false;
+  std::uint64_t heartbeats_received = 0;
+};
+
+class PeerMonitor {
+ public:
+  // peer_up, and a sentence saying why it changed.
+  using ChangeFn = std::function<void(bool peer_up, const std::string& reason)>;
+
+  PeerMonitor(io::Io& io, PeerMonitorConfig config, ChangeFn on_change);
+  ~PeerMonitor();
+  PeerMonitor(const PeerMonitor&) = delete;
+  PeerMonitor& operator=(const PeerMonitor&) = delete;
+
+  // Binds every network's endpoint and starts pulsing. An error names no network:
+  // the caller logs it with the configuration it passed.
+  io::Error start();
+  bool peer_up() const { return peer_up_; }
+  std::vector<NetworkStatus> status() const;
+
+ private:
+  struct Link;
+  void pulse();
+  void receive(Link& link, io::ByteView payload);
+  void update_peer_state(const std::string& reason);
+
+  io::Io& io_;
+  PeerMonitorConfig config_;
+  ChangeFn on_change_;
+  std::vector<std::unique_ptr<Link>> links_;
+  std::unique_ptr<io::Timer> pulse_timer_;
+  std::uint64_t sequence_ = 0;
+  bool peer_up_ = false;
+};
+
+}  // namespace hamirror::core

@@ -1,0 +1,46 @@
+// What libuv does not offer, implemented once per OS: posix/ or win/, chosen by CMake.
+//
+// Every function here BLOCKS (it may run a program, talk to the service manager or
+// wait for a disk flush). The libuv backend calls them from libuv's thread pool and
+// reports the result on the loop; nothing else calls them. Errors come back as
+// io::Error values; a detail string, when given, says what the OS answered.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/error.h"
+#include "io/process.h"
+#include "io/virtual_ip.h"
+
+namespace hamirror::platform {
+
+// Running processes whose executable name equals `name` (Linux: /proc/<pid>/comm or
+// the basename of /proc/<pid>/exe; Windows: Toolhelp32, case-insensitive, ".exe"
+// optional in `name`).
+io::Result<std::vector<io::ProcessInfo>> list_processes_by_name(const std::string& name);
+
+// rename() that is durable when it returns on Windows (MoveFileExW with
+// MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH); plain rename(2) on POSIX, where
+// durability comes from fsync_directory() on the parent.
+io::Error durable_rename(const std::string& from, const std::string& to);
+
+// Makes a directory's entries durable: open + fsync(2) on POSIX; on Windows a
+// FlushFileBuffers on the directory handle (FILE_FLAG_BACKUP_SEMANTICS).
+io::Error fsync_directory(const std::string& path);
+
+// OS services: systemd units through systemctl on Linux, the Service Control Manager
+// on Windows. start/stop wait up to timeout_ms for the target state.
+io::Error service_start(const std::string& name, std::int64_t timeout_ms, std::string* detail);
+io::Error service_stop(const std::string& name, std::int64_t timeout_ms, std::string* detail);
+io::Result<io::ServiceState> service_query(const std::string& name, std::string* detail);
+
+// The virtual IP: Linux `ip addr add/del` plus a gratuitous ARP (arping -U when
+// installed); Windows IP Helper AddIPAddress/DeleteIPAddress on the interface that
+// holds an address in the VIP's subnet. Idempotent, as io::VirtualIp requires.
+io::Error vip_add(const io::VipSpec& vip, std::string* detail);
+io::Error vip_remove(const io::VipSpec& vip, std::string* detail);
+io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail);
+
+}  // namespace hamirror::platform

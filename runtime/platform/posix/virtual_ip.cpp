@@ -1,0 +1,193 @@
+// The virtual IP on Linux: `ip addr add|del` and a gratuitous ARP (`arping -U`).
+//
+// Only IPv4: the VIP is announced with ARP, and the Windows side (AddIPAddress) is
+// IPv4-only too. Everything runs in the calling thread's network namespace, which the
+// helper programs inherit; tests rely on that to stay inside a namespace of their own.
+//
+// The usual VIP lives in a subnet the interface already has, so the kernel files it as
+// a secondary address and deleting it touches nothing else. (Deleting a *primary*
+// address also deletes its secondaries unless net.ipv4.conf.IF.promote_secondaries is
+// set; a VIP is never added before the interface's own address, so it is not primary.)
+#include <string>
+
+#include "io/assert.h"
+#include "platform/platform.h"
+#include "platform/posix/ip_addr.h"
+#include "platform/posix/run_command.h"
+
+namespace hamirror::platform {
+namespace {
+
+using posix::CommandResult;
+using posix::InterfaceAddress;
+
+constexpr std::int64_t kIpChangeTimeoutMs = 10'000;
+// `arping -U -c 1` sends at once but returns only after ~1 s (see shared notes).
+constexpr std::int64_t kArpingTimeoutMs = 5'000;
+constexpr std::size_t kInterfaceNameMaxChars = 15;  // IFNAMSIZ - 1
+
+void append_detail(std::string* detail, const std::string& text) {
+  if (detail == nullptr) return;
+  if (!detail->empty()) *detail += "; ";
+  *detail += text;
+}
+
+struct Request {
+  std::string ip_program;
+  std::uint32_t address = 0;
+  std::string text;  // "10.0.0.5/24"
+};
+
+io::Error prepare(const io::VipSpec& vip, Request* request, std::string* detail) {
+  if (detail != nullptr) detail->clear();
+  const auto address = posix::parse_ipv4(vip.address);
+  if (!address) {
+    append_detail(detail, "not an IPv4 address: '" + vip.address + "' (only IPv4 virtual IPs are supported)");
+    return io::Error::invalid_argument;
+  }
+  if (vip.prefix_length < 1 || vip.prefix_length > 32) {
+    append_detail(detail, "prefix length must be 1..32, not " + std::to_string(vip.prefix_length));
+    return io::Error::invalid_argument;
+  }
+  const bool bad_name = vip.interface.size() > kInterfaceNameMaxChars || vip.interface.starts_with('-') ||
+                        vip.interface.find_first_of(" /\t\n") != std::string::npos;
+  if (bad_name) {
+    append_detail(detail, "not an interface name: '" + vip.interface + "'");
+    return io::Error::invalid_argument;
+  }
+  request->ip_program = posix::find_program("ip");
+  if (request->ip_program.empty()) {
+    append_detail(detail, "the ip program (iproute2) is not installed");
+    return io::Error::not_supported;
+  }
+  request->address = *address;
+  request->text = vip.address + "/" + std::to_string(vip.prefix_length);
+  return io::Error::ok;
+}
+
+io::Error error_from_ip(const CommandResult& result) {
+  if (result.timed_out) return io::Error::timed_out;
+  const std::string& out = result.output;
+  if (out.find("Operation not permitted") != std::string::npos) return io::Error::permission_denied;
+  if (out.find("Cannot find device") != std::string::npos) return io::Error::not_found;
+  if (out.find("File exists") != std::string::npos) return io::Error::already_exists;
+  if (out.find("Cannot assign requested address") != std::string::npos) return io::Error::address_unavailable;
+  return io::Error::unknown;
+}
+
+// Runs `ip ...`; ok when it exited 0 or failed with `tolerated` (the state already
+// is the wanted one: another actor won a race).
+io::Error run_ip(const Request& request, std::vector<std::string> args, io::Error tolerated, std::string* detail) {
+  args.insert(args.begin(), request.ip_program);
+  auto run = posix::run_command(args, kIpChangeTimeoutMs);
+  if (!run) {
+    append_detail(detail, "cannot run " + request.ip_program + ": " + std::string(io::error_name(run.error())));
+    return run.error();
+  }
+  if (run->exit_code == 0 && run->term_signal == 0 && !run->timed_out) return io::Error::ok;
+  const io::Error error = error_from_ip(*run);
+  if (error == tolerated) return io::Error::ok;
+  std::string command = "ip";
+  for (std::size_t i = 1; i < args.size(); ++i) command += " " + args[i];
+  append_detail(detail, command + ": " + posix::describe(*run));
+  return error;
+}
+
+// The interface for an add: the one named, else the one already holding the address,
+// else the first (in the kernel's order) holding an address in the VIP's subnet.
+std::string choose_interface(const io::VipSpec& vip, const Request& request,
+                             const std::vector<InterfaceAddress>& addresses) {
+  if (!vip.interface.empty()) return vip.interface;
+  for (const auto& entry : addresses) {
+    if (entry.address == request.address) return entry.interface;
+  }
+  for (const auto& entry : addresses) {
+    if (posix::same_subnet(entry.address, request.address, vip.prefix_length)) return entry.interface;
+  }
+  return {};
+}
+
+// Tells the LAN's switches and neighbours the address moved here. Never fails the add:
+// the address answers already; without the announcement neighbours keep the old MAC
+// until their ARP entry expires (~25 s measured), which the detail says.
+void announce(const std::string& vip_address, const std::string& interface, std::string* detail) {
+  const std::string arping = posix::find_program("arping");
+  if (arping.empty()) {
+    append_detail(detail, "arping is not installed: no gratuitous ARP sent, neighbours keep the old MAC until "
+                          "their ARP cache expires (install iputils-arping)");
+    return;
+  }
+  auto run = posix::run_command({arping, "-U", "-c", "1", "-I", interface, vip_address}, kArpingTimeoutMs);
+  if (!run) {
+    append_detail(detail, "cannot run " + arping + ": " + std::string(io::error_name(run.error())));
+  } else if (run->exit_code != 0 || run->timed_out || run->term_signal != 0) {
+    append_detail(detail, "gratuitous ARP failed: arping " + posix::describe(*run));
+  } else {
+    append_detail(detail, "gratuitous ARP sent on " + interface);
+  }
+}
+
+}  // namespace
+
+io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail) {
+  Request request;
+  if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
+  auto addresses = posix::list_ipv4_addresses(request.ip_program, detail);
+  if (!addresses) return addresses.error();
+  for (const auto& entry : *addresses) {
+    if (entry.address == request.address && (vip.interface.empty() || entry.interface == vip.interface)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+io::Error vip_add(const io::VipSpec& vip, std::string* detail) {
+  Request request;
+  if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
+  auto addresses = posix::list_ipv4_addresses(request.ip_program, detail);
+  if (!addresses) return addresses.error();
+  const std::string interface = choose_interface(vip, request, *addresses);
+  if (interface.empty()) {
+    append_detail(detail, "no interface holds an address in the subnet of " + request.text + "; name the interface");
+    return io::Error::not_found;
+  }
+  bool held = false;
+  for (const auto& entry : *addresses) held = held || (entry.address == request.address && entry.interface == interface);
+  if (held) {
+    append_detail(detail, request.text + " already on " + interface);
+  } else {
+    const io::Error error = run_ip(request, {"addr", "add", request.text, "dev", interface},
+                                   io::Error::already_exists, detail);
+    if (error != io::Error::ok) return error;
+    append_detail(detail, "added " + request.text + " on " + interface);
+  }
+  // Announced even when already held: a retried add may follow an add whose
+  // announcement failed, and one more gratuitous ARP harms nobody.
+  announce(vip.address, interface, detail);
+  return io::Error::ok;
+}
+
+io::Error vip_remove(const io::VipSpec& vip, std::string* detail) {
+  Request request;
+  if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
+  auto addresses = posix::list_ipv4_addresses(request.ip_program, detail);
+  if (!addresses) return addresses.error();
+  std::size_t removed = 0;
+  for (const auto& entry : *addresses) {
+    if (entry.address != request.address) continue;
+    if (!vip.interface.empty() && entry.interface != vip.interface) continue;
+    // The prefix the kernel holds, which may differ from the spec's: `ip addr del`
+    // matches on it.
+    const std::string held = vip.address + "/" + std::to_string(entry.prefix_length);
+    const io::Error error = run_ip(request, {"addr", "del", held, "dev", entry.interface},
+                                   io::Error::address_unavailable, detail);
+    if (error != io::Error::ok) return error;
+    append_detail(detail, "removed " + held + " from " + entry.interface);
+    ++removed;
+  }
+  if (removed == 0) append_detail(detail, vip.address + " was not held");
+  return io::Error::ok;
+}
+
+}  // namespace hamirror::platform

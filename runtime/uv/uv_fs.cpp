@@ -1,0 +1,281 @@
+// io::FileSystem on uv_fs_* (libuv's thread pool). Renames and directory flushes go
+// through runtime/platform, where Windows gets its write-through equivalents.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <utility>
+
+#include "io/assert.h"
+#include "platform/platform.h"
+#include "uv/uv_backend.h"
+#include "uv/uv_util.h"
+
+namespace hamirror::uv {
+namespace {
+
+constexpr int kCreateMode = 0644;
+constexpr int kMkdirMode = 0755;
+
+// One uv_fs request and whatever must live until its callback.
+template <typename Done>
+struct FsReq {
+  uv_fs_t req;
+  Done done;
+  io::Bytes buffer;
+  std::uint64_t offset = 0;
+  std::uint64_t remaining = 0;
+  uv_file file = -1;
+  void* owner = nullptr;  // the UvFileSystem, for multi-step reads and writes
+};
+
+template <typename Done>
+FsReq<Done>* new_req(Done done) {
+  auto* req = new FsReq<Done>{{}, std::move(done), {}, 0, 0, -1, nullptr};
+  req->req.data = req;
+  return req;
+}
+
+template <typename Done>
+FsReq<Done>* req_of(uv_fs_t* fs) {
+  return static_cast<FsReq<Done>*>(fs->data);
+}
+
+// Frees the request and returns its callback (so it can run after cleanup).
+template <typename Done>
+Done finish(uv_fs_t* fs) {
+  std::unique_ptr<FsReq<Done>> req(req_of<Done>(fs));
+  uv_fs_req_cleanup(&req->req);
+  return std::move(req->done);
+}
+
+// A call that failed before reaching libuv still completes on the loop.
+template <typename Done, typename Value>
+void fail_soon(uv_loop_t* loop, FsReq<Done>* req, Value value) {
+  std::unique_ptr<FsReq<Done>> owned(req);
+  post(loop, [done = std::move(owned->done), value]() mutable { done(value); });
+}
+
+io::FileStat to_file_stat(const uv_stat_t& st) {
+  io::FileStat out;
+  const auto type = st.st_mode & S_IFMT;
+  out.kind = type == S_IFREG ? io::FileKind::regular : type == S_IFDIR ? io::FileKind::directory : io::FileKind::other;
+  out.size_bytes = st.st_size;
+  out.mtime_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * io::kNsPerS + st.st_mtim.tv_nsec;
+  out.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+  return out;
+}
+
+int to_uv_flags(io::OpenFlags flags) {
+  int out = flags.write ? (flags.read ? UV_FS_O_RDWR : UV_FS_O_WRONLY) : UV_FS_O_RDONLY;
+  if (flags.create) out |= UV_FS_O_CREAT;
+  if (flags.create && flags.exclusive) out |= UV_FS_O_EXCL;
+  if (flags.truncate) out |= UV_FS_O_TRUNC;
+  return out;
+}
+
+class UvFileSystem final : public io::FileSystem {
+ public:
+  explicit UvFileSystem(uv_loop_t* loop) : loop_(loop) {}
+
+  void open(const std::string& path, io::OpenFlags flags, OpenFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_open(loop_, &req->req, path.c_str(), to_uv_flags(flags), kCreateMode, [](uv_fs_t* fs) {
+      const auto result = fs->result;
+      auto done = finish<OpenFn>(fs);
+      if (result < 0) return done(error_from_uv(static_cast<int>(result)));
+      done(io::FileHandle{static_cast<std::uint64_t>(result)});
+    }));
+  }
+
+  void close(io::FileHandle file, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_close(loop_, &req->req, to_file(file), &UvFileSystem::done_status));
+  }
+
+  void read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) override {
+    auto* req = new_req(std::move(done));
+    req->buffer.resize(size);
+    req->file = to_file(file);
+    req->offset = offset;
+    req->remaining = size;
+    req->owner = this;
+    read_more(req, 0);
+  }
+
+  void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override {
+    auto* req = new_req(std::move(done));
+    req->buffer.assign(bytes.begin(), bytes.end());
+    req->file = to_file(file);
+    req->offset = offset;
+    req->remaining = bytes.size();
+    req->owner = this;
+    write_more(req, 0);
+  }
+
+  void fsync(io::FileHandle file, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_fsync(loop_, &req->req, to_file(file), &UvFileSystem::done_status));
+  }
+
+  void truncate(io::FileHandle file, std::uint64_t size_bytes, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_ftruncate(loop_, &req->req, to_file(file), static_cast<std::int64_t>(size_bytes),
+                                &UvFileSystem::done_status));
+  }
+
+  void fstat(io::FileHandle file, StatFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_fstat(loop_, &req->req, to_file(file), &UvFileSystem::done_stat));
+  }
+
+  void stat(const std::string& path, StatFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_stat(loop_, &req->req, path.c_str(), &UvFileSystem::done_stat));
+  }
+
+  void rename(const std::string& from, const std::string& to, DoneFn done) override {
+    blocking(std::move(done), [from, to] { return platform::durable_rename(from, to); });
+  }
+
+  void unlink(const std::string& path, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_unlink(loop_, &req->req, path.c_str(), &UvFileSystem::done_status));
+  }
+
+  void mkdir(const std::string& path, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_mkdir(loop_, &req->req, path.c_str(), kMkdirMode, &UvFileSystem::done_status));
+  }
+
+  void rmdir(const std::string& path, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_rmdir(loop_, &req->req, path.c_str(), &UvFileSystem::done_status));
+  }
+
+  void readdir(const std::string& path, ReadDirFn done) override {
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_scandir(loop_, &req->req, path.c_str(), 0, [](uv_fs_t* fs) {
+      std::vector<io::DirEntry> entries;
+      const auto result = fs->result;
+      uv_dirent_t dirent;
+      if (result >= 0) {
+        while (uv_fs_scandir_next(fs, &dirent) != UV_EOF) {
+          const auto kind = dirent.type == UV_DIRENT_FILE  ? io::FileKind::regular
+                            : dirent.type == UV_DIRENT_DIR ? io::FileKind::directory
+                                                           : io::FileKind::other;
+          entries.push_back({dirent.name, kind});
+        }
+      }
+      auto done = finish<ReadDirFn>(fs);
+      if (result < 0) return done(error_from_uv(static_cast<int>(result)));
+      std::sort(entries.begin(), entries.end());
+      done(std::move(entries));
+    }));
+  }
+
+  void fsync_dir(const std::string& path, DoneFn done) override {
+    blocking(std::move(done), [path] { return platform::fsync_directory(path); });
+  }
+
+  void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override {
+    // libuv takes seconds as a double: microsecond precision at today's dates.
+    const double seconds = static_cast<double>(mtime_ns) / static_cast<double>(io::kNsPerS);
+    auto* req = new_req(std::move(done));
+    submit(req, uv_fs_utime(loop_, &req->req, path.c_str(), seconds, seconds, &UvFileSystem::done_status));
+  }
+
+ private:
+  static uv_file to_file(io::FileHandle file) { return static_cast<uv_file>(file.value); }
+
+  template <typename Done>
+  void submit(FsReq<Done>* req, int status) {
+    if (status < 0) fail_soon(loop_, req, error_from_uv(status));
+  }
+
+  void blocking(DoneFn done, std::function<io::Error()> work) {
+    auto result = std::make_shared<io::Error>(io::Error::ok);
+    run_blocking(loop_, [result, work = std::move(work)] { *result = work(); },
+                 [result, done = std::move(done)] { done(*result); });
+  }
+
+  static void done_status(uv_fs_t* fs) {
+    const auto result = fs->result;
+    auto done = finish<DoneFn>(fs);
+    done(result < 0 ? error_from_uv(static_cast<int>(result)) : io::Error::ok);
+  }
+
+  static void done_stat(uv_fs_t* fs) {
+    const auto result = fs->result;
+    const auto st = fs->statbuf;
+    auto done = finish<StatFn>(fs);
+    if (result < 0) return done(error_from_uv(static_cast<int>(result)));
+    done(to_file_stat(st));
+  }
+
+  // Reads until `remaining` is satisfied or end of file: one read may return less.
+  void read_more(FsReq<ReadFn>* req, std::uint64_t done_bytes) {
+    if (req->remaining == 0) return complete_read(req, done_bytes);
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), static_cast<unsigned>(req->remaining));
+    uv_fs_req_cleanup(&req->req);
+    req->req.data = req;
+    const int status = uv_fs_read(loop_, &req->req, req->file, &buf, 1, static_cast<std::int64_t>(req->offset + done_bytes),
+                                  [](uv_fs_t* fs) {
+                                    auto* self_req = req_of<ReadFn>(fs);
+                                    auto* self = static_cast<UvFileSystem*>(self_req->owner);
+                                    const auto result = fs->result;
+                                    const std::uint64_t before = self_req->buffer.size() - self_req->remaining;
+                                    if (result < 0) return self->fail_read(self_req, static_cast<int>(result));
+                                    if (result == 0) return self->complete_read(self_req, before);
+                                    self_req->remaining -= static_cast<std::uint64_t>(result);
+                                    self->read_more(self_req, before + static_cast<std::uint64_t>(result));
+                                  });
+    if (status < 0) fail_read(req, status);
+  }
+  void complete_read(FsReq<ReadFn>* req, std::uint64_t total) {
+    req->buffer.resize(total);
+    std::unique_ptr<FsReq<ReadFn>> owned(req);
+    uv_fs_req_cleanup(&owned->req);
+    post(loop_, [done = std::move(owned->done), data = std::move(owned->buffer)]() mutable { done(std::move(data)); });
+  }
+  void fail_read(FsReq<ReadFn>* req, int status) {
+    uv_fs_req_cleanup(&req->req);
+    fail_soon(loop_, req, error_from_uv(status));
+  }
+
+  void write_more(FsReq<WriteFn>* req, std::uint64_t done_bytes) {
+    if (req->remaining == 0) {
+      std::unique_ptr<FsReq<WriteFn>> owned(req);
+      uv_fs_req_cleanup(&owned->req);
+      post(loop_, [done = std::move(owned->done), done_bytes] { done(done_bytes); });
+      return;
+    }
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), static_cast<unsigned>(req->remaining));
+    uv_fs_req_cleanup(&req->req);
+    req->req.data = req;
+    const int status = uv_fs_write(loop_, &req->req, req->file, &buf, 1, static_cast<std::int64_t>(req->offset + done_bytes),
+                                   [](uv_fs_t* fs) {
+                                     auto* self_req = req_of<WriteFn>(fs);
+                                     auto* self = static_cast<UvFileSystem*>(self_req->owner);
+                                     const auto result = fs->result;
+                                     const std::uint64_t before = self_req->buffer.size() - self_req->remaining;
+                                     if (result <= 0) {
+                                       uv_fs_req_cleanup(fs);
+                                       return fail_soon(self->loop_, self_req, error_from_uv(result == 0 ? UV_EIO : static_cast<int>(result)));
+                                     }
+                                     self_req->remaining -= static_cast<std::uint64_t>(result);
+                                     self->write_more(self_req, before + static_cast<std::uint64_t>(result));
+                                   });
+    if (status < 0) fail_soon(loop_, req, error_from_uv(status));
+  }
+
+  uv_loop_t* loop_;
+};
+
+}  // namespace
+
+std::unique_ptr<io::FileSystem> make_uv_file_system(uv_loop_t* loop) { return std::make_unique<UvFileSystem>(loop); }
+
+}  // namespace hamirror::uv

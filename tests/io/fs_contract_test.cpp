@@ -1,0 +1,162 @@
+#include <string>
+#include <vector>
+
+#include "io/atomic_file.h"
+#include "tests/io/await.h"
+#include "tests/io/backend_harness.h"
+
+namespace hamirror::test {
+namespace {
+
+// Synchronous-looking wrappers over node A's file system, for readable cases.
+class FileContract : public ContractTest {
+ protected:
+  io::FileSystem& fs() { return a().fs; }
+  std::string path(const std::string& name) { return io::join_path(harness().scratch_dir(), name); }
+
+  io::Result<io::FileHandle> open(const std::string& name, io::OpenFlags flags) {
+    return await<io::Result<io::FileHandle>>(harness(), [&](auto done) { fs().open(path(name), flags, done); });
+  }
+  io::FileHandle create(const std::string& name) {
+    auto file = open(name, {.read = true, .write = true, .create = true, .exclusive = false, .truncate = true});
+    EXPECT_TRUE(file.ok()) << io::error_name(file.error());
+    return file.ok() ? file.value() : io::FileHandle{};
+  }
+  io::Result<std::uint64_t> write(io::FileHandle file, std::uint64_t offset, const std::string& text) {
+    return await<io::Result<std::uint64_t>>(harness(), [&](auto done) { fs().write(file, offset, io::as_bytes(text), done); });
+  }
+  std::string read(io::FileHandle file, std::uint64_t offset, std::uint64_t size) {
+    auto data = await<io::Result<io::Bytes>>(harness(), [&](auto done) { fs().read(file, offset, size, done); });
+    EXPECT_TRUE(data.ok()) << io::error_name(data.error());
+    return data.ok() ? std::string(data->begin(), data->end()) : std::string();
+  }
+  io::Error call(const std::function<void(io::FileSystem::DoneFn)>& start) { return await<io::Error>(harness(), start); }
+  io::Error close(io::FileHandle file) { return call([&](auto done) { fs().close(file, done); }); }
+  io::Result<io::FileStat> stat(const std::string& name) {
+    return await<io::Result<io::FileStat>>(harness(), [&](auto done) { fs().stat(path(name), done); });
+  }
+  void put(const std::string& name, const std::string& text) {
+    auto file = create(name);
+    ASSERT_TRUE(write(file, 0, text).ok());
+    ASSERT_EQ(close(file), io::Error::ok);
+  }
+  std::string contents(const std::string& name) {
+    auto file = open(name, {});
+    EXPECT_TRUE(file.ok()) << name << ": " << io::error_name(file.error());
+    if (!file.ok()) return "";
+    const std::string text = read(*file, 0, 1 << 20);
+    EXPECT_EQ(close(*file), io::Error::ok);
+    return text;
+  }
+};
+
+TEST_P(FileContract, written_bytes_read_back_at_their_offsets) {
+  auto file = create("data");
+  ASSERT_EQ(write(file, 0, "hello world").value(), 11u);
+  ASSERT_EQ(write(file, 6, "there").value(), 5u);
+  EXPECT_EQ(read(file, 0, 100), "hello there") << "a read past the end returns what exists";
+  EXPECT_EQ(read(file, 6, 3), "the");
+  EXPECT_EQ(read(file, 50, 10), "");
+  EXPECT_EQ(call([&](auto done) { fs().fsync(file, done); }), io::Error::ok);
+  EXPECT_EQ(close(file), io::Error::ok);
+}
+
+TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {
+  auto file = create("sparse");
+  ASSERT_TRUE(write(file, 4, "x").ok());
+  EXPECT_EQ(read(file, 0, 10), std::string("\0\0\0\0x", 5));
+  EXPECT_EQ(close(file), io::Error::ok);
+}
+
+TEST_P(FileContract, opening_a_missing_file_is_not_found_and_exclusive_create_of_an_existing_one_fails) {
+  EXPECT_EQ(open("missing", {}).error(), io::Error::not_found);
+  put("present", "x");
+  EXPECT_EQ(open("present", {.read = true, .write = true, .create = true, .exclusive = true, .truncate = false}).error(),
+            io::Error::already_exists);
+  auto fresh = open("fresh", {.read = true, .write = true, .create = true, .exclusive = true, .truncate = false});
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(close(*fresh), io::Error::ok);
+}
+
+TEST_P(FileContract, truncate_and_stat_report_the_new_size) {
+  put("t", "0123456789");
+  auto file = open("t", {.read = true, .write = true});
+  ASSERT_TRUE(file.ok());
+  EXPECT_EQ(call([&](auto done) { fs().truncate(*file, 4, done); }), io::Error::ok);
+  auto fstat = await<io::Result<io::FileStat>>(harness(), [&](auto done) { fs().fstat(*file, done); });
+  ASSERT_TRUE(fstat.ok());
+  EXPECT_EQ(fstat->size_bytes, 4u);
+  EXPECT_EQ(fstat->kind, io::FileKind::regular);
+  EXPECT_EQ(close(*file), io::Error::ok);
+  EXPECT_EQ(contents("t"), "0123");
+}
+
+TEST_P(FileContract, rename_replaces_the_target_and_the_source_disappears) {
+  put("old", "new contents");
+  put("target", "old contents");
+  EXPECT_EQ(call([&](auto done) { fs().rename(path("old"), path("target"), done); }), io::Error::ok);
+  EXPECT_EQ(contents("target"), "new contents");
+  EXPECT_EQ(stat("old").error(), io::Error::not_found);
+  EXPECT_EQ(call([&](auto done) { fs().rename(path("nothing"), path("x"), done); }), io::Error::not_found);
+}
+
+TEST_P(FileContract, directories_list_sorted_with_kinds_and_refuse_rmdir_while_not_empty) {
+  EXPECT_EQ(call([&](auto done) { fs().mkdir(path("dir"), done); }), io::Error::ok);
+  EXPECT_EQ(call([&](auto done) { fs().mkdir(path("dir"), done); }), io::Error::already_exists);
+  put("dir/b", "1");
+  put("dir/a", "2");
+  EXPECT_EQ(call([&](auto done) { fs().mkdir(path("dir/sub"), done); }), io::Error::ok);
+  auto listed = await<io::Result<std::vector<io::DirEntry>>>(harness(), [&](auto done) { fs().readdir(path("dir"), done); });
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed.value(), (std::vector<io::DirEntry>{{"a", io::FileKind::regular},
+                                                       {"b", io::FileKind::regular},
+                                                       {"sub", io::FileKind::directory}}));
+  EXPECT_EQ(stat("dir").value().kind, io::FileKind::directory);
+  EXPECT_EQ(call([&](auto done) { fs().rmdir(path("dir"), done); }), io::Error::not_empty);
+  EXPECT_EQ(call([&](auto done) { fs().fsync_dir(path("dir"), done); }), io::Error::ok);
+  EXPECT_EQ(call([&](auto done) { fs().unlink(path("dir/a"), done); }), io::Error::ok);
+  EXPECT_EQ(call([&](auto done) { fs().unlink(path("dir/a"), done); }), io::Error::not_found);
+  EXPECT_EQ(call([&](auto done) { fs().unlink(path("dir/b"), done); }), io::Error::ok);
+  EXPECT_EQ(call([&](auto done) { fs().rmdir(path("dir/sub"), done); }), io::Error::ok);
+  EXPECT_EQ(call([&](auto done) { fs().rmdir(path("dir"), done); }), io::Error::ok);
+  EXPECT_EQ(stat("dir").error(), io::Error::not_found);
+  auto missing = await<io::Result<std::vector<io::DirEntry>>>(harness(), [&](auto done) { fs().readdir(path("dir"), done); });
+  EXPECT_EQ(missing.error(), io::Error::not_found);
+}
+
+TEST_P(FileContract, set_mtime_is_what_stat_reports) {
+  put("m", "x");
+  const std::int64_t mtime_ns = 1'700'000'000LL * io::kNsPerS + 123'000;  // microsecond precision
+  EXPECT_EQ(call([&](auto done) { fs().set_mtime(path("m"), mtime_ns, done); }), io::Error::ok);
+  auto st = stat("m");
+  ASSERT_TRUE(st.ok());
+  EXPECT_NEAR(static_cast<double>(st->mtime_ns), static_cast<double>(mtime_ns), 1000.0);
+  EXPECT_EQ(st->size_bytes, 1u);
+}
+
+TEST_P(FileContract, atomic_replacement_installs_the_new_contents_and_leaves_no_temporary) {
+  put("state", "generation 1");
+  const io::Error replaced = call([&](auto done) {
+    io::write_file_atomically(fs(), path("state"), io::as_bytes("generation 2"), done);
+  });
+  EXPECT_EQ(replaced, io::Error::ok);
+  EXPECT_EQ(contents("state"), "generation 2");
+  EXPECT_EQ(stat(std::string("state") + io::kAtomicTempSuffix).error(), io::Error::not_found);
+  auto whole = await<io::Result<io::Bytes>>(harness(), [&](auto done) { io::read_whole_file(fs(), path("state"), 1024, done); });
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(std::string(whole->begin(), whole->end()), "generation 2");
+  auto too_big = await<io::Result<io::Bytes>>(harness(), [&](auto done) { io::read_whole_file(fs(), path("state"), 4, done); });
+  EXPECT_EQ(too_big.error(), io::Error::invalid_argument);
+}
+
+TEST_P(FileContract, atomic_replacement_into_a_missing_directory_fails_cleanly) {
+  const io::Error replaced = call([&](auto done) {
+    io::write_file_atomically(fs(), path("no-such-dir/state"), io::as_bytes("x"), done);
+  });
+  EXPECT_EQ(replaced, io::Error::not_found);
+}
+
+HM_CONTRACT_SUITE(FileContract);
+
+}  // namespace
+}  // namespace hamirror::test

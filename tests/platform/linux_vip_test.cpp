@@ -1,0 +1,142 @@
+// vip_add / vip_held / vip_remove for real, inside a network namespace this test
+// creates (hmtest-<pid>) and always deletes. The platform calls run on a thread that
+// entered the namespace with setns(CLONE_NEWNET); the `ip` and `arping` programs they
+// start inherit it. Nothing here may touch the host's interfaces: every change is made
+// from that thread or with `ip -n <namespace>`, and the host is only read.
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "platform/platform.h"
+#include "platform/posix/run_command.h"
+
+namespace hamirror::platform {
+namespace {
+
+constexpr std::int64_t kSetupTimeoutMs = 10'000;
+// The namespace's own subnet; the host never sees it.
+constexpr const char* kOwnAddress = "10.213.0.1/24";
+constexpr const char* kVip = "10.213.0.99";
+
+class NetnsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace";
+    ip_ = posix::find_program("ip");
+    if (ip_.empty()) GTEST_SKIP() << "the ip program (iproute2) is not installed";
+    name_ = "hmtest-" + std::to_string(::getpid());
+    std::string why;
+    if (!ip({"netns", "add", name_}, &why)) GTEST_SKIP() << "cannot create a network namespace: " << why;
+    created_ = true;
+    // A veth pair, both ends inside: unlike a dummy interface it does ARP, so a
+    // gratuitous ARP has somewhere to go.
+    const bool ready = ip({"-n", name_, "link", "add", "hm0", "type", "veth", "peer", "name", "hm1"}, &why) &&
+                       ip({"-n", name_, "addr", "add", kOwnAddress, "dev", "hm0"}, &why) &&
+                       ip({"-n", name_, "link", "set", "hm0", "up"}, &why) &&
+                       ip({"-n", name_, "link", "set", "hm1", "up"}, &why);
+    ASSERT_TRUE(ready) << why;
+  }
+
+  void TearDown() override {
+    if (!created_) return;
+    std::string why;
+    EXPECT_TRUE(ip({"netns", "del", name_}, &why)) << "namespace " << name_ << " left behind: " << why;
+  }
+
+  // Runs fn on a new thread inside the namespace; false (and nothing run) if the
+  // thread could not enter it.
+  bool inside(const std::function<void()>& fn) {
+    bool entered = false;
+    std::thread worker([&] {
+      const int fd = ::open(("/var/run/netns/" + name_).c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return;
+      entered = ::setns(fd, CLONE_NEWNET) == 0;
+      ::close(fd);
+      if (entered) fn();
+    });
+    worker.join();
+    return entered;
+  }
+
+  bool ip(std::vector<std::string> args, std::string* why) {
+    args.insert(args.begin(), ip_);
+    auto run = posix::run_command(args, kSetupTimeoutMs);
+    if (!run) {
+      *why = std::string(io::error_name(run.error()));
+      return false;
+    }
+    *why = posix::describe(*run);
+    return run->exit_code == 0 && !run->timed_out;
+  }
+
+  std::string ip_;
+  std::string name_;
+  bool created_ = false;
+};
+
+TEST_F(NetnsTest, vip_add_check_remove_in_the_subnet_interface_and_idempotently) {
+  const io::VipSpec vip{kVip, 24, ""};
+  const bool entered = inside([&] {
+    std::string detail;
+    auto held = vip_held(vip, &detail);
+    ASSERT_TRUE(held.ok()) << detail;
+    EXPECT_FALSE(*held);
+
+    ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
+    EXPECT_NE(detail.find("on hm0"), std::string::npos) << detail;
+    const bool announced = detail.find("gratuitous ARP sent") != std::string::npos ||
+                           detail.find("arping is not installed") != std::string::npos;
+    EXPECT_TRUE(announced) << detail;
+    EXPECT_TRUE(vip_held(vip, &detail).value());
+    EXPECT_TRUE(vip_held(io::VipSpec{kVip, 24, "hm0"}, &detail).value());
+    EXPECT_FALSE(vip_held(io::VipSpec{kVip, 24, "hm1"}, &detail).value());
+    EXPECT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;  // idempotent
+
+    EXPECT_EQ(vip_remove(vip, &detail), io::Error::ok) << detail;
+    EXPECT_FALSE(vip_held(vip, &detail).value());
+    EXPECT_EQ(vip_remove(vip, &detail), io::Error::ok) << detail;  // idempotent
+  });
+  ASSERT_TRUE(entered) << "could not enter " << name_;
+}
+
+TEST_F(NetnsTest, the_host_never_sees_the_namespace_vip) {
+  const io::VipSpec vip{kVip, 24, ""};
+  std::string detail;
+  ASSERT_TRUE(inside([&] { ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail; }));
+  auto on_host = vip_held(vip, &detail);  // read-only, in the host's namespace
+  ASSERT_TRUE(on_host.ok()) << detail;
+  EXPECT_FALSE(*on_host);
+  EXPECT_TRUE(inside([&] { EXPECT_TRUE(vip_held(vip, &detail).value()); }));
+}
+
+TEST_F(NetnsTest, vip_add_on_a_named_interface_outside_its_subnet) {
+  const io::VipSpec vip{"10.213.7.5", 32, "hm1"};
+  ASSERT_TRUE(inside([&] {
+    std::string detail;
+    ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
+    EXPECT_TRUE(vip_held(vip, &detail).value());
+    EXPECT_FALSE(vip_held(io::VipSpec{"10.213.7.5", 32, "hm0"}, &detail).value());
+    EXPECT_EQ(vip_remove(io::VipSpec{"10.213.7.5", 32, ""}, &detail), io::Error::ok) << detail;
+    EXPECT_FALSE(vip_held(vip, &detail).value());
+  }));
+}
+
+TEST_F(NetnsTest, vip_add_without_an_interface_in_the_subnet_or_on_a_missing_one_is_not_found) {
+  ASSERT_TRUE(inside([&] {
+    std::string detail;
+    EXPECT_EQ(vip_add(io::VipSpec{"10.214.0.5", 24, ""}, &detail), io::Error::not_found);
+    EXPECT_NE(detail.find("no interface"), std::string::npos) << detail;
+    EXPECT_EQ(vip_add(io::VipSpec{"10.213.0.98", 24, "hm-missing"}, &detail), io::Error::not_found) << detail;
+    EXPECT_FALSE(vip_held(io::VipSpec{"10.214.0.5", 24, ""}, &detail).value());
+  }));
+}
+
+}  // namespace
+}  // namespace hamirror::platform

@@ -1,0 +1,140 @@
+// The Linux platform functions against this machine: processes from /proc, systemd
+// units. (The virtual IP has its own file: it needs a network namespace.)
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "platform/platform.h"
+
+extern char** environ;
+
+namespace hamirror::platform {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A child process that is killed and reaped when the test ends, pass or fail.
+class Child {
+ public:
+  explicit Child(const std::vector<std::string>& argv) {
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    if (posix_spawnp(&pid_, args[0], nullptr, nullptr, args.data(), environ) != 0) pid_ = -1;
+  }
+  ~Child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+bool lists_pid(const io::Result<std::vector<io::ProcessInfo>>& listed, pid_t pid) {
+  if (!listed) return false;
+  return std::any_of(listed->begin(), listed->end(), [&](const io::ProcessInfo& info) { return info.pid == pid; });
+}
+
+bool systemd_running() { return ::access("/run/systemd/system", F_OK) == 0; }
+
+TEST(PlatformLinux, list_processes_by_name_finds_a_child_process) {
+  Child sleeper({"sleep", "5"});
+  ASSERT_GT(sleeper.pid(), 0) << "cannot start sleep";
+  auto listed = list_processes_by_name("sleep");
+  ASSERT_TRUE(listed.ok()) << io::error_name(listed.error());
+  EXPECT_TRUE(lists_pid(listed, sleeper.pid()));
+  for (const auto& info : *listed) EXPECT_EQ(info.name, "sleep");
+  EXPECT_TRUE(std::is_sorted(listed->begin(), listed->end(),
+                             [](const auto& a, const auto& b) { return a.pid < b.pid; }));
+}
+
+TEST(PlatformLinux, list_processes_by_name_matches_names_longer_than_comm_by_their_exe) {
+  // comm keeps 15 characters: "hamirror-sleepe" for this copy of sleep.
+  const fs::path copy = fs::temp_directory_path() / ("hamirror-sleeper-" + std::to_string(::getpid()));
+  fs::copy_file("/bin/sleep", copy, fs::copy_options::overwrite_existing);
+  const std::string name = copy.filename().string();
+  {
+    Child sleeper({copy.string(), "5"});
+    ASSERT_GT(sleeper.pid(), 0);
+    auto listed = list_processes_by_name(name);
+    ASSERT_TRUE(listed.ok());
+    EXPECT_TRUE(lists_pid(listed, sleeper.pid()));
+    EXPECT_FALSE(lists_pid(list_processes_by_name(name + "x"), sleeper.pid()));
+  }
+  fs::remove(copy);
+}
+
+TEST(PlatformLinux, list_processes_by_name_leaves_out_an_exited_child_not_yet_reaped) {
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execlp("sleep", "sleep", "0", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Wait for it to become a zombie (exited, not reaped), bounded.
+  bool zombie = false;
+  for (int tries = 0; tries < 200 && !zombie; ++tries) {
+    siginfo_t info{};
+    zombie = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+    if (!zombie) ::usleep(10'000);
+  }
+  EXPECT_TRUE(zombie);
+  EXPECT_FALSE(lists_pid(list_processes_by_name("sleep"), pid));
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+}
+
+TEST(PlatformLinux, list_processes_by_name_returns_nothing_for_an_absent_program) {
+  auto listed = list_processes_by_name("hamirror-no-such-program");
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->empty());
+  EXPECT_EQ(list_processes_by_name("").error(), io::Error::invalid_argument);
+}
+
+TEST(PlatformLinux, service_query_of_a_unit_that_does_not_exist_is_not_found) {
+  if (!systemd_running()) GTEST_SKIP() << "systemd is not running on this machine (no /run/systemd/system)";
+  std::string detail;
+  const auto state = service_query("hamirror-no-such-unit-" + std::to_string(::getpid()) + ".service", &detail);
+  EXPECT_EQ(state.error(), io::Error::not_found) << detail;
+  EXPECT_EQ(service_start("hamirror-no-such-unit.service", 5000, &detail), io::Error::not_found) << detail;
+}
+
+TEST(PlatformLinux, services_without_systemd_say_so_in_the_detail) {
+  if (systemd_running()) GTEST_SKIP() << "systemd is running here; this checks the machines without it";
+  std::string detail;
+  EXPECT_EQ(service_query("ssh.service", &detail).error(), io::Error::not_supported);
+  EXPECT_NE(detail.find("systemd is not running"), std::string::npos) << detail;
+  EXPECT_EQ(service_stop("ssh.service", 1000, &detail), io::Error::not_supported);
+}
+
+TEST(PlatformLinux, service_names_that_look_like_options_are_refused) {
+  std::string detail;
+  EXPECT_EQ(service_query("--all", &detail).error(), io::Error::invalid_argument);
+  EXPECT_EQ(service_start("", 1000, &detail), io::Error::invalid_argument);
+}
+
+TEST(PlatformLinux, vip_calls_refuse_what_is_not_an_ipv4_address_before_touching_anything) {
+  std::string detail;
+  EXPECT_EQ(vip_add(io::VipSpec{"fd00::99", 64, ""}, &detail), io::Error::invalid_argument);
+  EXPECT_NE(detail.find("IPv4"), std::string::npos) << detail;
+  EXPECT_EQ(vip_remove(io::VipSpec{"not-an-ip", 24, ""}, &detail), io::Error::invalid_argument);
+  EXPECT_EQ(vip_held(io::VipSpec{"10.0.0.1", 33, ""}, &detail).error(), io::Error::invalid_argument);
+  EXPECT_EQ(vip_add(io::VipSpec{"10.0.0.1", 24, "-bad"}, &detail), io::Error::invalid_argument);
+}
+
+}  // namespace
+}  // namespace hamirror::platform
