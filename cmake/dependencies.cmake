@@ -46,3 +46,8 @@ if(NOT WIN32)
     find_package(benchmark CONFIG REQUIRED)
   endif()
 endif()
+
+find_path(HAMIRROR_CLI11_INCLUDE CLI/CLI.hpp REQUIRED)
+add_library(hamirror_dep_cli11 INTERFACE)
+target_include_directories(hamirror_dep_cli11 SYSTEM INTERFACE ${HAMIRROR_CLI11_INCLUDE})
+add_library(hamirror::cli11 ALIAS hamirror_dep_cli11)

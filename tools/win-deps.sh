@@ -2,7 +2,7 @@
 # Builds the Windows (mingw-w64) versions of hamirror's third-party libraries into a
 # private prefix, from Debian's own packages:
 #   libuv (static), GoogleTest + GoogleMock (static), pugixml (static)  <- source packages
-#   msgpack-cxx, toml++, xxhash (headers only)                           <- binary packages
+#   msgpack-cxx, toml++, xxhash, CLI11 (headers only)                          <- binary packages
 #
 # Usage: tools/win-deps.sh [prefix]        (default prefix: <repo>/build/win-deps/prefix)
 # Environment: HAMIRROR_WIN_DEPS_UPDATE=1  refresh the private apt indexes now
@@ -208,6 +208,7 @@ install_headers() {  # <name> <binary package>
 install_headers msgpack-cxx libmsgpack-cxx-dev
 install_headers tomlplusplus libtomlplusplus-dev
 install_headers xxhash libxxhash-dev
+install_headers cli11 libcli11-dev
 
 build_lib pugixml pugixml -DPUGIXML_BUILD_TESTS=OFF
 build_lib googletest googletest -DBUILD_GMOCK=ON -DINSTALL_GTEST=ON -Dgtest_disable_pthreads=ON

@@ -16,11 +16,11 @@ struct PeerMonitor::Link {
   std::uint64_t heartbeats_received = 0;
 };
 
-PeerMonitor::PeerMonitor(io::Io& io, PeerMonitorConfig config, ChangeFn on_change)
-    : io_(io), config_(std::move(config)), on_change_(std::move(on_change)) {
+PeerMonitor::PeerMonitor(io::Io& io, PeerMonitorConfig config, Listener listener)
+    : io_(io), config_(std::move(config)), listener_(std::move(listener)) {
   HM_ASSERT(!config_.networks.empty() && config_.networks.size() <= kMaxHeartbeatNetworks);
   HM_ASSERT(config_.pulse_ms > 0 && config_.timeout_ms > config_.pulse_ms);
-  HM_ASSERT(on_change_);
+  HM_ASSERT(listener_.on_network_change && listener_.on_peer_change);
 }
 
 PeerMonitor::~PeerMonitor() = default;
@@ -55,16 +55,13 @@ std::vector<NetworkStatus> PeerMonitor::status() const {
 void PeerMonitor::pulse() {
   const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_});
   const std::int64_t now_ns = io_.clock.now_ns();
-  std::string changes;
   for (auto& link : links_) {
     // A send error is not news about the peer: only silence is.
     (void)link->endpoint->send_to(link->network.peer, heartbeat);
     if (link->up && now_ns - link->last_heard_ns > config_.timeout_ms * io::kNsPerMs) {
-      link->up = false;
-      changes += "no heartbeat on network '" + link->network.name + "' for " + std::to_string(config_.timeout_ms) + " ms; ";
+      set_link_state(*link, false, "no heartbeat from " + config_.peer_name + " for " + std::to_string(config_.timeout_ms) + " ms");
     }
   }
-  if (!changes.empty()) update_peer_state(changes);
 }
 
 void PeerMonitor::receive(Link& link, io::ByteView payload) {
@@ -72,18 +69,19 @@ void PeerMonitor::receive(Link& link, io::ByteView payload) {
   if (!heartbeat || heartbeat->node_name != config_.peer_name) return;  // noise or a stranger
   ++link.heartbeats_received;
   link.last_heard_ns = io_.clock.now_ns();
-  if (!link.up) {
-    link.up = true;
-    update_peer_state("heartbeat from " + config_.peer_name + " on network '" + link.network.name + "'");
-  }
+  if (!link.up) set_link_state(link, true, "heartbeat from " + config_.peer_name);
 }
 
-void PeerMonitor::update_peer_state(const std::string& reason) {
+void PeerMonitor::set_link_state(Link& link, bool up, const std::string& reason) {
+  HM_ASSERT(link.up != up);
+  link.up = up;
+  listener_.on_network_change(link.network.name, up, reason);
   bool any_up = false;
-  for (const auto& link : links_) any_up |= link->up;
+  for (const auto& other : links_) any_up |= other->up;
   if (any_up == peer_up_) return;
   peer_up_ = any_up;
-  on_change_(peer_up_, peer_up_ ? reason : reason + "every heartbeat network is silent");
+  listener_.on_peer_change(peer_up_, peer_up_ ? "heartbeats on network '" + link.network.name + "'"
+                                              : "every heartbeat network is silent");
 }
 
 }  // namespace hamirror::core

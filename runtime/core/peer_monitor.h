@@ -40,10 +40,13 @@ struct NetworkStatus {
 
 class PeerMonitor {
  public:
-  // peer_up, and a sentence saying why it changed.
-  using ChangeFn = std::function<void(bool peer_up, const std::string& reason)>;
+  // What changed, and a sentence saying why, for the module log.
+  struct Listener {
+    std::function<void(const std::string& network, bool network_up, const std::string& reason)> on_network_change;
+    std::function<void(bool peer_up, const std::string& reason)> on_peer_change;
+  };
 
-  PeerMonitor(io::Io& io, PeerMonitorConfig config, ChangeFn on_change);
+  PeerMonitor(io::Io& io, PeerMonitorConfig config, Listener listener);
   ~PeerMonitor();
   PeerMonitor(const PeerMonitor&) = delete;
   PeerMonitor& operator=(const PeerMonitor&) = delete;
@@ -58,11 +61,11 @@ class PeerMonitor {
   struct Link;
   void pulse();
   void receive(Link& link, io::ByteView payload);
-  void update_peer_state(const std::string& reason);
+  void set_link_state(Link& link, bool up, const std::string& reason);
 
   io::Io& io_;
   PeerMonitorConfig config_;
-  ChangeFn on_change_;
+  Listener listener_;
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<io::Timer> pulse_timer_;
   std::uint64_t sequence_ = 0;

@@ -17,7 +17,7 @@ namespace hamirror::io {
 struct VipSpec {
   std::string address;    // "192.168.1.99"
   int prefix_length = 24;
-  std::string interface;  // empty: the interface holding an address in the same subnet
+  std::string interface_name;  // empty: the interface holding an address in the same subnet
 };
 
 class VirtualIp {

@@ -26,15 +26,16 @@ TEST(SlowFs, adds_no_latency_by_default) {
 
 TEST(SlowFs, a_fixed_latency_delays_every_completion_by_that_much) {
   Disk disk;
-  SlowFs slow(disk.fs, disk.scheduler, io::Prng(4), SlowFsOptions{.latency_min_ns = 3 * io::kNsPerMs, .latency_max_ns = 3 * io::kNsPerMs});
+  const std::int64_t latency_ns = 3 * io::kNsPerMs;
+  SlowFs slow(disk.fs, disk.scheduler, io::Prng(4), SlowFsOptions{.latency_min_ns = latency_ns, .latency_max_ns = latency_ns});
   bool done = false;
   slow.mkdir("/d", [&](io::Error error) {
     EXPECT_EQ(error, io::Error::ok);
     done = true;
   });
-  disk.scheduler.run_for(3 * io::kNsPerMs - 1);
+  disk.scheduler.run_for(latency_ns - 1);
   EXPECT_FALSE(done);
-  EXPECT_FALSE(disk.fs.tree().size() > 0) << "the call must not reach the disk before its latency";
+  EXPECT_TRUE(disk.fs.tree().empty()) << "the call must not reach the disk before its latency";
   disk.scheduler.run_for(1);
   EXPECT_TRUE(done);
 
@@ -44,7 +45,7 @@ TEST(SlowFs, a_fixed_latency_delays_every_completion_by_that_much) {
   ASSERT_TRUE(file.ok());
   ASSERT_TRUE(sync.write(*file, 0, "x").ok());
   ASSERT_EQ(sync.close(*file), io::Error::ok);
-  EXPECT_EQ(disk.scheduler.now_ns() - before_ns, 9 * io::kNsPerMs);
+  EXPECT_EQ(disk.scheduler.now_ns() - before_ns, 3 * latency_ns);
 }
 
 TEST(SlowFs, sync_latency_adds_to_fsync_and_fsync_dir_only) {

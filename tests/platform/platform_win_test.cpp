@@ -1,8 +1,5 @@
 // The Windows platform functions against the machine (or Wine) they run on.
 #include <windows.h>
-// The COM headers' `#define interface struct` (pulled in by windows.h) would break
-// io::VipSpec::interface.
-#undef interface
 
 #include <gtest/gtest.h>
 

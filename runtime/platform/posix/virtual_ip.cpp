@@ -49,10 +49,10 @@ io::Error prepare(const io::VipSpec& vip, Request* request, std::string* detail)
     append_detail(detail, "prefix length must be 1..32, not " + std::to_string(vip.prefix_length));
     return io::Error::invalid_argument;
   }
-  const bool bad_name = vip.interface.size() > kInterfaceNameMaxChars || vip.interface.starts_with('-') ||
-                        vip.interface.find_first_of(" /\t\n") != std::string::npos;
+  const bool bad_name = vip.interface_name.size() > kInterfaceNameMaxChars || vip.interface_name.starts_with('-') ||
+                        vip.interface_name.find_first_of(" /\t\n") != std::string::npos;
   if (bad_name) {
-    append_detail(detail, "not an interface name: '" + vip.interface + "'");
+    append_detail(detail, "not an interface name: '" + vip.interface_name + "'");
     return io::Error::invalid_argument;
   }
   request->ip_program = posix::find_program("ip");
@@ -97,7 +97,7 @@ io::Error run_ip(const Request& request, std::vector<std::string> args, io::Erro
 // else the first (in the kernel's order) holding an address in the VIP's subnet.
 std::string choose_interface(const io::VipSpec& vip, const Request& request,
                              const std::vector<InterfaceAddress>& addresses) {
-  if (!vip.interface.empty()) return vip.interface;
+  if (!vip.interface_name.empty()) return vip.interface_name;
   for (const auto& entry : addresses) {
     if (entry.address == request.address) return entry.interface;
   }
@@ -135,7 +135,7 @@ io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail) {
   auto addresses = posix::list_ipv4_addresses(request.ip_program, detail);
   if (!addresses) return addresses.error();
   for (const auto& entry : *addresses) {
-    if (entry.address == request.address && (vip.interface.empty() || entry.interface == vip.interface)) {
+    if (entry.address == request.address && (vip.interface_name.empty() || entry.interface == vip.interface_name)) {
       return true;
     }
   }
@@ -176,7 +176,7 @@ io::Error vip_remove(const io::VipSpec& vip, std::string* detail) {
   std::size_t removed = 0;
   for (const auto& entry : *addresses) {
     if (entry.address != request.address) continue;
-    if (!vip.interface.empty() && entry.interface != vip.interface) continue;
+    if (!vip.interface_name.empty() && entry.interface != vip.interface_name) continue;
     // The prefix the kernel holds, which may differ from the spec's: `ip addr del`
     // matches on it.
     const std::string held = vip.address + "/" + std::to_string(entry.prefix_length);

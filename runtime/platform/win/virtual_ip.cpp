@@ -170,7 +170,7 @@ io::Result<DWORD> named_interface(const std::string& name, const std::vector<Ada
 io::Result<DWORD> choose_interface(const io::VipSpec& vip, const Request& request,
                                    const std::vector<Adapter>& adapters, const std::vector<MIB_IPADDRROW>& rows,
                                    std::string* detail) {
-  if (!vip.interface.empty()) return named_interface(vip.interface, adapters, detail);
+  if (!vip.interface_name.empty()) return named_interface(vip.interface_name, adapters, detail);
   for (const MIB_IPADDRROW& row : rows) {
     if (row.dwAddr == htonl(request.address)) return row.dwIndex;
   }
@@ -245,10 +245,10 @@ io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail) {
   Request request;
   if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
   std::optional<DWORD> index;
-  if (!vip.interface.empty()) {
+  if (!vip.interface_name.empty()) {
     auto adapters = list_adapters(detail);
     if (!adapters) return adapters.error();
-    auto named = named_interface(vip.interface, *adapters, detail);
+    auto named = named_interface(vip.interface_name, *adapters, detail);
     if (!named) return named.error();
     index = *named;
   }
@@ -292,10 +292,10 @@ io::Error vip_remove(const io::VipSpec& vip, std::string* detail) {
   Request request;
   if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
   std::optional<DWORD> only;
-  if (!vip.interface.empty()) {
+  if (!vip.interface_name.empty()) {
     auto adapters = list_adapters(detail);
     if (!adapters) return adapters.error();
-    auto named = named_interface(vip.interface, *adapters, detail);
+    auto named = named_interface(vip.interface_name, *adapters, detail);
     if (!named) return named.error();
     only = *named;
   }
