@@ -13,6 +13,10 @@ namespace {
 
 constexpr std::size_t kPipeReadBytes = 16 * 1024;
 constexpr int kKillSignal = 9;  // SIGKILL; libuv maps it to TerminateProcess on Windows
+// After the program exits, how long its output pipes may stay open: a grandchild it
+// left running (a service it started, or `ping` under a killed cmd.exe) can hold
+// them for good, and the run must still complete.
+constexpr std::uint64_t kOutputDrainMs = 200;
 
 // One running child: its process handle, its two output pipes and its timeout timer.
 // Freed once the process exited, both pipes reached end of file, and every handle was
@@ -24,7 +28,7 @@ struct Child {
   io::Processes::RunFn done;
   io::ProcessResult result;
   int open_handles = 0;
-  int open_pipes = 2;
+  bool pipe_open[2] = {true, true};
   bool exited = false;
   char buffer[kPipeReadBytes];
 };
@@ -38,8 +42,16 @@ void close_child_handle(uv_handle_t* handle) {
   if (!uv_is_closing(handle)) uv_close(handle, on_child_handle_closed);
 }
 
+bool any_pipe_open(const Child* child) { return child->pipe_open[0] || child->pipe_open[1]; }
+
+void close_pipe(Child* child, int index) {
+  if (!child->pipe_open[index]) return;
+  child->pipe_open[index] = false;
+  close_child_handle(reinterpret_cast<uv_handle_t*>(&child->out_pipes[index]));
+}
+
 void maybe_finish(Child* child) {
-  if (!child->exited || child->open_pipes > 0) return;
+  if (!child->exited || any_pipe_open(child)) return;
   auto done = std::move(child->done);
   auto result = std::move(child->result);
   close_child_handle(reinterpret_cast<uv_handle_t*>(&child->timer));
@@ -63,8 +75,7 @@ void on_pipe_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (nread < 0) {
-    close_child_handle(reinterpret_cast<uv_handle_t*>(stream));
-    --child->open_pipes;
+    close_pipe(child, stream == reinterpret_cast<uv_stream_t*>(&child->out_pipes[0]) ? 0 : 1);
     maybe_finish(child);
   }
 }
@@ -134,6 +145,14 @@ class UvProcesses final : public io::Processes {
       exited->result.exit_code = static_cast<int>(exit_status);
       exited->result.term_signal = exited->result.timed_out ? 0 : term_signal;
       uv_timer_stop(&exited->timer);
+      if (any_pipe_open(exited)) {
+        uv_timer_start(&exited->timer, [](uv_timer_t* timer) {
+          auto* drained = static_cast<Child*>(timer->data);
+          close_pipe(drained, 0);
+          close_pipe(drained, 1);
+          maybe_finish(drained);
+        }, kOutputDrainMs, 0);
+      }
       maybe_finish(exited);
     };
 
@@ -143,7 +162,8 @@ class UvProcesses final : public io::Processes {
       ++child->open_handles;
       auto fail = std::move(child->done);
       close_child_handle(reinterpret_cast<uv_handle_t*>(&child->process));
-      for (auto& pipe : child->out_pipes) close_child_handle(reinterpret_cast<uv_handle_t*>(&pipe));
+      close_pipe(child, 0);
+      close_pipe(child, 1);
       close_child_handle(reinterpret_cast<uv_handle_t*>(&child->timer));
       post(loop_, [fail = std::move(fail), status] { fail(error_from_uv(status)); });
       return;
