@@ -11,7 +11,6 @@ struct PeerMonitor::Link {
   HeartbeatNetwork network;
   std::unique_ptr<io::DatagramEndpoint> endpoint;
   std::int64_t last_heard_ns = 0;
-  bool heard_once = false;
   bool up = false;
   std::uint64_t heartbeats_received = 0;
 };

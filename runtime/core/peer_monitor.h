@@ -46,6 +46,7 @@ class PeerMonitor {
     std::function<void(bool peer_up, const std::string& reason)> on_peer_change;
   };
 
+  // The listener must not destroy the monitor from inside a callback.
   PeerMonitor(io::Io& io, PeerMonitorConfig config, Listener listener);
   ~PeerMonitor();
   PeerMonitor(const PeerMonitor&) = delete;

@@ -1,5 +1,6 @@
 #include "io/atomic_file.h"
 
+#include <deque>
 #include <memory>
 #include <utility>
 
@@ -88,6 +89,38 @@ struct WholeRead : std::enable_shared_from_this<WholeRead> {
 void write_file_atomically(FileSystem& fs, const std::string& path, ByteView contents, FileSystem::DoneFn done) {
   std::make_shared<AtomicWrite>(fs, path, contents, std::move(done))->start();
 }
+
+struct AtomicFile::Queue : std::enable_shared_from_this<AtomicFile::Queue> {
+  struct Pending {
+    Bytes contents;
+    FileSystem::DoneFn done;
+  };
+  FileSystem& fs;
+  std::string path;
+  std::deque<Pending> waiting;  // the front one is in flight
+  Queue(FileSystem& fs_, std::string path_) : fs(fs_), path(std::move(path_)) {}
+
+  void start_front() {
+    write_file_atomically(fs, path, waiting.front().contents, [self = shared_from_this()](Error result) {
+      auto done = std::move(self->waiting.front().done);
+      self->waiting.pop_front();
+      if (!self->waiting.empty()) self->start_front();
+      done(result);
+    });
+  }
+};
+
+AtomicFile::AtomicFile(FileSystem& fs, std::string path) : queue_(std::make_shared<Queue>(fs, std::move(path))) {}
+
+Error AtomicFile::write(ByteView contents, FileSystem::DoneFn done) {
+  HM_ASSERT(done);
+  if (queue_->waiting.size() > kMaxQueuedWrites) return Error::would_block;
+  queue_->waiting.push_back({Bytes(contents.begin(), contents.end()), std::move(done)});
+  if (queue_->waiting.size() == 1) queue_->start_front();
+  return Error::ok;
+}
+
+const std::string& AtomicFile::path() const { return queue_->path; }
 
 void read_whole_file(FileSystem& fs, const std::string& path, std::uint64_t max_bytes, FileSystem::ReadFn done) {
   std::make_shared<WholeRead>(fs, std::move(done))->start(path, max_bytes);

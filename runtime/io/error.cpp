@@ -30,6 +30,10 @@ std::string_view error_name(Error error) {
     case Error::message_too_large: return "message_too_large";
     case Error::cancelled: return "cancelled";
     case Error::not_supported: return "not_supported";
+    case Error::read_only: return "read_only";
+    case Error::too_large: return "too_large";
+    case Error::name_too_long: return "name_too_long";
+    case Error::out_of_memory: return "out_of_memory";
     case Error::unknown: return "unknown";
   }
   return "unknown";
@@ -68,6 +72,10 @@ Error error_from_errno(int errno_value) {
     case ECANCELED: return Error::cancelled;
     case ENOTSUP: return Error::not_supported;
     case ENOSYS: return Error::not_supported;
+    case EROFS: return Error::read_only;
+    case EFBIG: return Error::too_large;
+    case ENAMETOOLONG: return Error::name_too_long;
+    case ENOMEM: return Error::out_of_memory;
     default: return Error::unknown;
   }
 }
@@ -115,6 +123,11 @@ Error error_from_win32(std::uint32_t win32_error) {
     case 50:                                        // ERROR_NOT_SUPPORTED
     case 120: return Error::not_supported;          // ERROR_CALL_NOT_IMPLEMENTED
     case 10035: return Error::would_block;          // WSAEWOULDBLOCK
+    case 19: return Error::read_only;               // ERROR_WRITE_PROTECT
+    case 223: return Error::too_large;              // ERROR_FILE_TOO_LARGE
+    case 206: return Error::name_too_long;          // ERROR_FILENAME_EXCED_RANGE
+    case 8:                                         // ERROR_NOT_ENOUGH_MEMORY
+    case 14: return Error::out_of_memory;           // ERROR_OUTOFMEMORY
     default: return Error::unknown;
   }
 }

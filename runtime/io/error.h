@@ -38,6 +38,10 @@ enum class Error : std::uint8_t {
   message_too_large,   // EMSGSIZE
   cancelled,           // ECANCELED, ERROR_OPERATION_ABORTED
   not_supported,       // ENOTSUP, ERROR_NOT_SUPPORTED, ERROR_CALL_NOT_IMPLEMENTED
+  read_only,           // EROFS, ERROR_WRITE_PROTECT
+  too_large,           // EFBIG, ERROR_FILE_TOO_LARGE
+  name_too_long,       // ENAMETOOLONG, ERROR_FILENAME_EXCED_RANGE
+  out_of_memory,       // ENOMEM, ERROR_NOT_ENOUGH_MEMORY, ERROR_OUTOFMEMORY
   unknown,             // anything else; the backend logs the native code
 };
 

@@ -16,6 +16,11 @@
 
 namespace hamirror::platform {
 
+// Process-wide settings the I/O backend needs, applied once before the loop runs.
+// POSIX: ignore SIGPIPE, so a write to a connection the peer reset fails with EPIPE
+// instead of killing the daemon. Windows: nothing to do.
+void prepare_process_for_io();
+
 // Running processes whose executable name equals `name` (Linux: /proc/<pid>/comm or
 // the basename of /proc/<pid>/exe; Windows: Toolhelp32, case-insensitive, ".exe"
 // optional in `name`).

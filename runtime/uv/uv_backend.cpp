@@ -1,11 +1,19 @@
 #include "uv/uv_backend.h"
 
 #include "io/assert.h"
+#include "platform/platform.h"
 
 namespace hamirror::uv {
 
+namespace {
+uv_loop_t* prepared(uv_loop_t* loop) {
+  platform::prepare_process_for_io();
+  return loop;
+}
+}  // namespace
+
 UvBackend::UvBackend(uv_loop_t* loop)
-    : loop_(loop),
+    : loop_(prepared(loop)),
       clock_(make_uv_clock(loop)),
       random_(std::make_unique<io::Prng>(os_random_seed())),
       network_(make_uv_network(loop)),

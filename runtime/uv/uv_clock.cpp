@@ -9,11 +9,12 @@ namespace hamirror::uv {
 namespace {
 
 // libuv timers count whole milliseconds from the loop's cached time, which is floored
-// to a millisecond: round the delay up and add one so a timer never fires early.
-std::uint64_t timer_ms(std::int64_t ns) {
-  if (ns == 0) return 0;
-  return static_cast<std::uint64_t>((ns + io::kNsPerMs - 1) / io::kNsPerMs) + 1;
+// to a millisecond: round the first delay up and add one so a timer never fires
+// early. Repeats count from the previous due time, so they are only rounded up.
+std::uint64_t round_up_ms(std::int64_t ns) {
+  return static_cast<std::uint64_t>(ns / io::kNsPerMs + (ns % io::kNsPerMs != 0 ? 1 : 0));
 }
+std::uint64_t first_delay_ms(std::int64_t ns) { return ns == 0 ? 0 : round_up_ms(ns) + 1; }
 
 class UvTimer final : public io::Timer {
  public:
@@ -34,7 +35,7 @@ class UvTimer final : public io::Timer {
     // The loop's time is cached at the start of each iteration; refresh it, or the
     // delay would count from a moment already past.
     uv_update_time(handle_->timer.loop);
-    uv_timer_start(&handle_->timer, &UvTimer::fire, timer_ms(delay_ns), timer_ms(repeat_ns));
+    uv_timer_start(&handle_->timer, &UvTimer::fire, first_delay_ms(delay_ns), round_up_ms(repeat_ns));
   }
   void stop() override { uv_timer_stop(&handle_->timer); }
   bool active() const override { return uv_is_active(reinterpret_cast<const uv_handle_t*>(&handle_->timer)) != 0; }

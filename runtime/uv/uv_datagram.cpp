@@ -38,9 +38,10 @@ class UvDatagram final : public io::DatagramEndpoint {
     sockaddr_storage addr;
     if (const auto parsed = parse_address(to, &addr); parsed != io::Error::ok) return parsed;
     auto* send = new SendReq{{}, io::Bytes(payload.begin(), payload.end())};
+    send->req.data = send;
     uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(send->payload.data()), static_cast<unsigned>(send->payload.size()));
     const int status = uv_udp_send(&send->req, &handle_->udp, &buf, 1, reinterpret_cast<const sockaddr*>(&addr),
-                                   [](uv_udp_send_t* req, int) { delete reinterpret_cast<SendReq*>(req); });
+                                   [](uv_udp_send_t* req, int) { delete static_cast<SendReq*>(req->data); });
     if (status != 0) {
       delete send;
       return error_from_uv(status);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -17,6 +18,9 @@ namespace hamirror::uv {
 namespace {
 
 constexpr int kCreateMode = 0644;
+// One uv_fs_read/uv_fs_write moves at most this much: uv_buf_t lengths are 32-bit.
+constexpr std::uint64_t kMaxChunkBytes = std::uint64_t{1} << 30;
+constexpr std::uint64_t kMaxOffset = static_cast<std::uint64_t>(INT64_MAX) - kMaxChunkBytes;
 constexpr int kMkdirMode = 0755;
 
 // One uv_fs request and whatever must live until its callback.
@@ -218,7 +222,9 @@ class UvFileSystem final : public io::FileSystem {
   // Reads until `remaining` is satisfied or end of file: one read may return less.
   void read_more(FsReq<ReadFn>* req, std::uint64_t done_bytes) {
     if (req->remaining == 0) return complete_read(req, done_bytes);
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), static_cast<unsigned>(req->remaining));
+    if (req->offset + done_bytes > kMaxOffset) return fail_read(req, UV_EINVAL);
+    const auto chunk = static_cast<unsigned>(std::min(req->remaining, kMaxChunkBytes));
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), chunk);
     uv_fs_req_cleanup(&req->req);
     req->req.data = req;
     const int status = uv_fs_read(loop_, &req->req, req->file, &buf, 1, static_cast<std::int64_t>(req->offset + done_bytes),
@@ -252,7 +258,9 @@ class UvFileSystem final : public io::FileSystem {
       post(loop_, [done = std::move(owned->done), done_bytes] { done(done_bytes); });
       return;
     }
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), static_cast<unsigned>(req->remaining));
+    if (req->offset + done_bytes > kMaxOffset) return fail_soon(loop_, req, io::Error::invalid_argument);
+    const auto chunk = static_cast<unsigned>(std::min(req->remaining, kMaxChunkBytes));
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), chunk);
     uv_fs_req_cleanup(&req->req);
     req->req.data = req;
     const int status = uv_fs_write(loop_, &req->req, req->file, &buf, 1, static_cast<std::int64_t>(req->offset + done_bytes),

@@ -143,6 +143,8 @@ class UvProcesses final : public io::Processes {
       auto* exited = static_cast<Child*>(process->data);
       exited->exited = true;
       exited->result.exit_code = static_cast<int>(exit_status);
+      // The timeout's kill may cross a normal exit: only a death by that kill counts.
+      exited->result.timed_out = exited->result.timed_out && term_signal == kKillSignal;
       exited->result.term_signal = exited->result.timed_out ? 0 : term_signal;
       uv_timer_stop(&exited->timer);
       if (any_pipe_open(exited)) {

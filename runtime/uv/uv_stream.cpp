@@ -1,5 +1,4 @@
 // io::StreamConnection and io::StreamListener on uv_tcp_t.
-#include <cstring>
 #include <utility>
 
 #include "io/assert.h"
@@ -11,21 +10,24 @@ namespace {
 
 constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr int kListenBacklog = 128;
+// Matches the simulator's connect timeout: an HA cluster wants to know soon, not after
+// the kernel's two minutes of SYN retries.
+constexpr std::uint64_t kConnectTimeoutMs = 5000;
+// TCP keepalive, so a peer that lost power is noticed on an idle stream too.
+constexpr unsigned kKeepAliveDelayS = 10;
 
 // Heap state shared by a UvStream and libuv. It is freed when both are done with it:
 // the handle is closed (libuv's close callback ran) and no UvStream refers to it.
-// `owner_alive` turns false when the UvStream is destroyed or closed locally: from
-// then on no user callback runs.
 struct StreamCore {
   uv_tcp_t tcp;
-  bool owner_exists = false;
-  bool handle_closed = false;
-  io::StreamConnection::DataFn on_data;
-  io::StreamConnection::CloseFn on_close;
-  bool owner_alive = true;
+  bool owner_exists = false;     // a UvStream refers to this core
+  bool handle_closed = false;    // libuv's close callback ran
+  bool ended = false;            // the stream is over: on_close ran or close() was called
+  bool closed_locally = false;   // close() was called: on_close and on_data are not reported
   bool reading_wanted = false;
   bool paused = false;
-  bool ended = false;  // on_close already delivered, or closed locally
+  io::StreamConnection::DataFn on_data;
+  io::StreamConnection::CloseFn on_close;
   std::size_t pending_write_bytes = 0;
   io::Address local;
   io::Address remote;
@@ -39,32 +41,38 @@ struct WriteReq {
   StreamCore* core;
 };
 
-void close_core(StreamCore* core) {
-  core->owner_alive = false;
-  core->on_data = nullptr;
-  core->on_close = nullptr;
-  auto* handle = reinterpret_cast<uv_handle_t*>(&core->tcp);
-  if (core->handle_closed || uv_is_closing(handle)) return;
-  uv_close(handle, [](uv_handle_t* closed) {
-    auto* closed_core = static_cast<StreamCore*>(closed->data);
-    closed_core->handle_closed = true;
-    if (!closed_core->owner_exists) delete closed_core;
-  });
+void on_core_closed(uv_handle_t* closed) {
+  auto* core = static_cast<StreamCore*>(closed->data);
+  core->handle_closed = true;
+  if (!core->owner_exists) delete core;
 }
 
-// The UvStream lets go of its core: freed now if libuv is done with it, else later.
+// Closes the socket. Pending write requests then complete with ECANCELED.
+void close_handle(StreamCore* core) {
+  auto* handle = reinterpret_cast<uv_handle_t*>(&core->tcp);
+  if (core->handle_closed || uv_is_closing(handle)) return;
+  uv_close(handle, on_core_closed);
+}
+
+// The UvStream lets go of its core: no callback of its runs any more; the core is
+// freed now if libuv is done with it, else from the close callback.
 void release_core(StreamCore* core) {
   core->owner_exists = false;
-  close_core(core);
+  core->on_data = nullptr;
+  core->on_close = nullptr;
+  close_handle(core);
   if (core->handle_closed) delete core;
 }
 
+// The stream is over for `reason`: report it once (unless closed locally) and close
+// the socket, which fails the writes still queued.
 void end_with(StreamCore* core, io::Error reason) {
-  if (core->ended) return;
+  const bool report = !core->ended && !core->closed_locally;
   core->ended = true;
   uv_read_stop(reinterpret_cast<uv_stream_t*>(&core->tcp));
+  close_handle(core);
   auto on_close = core->on_close;
-  if (core->owner_alive && on_close) on_close(reason);
+  if (report && on_close) on_close(reason);
 }
 
 void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
@@ -75,19 +83,32 @@ void on_alloc(uv_handle_t* handle, std::size_t, uv_buf_t* buf) {
 void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
   auto* core = static_cast<StreamCore*>(stream->data);
   if (nread < 0) return end_with(core, error_from_uv(static_cast<int>(nread)));
-  if (nread == 0 || !core->owner_alive || !core->on_data) return;
+  // After a local close the peer's last bytes are read and dropped until it closes
+  // too, so the kernel never answers unread data with a reset.
+  if (nread == 0 || core->closed_locally || !core->on_data) return;
   auto on_data = core->on_data;
   on_data(io::ByteView(reinterpret_cast<const std::uint8_t*>(buf->base), static_cast<std::size_t>(nread)));
 }
 
 void update_reading(StreamCore* core) {
   auto* stream = reinterpret_cast<uv_stream_t*>(&core->tcp);
-  if (core->ended) return;
-  if (core->reading_wanted && !core->paused) {
+  if (core->handle_closed || uv_is_closing(reinterpret_cast<uv_handle_t*>(stream))) return;
+  const bool drain = core->closed_locally;
+  if (drain || (core->reading_wanted && !core->paused)) {
     uv_read_start(stream, on_alloc, on_read);
   } else {
     uv_read_stop(stream);
   }
+}
+
+void on_write_done(uv_write_t* req, int status) {
+  std::unique_ptr<WriteReq> done(static_cast<WriteReq*>(req->data));
+  StreamCore* core = done->core;
+  core->pending_write_bytes -= done->data.size();
+  const io::Error result = error_from_uv(status);
+  if (core->owner_exists && done->on_done) done->on_done(result);
+  // A failed write ends the stream: libuv would leave later writes queued forever.
+  if (status < 0 && status != UV_ECANCELED && core->owner_exists) end_with(core, result);
 }
 
 class UvStream final : public io::StreamConnection {
@@ -104,15 +125,13 @@ class UvStream final : public io::StreamConnection {
   }
 
   io::Error write(io::ByteView bytes, WriteDoneFn on_done) override {
+    if (bytes.size() > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
     if (core_->ended) return io::Error::connection_reset;
     if (core_->pending_write_bytes + bytes.size() > io::kMaxPendingWriteBytes) return io::Error::would_block;
     auto* write = new WriteReq{{}, io::Bytes(bytes.begin(), bytes.end()), std::move(on_done), core_};
+    write->req.data = write;
     uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->data.data()), static_cast<unsigned>(write->data.size()));
-    const int status = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&core_->tcp), &buf, 1, [](uv_write_t* req, int status) {
-      std::unique_ptr<WriteReq> done(reinterpret_cast<WriteReq*>(req));
-      done->core->pending_write_bytes -= done->data.size();
-      if (done->core->owner_alive && done->on_done) done->on_done(error_from_uv(status));
-    });
+    const int status = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&core_->tcp), &buf, 1, on_write_done);
     if (status != 0) {
       delete write;
       return error_from_uv(status);
@@ -134,19 +153,19 @@ class UvStream final : public io::StreamConnection {
   void close() override {
     if (core_->ended) return;
     core_->ended = true;
-    core_->owner_alive = false;
-    uv_read_stop(reinterpret_cast<uv_stream_t*>(&core_->tcp));
-    // Shutdown runs after queued writes; the handle is closed once it completes.
+    core_->closed_locally = true;
+    update_reading(core_);  // drain what the peer still sends, until it closes
+    // The shutdown (FIN) goes out after the queued writes; their completions still run.
     auto* shutdown = new uv_shutdown_t;
     shutdown->data = core_;
-    const int status = uv_shutdown(shutdown, reinterpret_cast<uv_stream_t*>(&core_->tcp), [](uv_shutdown_t* req, int) {
+    const int status = uv_shutdown(shutdown, reinterpret_cast<uv_stream_t*>(&core_->tcp), [](uv_shutdown_t* req, int result) {
       auto* core = static_cast<StreamCore*>(req->data);
       delete req;
-      close_core(core);
+      if (result < 0) close_handle(core);
     });
     if (status != 0) {
       delete shutdown;
-      close_core(core_);
+      close_handle(core_);
     }
   }
 
@@ -157,8 +176,8 @@ class UvStream final : public io::StreamConnection {
   StreamCore* core_;
 };
 
-// Fills the addresses of a connected handle.
-void learn_addresses(StreamCore* core) {
+// Fills the addresses of a connected handle and sets its options.
+void prepare_connected(StreamCore* core) {
   sockaddr_storage addr;
   int length = sizeof addr;
   if (uv_tcp_getsockname(&core->tcp, reinterpret_cast<sockaddr*>(&addr), &length) == 0) {
@@ -169,6 +188,7 @@ void learn_addresses(StreamCore* core) {
     core->remote = address_from_sockaddr(reinterpret_cast<sockaddr*>(&addr));
   }
   uv_tcp_nodelay(&core->tcp, 1);
+  uv_tcp_keepalive(&core->tcp, 1, kKeepAliveDelayS);
 }
 
 StreamCore* new_core(uv_loop_t* loop) {
@@ -196,10 +216,10 @@ class UvListener final : public io::StreamListener {
     if (status != 0 || !handle->on_accept) return;  // transient accept errors are retried by the OS
     StreamCore* core = new_core(server->loop);
     if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&core->tcp)) != 0) {
-      close_core(core);
+      close_handle(core);
       return;
     }
-    learn_addresses(core);
+    prepare_connected(core);
     auto on_accept = handle->on_accept;
     on_accept(std::make_unique<UvStream>(core));
   }
@@ -209,11 +229,37 @@ class UvListener final : public io::StreamListener {
   io::Address local_;
 };
 
+// A connect in progress, with its timeout. Freed when both the connect callback and
+// the timer's close callback have run.
 struct ConnectReq {
   uv_connect_t req;
+  uv_timer_t timer;
   StreamCore* core;
   io::Network::ConnectFn on_connected;
+  bool timed_out = false;
+  int open_parts = 2;  // the connect request and the timer handle
 };
+
+void release_connect_part(ConnectReq* connect) {
+  if (--connect->open_parts == 0) delete connect;
+}
+
+void on_connected(uv_connect_t* req, int status) {
+  auto* connect = static_cast<ConnectReq*>(req->data);
+  uv_timer_stop(&connect->timer);
+  uv_close(reinterpret_cast<uv_handle_t*>(&connect->timer),
+           [](uv_handle_t* timer) { release_connect_part(static_cast<ConnectReq*>(timer->data)); });
+  auto done = std::move(connect->on_connected);
+  StreamCore* core = connect->core;
+  const bool timed_out = connect->timed_out;
+  release_connect_part(connect);
+  if (status != 0) {
+    close_handle(core);
+    return done(timed_out ? io::Error::timed_out : error_from_uv(status));
+  }
+  prepare_connected(core);
+  done(std::unique_ptr<io::StreamConnection>(std::make_unique<UvStream>(core)));
+}
 
 }  // namespace
 
@@ -246,32 +292,34 @@ io::Result<std::unique_ptr<io::StreamListener>> listen_uv_stream(uv_loop_t* loop
       std::make_unique<UvListener>(handle, address_from_sockaddr(reinterpret_cast<sockaddr*>(&bound))));
 }
 
-void connect_uv_stream(uv_loop_t* loop, const io::Address& remote, io::Network::ConnectFn on_connected) {
-  HM_ASSERT(on_connected);
+void connect_uv_stream(uv_loop_t* loop, const io::Address& remote, io::Network::ConnectFn on_connected_fn) {
+  HM_ASSERT(on_connected_fn);
   sockaddr_storage addr;
   if (const auto parsed = parse_address(remote, &addr); parsed != io::Error::ok) {
-    post(loop, [on_connected = std::move(on_connected), parsed] { on_connected(parsed); });
+    post(loop, [done = std::move(on_connected_fn), parsed] { done(parsed); });
     return;
   }
-  auto* connect = new ConnectReq{{}, new_core(loop), std::move(on_connected)};
-  const int status = uv_tcp_connect(&connect->req, &connect->core->tcp, reinterpret_cast<const sockaddr*>(&addr),
-                                    [](uv_connect_t* req, int status) {
-                                      std::unique_ptr<ConnectReq> done(reinterpret_cast<ConnectReq*>(req));
-                                      if (status != 0) {
-                                        close_core(done->core);
-                                        done->on_connected(error_from_uv(status));
-                                        return;
-                                      }
-                                      learn_addresses(done->core);
-                                      done->on_connected(std::unique_ptr<io::StreamConnection>(
-                                          std::make_unique<UvStream>(done->core)));
-                                    });
+  auto* connect = new ConnectReq;
+  connect->core = new_core(loop);
+  connect->on_connected = std::move(on_connected_fn);
+  connect->req.data = connect;
+  const int status = uv_tcp_connect(&connect->req, &connect->core->tcp, reinterpret_cast<const sockaddr*>(&addr), on_connected);
   if (status != 0) {
-    close_core(connect->core);
-    auto on_connected_now = std::move(connect->on_connected);
+    close_handle(connect->core);
+    auto done = std::move(connect->on_connected);
     delete connect;
-    post(loop, [on_connected_now = std::move(on_connected_now), status] { on_connected_now(error_from_uv(status)); });
+    post(loop, [done = std::move(done), status] { done(error_from_uv(status)); });
+    return;
   }
+  HM_ASSERT(uv_timer_init(loop, &connect->timer) == 0);
+  connect->timer.data = connect;
+  // On timeout the socket is closed: libuv then runs the connect callback with
+  // ECANCELED, which reports timed_out.
+  uv_timer_start(&connect->timer, [](uv_timer_t* timer) {
+    auto* late = static_cast<ConnectReq*>(timer->data);
+    late->timed_out = true;
+    close_handle(late->core);
+  }, kConnectTimeoutMs, 0);
 }
 
 }  // namespace hamirror::uv

@@ -40,6 +40,10 @@ io::Error error_from_uv(int uv_status) {
     case UV_ECANCELED: return Error::cancelled;
     case UV_ENOTSUP:
     case UV_ENOSYS: return Error::not_supported;
+    case UV_EROFS: return Error::read_only;
+    case UV_EFBIG: return Error::too_large;
+    case UV_ENAMETOOLONG: return Error::name_too_long;
+    case UV_ENOMEM: return Error::out_of_memory;
     default: return Error::unknown;
   }
 }

@@ -47,6 +47,7 @@ class Scenario {
     for (const auto& node : kNodes) {
       auto& sim_node = cluster_.add_node({.name = node.name, .hosts = {{"default", node.default_host}, {"flow", node.flow_host}}});
       sim_node.disk().install_directory(kStateDir);
+      state_files_.emplace(node.name, std::make_unique<io::AtomicFile>(sim_node.io().fs, kStateFile));
     }
     say("cluster", "seed " + std::to_string(options.seed) + ", link loss " +
                        std::to_string(static_cast<int>(link.loss_probability * 100)) + "%, pulse " +
@@ -112,11 +113,11 @@ class Scenario {
 
   void persist(const std::string& node, const std::string& state) {
     last_written_[node] = state;
-    auto& fs = cluster_.node(node).io().fs;
-    io::write_file_atomically(fs, kStateFile, io::as_bytes(state), [this, node, state](io::Error error) {
+    const io::Error queued = state_files_.at(node)->write(io::as_bytes(state), [this, node, state](io::Error error) {
       if (error == io::Error::ok) last_durable_[node] = state;
       say(node, "state file '" + state + "' " + (error == io::Error::ok ? "durable" : std::string(io::error_name(error))));
     });
+    HM_ASSERT(queued == io::Error::ok);  // one change per timeout at most: the queue never fills
   }
 
   // After the power cut each state file must hold a state that was durable, and be
@@ -135,6 +136,7 @@ class Scenario {
 
   HeartbeatScenarioOptions options_;
   SimCluster cluster_;
+  std::map<std::string, std::unique_ptr<io::AtomicFile>> state_files_;
   std::map<std::string, std::unique_ptr<core::PeerMonitor>> monitors_;
   std::map<std::string, std::string> last_written_;
   std::map<std::string, std::string> last_durable_;

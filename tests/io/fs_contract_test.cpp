@@ -149,6 +149,16 @@ TEST_P(FileContract, atomic_replacement_installs_the_new_contents_and_leaves_no_
   EXPECT_EQ(too_big.error(), io::Error::invalid_argument);
 }
 
+TEST_P(FileContract, overlapping_replacements_through_one_atomic_file_apply_in_order_without_mixing) {
+  io::AtomicFile state(fs(), path("state"));
+  std::vector<io::Error> results;
+  ASSERT_EQ(state.write(io::as_bytes("peer down, a longer first value"), [&](io::Error e) { results.push_back(e); }), io::Error::ok);
+  ASSERT_EQ(state.write(io::as_bytes("peer up"), [&](io::Error e) { results.push_back(e); }), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return results.size() == 2; }));
+  EXPECT_EQ(results, (std::vector<io::Error>{io::Error::ok, io::Error::ok}));
+  EXPECT_EQ(contents("state"), "peer up");
+}
+
 TEST_P(FileContract, atomic_replacement_into_a_missing_directory_fails_cleanly) {
   const io::Error replaced = call([&](auto done) {
     io::write_file_atomically(fs(), path("no-such-dir/state"), io::as_bytes("x"), done);

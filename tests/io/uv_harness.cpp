@@ -12,17 +12,26 @@
 namespace hamirror::test {
 namespace {
 
+// Owns the loop. Destroyed last: it lets every handle the test closed finish closing,
+// then closes the loop, which frees libuv's own allocations.
+struct OwnedLoop {
+  OwnedLoop() { uv_loop_init(&loop); }
+  ~OwnedLoop() {
+    uv_run(&loop, UV_RUN_DEFAULT);
+    const int closed = uv_loop_close(&loop);
+    if (closed != 0) ADD_FAILURE() << "the test left libuv handles open: " << uv_strerror(closed);
+  }
+  uv_loop_t loop;
+};
+
 class UvHarness final : public BackendHarness {
  public:
-  UvHarness() : backend_(init_loop()), io_(backend_.io()) {
+  UvHarness() : backend_(&owned_.loop), io_(backend_.io()) {
     std::random_device random;  // test scaffolding only: names a unique scratch directory
     scratch_ = std::filesystem::temp_directory_path() / ("hamirror-contract-" + std::to_string(random()));
     std::filesystem::create_directories(scratch_);
   }
   ~UvHarness() override {
-    // Let handles closed by the test finish closing, then check nothing is left open.
-    uv_run(&loop_, UV_RUN_NOWAIT);
-    uv_run(&loop_, UV_RUN_DEFAULT);
     std::error_code ignored;
     std::filesystem::remove_all(scratch_, ignored);
   }
@@ -44,12 +53,7 @@ class UvHarness final : public BackendHarness {
   }
 
  private:
-  uv_loop_t* init_loop() {
-    uv_loop_init(&loop_);
-    return &loop_;
-  }
-  // Declared first: the backend's handles live on it.
-  uv_loop_t loop_;
+  OwnedLoop owned_;  // first: the backend's handles live on it
   uv::UvBackend backend_;
   io::Io io_;
   std::filesystem::path scratch_;

@@ -1,0 +1,8 @@
+#include "platform/platform.h"
+
+namespace hamirror::platform {
+
+// Windows has no SIGPIPE: a write to a reset connection simply fails.
+void prepare_process_for_io() {}
+
+}  // namespace hamirror::platform
