@@ -31,7 +31,7 @@ if [ -n "$expect" ]; then
 fi
 if [ -n "$violations" ]; then
   echo "FAIL: $(basename "$library") calls outside the I/O seam (not in $(basename "$allowlist")):" >&2
-  printf '  %s\n' $'\n'"$violations" >&2
+  printf '%s\n' "$violations" | sed 's/^/  /' >&2
   echo "Protocol code must use runtime/io (io::Io) instead; see runtime/core/README.md." >&2
   exit 1
 fi
