@@ -1,0 +1,61 @@
+// One change to a replicated directory, as the primary sequences it and the secondary
+// applies it. Paths are relative to the replicated directory's root, '/'-separated,
+// and validated (no empty, "." or ".." components), so a peer can never reach outside
+// the directory it replicates into.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "io/bytes.h"
+#include "io/error.h"
+
+namespace hamirror::core {
+
+constexpr std::size_t kMaxRelativePathBytes = 4096;
+// One write op carries at most this much; frontends split larger writes.
+constexpr std::size_t kMaxWriteOpBytes = 1024 * 1024;
+
+enum class OpKind : std::uint8_t {
+  create,     // a regular file; exclusive fails with already_exists
+  write,      // bytes at an offset
+  truncate,   // to size_bytes
+  mkdir,
+  rename,     // path -> target, replacing a target file
+  unlink,
+  rmdir,
+  set_mtime,  // mtime_ns
+  fsync,      // the file's data, and its directory entry, durable on both copies
+};
+
+constexpr std::size_t kMaxReplicatedDirectories = 32;
+
+struct FileOp {
+  OpKind kind = OpKind::write;
+  std::uint32_t directory = 0;  // index of the replicated directory (<rfs> order)
+  std::string path;
+  std::string target;  // rename only
+  std::uint64_t offset = 0;
+  std::uint64_t size_bytes = 0;
+  std::int64_t mtime_ns = 0;
+  bool exclusive = false;
+  io::Bytes data;  // write only
+
+  friend bool operator==(const FileOp&, const FileOp&) = default;
+};
+
+std::string_view op_kind_name(OpKind kind);
+// invalid_argument when a path is not a valid relative path, the directory index is
+// out of range, or the op's fields do not fit its kind (a write of more than
+// kMaxWriteOpBytes, a rename without target).
+io::Error validate(const FileOp& op, std::size_t directory_count);
+bool is_valid_relative_path(std::string_view path);
+
+// The native path of `relative` under `root`, with the separator `root` uses.
+std::string native_path(const std::string& root, std::string_view relative);
+
+// A one-line description for logs and the trace: "write a/b.txt @4096 +512".
+std::string describe(const FileOp& op);
+
+}  // namespace hamirror::core

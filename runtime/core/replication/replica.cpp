@@ -1,0 +1,77 @@
+#include "core/replication/replica.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "io/assert.h"
+
+namespace hamirror::core {
+
+Replica::Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode mode, Listener listener)
+    : applier_(fs, std::move(roots)), mode_(mode), listener_(std::move(listener)) {
+  HM_ASSERT(listener_.on_apply_failed);
+}
+
+void Replica::attach(wire::FramedConnection& link) {
+  outbox_.attach(&link);
+  started_ = false;
+}
+
+void Replica::detach() {
+  outbox_.detach();
+  started_ = false;
+}
+
+std::string Replica::on_frame(const wire::Frame& frame) {
+  switch (frame.header.type) {
+    case wire::MessageType::replication_start: {
+      auto start = wire::decode_message<ReplicationStart>(frame);
+      return start ? on_start(start.value()) : start.error();
+    }
+    case wire::MessageType::replicate_op: {
+      auto op = wire::decode_message<ReplicateOp>(frame);
+      return op ? on_op(std::move(op).value()) : op.error();
+    }
+    default:
+      return "unexpected " + std::to_string(static_cast<int>(frame.header.type)) + " frame from the primary";
+  }
+}
+
+std::string Replica::on_start(const ReplicationStart& start) {
+  if (started_) return "a second replication_start on one connection";
+  if (start.first_sequence == 0) return "replication_start with sequence 0";
+  started_ = true;
+  next_expected_ = start.first_sequence;
+  // Everything before the first op is already in this copy (the node attaches only a
+  // synchronised secondary); ops of an earlier connection may still be applying.
+  applied_through_ = std::max(applied_through_, start.first_sequence - 1);
+  return {};
+}
+
+std::string Replica::on_op(ReplicateOp op) {
+  if (!started_) return "replicate_op before replication_start";
+  if (op.sequence != next_expected_) {
+    return "op " + std::to_string(op.sequence) + " out of order: expected " + std::to_string(next_expected_);
+  }
+  ++next_expected_;
+  const std::uint64_t sequence = op.sequence;
+  const bool ack_on_receipt = mode_ == AsyncMode::second && op.kind != OpKind::fsync;
+  if (ack_on_receipt) outbox_.send(OpAck{sequence, io::Error::ok});
+  const io::Error queued = applier_.apply(std::move(op).to_op(), [this, sequence, ack_on_receipt](io::Error result) {
+    on_applied(sequence, result, ack_on_receipt);
+  });
+  if (queued != io::Error::ok) {
+    return "cannot apply op " + std::to_string(sequence) + ": " + std::string(io::error_name(queued));
+  }
+  return {};
+}
+
+void Replica::on_applied(std::uint64_t sequence, io::Error result, bool acknowledged) {
+  HM_ASSERT(sequence > last_applied_);  // the applier keeps the order
+  last_applied_ = sequence;
+  applied_through_ = std::max(applied_through_, sequence);
+  if (!acknowledged) outbox_.send(OpAck{sequence, result});
+  if (acknowledged && result != io::Error::ok) listener_.on_apply_failed(sequence, result);
+}
+
+}  // namespace hamirror::core

@@ -1,0 +1,58 @@
+// The secondary's side of synchronous replication: applies the primary's ops to its
+// copy strictly in sequence order — nothing else writes there — and acknowledges each.
+//
+// async="none" (our default): an op is acknowledged once applied to this copy.
+// async="second" (SafeKit's default): acknowledged on receipt and applied afterwards,
+// in order; an fsync is still acknowledged only once applied, so "durable on both
+// copies" keeps its meaning.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/replication/frame_outbox.h"
+#include "core/replication/op_applier.h"
+#include "core/replication/replication_messages.h"
+
+namespace hamirror::core {
+
+enum class AsyncMode : std::uint8_t { none, second };
+
+class Replica {
+ public:
+  struct Listener {
+    // This copy failed an op the primary applied (with async="second" the primary was
+    // already told "ok"): the copy is no longer a faithful mirror and must be
+    // reintegrated before it may ever be promoted.
+    std::function<void(std::uint64_t sequence, io::Error result)> on_apply_failed;
+  };
+
+  Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode mode, Listener listener);
+
+  void attach(wire::FramedConnection& link);
+  void detach();
+  // Returns why the frame breaks the protocol ("" if it does not).
+  std::string on_frame(const wire::Frame& frame);
+  void on_writable() { outbox_.flush(); }
+
+  // Every op up to this sequence number is applied to this copy.
+  std::uint64_t applied_through() const { return applied_through_; }
+
+ private:
+  std::string on_start(const ReplicationStart& start);
+  std::string on_op(ReplicateOp op);
+  void on_applied(std::uint64_t sequence, io::Error result, bool acknowledged);
+
+  OpApplier applier_;
+  AsyncMode mode_;
+  Listener listener_;
+  FrameOutbox outbox_;
+  bool started_ = false;
+  std::uint64_t next_expected_ = 0;
+  std::uint64_t applied_through_ = 0;
+  std::uint64_t last_applied_ = 0;
+};
+
+}  // namespace hamirror::core

@@ -1,0 +1,70 @@
+// The replication stream's messages: the primary numbers every FileOp and sends it;
+// the secondary applies them strictly in that order and acknowledges each.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/replication/file_op.h"
+#include "core/wire/message_codec.h"
+
+namespace hamirror::core {
+
+// Sent once by the primary when a synchronised secondary attaches: the sequence
+// number of the first op it will send.
+struct ReplicationStart {
+  std::uint64_t first_sequence = 0;
+
+  HM_WIRE_MESSAGE(wire::MessageType::replication_start, "replication_start")
+  HM_WIRE_FIELDS(first_sequence)
+  static constexpr std::size_t kMaxBodyBytes = 16;
+  friend bool operator==(const ReplicationStart&, const ReplicationStart&) = default;
+};
+
+struct ReplicateOp {
+  std::uint64_t sequence = 0;
+  OpKind kind = OpKind::write;
+  std::uint32_t directory = 0;
+  std::string path;
+  std::string target;
+  std::uint64_t offset = 0;
+  std::uint64_t size_bytes = 0;
+  std::int64_t mtime_ns = 0;
+  bool exclusive = false;
+  io::Bytes data;
+
+  HM_WIRE_MESSAGE(wire::MessageType::replicate_op, "replicate_op")
+  HM_WIRE_FIELDS(sequence, kind, directory, path, target, offset, size_bytes, mtime_ns, exclusive, data)
+
+  std::string check() const {
+    if (kind > OpKind::fsync) return "unknown op kind " + std::to_string(static_cast<int>(kind));
+    if (!is_valid_relative_path(path)) return "path is not a relative path inside the directory";
+    if (kind == OpKind::rename && !is_valid_relative_path(target)) return "rename target is not a relative path";
+    if (data.size() > kMaxWriteOpBytes) return "write larger than " + std::to_string(kMaxWriteOpBytes) + " bytes";
+    return {};
+  }
+
+  static ReplicateOp from(std::uint64_t sequence, const FileOp& op) {
+    return {sequence, op.kind, op.directory, op.path, op.target, op.offset, op.size_bytes, op.mtime_ns, op.exclusive, op.data};
+  }
+  FileOp to_op() && {
+    return FileOp{kind, directory, std::move(path), std::move(target), offset, size_bytes, mtime_ns, exclusive, std::move(data)};
+  }
+};
+
+// The secondary's answer for one op: applied (or received, with async="second"), with
+// the result of applying it where known.
+struct OpAck {
+  std::uint64_t sequence = 0;
+  io::Error result = io::Error::ok;
+
+  HM_WIRE_MESSAGE(wire::MessageType::op_ack, "op_ack")
+  HM_WIRE_FIELDS(sequence, result)
+  static constexpr std::size_t kMaxBodyBytes = 24;
+  std::string check() const {
+    return result > io::Error::out_of_memory ? "unknown result " + std::to_string(static_cast<int>(result)) : "";
+  }
+  friend bool operator==(const OpAck&, const OpAck&) = default;
+};
+
+}  // namespace hamirror::core

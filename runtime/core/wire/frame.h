@@ -1,0 +1,84 @@
+// The frame: how every message travels on a replication stream.
+//
+// A frame is a fixed 56-byte header followed by the payload (a msgpack body, see
+// message_codec.h). All integers are big-endian.
+//
+//   offset size field
+//        0    4 magic           "HMIR" (0x484D4952): not our protocol otherwise
+//        4    2 version         kProtocolVersion; any other value closes the stream
+//        6    2 type            MessageType (0 is never valid)
+//        8    4 flags           no flag is defined yet: any set bit is refused
+//       12    4 payload_bytes   at most kMaxFrameBytes
+//       16    8 sequence        per connection and direction: 0, 1, 2, ... (the
+//                               later anti-replay check: a frame authenticated for
+//                               one position cannot be replayed at another)
+//       24   32 tag             authentication tag; all zero until the daemon issue
+//                               fills it in. It covers the header bytes before it
+//                               (offsets 0..23, so magic, version, type, flags,
+//                               length and sequence) followed by the whole payload.
+//       56    n payload
+//
+// Bounds: a payload is at most kMaxFrameBytes (8 MiB), so a whole frame at most
+// kHeaderBytes + kMaxFrameBytes. A sender with more to say splits it into messages.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "io/bytes.h"
+
+namespace hamirror::core::wire {
+
+constexpr std::uint32_t kFrameMagic = 0x484D4952;  // "HMIR"
+constexpr std::uint16_t kProtocolVersion = 1;
+constexpr std::size_t kMaxFrameBytes = 8 * 1024 * 1024;  // payload bytes, header excluded
+constexpr std::size_t kTagBytes = 32;
+constexpr std::size_t kTagOffset = 24;  // the authenticated header prefix ends here
+constexpr std::size_t kHeaderBytes = kTagOffset + kTagBytes;
+constexpr std::uint32_t kKnownFlags = 0;  // no flag is defined by version 1
+
+// The registry of message types. A number, once used, is never reused for something
+// else; each message's body is declared in messages.h.
+enum class MessageType : std::uint16_t {
+  invalid = 0,  // never sent; refused by the decoder
+  hello = 1,
+  ping = 2,
+  pong = 3,
+  // Replication (runtime/core/replication/replication_messages.h).
+  replication_start = 16,
+  replicate_op = 17,
+  op_ack = 18,
+};
+
+using AuthTag = std::array<std::uint8_t, kTagBytes>;
+
+struct FrameHeader {
+  std::uint16_t version = kProtocolVersion;
+  MessageType type = MessageType::invalid;
+  std::uint32_t flags = 0;
+  std::uint32_t payload_bytes = 0;
+  std::uint64_t sequence = 0;
+  AuthTag tag{};
+
+  friend bool operator==(const FrameHeader&, const FrameHeader&) = default;
+};
+
+// A decoded frame. The payload view is valid only until the decoder is used again.
+struct Frame {
+  FrameHeader header;
+  io::ByteView payload;
+};
+
+// Writes the header's 56 bytes. header.payload_bytes must be <= kMaxFrameBytes.
+void write_header(const FrameHeader& header, std::span<std::uint8_t, kHeaderBytes> out);
+// Reads the fields back as they are; checking them is the decoder's job.
+FrameHeader read_header(std::span<const std::uint8_t, kHeaderBytes> in);
+
+// A whole frame: header (payload_bytes set from the payload) and payload.
+// payload.size() <= kMaxFrameBytes (asserted: a caller splits larger data first).
+io::Bytes encode_frame(FrameHeader header, io::ByteView payload);
+io::Bytes encode_frame(MessageType type, std::uint64_t sequence, io::ByteView payload);
+
+}  // namespace hamirror::core::wire

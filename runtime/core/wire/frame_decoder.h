@@ -1,0 +1,71 @@
+// Turns a byte stream, in whatever chunks it arrives, back into frames.
+//
+// The decoder checks each header field as soon as its bytes are in: a wrong magic, an
+// unknown version, type 0, an unknown flag or a payload length over kMaxFrameBytes
+// stops it for good with a reason, before any payload byte is buffered. A stream that
+// simply stops mid-frame is not an error: the decoder waits for more.
+//
+// Memory: the header lives in a fixed array; the payload buffer grows only as payload
+// bytes actually arrive (at most doubling) and never beyond the frame's checked length,
+// so the decoder never holds more than kHeaderBytes + kMaxFrameBytes, whatever the
+// peer claims. A frame that arrives whole in one chunk is not copied at all.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/wire/frame.h"
+#include "io/bytes.h"
+
+namespace hamirror::core::wire {
+
+// A buffer this large or smaller is kept for the next frame; a larger one (left by a
+// big frame) is released once its frame has been delivered.
+constexpr std::size_t kRetainedBufferBytes = 64 * 1024;
+
+class FrameDecoder {
+ public:
+  enum class Status : std::uint8_t {
+    need_more,  // `input` is used up and no whole frame is pending
+    frame,      // `out` holds the next frame; `input` may still hold bytes
+    failed,     // the stream is malformed; error() says why; final
+  };
+
+  FrameDecoder() = default;
+  FrameDecoder(const FrameDecoder&) = delete;
+  FrameDecoder& operator=(const FrameDecoder&) = delete;
+
+  // Consumes bytes from the front of `input` (advancing it) until a frame is complete,
+  // the input is used up or the stream proves malformed. On `frame`, out.payload is
+  // valid until the next call; call again with the rest of `input`.
+  Status decode(io::ByteView& input, Frame& out);
+
+  bool failed() const { return !error_.empty(); }
+  // Why the stream was refused ("frame 3: unknown protocol version 9 ..."); empty
+  // while it has not been.
+  const std::string& error() const { return error_; }
+  std::uint64_t frames_decoded() const { return frames_decoded_; }
+  // Bytes of the unfinished frame held so far (header and payload).
+  std::size_t buffered_bytes() const { return header_have_ + payload_.size(); }
+  // Memory the decoder holds for frame data: never above kHeaderBytes + kMaxFrameBytes.
+  std::size_t buffer_capacity_bytes() const { return kHeaderBytes + payload_.capacity(); }
+
+ private:
+  Status fail(std::string reason);
+  // Checks the header fields whose bytes are complete; false once one is refused.
+  bool check_header_prefix();
+  void append_payload(io::ByteView bytes);
+  Status deliver(io::ByteView payload, Frame& out);
+
+  std::array<std::uint8_t, kHeaderBytes> header_bytes_{};
+  std::size_t header_have_ = 0;
+  FrameHeader header_;  // parsed once header_have_ == kHeaderBytes
+  io::Bytes payload_;
+  bool release_payload_ = false;  // the last frame was handed out from payload_
+  std::uint64_t frames_decoded_ = 0;
+  std::string error_;
+};
+
+}  // namespace hamirror::core::wire
