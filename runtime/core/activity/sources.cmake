@@ -1,0 +1,1 @@
+# Sources of runtime/core/activity (added to hamirror_core).

@@ -1,0 +1,1 @@
+# Sources of runtime/core/failover (added to hamirror_core).

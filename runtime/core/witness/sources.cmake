@@ -1,0 +1,1 @@
+# Sources of runtime/core/witness (added to hamirror_core).
