@@ -168,6 +168,17 @@ TEST(WireMessageCodec, arrays_and_maps_claiming_more_elements_than_bytes_are_ref
   EXPECT_LT(allocated_while_decoding<Sample>(vector_of_a_million), 1024u);
 }
 
+TEST(WireMessageCodec, nested_arrays_whose_claims_only_together_exceed_the_body_are_refused) {
+  // Each array16 alone claims fewer values than the body has bytes, which msgpack-c's
+  // per-container limit would let through, allocating 4000 objects per level before
+  // reading any of them. Together they claim far more than the body holds.
+  io::Bytes body;
+  for (int level = 0; level < 16; ++level) body.insert(body.end(), {0xdc, 0x0f, 0xa0});  // array of 4000
+  body.resize(body.size() + 4000, 0xc0);
+  EXPECT_EQ(check_body_shape(body), "an array at byte 6 claims 4000 values, which with the 3999 still expected exceed the 4042 bytes that follow");
+  EXPECT_LT(allocated_while_decoding<Sample>(body), 1024u);
+}
+
 TEST(WireMessageCodec, deeply_nested_arrays_are_refused_without_allocation) {
   const io::Bytes deep(100'000, 0x91);  // [[[[...
   EXPECT_EQ(check_body_shape(deep), "nested deeper than 16 levels");
@@ -178,6 +189,16 @@ TEST(WireMessageCodec, deeply_nested_arrays_are_refused_without_allocation) {
   io::Bytes seventeen(kMaxBodyDepth + 1, 0x91);
   seventeen.push_back(0xc0);
   EXPECT_EQ(check_body_shape(seventeen), "nested deeper than 16 levels");
+  // An empty innermost container counts as a level too, as it does for msgpack-c.
+  io::Bytes sixteen_empty(kMaxBodyDepth - 1, 0x91);
+  sixteen_empty.push_back(0x90);
+  EXPECT_EQ(check_body_shape(sixteen_empty), "");
+  io::Bytes seventeen_empty(kMaxBodyDepth, 0x91);
+  seventeen_empty.push_back(0x80);
+  EXPECT_EQ(check_body_shape(seventeen_empty), "nested deeper than 16 levels");
+  // What the shape check lets through, msgpack-c unpacks: the refusal is the schema's.
+  EXPECT_EQ(refusal<Sample>(sixteen), "sample: expected 6 fields, got 1");
+  EXPECT_EQ(refusal<Sample>(sixteen_empty), "sample: expected 6 fields, got 1");
 }
 
 TEST(WireMessageCodec, ext_values_and_the_reserved_byte_are_refused) {

@@ -50,6 +50,7 @@ enum class MessageType : std::uint16_t {
   replication_start = 16,
   replicate_op = 17,
   op_ack = 18,
+  generation_info = 19,
 };
 
 using AuthTag = std::array<std::uint8_t, kTagBytes>;

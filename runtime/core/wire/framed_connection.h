@@ -14,7 +14,9 @@
 //
 // Callbacks: at most one of on_error and on_close runs, once; after it, or after a
 // local close(), nothing else runs. A callback may call send, close or fail, and may
-// destroy the FramedConnection.
+// destroy the FramedConnection. After on_error the owner should destroy it soon: a
+// failed connection closes its stream in an orderly way, and destroying it is what
+// drops the stream at once (a hostile peer cannot keep it half open).
 #pragma once
 
 #include <cstdint>

@@ -25,6 +25,7 @@ struct Lead {
   bool length_is_payload = false;  // str/bin: the length counts bytes to skip
   bool length_is_count = false;    // array/map: the length counts elements
   std::uint64_t children = 0;      // fixarray/fixmap counts, doubled for maps
+  bool container = false;          // an array or a map, even an empty one
   bool map = false;
   const char* refused = nullptr;  // why this lead byte is not allowed
 };
@@ -34,9 +35,10 @@ Lead classify(std::uint8_t b) {
   if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) return lead;  // fixint, nil, bool
   if (b >= 0x80 && b <= 0x8f) {
     lead.children = 2u * (b & 0x0fu);
-    lead.map = true;
+    lead.container = lead.map = true;
   } else if (b >= 0x90 && b <= 0x9f) {
     lead.children = b & 0x0fu;
+    lead.container = true;
   } else if (b >= 0xa0 && b <= 0xbf) {
     lead.skip = b & 0x1fu;
   } else {
@@ -58,6 +60,7 @@ Lead classify(std::uint8_t b) {
       default: lead.refused = "an ext value"; break;  // 0xc7-0xc9, 0xd4-0xd8
     }
   }
+  lead.container = lead.container || lead.length_is_count;
   return lead;
 }
 
@@ -112,13 +115,18 @@ std::string check_body_shape(io::ByteView body) {
              std::to_string(size - pos) + " follow";
     }
     pos += skip;
+    if (!lead.container) continue;
+    // Counted even when empty, as msgpack-c's own depth limit does.
+    if (depth + 1 > kMaxBodyDepth) return "nested deeper than " + std::to_string(kMaxBodyDepth) + " levels";
     const std::uint64_t children = lead.length_is_count ? (lead.map ? 2 * length : length) : lead.children;
     if (children == 0) continue;
     if (children > size - pos || pending + children > size - pos) {
-      return std::string(lead.map ? "a map" : "an array") + " at byte " + std::to_string(pos) + " claims " +
-             std::to_string(children) + " values but only " + std::to_string(size - pos) + " bytes follow";
+      const std::string what = std::string(lead.map ? "a map" : "an array") + " at byte " + std::to_string(pos) +
+                               " claims " + std::to_string(children) + " values";
+      if (children > size - pos) return what + " but only " + std::to_string(size - pos) + " bytes follow";
+      return what + ", which with the " + std::to_string(pending) + " still expected exceed the " +
+             std::to_string(size - pos) + " bytes that follow";
     }
-    if (depth + 1 > kMaxBodyDepth) return "nested deeper than " + std::to_string(kMaxBodyDepth) + " levels";
     remaining[++depth] = children;
     pending += children;
   }

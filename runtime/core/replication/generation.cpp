@@ -1,0 +1,59 @@
+#include "core/replication/generation.h"
+
+#include <algorithm>
+
+#include "io/assert.h"
+
+namespace hamirror::core {
+
+std::string_view data_relation_name(DataRelation relation) {
+  switch (relation) {
+    case DataRelation::same: return "same";
+    case DataRelation::local_newer: return "local_newer";
+    case DataRelation::peer_newer: return "peer_newer";
+    case DataRelation::diverged: return "diverged";
+    case DataRelation::unrelated: return "unrelated";
+  }
+  return "unknown";
+}
+
+namespace {
+bool contains(const std::vector<std::uint64_t>& ids, std::uint64_t id) {
+  return id != 0 && std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+}  // namespace
+
+DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer) {
+  if (local.current == 0 && peer.current == 0) return DataRelation::unrelated;
+  if (local.current == peer.current) return DataRelation::same;
+  const bool peer_moved_on = contains(peer.history, local.current);
+  const bool local_moved_on = contains(local.history, peer.current);
+  HM_ASSERT(!(peer_moved_on && local_moved_on));  // ids are never reused
+  if (peer_moved_on) return DataRelation::peer_newer;
+  if (local_moved_on) return DataRelation::local_newer;
+  for (const std::uint64_t ancestor : local.history) {
+    if (contains(peer.history, ancestor)) return DataRelation::diverged;
+  }
+  return DataRelation::unrelated;
+}
+
+GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random) {
+  if (info.current != 0) info.history.insert(info.history.begin(), info.current);
+  if (info.history.size() > kMaxGenerationHistory) info.history.resize(kMaxGenerationHistory);
+  std::uint64_t fresh = 0;
+  while (fresh == 0 || fresh == info.current || contains(info.history, fresh)) fresh = random.next_u64();
+  info.current = fresh;
+  info.changes_alone = 0;
+  return info;
+}
+
+std::string why_not_promotable(const GenerationInfo& info) {
+  if (info.current == 0) return "this node has no data yet (never synchronised)";
+  if (!info.consistent) return "this node's data is inconsistent: a reintegration into it did not finish";
+  if (info.outdated) return "this node's data is outdated: the peer acknowledged writes without it";
+  return {};
+}
+
+bool may_promote_itself(const GenerationInfo& info) { return why_not_promotable(info).empty(); }
+
+}  // namespace hamirror::core

@@ -1,0 +1,61 @@
+// Data generations: who has the newest data (DRBD's generation identifiers).
+//
+// A node's data carries a generation id. Two synchronised copies share one. When a
+// primary starts acknowledging writes without its secondary, it first moves to a new
+// generation (the old one goes to the front of its history). So when the nodes meet:
+// - same current id: same data, up to the writes the activity record lists;
+// - one's current id is in the other's history: the other moved on; it is newer;
+// - both moved on from a common ancestor: both wrote alone — a split brain, never
+//   merged silently;
+// - nothing in common (a wiped disk, a new node): unrelated, full reintegration.
+// The record is persisted atomically (io::AtomicFile) before the change it describes
+// takes effect, and sent to the peer when they connect.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/wire/message_codec.h"
+#include "io/random.h"
+
+namespace hamirror::core {
+
+constexpr std::size_t kMaxGenerationHistory = 16;
+
+enum class LastRole : std::uint8_t { none, primary, secondary };
+
+struct GenerationInfo {
+  std::uint64_t current = 0;            // 0: no data yet (a new or wiped node)
+  std::vector<std::uint64_t> history;   // older ids, newest first, at most kMaxGenerationHistory
+  bool consistent = true;               // false while a reintegration into this copy runs
+  bool outdated = false;                // known behind: the peer acknowledged writes alone
+  std::uint64_t changes_alone = 0;      // ops acknowledged alone in the current generation
+  LastRole last_role = LastRole::none;  // for defaultprim="lastprim"
+
+  HM_WIRE_MESSAGE(wire::MessageType::generation_info, "generation_info")
+  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role)
+  static constexpr std::size_t kMaxBodyBytes = 512;
+  std::string check() const {
+    if (history.size() > kMaxGenerationHistory) return "history longer than " + std::to_string(kMaxGenerationHistory);
+    if (last_role > LastRole::secondary) return "unknown last role";
+    return {};
+  }
+  friend bool operator==(const GenerationInfo&, const GenerationInfo&) = default;
+};
+
+enum class DataRelation : std::uint8_t { same, local_newer, peer_newer, diverged, unrelated };
+std::string_view data_relation_name(DataRelation relation);
+
+DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer);
+
+// The primary is about to acknowledge writes without its secondary: a new id, the old
+// one remembered. Never returns 0.
+GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random);
+
+// Up to date enough to become primary on its own: consistent, not outdated, has data.
+bool may_promote_itself(const GenerationInfo& info);
+// Why not, in words for the module log ("" when it may).
+std::string why_not_promotable(const GenerationInfo& info);
+
+}  // namespace hamirror::core
