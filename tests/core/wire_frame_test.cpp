@@ -141,8 +141,9 @@ TEST(WireFrame, a_frame_that_arrives_whole_is_handed_out_without_a_copy) {
 
 TEST(WireFrame, a_length_over_the_limit_is_refused_before_any_payload_is_buffered) {
   for (std::uint32_t length : {std::uint32_t{kMaxFrameBytes + 1}, std::uint32_t{0xffffffff}}) {
-    io::Bytes header = header_with(12, {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
-                                        static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)});
+    const io::Bytes header =
+        header_with(12, {static_cast<std::uint8_t>(length >> 24), static_cast<std::uint8_t>(length >> 16),
+                         static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length)});
     FrameDecoder decoder;
     std::vector<Decoded> frames;
     // The length is refused as soon as its four bytes are in, header unfinished.

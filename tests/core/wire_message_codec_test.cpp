@@ -159,7 +159,8 @@ TEST(WireMessageCodec, a_str32_claiming_4_GiB_is_refused_without_allocation) {
 TEST(WireMessageCodec, arrays_and_maps_claiming_more_elements_than_bytes_are_refused_without_allocation) {
   const io::Bytes array32 = {0xdd, 0xff, 0xff, 0xff, 0xff, 0x00};
   const io::Bytes map32 = {0x91, 0xdf, 0x00, 0x10, 0x00, 0x00, 0x01, 0x02};
-  const io::Bytes vector_of_a_million = {0x96, 0x00, 0xc2, 0x01, 0xc4, 0x04, 1, 2, 3, 4, 0xdd, 0x00, 0x0f, 0x42, 0x40, 0x90};
+  const io::Bytes vector_of_a_million = {0x96, 0x00, 0xc2, 0x01, 0xc4, 0x04, 1,    2,
+                                         3,    4,    0xdd, 0x00, 0x0f, 0x42, 0x40, 0x90};
   EXPECT_EQ(check_body_shape(array32), "an array at byte 5 claims 4294967295 values but only 1 bytes follow");
   EXPECT_EQ(check_body_shape(map32), "a map at byte 6 claims 2097152 values but only 2 bytes follow");
   EXPECT_EQ(check_body_shape(vector_of_a_million), "an array at byte 15 claims 1000000 values but only 1 bytes follow");
@@ -175,7 +176,9 @@ TEST(WireMessageCodec, nested_arrays_whose_claims_only_together_exceed_the_body_
   io::Bytes body;
   for (int level = 0; level < 16; ++level) body.insert(body.end(), {0xdc, 0x0f, 0xa0});  // array of 4000
   body.resize(body.size() + 4000, 0xc0);
-  EXPECT_EQ(check_body_shape(body), "an array at byte 6 claims 4000 values, which with the 3999 still expected exceed the 4042 bytes that follow");
+  EXPECT_EQ(check_body_shape(body),
+            "an array at byte 6 claims 4000 values, which with the 3999 still expected exceed the 4042 bytes that "
+            "follow");
   EXPECT_LT(allocated_while_decoding<Sample>(body), 1024u);
 }
 

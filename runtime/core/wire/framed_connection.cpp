@@ -89,7 +89,8 @@ void FramedConnection::on_stream_closed(io::Error reason) {
   if (state_ != State::open) return;
   if (decoder_.buffered_bytes() > 0) {  // the peer stopped in the middle of a frame
     fail("frame " + std::to_string(decoder_.frames_decoded()) + " truncated: the stream ended (" +
-         std::string(io::error_name(reason)) + ") after " + std::to_string(decoder_.buffered_bytes()) + " of its bytes");
+         std::string(io::error_name(reason)) + ") after " + std::to_string(decoder_.buffered_bytes()) +
+         " of its bytes");
     return;
   }
   state_ = State::closed;

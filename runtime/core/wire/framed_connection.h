@@ -8,9 +8,10 @@
 // Receiving: chunks go through a FrameDecoder; each whole frame goes to on_frame, in
 // order. A malformed stream (bad magic, unknown version, oversized or garbled header,
 // a sequence number out of order, or a stream that ends inside a frame) closes the
-// connection and reports the reason once through on_error; the caller logs it. Message bodies are the caller's to decode
-// (decode_message<M>); when one is refused, or its type is unknown, the caller calls
-// fail(reason), which closes and reports the same way.
+// connection and reports the reason once through on_error; the caller logs it.
+// Message bodies are the caller's to decode (decode_message<M>); when one is refused,
+// or its type is unknown, the caller calls fail(reason), which closes and reports the
+// same way.
 //
 // Callbacks: at most one of on_error and on_close runs, once; after it, or after a
 // local close(), nothing else runs. A callback may call send, close or fail, and may

@@ -1,0 +1,161 @@
+#include "core/node/role_decision.h"
+
+namespace hamirror::core {
+
+std::string_view node_state_name(NodeState state) {
+  switch (state) {
+    case NodeState::stop: return "STOP";
+    case NodeState::wait: return "WAIT";
+    case NodeState::alone: return "ALONE";
+    case NodeState::prim: return "PRIM";
+    case NodeState::second: return "SECOND";
+  }
+  return "UNKNOWN";
+}
+
+int state_exit_code(NodeState state) { return static_cast<int>(state); }
+
+namespace {
+
+bool is_primary(NodeState state) { return state == NodeState::alone || state == NodeState::prim; }
+
+MeetingDecision wait_because(std::string reason, bool split_brain = false) {
+  return MeetingDecision{Role::wait, Reintegration::none, split_brain, std::move(reason)};
+}
+
+// How the secondary gets the primary's data, given how their data relate (seen from
+// the secondary). nullopt-like: wait when the secondary's data cannot be overwritten
+// without an admin's word.
+MeetingDecision become_secondary(DataRelation relation_from_secondary, const std::string& primary) {
+  switch (relation_from_secondary) {
+    case DataRelation::same:
+      return {Role::secondary, Reintegration::fast, false, "same data generation as " + primary + ": fast reintegration"};
+    case DataRelation::peer_newer:
+      return {Role::secondary, Reintegration::fast, false, primary + " has newer data: fast reintegration of its changes"};
+    case DataRelation::unrelated:
+      return {Role::secondary, Reintegration::full, false, "no common data history with " + primary + ": full reintegration"};
+    case DataRelation::local_newer:
+      return wait_because("this node's data is newer than the running primary " + primary +
+                          "'s: not overwriting it; an admin decides (prim here, or second here to discard it)");
+    case DataRelation::diverged:
+      return wait_because("SPLIT BRAIN: this node and " + primary + " both wrote alone; nothing is merged: an admin runs "
+                          "`prim` on the node whose data wins", true);
+  }
+  return wait_because("unknown data relation");
+}
+
+MeetingDecision mirror(const MeetingDecision& decision) {
+  MeetingDecision out = decision;
+  if (decision.role == Role::primary) out.role = Role::secondary;
+  else if (decision.role == Role::secondary) out.role = Role::primary;
+  return out;
+}
+
+// Both nodes starting: which should be primary? Computed for (first, second) in a
+// fixed order so that both sides agree.
+MeetingDecision decide_between_starting(const NodeView& first, const NodeView& second, const ClusterPolicy& policy) {
+  const DataRelation relation = compare(first.generation, second.generation);
+  const bool first_ok = may_promote_itself(first.generation);
+  const bool second_ok = may_promote_itself(second.generation);
+  auto first_primary = [&](std::string reason) {
+    MeetingDecision d = become_secondary(compare(second.generation, first.generation), first.name);
+    if (d.role == Role::wait) return d;
+    d.role = Role::primary;  // seen from `first`
+    d.reason = reason + "; " + d.reason;
+    return d;
+  };
+  auto second_primary = [&](std::string reason) {
+    MeetingDecision d = become_secondary(compare(first.generation, second.generation), second.name);
+    if (d.role == Role::wait) return d;
+    d.reason = reason + "; " + d.reason;
+    return d;  // `first` is the secondary
+  };
+  if (relation == DataRelation::diverged) {
+    if (policy.on_divergence == DivergencePolicy::discard_fewer_changes &&
+        first.generation.changes_alone != second.generation.changes_alone) {
+      const bool first_wins = first.generation.changes_alone > second.generation.changes_alone;
+      MeetingDecision d{first_wins ? Role::primary : Role::secondary, Reintegration::full, true,
+                        "SPLIT BRAIN resolved by policy: " + (first_wins ? first.name : second.name) +
+                            " made more changes alone; the other's changes are discarded by a full reintegration"};
+      return d;
+    }
+    return wait_because("SPLIT BRAIN: " + first.name + " and " + second.name +
+                        " both wrote alone; nothing is merged: an admin runs `prim` on the node whose data wins", true);
+  }
+  if (relation == DataRelation::local_newer && first_ok) return first_primary(first.name + " has the newer data");
+  if (relation == DataRelation::peer_newer && second_ok) return second_primary(second.name + " has the newer data");
+  if (!first_ok && !second_ok) {
+    return wait_because("neither node's data is up to date (" + first.name + ": " + why_not_promotable(first.generation) +
+                        "; " + second.name + ": " + why_not_promotable(second.generation) + "); an admin runs primforce");
+  }
+  if (!first_ok) return second_primary(first.name + ": " + why_not_promotable(first.generation));
+  if (!second_ok) return first_primary(second.name + ": " + why_not_promotable(second.generation));
+  // Same (or unrelated) data, both fine: the configured preference, then the names.
+  if (policy.default_prim == DefaultPrim::node && !policy.default_prim_node.empty()) {
+    if (policy.default_prim_node == first.name) return first_primary("defaultprim is " + first.name);
+    if (policy.default_prim_node == second.name) return second_primary("defaultprim is " + second.name);
+  }
+  if (policy.default_prim == DefaultPrim::lastprim) {
+    const bool first_last = first.generation.last_role == LastRole::primary;
+    const bool second_last = second.generation.last_role == LastRole::primary;
+    if (first_last && !second_last) return first_primary(first.name + " was the last primary");
+    if (second_last && !first_last) return second_primary(second.name + " was the last primary");
+  }
+  return first_primary(first.name + " comes first by name (tie-break)");
+}
+
+}  // namespace
+
+MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, const ClusterPolicy& policy) {
+  if (is_primary(local.state) && is_primary(peer.state)) {
+    // Both ran as primary: if one side's data is a strict extension of the other's,
+    // it may still be settled without loss; otherwise it is a split brain.
+    const DataRelation relation = compare(local.generation, peer.generation);
+    if (relation == DataRelation::local_newer) {
+      return {Role::primary, Reintegration::fast, false, "both primary, but only this node wrote alone: it stays primary"};
+    }
+    if (relation == DataRelation::peer_newer) return become_secondary(relation, peer.name);
+    return wait_because("SPLIT BRAIN: this node and " + peer.name + " were both primary and both wrote; an admin runs "
+                        "`prim` on the node whose data wins", relation == DataRelation::diverged);
+  }
+  if (is_primary(peer.state)) return become_secondary(compare(local.generation, peer.generation), peer.name);
+  if (is_primary(local.state)) {
+    MeetingDecision d = become_secondary(compare(peer.generation, local.generation), local.name);
+    if (d.role == Role::wait) {
+      d.role = Role::primary;  // stay primary; the peer waits
+      d.reintegration = Reintegration::none;
+      return d;
+    }
+    return mirror(d);
+  }
+  // Both starting. Evaluate in name order so both sides compute the same thing.
+  if (local.name < peer.name) return decide_between_starting(local, peer, policy);
+  return mirror(decide_between_starting(peer, local, policy));
+}
+
+AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPolicy& policy) {
+  if (const std::string why = why_not_promotable(local); !why.empty()) return {false, why + "; no peer to take data from"};
+  if (local.last_role == LastRole::secondary) {
+    return {false, "this node was secondary when it stopped: its peer may have newer data; waiting for the peer "
+                   "(an admin may run prim here)"};
+  }
+  (void)policy;
+  return {true, "no peer answered within the timeout and this node's data is up to date"};
+}
+
+AloneDecision decide_on_primary_lost(const GenerationInfo& local, const ClusterPolicy& policy, bool witness_configured,
+                                     bool holds_lease) {
+  if (!policy.failover) return {false, "failover is off: the secondary does not take over by itself"};
+  if (const std::string why = why_not_promotable(local); !why.empty()) return {false, why};
+  if (witness_configured && !holds_lease) return {false, "the witness did not grant this node the lease"};
+  return {true, witness_configured ? "the primary is gone and the witness granted this node the lease"
+                                   : "the primary is gone (every heartbeat network timed out)"};
+}
+
+std::string check_admin_prim(const GenerationInfo& local, bool force) {
+  if (force) return {};
+  if (const std::string why = why_not_promotable(local); !why.empty()) return "prim refused: " + why + " (primforce overrides)";
+  return {};
+}
+
+}  // namespace hamirror::core

@@ -1,0 +1,100 @@
+#include "core/node/role_decision.h"
+
+#include <gtest/gtest.h>
+
+namespace hamirror::core {
+namespace {
+
+GenerationInfo data(std::uint64_t id, std::vector<std::uint64_t> history = {1}) {
+  return GenerationInfo{.current = id, .history = std::move(history)};
+}
+
+NodeView node(std::string name, NodeState state, GenerationInfo generation) {
+  return NodeView{std::move(name), state, std::move(generation)};
+}
+
+TEST(RoleDecision, a_node_meeting_a_running_primary_becomes_its_secondary) {
+  const auto d = decide_on_meeting(node("node2", NodeState::wait, data(5)), node("node1", NodeState::prim, data(5)), {});
+  EXPECT_EQ(d.role, Role::secondary);
+  EXPECT_EQ(d.reintegration, Reintegration::fast);
+}
+
+TEST(RoleDecision, a_wiped_node_gets_a_full_reintegration) {
+  const auto d = decide_on_meeting(node("node2", NodeState::wait, GenerationInfo{}), node("node1", NodeState::alone, data(5)), {});
+  EXPECT_EQ(d.role, Role::secondary);
+  EXPECT_EQ(d.reintegration, Reintegration::full);
+}
+
+TEST(RoleDecision, newer_data_is_never_overwritten_by_a_running_primary) {
+  // node2 went on alone (generation 9 after 5); node1 came up alone with old data.
+  const auto d = decide_on_meeting(node("node2", NodeState::wait, data(9, {5, 1})), node("node1", NodeState::alone, data(5)), {});
+  EXPECT_EQ(d.role, Role::wait);
+  EXPECT_NE(d.reason.find("newer"), std::string::npos);
+}
+
+TEST(RoleDecision, diverged_data_is_a_split_brain_reported_and_never_merged) {
+  const auto d = decide_on_meeting(node("node1", NodeState::alone, data(8, {5, 1})), node("node2", NodeState::alone, data(9, {5, 1})), {});
+  EXPECT_EQ(d.role, Role::wait);
+  EXPECT_TRUE(d.split_brain);
+  EXPECT_NE(d.reason.find("SPLIT BRAIN"), std::string::npos);
+}
+
+TEST(RoleDecision, a_configured_policy_may_discard_the_side_with_fewer_changes) {
+  ClusterPolicy policy{.on_divergence = DivergencePolicy::discard_fewer_changes};
+  GenerationInfo busy = data(8, {5, 1});
+  busy.changes_alone = 100;
+  GenerationInfo quiet = data(9, {5, 1});
+  quiet.changes_alone = 3;
+  const auto d = decide_on_meeting(node("node1", NodeState::wait, quiet), node("node2", NodeState::wait, busy), policy);
+  EXPECT_EQ(d.role, Role::secondary);
+  EXPECT_EQ(d.reintegration, Reintegration::full);
+  EXPECT_TRUE(d.split_brain);
+}
+
+TEST(RoleDecision, two_starting_nodes_follow_defaultprim_then_names) {
+  ClusterPolicy policy{.default_prim = DefaultPrim::node, .default_prim_node = "node2"};
+  EXPECT_EQ(decide_on_meeting(node("node2", NodeState::wait, data(5)), node("node1", NodeState::wait, data(5)), policy).role, Role::primary);
+  EXPECT_EQ(decide_on_meeting(node("node1", NodeState::wait, data(5)), node("node2", NodeState::wait, data(5)), policy).role, Role::secondary);
+  EXPECT_EQ(decide_on_meeting(node("node1", NodeState::wait, data(5)), node("node2", NodeState::wait, data(5)), {}).role, Role::primary);
+}
+
+TEST(RoleDecision, a_stale_node_starting_alone_waits_and_says_why) {
+  GenerationInfo outdated = data(5);
+  outdated.outdated = true;
+  const auto d = decide_alone_at_start(outdated, {});
+  EXPECT_FALSE(d.go_alone);
+  EXPECT_NE(d.reason.find("outdated"), std::string::npos);
+  EXPECT_TRUE(decide_alone_at_start(data(5), {}).go_alone);
+  GenerationInfo was_secondary = data(5);
+  was_secondary.last_role = LastRole::secondary;
+  EXPECT_FALSE(decide_alone_at_start(was_secondary, {}).go_alone);
+}
+
+TEST(RoleDecision, prim_is_refused_on_stale_data_and_primforce_overrides) {
+  GenerationInfo mid_resync = data(5);
+  mid_resync.consistent = false;
+  EXPECT_NE(check_admin_prim(mid_resync, false).find("inconsistent"), std::string::npos);
+  EXPECT_EQ(check_admin_prim(mid_resync, true), "");
+  EXPECT_EQ(check_admin_prim(data(5), false), "");
+}
+
+TEST(RoleDecision, a_secondary_takes_over_only_with_failover_on_up_to_date_data_and_the_lease) {
+  EXPECT_TRUE(decide_on_primary_lost(data(5), {}, false, false).go_alone);
+  EXPECT_FALSE(decide_on_primary_lost(data(5), {.failover = false}, false, false).go_alone);
+  EXPECT_FALSE(decide_on_primary_lost(data(5), {}, true, false).go_alone);
+  EXPECT_TRUE(decide_on_primary_lost(data(5), {}, true, true).go_alone);
+  GenerationInfo outdated = data(5);
+  outdated.outdated = true;
+  EXPECT_FALSE(decide_on_primary_lost(outdated, {}, false, false).go_alone);
+}
+
+TEST(RoleDecision, state_exit_codes_are_safekits) {
+  EXPECT_EQ(state_exit_code(NodeState::stop), 0);
+  EXPECT_EQ(state_exit_code(NodeState::wait), 1);
+  EXPECT_EQ(state_exit_code(NodeState::alone), 2);
+  EXPECT_EQ(state_exit_code(NodeState::prim), 3);
+  EXPECT_EQ(state_exit_code(NodeState::second), 4);
+}
+
+}  // namespace
+}  // namespace hamirror::core
