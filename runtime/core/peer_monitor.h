@@ -44,6 +44,8 @@ class PeerMonitor {
   struct Listener {
     std::function<void(const std::string& network, bool network_up, const std::string& reason)> on_network_change;
     std::function<void(bool peer_up, const std::string& reason)> on_peer_change;
+    // Optional: the peer's heartbeats report another state or outdated flag.
+    std::function<void(std::uint8_t peer_state, bool peer_outdated)> on_peer_status;
   };
 
   // The listener must not destroy the monitor from inside a callback.
@@ -56,6 +58,13 @@ class PeerMonitor {
   // the caller logs it with the configuration it passed.
   io::Error start();
   bool peer_up() const { return peer_up_; }
+  // What this node's heartbeats tell the peer from the next pulse on.
+  void set_local_status(std::uint8_t state, bool outdated) {
+    local_state_ = state;
+    local_outdated_ = outdated;
+  }
+  std::uint8_t peer_state() const { return peer_state_; }
+  bool peer_outdated() const { return peer_outdated_; }
   std::vector<NetworkStatus> status() const;
 
  private:
@@ -71,6 +80,10 @@ class PeerMonitor {
   std::unique_ptr<io::Timer> pulse_timer_;
   std::uint64_t sequence_ = 0;
   bool peer_up_ = false;
+  std::uint8_t local_state_ = 0;
+  bool local_outdated_ = false;
+  std::uint8_t peer_state_ = 0;
+  bool peer_outdated_ = false;
 };
 
 }  // namespace hamirror::core
