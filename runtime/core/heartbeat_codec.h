@@ -1,7 +1,9 @@
-// The heartbeat datagram: msgpack [version, node name, sequence, state, outdated].
-// Besides "I am alive", it carries the sender's state and whether it durably marked
-// its data outdated — the news a primary needs when the replication link is down but
-// the heartbeat networks still work. Decoding never throws past this file and refuses
+// The heartbeat datagram: msgpack [version, node name, sequence, state, outdated,
+// request_outdate]. Besides "I am alive", it carries the sender's state, whether it
+// durably marked its data outdated, and (from a primary that lost the replication
+// link) the request that the secondary do so — the exchange that lets a primary go on
+// alone while the heartbeat networks still work, without ever letting the secondary
+// promote itself on older data. Decoding never throws past this file and refuses
 // anything that is not exactly that shape.
 #pragma once
 
@@ -21,6 +23,7 @@ struct Heartbeat {
   std::uint64_t sequence = 0;
   std::uint8_t state = 0;  // the sender's NodeState
   bool outdated = false;   // the sender's data is durably marked outdated
+  bool request_outdate = false;  // a primary asks its secondary to mark itself outdated
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 

@@ -52,7 +52,7 @@ std::vector<NetworkStatus> PeerMonitor::status() const {
 }
 
 void PeerMonitor::pulse() {
-  const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_, local_state_, local_outdated_});
+  const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_, local_state_, local_outdated_, local_request_outdate_});
   const std::int64_t now_ns = io_.clock.now_ns();
   for (auto& link : links_) {
     // A send error is not news about the peer: only silence is.
@@ -68,10 +68,12 @@ void PeerMonitor::receive(Link& link, io::ByteView payload) {
   if (!heartbeat || heartbeat->node_name != config_.peer_name) return;  // noise or a stranger
   ++link.heartbeats_received;
   link.last_heard_ns = io_.clock.now_ns();
-  if (heartbeat->state != peer_state_ || heartbeat->outdated != peer_outdated_) {
+  if (heartbeat->state != peer_state_ || heartbeat->outdated != peer_outdated_ ||
+      heartbeat->request_outdate != peer_request_outdate_) {
     peer_state_ = heartbeat->state;
     peer_outdated_ = heartbeat->outdated;
-    if (listener_.on_peer_status) listener_.on_peer_status(peer_state_, peer_outdated_);
+    peer_request_outdate_ = heartbeat->request_outdate;
+    if (listener_.on_peer_status) listener_.on_peer_status(peer_state_, peer_outdated_, peer_request_outdate_);
   }
   if (!link.up) set_link_state(link, true, "heartbeat from " + config_.peer_name);
 }

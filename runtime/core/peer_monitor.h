@@ -44,8 +44,8 @@ class PeerMonitor {
   struct Listener {
     std::function<void(const std::string& network, bool network_up, const std::string& reason)> on_network_change;
     std::function<void(bool peer_up, const std::string& reason)> on_peer_change;
-    // Optional: the peer's heartbeats report another state or outdated flag.
-    std::function<void(std::uint8_t peer_state, bool peer_outdated)> on_peer_status;
+    // Optional: the peer's heartbeats report another state or flags.
+    std::function<void(std::uint8_t peer_state, bool peer_outdated, bool peer_requests_outdate)> on_peer_status;
   };
 
   // The listener must not destroy the monitor from inside a callback.
@@ -59,12 +59,14 @@ class PeerMonitor {
   io::Error start();
   bool peer_up() const { return peer_up_; }
   // What this node's heartbeats tell the peer from the next pulse on.
-  void set_local_status(std::uint8_t state, bool outdated) {
+  void set_local_status(std::uint8_t state, bool outdated, bool request_outdate) {
     local_state_ = state;
     local_outdated_ = outdated;
+    local_request_outdate_ = request_outdate;
   }
   std::uint8_t peer_state() const { return peer_state_; }
   bool peer_outdated() const { return peer_outdated_; }
+  bool peer_requests_outdate() const { return peer_request_outdate_; }
   std::vector<NetworkStatus> status() const;
 
  private:
@@ -82,8 +84,10 @@ class PeerMonitor {
   bool peer_up_ = false;
   std::uint8_t local_state_ = 0;
   bool local_outdated_ = false;
+  bool local_request_outdate_ = false;
   std::uint8_t peer_state_ = 0;
   bool peer_outdated_ = false;
+  bool peer_request_outdate_ = false;
 };
 
 }  // namespace hamirror::core

@@ -51,6 +51,7 @@ enum class MessageType : std::uint16_t {
   replicate_op = 17,
   op_ack = 18,
   generation_info = 19,
+  node_hello = 20,
 };
 
 using AuthTag = std::array<std::uint8_t, kTagBytes>;

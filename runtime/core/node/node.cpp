@@ -1,0 +1,363 @@
+#include "core/node/node.h"
+
+#include <utility>
+
+#include "core/node/node_messages.h"
+#include "io/assert.h"
+
+namespace hamirror::core {
+namespace {
+
+constexpr const char* kGenerationFileName = "generation";
+constexpr std::uint64_t kMaxGenerationFileBytes = 4096;
+
+bool is_primary(NodeState state) { return state == NodeState::alone || state == NodeState::prim; }
+
+}  // namespace
+
+Node::Node(io::Io& io, NodeConfig config, Listener listener)
+    : io_(io), config_(std::move(config)), listener_(std::move(listener)) {
+  HM_ASSERT(listener_.on_state_change && listener_.on_log);
+  HM_ASSERT(!config_.name.empty() && !config_.peer.empty() && config_.name != config_.peer);
+  HM_ASSERT(!config_.roots.empty());
+  generation_file_ = std::make_unique<io::AtomicFile>(io_.fs, io::join_path(config_.state_dir, kGenerationFileName));
+}
+
+Node::~Node() { run_.reset(); }
+
+void Node::log(const std::string& line) { listener_.on_log(config_.name + ": " + line); }
+
+void Node::set_state(NodeState state, const std::string& reason) {
+  const NodeState from = state_;
+  state_ = state;
+  state_reason_ = reason;
+  publish_status();
+  if (from != state) listener_.on_state_change(from, state, reason);
+  log(std::string(node_state_name(from)) + " -> " + std::string(node_state_name(state)) + ": " + reason);
+}
+
+void Node::persist(GenerationInfo next, std::function<void()> then) {
+  const io::Error queued = generation_file_->write(wire::encode_body(next), guarded([this, next, then](io::Error result) {
+    if (result != io::Error::ok) {
+      // Without a durable record no promise about the data can be kept: stop here.
+      log("cannot persist the generation record: " + std::string(io::error_name(result)) + "; stopping");
+      stop();
+      return;
+    }
+    generation_ = next;
+    publish_status();
+    then();
+  }));
+  HM_ASSERT(queued == io::Error::ok);  // transitions are rare: the queue never fills
+}
+
+void Node::start() {
+  if (state_ != NodeState::stop) return;
+  set_state(NodeState::wait, "starting: reading the data generation record");
+  load_generation();
+}
+
+void Node::load_generation() {
+  const std::string path = io::join_path(config_.state_dir, kGenerationFileName);
+  io::read_whole_file(io_.fs, path, kMaxGenerationFileBytes, guarded([this](io::Result<io::Bytes> contents) {
+    if (contents.error() == io::Error::not_found) {
+      // First start: the directories are taken as they are, as a new generation.
+      log("no generation record: first start, this node's directories start a new data generation");
+      return persist(start_new_generation(GenerationInfo{}, io_.random), [this] { begin(); });
+    }
+    if (!contents) {
+      set_state(NodeState::stop, "cannot read the generation record: " + std::string(io::error_name(contents.error())));
+      return;
+    }
+    auto decoded = wire::decode_body<GenerationInfo>(contents.value());
+    if (!decoded) {
+      set_state(NodeState::stop, "the generation record is damaged (" + decoded.error() + "); an admin must decide");
+      return;
+    }
+    generation_ = std::move(decoded).value();
+    begin();
+  }));
+}
+
+void Node::begin() {
+  PeerMonitorConfig monitor_config{config_.name, config_.peer, config_.heartbeat_networks, config_.pulse_ms, config_.timeout_ms};
+  monitor_ = std::make_unique<PeerMonitor>(
+      io_, monitor_config,
+      PeerMonitor::Listener{
+          .on_network_change = guarded([this](const std::string& network, bool up, const std::string& reason) {
+            log("heartbeat network '" + network + "' " + (up ? "up" : "down") + " (" + reason + ")");
+          }),
+          .on_peer_change = guarded([this](bool up, const std::string& reason) { on_peer_change(up, reason); }),
+          .on_peer_status = guarded([this](std::uint8_t peer_state, bool outdated, bool requests) {
+            on_peer_status(peer_state, outdated, requests);
+          })});
+  publish_status();
+  if (const io::Error started = monitor_->start(); started != io::Error::ok) {
+    return set_state(NodeState::stop, "cannot open the heartbeat ports: " + std::string(io::error_name(started)));
+  }
+  auto listening = io_.network.listen(config_.replication_local, guarded([this](std::unique_ptr<io::StreamConnection> s) {
+    accept_link(std::move(s));
+  }));
+  if (!listening) {
+    return set_state(NodeState::stop, "cannot listen on the replication port " + io::to_string(config_.replication_local) +
+                                          ": " + std::string(io::error_name(listening.error())));
+  }
+  link_listener_ = std::move(listening).value();
+  start_timer_ = io_.clock.make_timer();
+  start_timer_->start(config_.timeout_ms * io::kNsPerMs, 0, guarded([this] { on_start_timeout(); }));
+  set_state(NodeState::wait, "waiting for " + config_.peer + " (up to " + std::to_string(config_.timeout_ms) + " ms)");
+}
+
+void Node::on_start_timeout() {
+  if (state_ != NodeState::wait || peer_hello_seen_) return;
+  const AloneDecision decision = decide_alone_at_start(generation_, config_.policy);
+  if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
+  go_alone(decision.reason);
+}
+
+void Node::on_peer_change(bool up, const std::string& reason) {
+  log(std::string("peer ") + config_.peer + (up ? " is up (" : " is down (") + reason + ")");
+  if (up) return try_connect();
+  on_peer_lost(reason);
+}
+
+void Node::try_connect() {
+  // One side connects, the other accepts: no two links to reconcile.
+  if (config_.name > config_.peer || link_ || connecting_ || state_ == NodeState::stop) return;
+  connecting_ = true;
+  io_.network.connect(config_.replication_peer, guarded([this](io::Result<std::unique_ptr<io::StreamConnection>> stream) {
+    connecting_ = false;
+    if (stream) return set_link(std::move(stream).value());
+    log("replication link to " + io::to_string(config_.replication_peer) + " failed: " + std::string(io::error_name(stream.error())));
+    if (!monitor_ || !monitor_->peer_up()) return;
+    if (!connect_timer_) connect_timer_ = io_.clock.make_timer();
+    connect_timer_->start(config_.pulse_ms * io::kNsPerMs, 0, guarded([this] { try_connect(); }));
+  }));
+}
+
+void Node::accept_link(std::unique_ptr<io::StreamConnection> stream) {
+  if (link_ || config_.name < config_.peer) {
+    log("refusing an extra replication connection from " + io::to_string(stream->remote_address()));
+    return;  // destroying the stream closes it
+  }
+  set_link(std::move(stream));
+}
+
+void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
+  log("replication link up with " + io::to_string(stream->remote_address()));
+  link_ = std::make_unique<wire::FramedConnection>(
+      std::move(stream),
+      wire::FramedConnection::Handlers{
+          .on_frame = guarded([this](const wire::Frame& frame) { on_frame(frame); }),
+          .on_error = guarded([this](const std::string& reason) { on_link_lost("protocol error: " + reason); }),
+          .on_close = guarded([this](io::Error reason) { on_link_lost(std::string(io::error_name(reason))); }),
+          .on_writable = guarded([this] {
+            if (replicator_) replicator_->on_writable();
+            if (replica_) replica_->on_writable();
+          })});
+  peer_hello_seen_ = false;
+  (void)link_->send(NodeHello{config_.name, state_, generation_});
+}
+
+void Node::on_frame(const wire::Frame& frame) {
+  if (frame.header.type == wire::MessageType::node_hello) {
+    auto hello = wire::decode_message<NodeHello>(frame);
+    if (!hello) return link_->fail(hello.error());
+    if (hello.value().node_name != config_.peer) return link_->fail("hello from '" + hello.value().node_name + "', not " + config_.peer);
+    return on_peer_hello(hello.value());
+  }
+  std::string problem = "unexpected frame before the roles were settled";
+  if (replicator_ && replicator_->attached()) problem = replicator_->on_frame(frame);
+  else if (replica_) problem = replica_->on_frame(frame);
+  if (!problem.empty()) link_->fail(problem);
+}
+
+void Node::on_peer_hello(const NodeHello& hello) {
+  peer_hello_seen_ = true;
+  const NodeView local{config_.name, state_, generation_};
+  const NodeView peer{hello.node_name, hello.state, hello.generation};
+  const MeetingDecision decision = decide_on_meeting(local, peer, config_.policy);
+  log("met " + hello.node_name + " (" + std::string(node_state_name(hello.state)) + ", data " +
+      std::string(data_relation_name(compare(generation_, hello.generation))) + "): " + decision.reason);
+  if (decision.split_brain) log("*** SPLIT BRAIN DETECTED *** " + decision.reason);
+  carry_out(decision, hello);
+}
+
+void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
+  const bool same_data = compare(generation_, peer.generation) == DataRelation::same && generation_.consistent &&
+                         peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
+  switch (decision.role) {
+    case Role::wait:
+      // A primary told to wait stops acknowledging writes at once (fencing).
+      if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+      return set_state(NodeState::wait, decision.reason);
+    case Role::primary:
+      if (!same_data) {
+        if (!is_primary(state_)) set_state(NodeState::wait, decision.reason + "; waiting: reintegration is not available yet");
+        return log(config_.peer + " needs a reintegration, which this version cannot do yet; it waits");
+      }
+      return become_primary_with_secondary(decision.reason);
+    case Role::secondary:
+      if (!same_data) {
+        return set_state(NodeState::wait, decision.reason + "; waiting: reintegration is not available yet");
+      }
+      return become_secondary(peer.generation, decision.reason);
+  }
+}
+
+void Node::become_primary_with_secondary(const std::string& reason) {
+  // The link is used at once (the secondary is ready for the first frame as soon as
+  // it has decided too); the record of the role follows.
+  if (!replicator_) {
+    replicator_ = std::make_unique<Replicator>(
+        io_.fs, config_.roots,
+        Replicator::Listener{.on_secondary_failed = guarded([this](std::uint64_t sequence, io::Error result) {
+          log("the secondary failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
+              "): its copy differs and must be reintegrated");
+          if (link_) link_->fail("secondary copy diverged");
+        })});
+  }
+  replicator_->set_policy(AckPolicy::wait_for_secondary);
+  replicator_->attach(*link_);
+  set_state(NodeState::prim, reason);
+  GenerationInfo next = generation_;
+  next.last_role = LastRole::primary;
+  persist(next, [] {});
+}
+
+void Node::become_secondary(const GenerationInfo& primary_generation, const std::string& reason) {
+  // Ready for the primary's first frame before anything else: it may follow at once.
+  replicator_.reset();
+  replica_ = std::make_unique<Replica>(io_.fs, config_.roots, config_.async_mode,
+                                       Replica::Listener{.on_apply_failed = guarded([this](std::uint64_t sequence, io::Error e) {
+                                         log("failed to apply op " + std::to_string(sequence) + " (" +
+                                             std::string(io::error_name(e)) + "): this copy is no longer a mirror");
+                                         if (link_) link_->fail("secondary copy diverged");
+                                       })});
+  replica_->attach(*link_);
+  set_state(NodeState::second, reason + "; synchronised");
+  GenerationInfo next = primary_generation;
+  next.last_role = LastRole::secondary;
+  next.outdated = false;
+  next.consistent = true;
+  persist(next, [] {});
+}
+
+void Node::publish_status() {
+  if (monitor_) monitor_->set_local_status(static_cast<std::uint8_t>(state_), generation_.outdated, requesting_outdate_);
+}
+
+void Node::on_link_lost(const std::string& reason) {
+  log("replication link lost: " + reason);
+  link_.reset();  // FramedConnection allows its handlers to destroy it
+  peer_hello_seen_ = false;
+  if (replicator_) replicator_->detach();
+  if (replica_) replica_->detach();
+  const bool peer_alive = monitor_ && monitor_->peer_up();
+  if (state_ == NodeState::second) {
+    if (!peer_alive) return on_peer_lost("no heartbeat either");
+    set_state(NodeState::second, "replication link lost (" + reason + "); the primary decides: it asks this copy to "
+                                 "mark itself outdated, or it is gone and this node takes over");
+    if (monitor_->peer_requests_outdate()) mark_outdated();
+    return;
+  }
+  if (state_ == NodeState::prim) {
+    if (!peer_alive) return go_alone("the secondary is gone: replication link lost and no heartbeat");
+    requesting_outdate_ = true;
+    publish_status();
+    log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
+    if (monitor_->peer_outdated()) go_alone("the secondary marked itself outdated");
+  }
+  if (peer_alive) try_connect();
+}
+
+void Node::mark_outdated() {
+  GenerationInfo next = generation_;
+  next.outdated = true;
+  persist(next, [this] {
+    set_state(NodeState::wait, "the primary lost the replication link and goes on alone: this copy is durably "
+                               "marked outdated and will not take over");
+  });
+}
+
+void Node::on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer_requests_outdate) {
+  log("peer reports " + std::string(node_state_name(static_cast<NodeState>(peer_state))) +
+      (peer_outdated ? ", data outdated" : "") + (peer_requests_outdate ? ", asks this copy to mark itself outdated" : ""));
+  if (state_ == NodeState::second && !link_ && peer_requests_outdate && !generation_.outdated) mark_outdated();
+  if (state_ == NodeState::prim && requesting_outdate_ && peer_outdated) go_alone("the secondary marked itself outdated");
+}
+
+void Node::on_peer_lost(const std::string& reason) {
+  if (link_) {
+    // The replication link still works: the peer is alive whatever the heartbeats say.
+    return log("every heartbeat network is silent but the replication link is up: not acting");
+  }
+  if (state_ == NodeState::prim) return go_alone("the secondary is gone: " + reason);
+  if (state_ != NodeState::second) return;
+  const AloneDecision decision = decide_on_primary_lost(generation_, config_.policy, false, false);
+  if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
+  go_alone(decision.reason);
+}
+
+void Node::go_alone(const std::string& reason) {
+  if (going_alone_ || state_ == NodeState::alone) return;
+  going_alone_ = true;
+  // The new generation is durable before the first write is acknowledged alone: when
+  // the nodes meet again, the other side's copy is recognised as older.
+  GenerationInfo next = start_new_generation(generation_, io_.random);
+  next.last_role = LastRole::primary;
+  next.outdated = false;
+  persist(next, [this, reason] {
+    going_alone_ = false;
+    requesting_outdate_ = false;
+    if (replica_) {
+      replica_->detach();
+      replica_.reset();
+    }
+    if (!replicator_) {
+      replicator_ = std::make_unique<Replicator>(io_.fs, config_.roots,
+                                                 Replicator::Listener{.on_secondary_failed = [](std::uint64_t, io::Error) {}});
+    }
+    replicator_->detach();
+    replicator_->set_policy(AckPolicy::local_only);
+    set_state(NodeState::alone, reason);
+  });
+}
+
+std::string Node::prim(bool force) {
+  if (is_primary(state_)) return "already primary";
+  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (const std::string refused = check_admin_prim(generation_, force); !refused.empty()) {
+    log(refused);
+    return refused;
+  }
+  go_alone(force ? "admin primforce" : "admin prim");
+  return {};
+}
+
+io::Error Node::submit(FileOp op, Replicator::DoneFn done) {
+  if (!is_primary(state_) || !replicator_) return io::Error::read_only;
+  const io::Error accepted = replicator_->submit(std::move(op), std::move(done));
+  if (accepted == io::Error::ok && state_ == NodeState::alone) ++generation_.changes_alone;
+  return accepted;
+}
+
+void Node::stop() {
+  if (state_ == NodeState::stop) return;
+  if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+  *run_ += 1;  // every pending callback of this run now does nothing
+  replicator_.reset();
+  replica_.reset();
+  link_.reset();
+  link_listener_.reset();
+  monitor_.reset();
+  start_timer_.reset();
+  connect_timer_.reset();
+  connecting_ = false;
+  going_alone_ = false;
+  requesting_outdate_ = false;
+  peer_hello_seen_ = false;
+  set_state(NodeState::stop, "stopped");
+}
+
+}  // namespace hamirror::core

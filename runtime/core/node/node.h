@@ -1,0 +1,144 @@
+// One cluster node: heartbeats, the replication link, its role and its data.
+//
+// The node carries out what role_decision.h decides, and keeps the rules that protect
+// acknowledged writes (issue #3, section 5):
+// - it acknowledges writes alone only after persisting a new data generation, and
+//   only once the secondary is known to be unable to take over: it marked itself
+//   outdated, or every heartbeat network fell silent (no witness configured: SafeKit's
+//   rule, where a split brain is possible and is detected when the nodes meet again);
+// - a primary that loses the replication link while heartbeats still flow holds its
+//   writes and asks, in its heartbeats, the secondary to mark itself outdated; the
+//   secondary does so durably, then says so in its heartbeats, and only then does
+//   the primary go on alone. An outdated secondary never promotes itself. (A
+//   secondary does not outdate itself on a link loss alone: the primary may have
+//   crashed, and then the secondary must take over.)
+// - only a node whose data is up to date becomes primary on its own.
+//
+// Every state change is reported with its reason.
+//
+// Not yet here (next steps of issue #3): reintegration (a node returning after any
+// gap waits, saying so), the witness lease, failover actions (VIP, start_prim) and
+// errd, swap/second/failover admin commands.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/node/node_messages.h"
+#include "core/node/role_decision.h"
+#include "core/peer_monitor.h"
+#include "core/replication/generation.h"
+#include "core/replication/replica.h"
+#include "core/replication/replicator.h"
+#include "core/wire/framed_connection.h"
+#include "io/atomic_file.h"
+#include "io/io.h"
+
+namespace hamirror::core {
+
+struct NodeConfig {
+  std::string name;
+  std::string peer;
+  std::vector<HeartbeatNetwork> heartbeat_networks;
+  std::int64_t pulse_ms = 700;
+  std::int64_t timeout_ms = 30000;
+  io::Address replication_local;  // where this node accepts the replication link
+  io::Address replication_peer;   // where the peer accepts it
+  std::vector<std::string> roots; // the replicated directories' native paths
+  std::string state_dir;          // the generation record lives here
+  AsyncMode async_mode = AsyncMode::none;
+  ClusterPolicy policy;
+};
+
+class Node {
+ public:
+  struct Listener {
+    std::function<void(NodeState from, NodeState to, const std::string& reason)> on_state_change;
+    std::function<void(const std::string& line)> on_log;
+  };
+
+  Node(io::Io& io, NodeConfig config, Listener listener);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // STOP -> WAIT: loads (or creates) the generation record, then looks for the peer.
+  void start();
+  // -> STOP. Writes waiting for the secondary fail.
+  void stop();
+  // The admin's `prim` / `primforce`: "" when accepted, else why not.
+  std::string prim(bool force);
+
+  // The write path for frontends: read_only unless this node is ALONE or PRIM.
+  io::Error submit(FileOp op, Replicator::DoneFn done);
+
+  NodeState state() const { return state_; }
+  const std::string& state_reason() const { return state_reason_; }
+  const GenerationInfo& generation() const { return generation_; }
+  const std::string& name() const { return config_.name; }
+  // SECOND and receiving every op: the copies are the same up to what is in flight.
+  bool synchronised() const { return state_ == NodeState::second && replica_ != nullptr && link_ != nullptr; }
+
+ private:
+  void load_generation();
+  void begin();
+  void set_state(NodeState state, const std::string& reason);
+  void log(const std::string& line);
+  void persist(GenerationInfo next, std::function<void()> then);
+
+  void on_peer_change(bool up, const std::string& reason);
+  void on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer_requests_outdate);
+  void publish_status();
+  void mark_outdated();
+  void on_start_timeout();
+  void try_connect();
+  void accept_link(std::unique_ptr<io::StreamConnection> stream);
+  void set_link(std::unique_ptr<io::StreamConnection> stream);
+  void on_frame(const wire::Frame& frame);
+  void on_link_lost(const std::string& reason);
+  void on_peer_hello(const NodeHello& hello);
+  void carry_out(const MeetingDecision& decision, const NodeHello& peer);
+
+  void become_primary_with_secondary(const std::string& reason);
+  void become_secondary(const GenerationInfo& primary_generation, const std::string& reason);
+  void go_alone(const std::string& reason);
+  void on_peer_lost(const std::string& reason);
+
+  // Wraps a callback so it does nothing once the node was stopped or destroyed: I/O
+  // completions of an earlier run must not act on a later one.
+  template <typename F>
+  auto guarded(F f) {
+    return [alive = std::weak_ptr<std::uint64_t>(run_), run = *run_, f = std::move(f)](auto&&... args) mutable {
+      const auto token = alive.lock();
+      if (!token || *token != run) return;
+      f(std::forward<decltype(args)>(args)...);
+    };
+  }
+
+  io::Io& io_;
+  NodeConfig config_;
+  Listener listener_;
+  NodeState state_ = NodeState::stop;
+  std::string state_reason_ = "not started";
+  GenerationInfo generation_;
+  std::unique_ptr<io::AtomicFile> generation_file_;
+  std::unique_ptr<PeerMonitor> monitor_;
+  std::unique_ptr<io::StreamListener> link_listener_;
+  std::unique_ptr<wire::FramedConnection> link_;
+  bool connecting_ = false;
+  bool peer_hello_seen_ = false;
+  std::unique_ptr<io::Timer> start_timer_;
+  std::unique_ptr<io::Timer> connect_timer_;
+  std::unique_ptr<Replicator> replicator_;
+  std::unique_ptr<Replica> replica_;
+  bool going_alone_ = false;
+  bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
+  // Bumped by stop(): callbacks of an earlier run check it and do nothing.
+  std::shared_ptr<std::uint64_t> run_ = std::make_shared<std::uint64_t>(0);
+};
+
+}  // namespace hamirror::core

@@ -1,0 +1,29 @@
+// The first frame each node sends on a new replication link: who it is, its state and
+// its data generation. Both sides then run the same role decision on the same facts.
+#pragma once
+
+#include <string>
+
+#include "core/heartbeat_codec.h"
+#include "core/node/role_decision.h"
+#include "core/replication/generation.h"
+#include "core/wire/message_codec.h"
+
+namespace hamirror::core {
+
+struct NodeHello {
+  std::string node_name;
+  NodeState state = NodeState::wait;
+  GenerationInfo generation;
+
+  HM_WIRE_MESSAGE(wire::MessageType::node_hello, "node_hello")
+  HM_WIRE_FIELDS(node_name, state, generation)
+  static constexpr std::size_t kMaxBodyBytes = 1024;
+  std::string check() const {
+    if (node_name.empty() || node_name.size() > kMaxNodeNameBytes) return "bad node name";
+    if (state > NodeState::second) return "unknown state";
+    return generation.check();
+  }
+};
+
+}  // namespace hamirror::core
