@@ -18,6 +18,10 @@ bool g_counting = false;
 std::size_t g_allocated_bytes = 0;
 }  // namespace
 
+// The replacements below pair malloc with free by design; GCC (mingw, -O2) cannot see
+// that across its inlining of gtest's own new/delete and warns.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t size) {
   if (g_counting) g_allocated_bytes += size;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;

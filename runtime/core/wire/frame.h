@@ -51,7 +51,22 @@ enum class MessageType : std::uint16_t {
   replicate_op = 17,
   op_ack = 18,
   generation_info = 19,
+  // Reintegration (runtime/core/reintegration/reintegration_messages.h): bringing a
+  // returning secondary back in sync, with live writes carried in the same stream.
+  resync_begin = 48,
+  resync_dir_listing = 49,
+  resync_block_checksums = 50,
+  resync_block_needs = 51,
+  resync_block_data = 52,
+  resync_ack = 53,
+  resync_live_op = 54,
+  resync_live_ack = 55,
+  resync_done = 56,
+  resync_done_ack = 57,
   node_hello = 20,
+  // The witness lease, one frame per datagram (runtime/core/witness/): 32..47.
+  lease_request = 32,
+  lease_reply = 33,
 };
 
 using AuthTag = std::array<std::uint8_t, kTagBytes>;

@@ -1,0 +1,46 @@
+#include "core/reintegration/reintegration_messages.h"
+
+namespace hamirror::core {
+
+bool is_valid_resync_dir(std::string_view path) { return path.empty() || is_valid_relative_path(path); }
+
+bool is_valid_entry_name(std::string_view name) {
+  return is_valid_relative_path(name) && name.find('/') == std::string_view::npos;
+}
+
+namespace {
+std::string check_kind(io::FileKind kind) {
+  return kind == io::FileKind::regular || kind == io::FileKind::directory ? "" : "entry kind is neither file nor directory";
+}
+}  // namespace
+
+std::string ResyncDirListing::check() const {
+  if (!is_valid_resync_dir(path)) return "path is not a directory inside the replicated one";
+  if (!after.empty() && !is_valid_entry_name(after)) return "after is not an entry name";
+  if (entries.size() > kMaxListingEntriesPerPage) return "page longer than " + std::to_string(kMaxListingEntriesPerPage);
+  const std::string* previous = after.empty() ? nullptr : &after;
+  for (const ListingEntry& entry : entries) {
+    if (!is_valid_entry_name(entry.name)) return "entry name is not a single path component";
+    if (std::string problem = check_kind(entry.kind); !problem.empty()) return problem;
+    // Sorted and strictly after the previous page: the target merges by name.
+    if (previous != nullptr && !(*previous < entry.name)) return "entries not sorted by name";
+    previous = &entry.name;
+  }
+  return {};
+}
+
+std::string ResyncBlockChecksums::check() const {
+  if (!is_valid_relative_path(path)) return "path is not a relative path";
+  if (checksums.size() > kMaxChecksumsPerMessage) return "more than " + std::to_string(kMaxChecksumsPerMessage) + " checksums";
+  if (first_block > file_size / kResyncBlockBytes + 1) return "first block beyond the file";
+  return {};
+}
+
+std::string ResyncBlockData::check() const {
+  if (!is_valid_relative_path(path)) return "path is not a relative path";
+  if (data.size() > kMaxResyncDataBytes) return "more than " + std::to_string(kMaxResyncDataBytes) + " bytes";
+  if (offset + data.size() > file_size) return "data beyond the file size it was read with";
+  return {};
+}
+
+}  // namespace hamirror::core

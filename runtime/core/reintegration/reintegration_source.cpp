@@ -1,0 +1,609 @@
+#include "core/reintegration/reintegration_source.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/reintegration/block_checksum.h"
+#include "io/assert.h"
+
+namespace hamirror::core {
+
+bool is_namespace_op(OpKind kind) {
+  switch (kind) {
+    case OpKind::create:
+    case OpKind::mkdir:
+    case OpKind::rename:
+    case OpKind::unlink:
+    case OpKind::rmdir: return true;
+    case OpKind::write:
+    case OpKind::truncate:
+    case OpKind::set_mtime:
+    case OpKind::fsync: return false;
+  }
+  return true;
+}
+
+namespace {
+
+std::string child_path(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
+
+std::string parent_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+std::uint64_t blocks_in(std::uint64_t bytes) { return (bytes + kResyncBlockBytes - 1) / kResyncBlockBytes; }
+
+// Runs `next(index)` for index 0..count-1, one after the other, then `done()`.
+// Callers guarantee the objects they capture outlive the chain (the alive token).
+void stat_each(io::FileSystem& fs, std::shared_ptr<std::vector<std::string>> paths, std::size_t index,
+               std::shared_ptr<std::vector<std::uint64_t>> sizes, std::function<void()> done) {
+  if (index == paths->size()) return done();
+  fs.stat((*paths)[index], [&fs, paths, index, sizes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+    (*sizes)[index] = stat.ok() ? stat->size_bytes : 0;  // gone meanwhile: the read is redone anyway
+    stat_each(fs, std::move(paths), index + 1, std::move(sizes), std::move(done));
+  });
+}
+
+}  // namespace
+
+ReintegrationSource::ReintegrationSource(io::FileSystem& fs, const io::Clock& clock, std::vector<std::string> roots,
+                                         std::uint64_t generation, LocalSubmitFn local_submit, Listener listener)
+    : fs_(fs),
+      clock_(clock),
+      roots_(std::move(roots)),
+      generation_(generation),
+      local_submit_(std::move(local_submit)),
+      listener_(std::move(listener)) {
+  HM_ASSERT(!roots_.empty() && roots_.size() <= kMaxReplicatedDirectories);
+  HM_ASSERT(generation_ != 0);
+  HM_ASSERT(local_submit_ && listener_.on_synchronised && listener_.on_failed);
+}
+
+ReintegrationSource::~ReintegrationSource() { *alive_ = false; }
+
+void ReintegrationSource::start(wire::FramedConnection& link, ResyncMode mode) {
+  HM_ASSERT(state_ == State::idle);
+  outbox_.attach(&link);
+  state_ = State::running;
+  start_ns_ = clock_.now_ns();
+  // First in the stream: the target marks itself inconsistent before any change.
+  outbox_.send(ResyncBegin{mode, static_cast<std::uint32_t>(roots_.size())});
+}
+
+void ReintegrationSource::start_full(wire::FramedConnection& link) {
+  start(link, ResyncMode::full);
+  for (std::uint32_t d = 0; d < roots_.size(); ++d) enqueue({.kind = WorkKind::list_dir, .directory = d, .recursive = true});
+  pump();
+}
+
+void ReintegrationSource::start_fast(wire::FramedConnection& link, FastResyncInput plan) {
+  start(link, ResyncMode::fast);
+  for (ResyncDirectory& dir : plan.changed_directories) {
+    HM_ASSERT(dir.directory < roots_.size() && is_valid_resync_dir(dir.path));
+    enqueue({.kind = WorkKind::list_dir, .directory = dir.directory, .path = std::move(dir.path), .recursive = false});
+  }
+  for (ResyncFileRanges& file : plan.files) {
+    HM_ASSERT(file.directory < roots_.size() && is_valid_relative_path(file.path));
+    std::uint64_t bytes = 0;
+    for (const ByteRange& range : file.ranges) bytes += range.length;
+    if (!file.whole_file) add_to_do(bytes);
+    enqueue({.kind = WorkKind::send_ranges, .directory = file.directory, .path = std::move(file.path),
+             .budget = file.whole_file ? 0 : bytes, .ranges = std::move(file.ranges), .whole_file = file.whole_file});
+  }
+  pump();
+}
+
+void ReintegrationSource::detach() {
+  outbox_.detach();
+  if (state_ != State::synchronised) state_ = State::stopped;
+  read_.reset();
+}
+
+void ReintegrationSource::enqueue(Work work, bool front) {
+  std::deque<Work>& queue = work.kind == WorkKind::list_dir || work.kind == WorkKind::recheck ? dirs_ : files_;
+  HM_ASSERT(dirs_.size() + files_.size() < kMaxQueuedResyncWork);
+  if (front) {
+    queue.push_front(std::move(work));
+  } else {
+    queue.push_back(std::move(work));
+  }
+}
+
+void ReintegrationSource::add_to_do(std::uint64_t bytes) { progress_.bytes_to_do += bytes; }
+
+void ReintegrationSource::add_done(std::uint64_t bytes) {
+  progress_.bytes_done += bytes;
+  HM_ASSERT(progress_.bytes_done <= progress_.bytes_to_do);
+}
+
+std::uint64_t ReintegrationSource::send_id(Unanswered unanswered) {
+  const std::uint64_t id = next_id_++;
+  unanswered_.emplace(id, std::move(unanswered));
+  return id;
+}
+
+ResyncProgress ReintegrationSource::progress() const {
+  ResyncProgress out = progress_;
+  const std::int64_t elapsed_ms = std::max<std::int64_t>(1, (clock_.now_ns() - start_ns_) / io::kNsPerMs);
+  out.rate_bytes_per_s = state_ == State::idle ? 0 : progress_.bytes_done * 1000 / static_cast<std::uint64_t>(elapsed_ms);
+  return out;
+}
+
+// --- the work loop -------------------------------------------------------------
+
+void ReintegrationSource::pump() {
+  // Work items that finish at once would otherwise recurse through pump().
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pump_again_ = false;
+    pump_once();
+  } while (pump_again_);
+  pumping_ = false;
+}
+
+void ReintegrationSource::pump_once() {
+  if (state_ != State::running && state_ != State::switching) return;
+  if (busy_ || unanswered_.size() >= kMaxUnansweredResyncMessages) return;
+  if (dirs_.empty() && files_.empty()) {
+    if (recheck_everything_ || !recheck_.empty()) {
+      take_rechecks();
+      pump_again_ = true;
+      return;
+    }
+    if (!unanswered_.empty()) return;  // an answer may still ask for blocks or a recheck
+    maybe_switch();
+    return;
+  }
+  state_ = State::running;  // new work (a recheck) cancels a switch under way
+  std::deque<Work>& queue = dirs_.empty() ? files_ : dirs_;
+  if (!quiet_for(queue.front())) return;  // a local apply completing pumps again
+  Work work = std::move(queue.front());
+  queue.pop_front();
+  busy_ = true;
+  switch (work.kind) {
+    case WorkKind::list_dir: return do_list_dir(std::move(work));
+    case WorkKind::compare_file: return do_compare(std::move(work));
+    case WorkKind::send_ranges: return do_send_ranges(std::move(work));
+    case WorkKind::recheck: return do_recheck(std::move(work));
+  }
+}
+
+void ReintegrationSource::take_rechecks() {
+  if (recheck_everything_) {
+    for (std::uint32_t d = 0; d < roots_.size(); ++d) enqueue({.kind = WorkKind::list_dir, .directory = d, .recursive = true});
+  } else {
+    for (const auto& [directory, path] : recheck_) enqueue({.kind = WorkKind::recheck, .directory = directory, .path = path});
+  }
+  recheck_everything_ = false;
+  recheck_.clear();
+}
+
+bool ReintegrationSource::quiet_for(const Work& work) const {
+  if (namespace_ops_applying_ > 0) return false;
+  if (work.kind == WorkKind::list_dir || work.kind == WorkKind::recheck) return true;
+  return !file_ops_applying_.contains({work.directory, work.path});
+}
+
+void ReintegrationSource::begin_read(const Work& work, bool listing) {
+  HM_ASSERT(!read_.has_value());
+  HM_ASSERT(quiet_for(work));
+  read_ = Read{work.directory, work.path, listing, live_sequence_, false};
+}
+
+bool ReintegrationSource::end_read() {
+  HM_ASSERT(read_.has_value());
+  const bool valid = !read_->invalidated;
+  read_watermark_ = read_->watermark;
+  read_.reset();
+  return valid;
+}
+
+void ReintegrationSource::finish_work(bool redo, Work work) {
+  HM_ASSERT(busy_);
+  busy_ = false;
+  if (redo) {
+    ++progress_.reads_redone;
+    enqueue(std::move(work), true);
+  }
+  pump();
+}
+
+std::string ReintegrationSource::native(std::uint32_t directory, const std::string& path) const {
+  return path.empty() ? roots_[directory] : native_path(roots_[directory], path);
+}
+
+void ReintegrationSource::recheck(std::uint32_t directory, const std::string& path) {
+  ++progress_.rechecks;
+  if (recheck_everything_) return;
+  if (recheck_.size() >= kMaxRecheckPaths) {
+    recheck_everything_ = true;
+    recheck_.clear();
+    return;
+  }
+  recheck_.insert({directory, path});
+}
+
+// --- listings ------------------------------------------------------------------
+
+void ReintegrationSource::do_list_dir(Work work) {
+  begin_read(work, true);
+  fs_.readdir(native(work.directory, work.path), [this, alive = alive_, work](io::Result<std::vector<io::DirEntry>> listed) mutable {
+    if (!*alive || !read_) return;
+    if (!listed) {
+      // Gone or replaced by a live op, which the target applies too (or rechecks).
+      end_read();
+      return finish_work(false, std::move(work));
+    }
+    auto entries = std::make_shared<std::vector<ListingEntry>>();
+    auto paths = std::make_shared<std::vector<std::string>>();
+    for (io::DirEntry& entry : *listed) {
+      if (entry.kind != io::FileKind::regular && entry.kind != io::FileKind::directory) continue;  // not replicated
+      if (!is_valid_entry_name(entry.name)) continue;
+      paths->push_back(native(work.directory, child_path(work.path, entry.name)));
+      entries->push_back({std::move(entry.name), entry.kind});
+    }
+    auto sizes = std::make_shared<std::vector<std::uint64_t>>(paths->size(), 0);
+    // Sizes only size the progress; they are read in the same race-free window.
+    stat_each(fs_, paths, 0, sizes, [this, alive, work = std::move(work), entries, sizes]() mutable {
+      if (!*alive || !read_) return;
+      if (!end_read()) return finish_work(true, std::move(work));
+      on_listed(std::move(work), std::move(*entries), *sizes);
+    });
+  });
+}
+
+void ReintegrationSource::on_listed(Work work, std::vector<ListingEntry> entries, const std::vector<std::uint64_t>& sizes) {
+  HM_ASSERT(entries.size() == sizes.size());
+  const std::uint64_t watermark = live_sequence_;
+  std::string after;
+  std::size_t index = 0;
+  do {  // at least one page: an empty directory empties the target's too
+    ResyncDirListing page{.directory = work.directory, .path = work.path, .after = after, .watermark = watermark};
+    const std::size_t end = std::min(entries.size(), index + kMaxListingEntriesPerPage);
+    for (; index < end; ++index) page.entries.push_back(entries[index]);
+    page.last = index == entries.size();
+    if (!page.entries.empty()) after = page.entries.back().name;
+    page.id = send_id({.work = work, .listing = true});
+    outbox_.send(page);
+    ++progress_.listings_sent;
+  } while (index < entries.size());
+  if (work.recursive) {
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const std::string path = child_path(work.path, entries[i].name);
+      if (entries[i].kind == io::FileKind::directory) {
+        enqueue({.kind = WorkKind::list_dir, .directory = work.directory, .path = path, .recursive = true});
+      } else {
+        add_to_do(sizes[i]);
+        enqueue({.kind = WorkKind::compare_file, .directory = work.directory, .path = path, .budget = sizes[i]});
+      }
+    }
+  }
+  finish_work(false, std::move(work));
+}
+
+void ReintegrationSource::on_ack(const ResyncAck& ack) {
+  auto found = unanswered_.find(ack.id);
+  HM_ASSERT(found != unanswered_.end());
+  Unanswered answered = std::move(found->second);
+  unanswered_.erase(found);
+  const Work& work = answered.work;
+  if (ack.failed) recheck(work.directory, work.path);
+  add_done(answered.bytes);
+  // A listing that does not recurse (fast mode, rechecks) fills in what the target
+  // lacked; a recursive one already queued everything.
+  if (answered.listing && !work.recursive) {
+    for (const ListingEntry& entry : ack.created) {
+      const std::string path = child_path(work.path, entry.name);
+      if (entry.kind == io::FileKind::directory) {
+        enqueue({.kind = WorkKind::list_dir, .directory = work.directory, .path = path, .recursive = true});
+      } else {
+        enqueue({.kind = WorkKind::send_ranges, .directory = work.directory, .path = path, .whole_file = true});
+      }
+    }
+  }
+}
+
+// --- file comparison -------------------------------------------------------------
+
+void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std::uint64_t max_bytes,
+                                    std::function<void(io::Result<FileRead>)> done) {
+  const io::OpenFlags flags{.read = true};
+  fs_.open(native(work.directory, work.path), flags,
+           [this, alive = alive_, offset, max_bytes, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+             if (!*alive) return;
+             if (!opened) return done(opened.error());
+             const io::FileHandle file = *opened;
+             fs_.fstat(file, [this, alive, file, offset, max_bytes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+               if (!*alive) return;
+               if (!stat || stat->kind != io::FileKind::regular) {
+                 fs_.close(file, [](io::Error) {});
+                 return done(stat ? io::Error::is_directory : stat.error());
+               }
+               const std::uint64_t size = stat->size_bytes;
+               const std::uint64_t length = offset >= size ? 0 : std::min(max_bytes, size - offset);
+               fs_.read(file, offset, length, [this, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
+                 fs_.close(file, [](io::Error) {});
+                 if (!*alive) return;
+                 if (!bytes) return done(bytes.error());
+                 done(FileRead{size, std::move(bytes).value()});
+               });
+             });
+           });
+}
+
+void ReintegrationSource::do_compare(Work work) {
+  begin_read(work, false);
+  const std::uint64_t batch = kMaxChecksumsPerMessage * kResyncBlockBytes;
+  read_file(work, work.offset, batch, [this, work](io::Result<FileRead> read) mutable {
+    if (!read_) return;
+    if (!end_read()) return finish_work(true, std::move(work));
+    if (!read) {
+      // Gone (a live unlink or rename, which the target applies or rechecks).
+      add_done(work.budget);
+      return finish_work(false, std::move(work));
+    }
+    const std::uint64_t length = read->data.size();
+    const std::vector<std::uint64_t> sums = block_checksums(read->data, kResyncBlockBytes);
+    const std::uint64_t first_block = work.offset / kResyncBlockBytes;
+    // The file may have grown since it was listed: its budget grows with it.
+    const std::uint64_t from_budget = std::min(work.budget, length);
+    add_to_do(length - from_budget);
+    work.budget -= from_budget;
+    ResyncBlockChecksums message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
+                                 .file_size = read->size, .first_block = first_block, .checksums = sums};
+    message.id = send_id({.work = work, .bytes = length, .first_block = first_block, .blocks = sums.size(), .answer = Answer::needs});
+    outbox_.send(message);
+    progress_.checksum_bytes_sent += sums.size() * sizeof(std::uint64_t);
+    progress_.blocks_compared += sums.size();
+    if (work.offset + length < read->size) {
+      work.offset += length;
+      enqueue(work, true);  // the rest of this file next
+    } else {
+      add_done(work.budget);  // it shrank since it was listed
+    }
+    finish_work(false, std::move(work));
+  });
+}
+
+void ReintegrationSource::on_block_needs(const ResyncBlockNeeds& needs) {
+  auto found = unanswered_.find(needs.id);
+  HM_ASSERT(found != unanswered_.end() && found->second.answer == Answer::needs);
+  Unanswered answered = std::move(found->second);
+  unanswered_.erase(found);
+  const Work& work = answered.work;
+  if (needs.failed) {
+    add_done(answered.bytes);
+    return recheck(work.directory, work.path);
+  }
+  const std::uint64_t begin = answered.first_block * kResyncBlockBytes;
+  const std::uint64_t end = begin + answered.bytes;
+  Work send{.kind = WorkKind::send_ranges, .directory = work.directory, .path = work.path};
+  for (const BlockRun& run : needs.runs) {
+    const std::uint64_t from = run.first_block * kResyncBlockBytes;
+    const std::uint64_t to = std::min(end, (run.first_block + run.count) * kResyncBlockBytes);
+    HM_ASSERT(from >= begin && from < to);
+    send.ranges.push_back({from, to - from});
+    send.budget += to - from;
+  }
+  add_done(answered.bytes - send.budget);
+  if (!send.ranges.empty()) enqueue(std::move(send), true);
+}
+
+void ReintegrationSource::do_send_ranges(Work work) {
+  begin_read(work, false);
+  // One chunk per read: at most kMaxResyncDataBytes of the first range left.
+  const std::uint64_t offset = work.whole_file || work.ranges.empty() ? 0 : work.ranges.front().offset;
+  const std::uint64_t wanted = work.whole_file ? kMaxResyncDataBytes
+                               : work.ranges.empty() ? 0
+                                                     : std::min<std::uint64_t>(work.ranges.front().length, kMaxResyncDataBytes);
+  read_file(work, offset, wanted, [this, work, offset, wanted](io::Result<FileRead> read) mutable {
+    if (!read_) return;
+    if (!end_read()) return finish_work(true, std::move(work));
+    if (!read) {
+      add_done(work.budget);
+      return finish_work(false, std::move(work));
+    }
+    if (work.whole_file) {
+      // Sized now: the rest of the file becomes ranges, read in later chunks.
+      work.whole_file = false;
+      add_to_do(read->size);
+      work.budget = read->size;
+      if (read->size > 0) work.ranges.push_back({0, read->size});
+    }
+    const std::uint64_t sent = read->data.size();
+    ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
+                            .file_size = read->size, .offset = std::min(offset, read->size), .data = std::move(read->data)};
+    // The part of the chunk past the end of the file is done at once.
+    const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(wanted, work.ranges.front().length);
+    const std::uint64_t from_budget = std::min(work.budget, consumed);
+    add_to_do(consumed - from_budget);
+    work.budget -= from_budget;
+    add_done(consumed - std::min(consumed, sent));
+    message.id = send_id({.work = work, .bytes = std::min(consumed, sent)});
+    outbox_.send(message);
+    progress_.data_bytes_sent += sent;
+    progress_.blocks_sent += blocks_in(sent);
+    if (!work.ranges.empty()) {
+      ByteRange& front = work.ranges.front();
+      front.offset += consumed;
+      front.length -= consumed;
+      if (front.length == 0) work.ranges.erase(work.ranges.begin());
+    }
+    if (!work.ranges.empty()) {
+      enqueue(work, true);
+    } else {
+      add_done(work.budget);
+    }
+    finish_work(false, std::move(work));
+  });
+}
+
+void ReintegrationSource::do_recheck(Work work) {
+  fs_.stat(native(work.directory, work.path), [this, alive = alive_, work](io::Result<io::FileStat> stat) mutable {
+    if (!*alive || state_ == State::stopped) return;
+    if (!work.path.empty()) {
+      enqueue({.kind = WorkKind::list_dir, .directory = work.directory, .path = parent_of(work.path), .recursive = false});
+    }
+    if (stat && stat->kind == io::FileKind::directory) {
+      enqueue({.kind = WorkKind::list_dir, .directory = work.directory, .path = work.path, .recursive = true});
+    } else if (stat && stat->kind == io::FileKind::regular) {
+      add_to_do(stat->size_bytes);
+      enqueue({.kind = WorkKind::compare_file, .directory = work.directory, .path = work.path, .budget = stat->size_bytes});
+    }
+    finish_work(false, std::move(work));
+  });
+}
+
+// --- live ops ------------------------------------------------------------------------
+
+io::Error ReintegrationSource::submit_live(FileOp op, DoneFn done) {
+  HM_ASSERT(done);
+  if (state_ == State::switching) return io::Error::would_block;
+  if (state_ != State::running) return io::Error::bad_handle;
+  if (const io::Error valid = validate(op, roots_.size()); valid != io::Error::ok) return valid;
+  if (live_.size() >= kMaxUnackedLiveOps) return io::Error::would_block;
+  const std::uint64_t sequence = live_sequence_ + 1;
+  FileOp copy = op;
+  const io::Error queued = local_submit_(std::move(op), [this, alive = alive_, sequence, done = std::move(done)](io::Error result) {
+    if (!*alive) return done(result);
+    on_live_applied(sequence, result, done);
+  });
+  if (queued != io::Error::ok) return queued;
+  live_sequence_ = sequence;
+  const bool names = is_namespace_op(copy.kind);
+  if (names) {
+    ++namespace_ops_applying_;
+  } else {
+    ++file_ops_applying_[{copy.directory, copy.path}];
+  }
+  // A read racing this op may have seen it half applied: it is redone.
+  if (read_ && (names || (!read_->listing && read_->directory == copy.directory && read_->path == copy.path))) {
+    read_->invalidated = true;
+  }
+  outbox_.send(ResyncLiveOp{ReplicateOp::from(sequence, copy)});
+  ++progress_.live_ops_forwarded;
+  if (copy.kind == OpKind::rename) {
+    // It may carry data the target has not been given into a part already compared.
+    recheck(copy.directory, copy.target);
+    recheck(copy.directory, parent_of(copy.path));
+  }
+  live_.emplace(sequence, LiveInFlight{std::move(copy)});
+  return io::Error::ok;
+}
+
+void ReintegrationSource::on_live_applied(std::uint64_t sequence, io::Error result, const DoneFn& done) {
+  auto found = live_.find(sequence);
+  HM_ASSERT(found != live_.end() && !found->second.local_done);
+  LiveInFlight& entry = found->second;
+  if (is_namespace_op(entry.op.kind)) {
+    HM_ASSERT(namespace_ops_applying_ > 0);
+    --namespace_ops_applying_;
+  } else {
+    auto count = file_ops_applying_.find({entry.op.directory, entry.op.path});
+    HM_ASSERT(count != file_ops_applying_.end() && count->second > 0);
+    if (--count->second == 0) file_ops_applying_.erase(count);
+  }
+  entry.local_done = true;
+  entry.local_result = result;
+  if (entry.target_done) settle_live(found);
+  done(result);
+  pump();
+}
+
+std::string ReintegrationSource::on_live_ack(const ResyncLiveAck& ack) {
+  auto found = live_.find(ack.sequence);
+  if (found == live_.end() || found->second.target_done) return "live_ack for op " + std::to_string(ack.sequence) + ", not awaited";
+  found->second.target_done = true;
+  found->second.target_result = ack.result;
+  if (ack.result != io::Error::ok) ++progress_.live_ops_failed_on_target;
+  if (found->second.local_done) settle_live(found);
+  pump();
+  return {};
+}
+
+void ReintegrationSource::settle_live(std::map<std::uint64_t, LiveInFlight>::iterator found) {
+  const LiveInFlight& entry = found->second;
+  HM_ASSERT(entry.local_done && entry.target_done);
+  // The same failure on both copies changed neither; a different outcome means the
+  // target is not what this copy is for these paths.
+  if (entry.target_result != entry.local_result) {
+    recheck(entry.op.directory, entry.op.path);
+    if (entry.op.kind == OpKind::rename) recheck(entry.op.directory, entry.op.target);
+  }
+  live_.erase(found);
+}
+
+// --- the switch --------------------------------------------------------------------
+
+void ReintegrationSource::maybe_switch() {
+  HM_ASSERT(dirs_.empty() && files_.empty() && !busy_ && unanswered_.empty());
+  if (done_sent_) return;
+  state_ = State::switching;  // new live ops wait: the last ones must reach the target
+  if (!live_.empty()) return;
+  done_sent_ = true;
+  HM_ASSERT(progress_.bytes_done == progress_.bytes_to_do);
+  outbox_.send(ResyncDone{generation_, live_sequence_});
+}
+
+std::string ReintegrationSource::on_frame(const wire::Frame& frame) {
+  if (state_ != State::running && state_ != State::switching) return "reintegration frame while none runs";
+  switch (frame.header.type) {
+    case wire::MessageType::resync_block_needs: {
+      auto needs = wire::decode_message<ResyncBlockNeeds>(frame);
+      if (!needs) return needs.error();
+      const auto found = unanswered_.find(needs.value().id);
+      if (found == unanswered_.end() || found->second.answer != Answer::needs) return "block_needs for no checksum message";
+      for (const BlockRun& run : needs.value().runs) {
+        const Unanswered& asked = found->second;
+        if (run.count == 0 || run.first_block < asked.first_block || run.first_block + run.count > asked.first_block + asked.blocks) {
+          return "block_needs outside the blocks asked about";
+        }
+      }
+      on_block_needs(needs.value());
+      break;
+    }
+    case wire::MessageType::resync_ack: {
+      auto ack = wire::decode_message<ResyncAck>(frame);
+      if (!ack) return ack.error();
+      const auto found = unanswered_.find(ack.value().id);
+      if (found == unanswered_.end() || found->second.answer != Answer::ack) return "ack for no listing or data";
+      on_ack(ack.value());
+      break;
+    }
+    case wire::MessageType::resync_live_ack: {
+      auto ack = wire::decode_message<ResyncLiveAck>(frame);
+      if (!ack) return ack.error();
+      return on_live_ack(ack.value());
+    }
+    case wire::MessageType::resync_done_ack: {
+      auto ack = wire::decode_message<ResyncDoneAck>(frame);
+      if (!ack) return ack.error();
+      if (!done_sent_) return "done_ack before done";
+      return on_done_ack(ack.value());
+    }
+    default:
+      return "unexpected " + std::to_string(static_cast<int>(frame.header.type)) + " frame from the reintegration target";
+  }
+  pump();
+  return {};
+}
+
+std::string ReintegrationSource::on_done_ack(const ResyncDoneAck& ack) {
+  outbox_.detach();  // empty: done was the last frame; the Replicator's outbox takes over
+  if (!ack.consistent) {
+    state_ = State::stopped;
+    listener_.on_failed("the target could not make its copy durable");
+    return {};
+  }
+  state_ = State::synchronised;
+  progress_.synchronised = true;
+  listener_.on_synchronised();
+  return {};
+}
+
+}  // namespace hamirror::core

@@ -1,0 +1,468 @@
+#include "core/reintegration/reintegration_target.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/reintegration/block_checksum.h"
+#include "core/reintegration/reintegration_source.h"
+#include "io/assert.h"
+#include "io/atomic_file.h"
+
+namespace hamirror::core {
+
+namespace {
+std::string child_path(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
+std::string parent_of(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+bool is_inside(const std::string& path, const std::string& dir) {
+  return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
+}
+}  // namespace
+
+ReintegrationTarget::ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, std::string generation_path,
+                                         GenerationInfo local, Listener listener)
+    : fs_(fs),
+      roots_(roots),
+      generation_path_(std::move(generation_path)),
+      local_(std::move(local)),
+      listener_(std::move(listener)),
+      applier_(fs, std::move(roots)) {
+  HM_ASSERT(listener_.on_synchronised);
+  HM_ASSERT(!generation_path_.empty());
+}
+
+ReintegrationTarget::~ReintegrationTarget() { *alive_ = false; }
+
+void ReintegrationTarget::attach(wire::FramedConnection& link) {
+  link_ = &link;
+  outbox_.attach(&link);
+}
+
+void ReintegrationTarget::detach() {
+  link_ = nullptr;
+  outbox_.detach();
+  steps_.clear();
+  if (state_ != State::synchronised) state_ = State::failed;
+}
+
+void ReintegrationTarget::fail(const std::string& reason) {
+  state_ = State::failed;
+  steps_.clear();
+  if (link_ != nullptr) link_->fail(reason);
+}
+
+std::string ReintegrationTarget::native(std::uint32_t directory, const std::string& path) const {
+  return path.empty() ? roots_[directory] : native_path(roots_[directory], path);
+}
+
+void ReintegrationTarget::apply(FileOp op, std::function<void(io::Error)> done) {
+  const io::Error queued = applier_.apply(std::move(op), std::move(done));
+  HM_ASSERT(queued == io::Error::ok);  // messages were checked; one step at a time keeps the queue short
+}
+
+void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Error)> done) {
+  const io::Bytes body = wire::encode_body(info);
+  io::write_file_atomically(fs_, generation_path_, body, [alive = alive_, done = std::move(done)](io::Error result) {
+    if (*alive) done(result);
+  });
+}
+
+// --- the step queue ------------------------------------------------------------------
+
+std::string ReintegrationTarget::push(Step step) {
+  if (steps_.size() >= kMaxTargetSteps) return "more than " + std::to_string(kMaxTargetSteps) + " reintegration steps queued";
+  steps_.push_back(std::move(step));
+  run_next();
+  return {};
+}
+
+void ReintegrationTarget::run_next() {
+  // A step that completes at once would otherwise recurse through run_next().
+  if (in_run_) {
+    run_again_ = true;
+    return;
+  }
+  in_run_ = true;
+  do {
+    run_again_ = false;
+    if (step_running_ || steps_.empty() || state_ == State::failed) break;
+    Step step;
+    if (unsynced_files_.size() + unsynced_dirs_.size() >= kMaxUnsyncedPaths) {
+      step = [this](Next next) { flush_step(std::move(next)); };
+    } else {
+      step = std::move(steps_.front());
+      steps_.pop_front();
+    }
+    step_running_ = true;
+    step([this, alive = alive_] {
+      if (!*alive) return;
+      step_running_ = false;
+      run_next();
+    });
+  } while (run_again_);
+  in_run_ = false;
+}
+
+// --- receiving -------------------------------------------------------------------------
+
+std::string ReintegrationTarget::check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file) {
+  if (directory >= roots_.size()) return "directory index out of range";
+  if (watermark > last_live_sequence_) return "watermark ahead of the live ops received";
+  if (watermark < last_watermark_) return "watermark went backwards";
+  // The rule of reintegration_source.h: nothing read for resync may be older than a
+  // live op on the same data that came before it.
+  if (last_namespace_live_ > watermark) return "resync message older than a namespace op before it";
+  if (file != nullptr) {
+    const auto found = last_file_live_.find({directory, *file});
+    if (found != last_file_live_.end() && found->second > watermark) return "resync block older than a live write before it";
+  }
+  ++counters_.ordering_checks;
+  if (watermark > last_watermark_) {
+    last_watermark_ = watermark;
+    // Later messages carry a watermark at least this one: older ops can never matter.
+    std::erase_if(last_file_live_, [watermark](const auto& entry) { return entry.second <= watermark; });
+  }
+  return {};
+}
+
+std::string ReintegrationTarget::on_frame(const wire::Frame& frame) {
+  if (state_ == State::synchronised) return "reintegration frame after the switch";
+  if (state_ == State::failed) return {};
+  if (state_ == State::idle) {
+    if (frame.header.type != wire::MessageType::resync_begin) return "reintegration frame before resync_begin";
+    auto begin = wire::decode_message<ResyncBegin>(frame);
+    if (!begin) return begin.error();
+    if (begin.value().directory_count != roots_.size()) return "the peers replicate a different number of directories";
+    state_ = State::running;
+    return push([this](Next next) { begin_step(std::move(next)); });
+  }
+  switch (frame.header.type) {
+    case wire::MessageType::resync_dir_listing: {
+      auto listing = wire::decode_message<ResyncDirListing>(frame);
+      if (!listing) return listing.error();
+      if (std::string bad = check_watermark(listing.value().watermark, listing.value().directory, nullptr); !bad.empty()) return bad;
+      return push([this, listing = std::move(listing).value()](Next next) mutable { listing_step(std::move(listing), std::move(next)); });
+    }
+    case wire::MessageType::resync_block_checksums: {
+      auto sums = wire::decode_message<ResyncBlockChecksums>(frame);
+      if (!sums) return sums.error();
+      if (std::string bad = check_watermark(sums.value().watermark, sums.value().directory, &sums.value().path); !bad.empty()) return bad;
+      return push([this, sums = std::move(sums).value()](Next next) mutable { checksums_step(std::move(sums), std::move(next)); });
+    }
+    case wire::MessageType::resync_block_data: {
+      auto data = wire::decode_message<ResyncBlockData>(frame);
+      if (!data) return data.error();
+      if (std::string bad = check_watermark(data.value().watermark, data.value().directory, &data.value().path); !bad.empty()) return bad;
+      return push([this, data = std::move(data).value()](Next next) mutable { data_step(std::move(data), std::move(next)); });
+    }
+    case wire::MessageType::resync_live_op: {
+      auto live = wire::decode_message<ResyncLiveOp>(frame);
+      if (!live) return live.error();
+      ReplicateOp& op = live.value().op;
+      if (op.sequence != last_live_sequence_ + 1) return "live op " + std::to_string(op.sequence) + " out of order";
+      if (op.directory >= roots_.size()) return "directory index out of range";
+      last_live_sequence_ = op.sequence;
+      if (is_namespace_op(op.kind)) {
+        last_namespace_live_ = op.sequence;
+      } else {
+        last_file_live_[{op.directory, op.path}] = op.sequence;
+      }
+      return push([this, op = std::move(op)](Next next) mutable { live_step(std::move(op), std::move(next)); });
+    }
+    case wire::MessageType::resync_done: {
+      auto done = wire::decode_message<ResyncDone>(frame);
+      if (!done) return done.error();
+      if (done.value().last_live_sequence != last_live_sequence_) return "done does not follow the last live op";
+      return push([this, done = done.value()](Next next) { done_step(done, std::move(next)); });
+    }
+    default:
+      return "unexpected " + std::to_string(static_cast<int>(frame.header.type)) + " frame from the reintegration source";
+  }
+}
+
+// --- steps ---------------------------------------------------------------------------------
+
+void ReintegrationTarget::begin_step(Next next) {
+  GenerationInfo marked = local_;
+  marked.consistent = false;
+  persist(marked, [this, marked, next = std::move(next)](io::Error result) {
+    if (result != io::Error::ok) return fail("cannot mark this copy inconsistent: " + std::string(io::error_name(result)));
+    local_ = marked;  // durable from here on: a crash leaves an unpromotable copy
+    next();
+  });
+}
+
+void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
+  const std::string dir = native(listing.directory, listing.path);
+  fs_.readdir(dir, [this, alive = alive_, listing = std::move(listing), next = std::move(next)](io::Result<std::vector<io::DirEntry>> own) mutable {
+    if (!*alive) return;
+    auto ack = std::make_shared<ResyncAck>();
+    ack->id = listing.id;
+    if (!own) {
+      // The directory itself is missing here: an earlier failed live op the source
+      // already rechecks, or a parent listing still to come.
+      ack->failed = true;
+      outbox_.send(*ack);
+      return next();
+    }
+    ++counters_.listings_applied;
+    // The page speaks for names in (after, last entry] (or to the end).
+    auto in_range = [&listing](const std::string& name) {
+      if (!listing.after.empty() && !(listing.after < name)) return false;
+      return listing.last || (!listing.entries.empty() && !(listing.entries.back().name < name));
+    };
+    auto actions = std::make_shared<std::vector<Action>>();
+    std::map<std::string, io::FileKind> mine;
+    for (const io::DirEntry& entry : *own) {
+      if (in_range(entry.name) && entry.kind != io::FileKind::other) mine.emplace(entry.name, entry.kind);
+    }
+    for (const ListingEntry& wanted : listing.entries) {
+      const auto found = mine.find(wanted.name);
+      if (found != mine.end() && found->second == wanted.kind) {
+        mine.erase(found);
+        continue;
+      }
+      if (found != mine.end()) {
+        actions->push_back({true, wanted.name, found->second});  // a file where a directory belongs, or back
+        mine.erase(found);
+      }
+      actions->push_back({false, wanted.name, wanted.kind});
+    }
+    for (const auto& [name, kind] : mine) actions->insert(actions->begin(), Action{true, name, kind});  // extras go first
+    run_actions(actions, 0, listing.directory, listing.path, ack, std::move(next));
+  });
+}
+
+void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actions, std::size_t index, std::uint32_t directory,
+                                      std::string path, std::shared_ptr<ResyncAck> ack, Next next) {
+  if (index == actions->size()) {
+    if (!actions->empty()) unsynced_dirs_.insert({directory, path});
+    outbox_.send(*ack);
+    return next();
+  }
+  const Action action = (*actions)[index];
+  const std::string child = child_path(path, action.name);
+  auto after = [this, actions, index, directory, path, ack, next = std::move(next), action](io::Error result) mutable {
+    if (result != io::Error::ok) ack->failed = true;
+    if (result == io::Error::ok && !action.remove) {
+      ++counters_.entries_created;
+      ack->created.push_back({action.name, action.kind});
+    }
+    if (result == io::Error::ok && action.remove) ++counters_.entries_removed;
+    run_actions(std::move(actions), index + 1, directory, std::move(path), std::move(ack), std::move(next));
+  };
+  if (action.remove) return remove_tree(directory, child, action.kind, std::move(after));
+  if (action.kind == io::FileKind::directory) {
+    unsynced_dirs_.insert({directory, child});
+    return apply({.kind = OpKind::mkdir, .directory = directory, .path = child}, std::move(after));
+  }
+  apply({.kind = OpKind::create, .directory = directory, .path = child}, std::move(after));
+}
+
+void ReintegrationTarget::remove_tree(std::uint32_t directory, std::string path, io::FileKind kind,
+                                      std::function<void(io::Error)> done) {
+  if (kind != io::FileKind::directory) {
+    unsynced_files_.erase({directory, path});
+    return apply({.kind = OpKind::unlink, .directory = directory, .path = path}, std::move(done));
+  }
+  fs_.readdir(native(directory, path), [this, alive = alive_, directory, path, done = std::move(done)](io::Result<std::vector<io::DirEntry>> children) mutable {
+    if (!*alive) return;
+    if (!children) return done(children.error());
+    auto list = std::make_shared<std::vector<io::DirEntry>>(std::move(children).value());
+    remove_children(directory, std::move(path), std::move(list), 0, std::move(done));
+  });
+}
+
+void ReintegrationTarget::remove_children(std::uint32_t directory, std::string path, std::shared_ptr<std::vector<io::DirEntry>> children,
+                                          std::size_t index, std::function<void(io::Error)> done) {
+  if (index == children->size()) {
+    unsynced_dirs_.erase({directory, path});
+    return apply({.kind = OpKind::rmdir, .directory = directory, .path = path}, std::move(done));
+  }
+  const io::DirEntry& child = (*children)[index];
+  remove_tree(directory, child_path(path, child.name), child.kind,
+              [this, directory, path, children, index, done = std::move(done)](io::Error result) mutable {
+                if (result != io::Error::ok) return done(result);
+                remove_children(directory, std::move(path), std::move(children), index + 1, std::move(done));
+              });
+}
+
+void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size,
+                                      std::function<void(io::Error)> done) {
+  unsynced_files_.insert({directory, path});
+  // Not exclusive: usually the file is there (its listing created it); if an earlier
+  // live op failed it is made here, and a missing parent fails (the source rechecks).
+  apply({.kind = OpKind::create, .directory = directory, .path = path},
+        [this, directory, path, size, done = std::move(done)](io::Error created) mutable {
+          if (created != io::Error::ok) return done(created);
+          apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size}, std::move(done));
+        });
+}
+
+void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next) {
+  const std::uint32_t directory = message.directory;
+  const std::string path = message.path;
+  const std::uint64_t size = message.file_size;
+  ensure_file(directory, path, size, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
+    if (!*alive) return;
+    if (ready != io::Error::ok) {
+      outbox_.send(ResyncBlockNeeds{message.id, true, {}});
+      return next();
+    }
+    const std::string file_path = native(message.directory, message.path);  // before message moves into the callback
+    fs_.open(file_path, {.read = true}, [this, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
+      if (!*alive) return;
+      if (!opened) {
+        outbox_.send(ResyncBlockNeeds{message.id, true, {}});
+        return next();
+      }
+      const io::FileHandle file = *opened;
+      const std::uint64_t offset = message.first_block * kResyncBlockBytes;
+      const std::uint64_t length = message.checksums.size() * kResyncBlockBytes;
+      fs_.read(file, offset, length, [this, alive, file, message = std::move(message), next = std::move(next)](io::Result<io::Bytes> bytes) mutable {
+        fs_.close(file, [](io::Error) {});
+        if (!*alive) return;
+        ResyncBlockNeeds needs{.id = message.id, .failed = !bytes.ok()};
+        if (bytes) {
+          const std::vector<std::uint64_t> mine = block_checksums(*bytes, kResyncBlockBytes);
+          for (std::size_t i = 0; i < message.checksums.size(); ++i) {
+            ++counters_.blocks_compared;
+            if (i < mine.size() && mine[i] == message.checksums[i]) continue;
+            ++counters_.blocks_differing;
+            const std::uint64_t block = message.first_block + i;
+            if (!needs.runs.empty() && needs.runs.back().first_block + needs.runs.back().count == block) {
+              ++needs.runs.back().count;
+            } else {
+              needs.runs.push_back({block, 1});
+            }
+          }
+        }
+        outbox_.send(needs);
+        next();
+      });
+    });
+  });
+}
+
+void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
+  const std::uint32_t directory = message.directory;
+  const std::string path = message.path;
+  const std::uint64_t size = message.file_size;
+  ensure_file(directory, path, size, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
+    if (!*alive) return;
+    if (ready != io::Error::ok || message.data.empty()) {
+      outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
+      return next();
+    }
+    const std::uint64_t id = message.id;
+    const std::uint64_t bytes = message.data.size();
+    apply({.kind = OpKind::write, .directory = message.directory, .path = message.path, .offset = message.offset, .data = std::move(message.data)},
+          [this, id, bytes, next = std::move(next)](io::Error written) {
+            if (written == io::Error::ok) counters_.data_bytes_written += bytes;
+            outbox_.send(ResyncAck{.id = id, .failed = written != io::Error::ok});
+            next();
+          });
+  });
+}
+
+void ReintegrationTarget::live_step(ReplicateOp op, Next next) {
+  const std::uint64_t sequence = op.sequence;
+  FileOp file_op = std::move(op).to_op();
+  switch (file_op.kind) {
+    case OpKind::write:
+    case OpKind::truncate: unsynced_files_.insert({file_op.directory, file_op.path}); break;
+    case OpKind::rename: note_rename(file_op.directory, file_op.path, file_op.target); break;
+    case OpKind::create:
+    case OpKind::mkdir:
+    case OpKind::unlink:
+    case OpKind::rmdir: unsynced_dirs_.insert({file_op.directory, parent_of(file_op.path)}); break;
+    case OpKind::set_mtime:
+    case OpKind::fsync: break;
+  }
+  apply(std::move(file_op), [this, sequence, next = std::move(next)](io::Error result) {
+    ++counters_.live_ops_applied;
+    if (result != io::Error::ok) ++counters_.live_ops_failed;
+    outbox_.send(ResyncLiveAck{sequence, result});
+    next();
+  });
+}
+
+// What still has to be fsynced moves with a rename; both directories change.
+void ReintegrationTarget::note_rename(std::uint32_t directory, const std::string& from, const std::string& to) {
+  for (std::set<Key>* set : {&unsynced_files_, &unsynced_dirs_}) {
+    std::vector<Key> moved;
+    for (auto it = set->begin(); it != set->end();) {
+      if (it->first == directory && (it->second == from || is_inside(it->second, from))) {
+        moved.push_back({directory, to + it->second.substr(from.size())});
+        it = set->erase(it);
+      } else {
+        ++it;
+      }
+    }
+    set->insert(moved.begin(), moved.end());
+  }
+  unsynced_dirs_.insert({directory, parent_of(from)});
+  unsynced_dirs_.insert({directory, parent_of(to)});
+}
+
+void ReintegrationTarget::flush_step(Next next) {
+  ++counters_.flushes;
+  auto files = std::make_shared<std::vector<Key>>(unsynced_files_.begin(), unsynced_files_.end());
+  auto dirs = std::make_shared<std::vector<Key>>(unsynced_dirs_.begin(), unsynced_dirs_.end());
+  unsynced_files_.clear();
+  unsynced_dirs_.clear();
+  flush_paths(std::move(files), std::move(dirs), 0, std::move(next));
+}
+
+// Files first (each fsync also syncs its parent's entry), then directories.
+void ReintegrationTarget::flush_paths(std::shared_ptr<std::vector<Key>> files, std::shared_ptr<std::vector<Key>> dirs,
+                                      std::size_t index, Next next) {
+  if (index == files->size() + dirs->size()) return next();
+  auto after = [this, alive = alive_, files, dirs, index, next = std::move(next)](io::Error result) mutable {
+    if (!*alive) return;
+    // not_found: removed since it changed, nothing of it is left to make durable.
+    if (result != io::Error::ok && result != io::Error::not_found) flush_failed_ = true;
+    flush_paths(std::move(files), std::move(dirs), index + 1, std::move(next));
+  };
+  if (index < files->size()) {
+    const Key& key = (*files)[index];
+    return apply({.kind = OpKind::fsync, .directory = key.first, .path = key.second}, std::move(after));
+  }
+  const Key& key = (*dirs)[index - files->size()];
+  fs_.fsync_dir(native(key.first, key.second), std::move(after));
+}
+
+void ReintegrationTarget::done_step(ResyncDone done, Next next) {
+  flush_step([this, alive = alive_, done, next = std::move(next)]() mutable {
+    if (!*alive) return;
+    if (flush_failed_) {
+      outbox_.send(ResyncDoneAck{false});
+      return fail("could not make the reintegrated copy durable");
+    }
+    GenerationInfo synced = local_;
+    if (synced.current != 0 && synced.current != done.generation) synced.history.insert(synced.history.begin(), synced.current);
+    if (synced.history.size() > kMaxGenerationHistory) synced.history.resize(kMaxGenerationHistory);
+    std::erase(synced.history, done.generation);
+    synced.current = done.generation;
+    synced.consistent = true;
+    synced.outdated = false;
+    synced.changes_alone = 0;
+    synced.last_role = LastRole::secondary;
+    persist(synced, [this, synced, next = std::move(next)](io::Error result) {
+      if (result != io::Error::ok) {
+        outbox_.send(ResyncDoneAck{false});
+        return fail("cannot mark this copy consistent: " + std::string(io::error_name(result)));
+      }
+      local_ = synced;
+      state_ = State::synchronised;
+      outbox_.send(ResyncDoneAck{true});
+      outbox_.detach();
+      next();
+      listener_.on_synchronised();
+    });
+  });
+}
+
+}  // namespace hamirror::core

@@ -1,0 +1,148 @@
+// The returning secondary's side of reintegration (see reintegration_source.h for
+// the protocol and the ordering argument).
+//
+// Everything the source sends is applied strictly in stream order, one step at a
+// time: listings (delete extras, create what is missing), checksum comparisons
+// (hashed here at that point of the stream), block data and live ops. Invariants:
+// - Before the first change, this copy is durably marked inconsistent: the begin
+//   step persists GenerationInfo.consistent=false and every change queues behind it.
+//   A node killed mid-reintegration therefore restarts inconsistent and is never
+//   promoted (may_promote_itself).
+// - consistent=true is persisted only at done, after every file and directory the
+//   reintegration changed here was fsynced, with the primary's generation adopted.
+// - A resync message older than a live op on the same file (or than any namespace
+//   op) it follows in the stream is refused as a protocol error, never applied: the
+//   source guarantees it cannot happen, and this checks it.
+// - A live op that fails here (its file does not exist yet) is answered with its
+//   result; the source compares those paths again. Nothing else writes this copy.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/reintegration/reintegration_messages.h"
+#include "core/replication/frame_outbox.h"
+#include "core/replication/generation.h"
+#include "core/replication/op_applier.h"
+
+namespace hamirror::core {
+
+// Steps received and not yet applied. The source's own bounds keep it far below
+// (kMaxUnansweredResyncMessages + kMaxUnackedLiveOps + a few); more is a protocol error.
+constexpr std::size_t kMaxTargetSteps = 4096;
+// Files and directories changed and not yet fsynced; reaching it flushes them.
+constexpr std::size_t kMaxUnsyncedPaths = 1024;
+
+struct ResyncTargetCounters {
+  std::uint64_t listings_applied = 0;
+  std::uint64_t entries_created = 0;
+  std::uint64_t entries_removed = 0;
+  std::uint64_t blocks_compared = 0;
+  std::uint64_t blocks_differing = 0;
+  std::uint64_t data_bytes_written = 0;
+  std::uint64_t live_ops_applied = 0;
+  std::uint64_t live_ops_failed = 0;
+  std::uint64_t ordering_checks = 0;  // resync messages checked against the live ops before them
+  std::uint64_t flushes = 0;
+};
+
+class ReintegrationTarget {
+ public:
+  struct Listener {
+    // consistent=true is durable and done_ack is sent: the next frames (the
+    // Replicator's replication_start and ops) are the Replica's; attach it now.
+    std::function<void()> on_synchronised;
+  };
+
+  // generation_path: where this node's GenerationInfo lives (outside the replicated
+  // directories); local: its current contents.
+  ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, std::string generation_path, GenerationInfo local,
+                      Listener listener);
+  ~ReintegrationTarget();
+  ReintegrationTarget(const ReintegrationTarget&) = delete;
+  ReintegrationTarget& operator=(const ReintegrationTarget&) = delete;
+
+  void attach(wire::FramedConnection& link);
+  // The link is gone: queued steps are dropped; the copy stays inconsistent.
+  void detach();
+  // Returns why the frame breaks the protocol ("" if it does not).
+  std::string on_frame(const wire::Frame& frame);
+  void on_writable() { outbox_.flush(); }
+
+  const GenerationInfo& generation() const { return local_; }
+  const ResyncTargetCounters& counters() const { return counters_; }
+  bool synchronised() const { return state_ == State::synchronised; }
+
+ private:
+  enum class State : std::uint8_t { idle, running, synchronised, failed };
+  using Next = std::function<void()>;
+  using Step = std::function<void(Next)>;
+  using Key = std::pair<std::uint32_t, std::string>;
+  struct Action {
+    bool remove = false;
+    std::string name;
+    io::FileKind kind = io::FileKind::regular;
+  };
+
+  std::string check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file);
+  std::string push(Step step);
+  void run_next();
+  std::string native(std::uint32_t directory, const std::string& path) const;
+  void apply(FileOp op, std::function<void(io::Error)> done);
+  void persist(GenerationInfo info, std::function<void(io::Error)> done);
+
+  void begin_step(Next next);
+  void listing_step(ResyncDirListing listing, Next next);
+  void run_actions(std::shared_ptr<std::vector<Action>> actions, std::size_t index, std::uint32_t directory, std::string path,
+                   std::shared_ptr<ResyncAck> ack, Next next);
+  void remove_tree(std::uint32_t directory, std::string path, io::FileKind kind, std::function<void(io::Error)> done);
+  void remove_children(std::uint32_t directory, std::string path, std::shared_ptr<std::vector<io::DirEntry>> children,
+                       std::size_t index, std::function<void(io::Error)> done);
+  void ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::function<void(io::Error)> done);
+  void checksums_step(ResyncBlockChecksums message, Next next);
+  void data_step(ResyncBlockData message, Next next);
+  void live_step(ReplicateOp op, Next next);
+  void flush_step(Next next);
+  void flush_paths(std::shared_ptr<std::vector<Key>> files, std::shared_ptr<std::vector<Key>> dirs, std::size_t index, Next next);
+  void done_step(ResyncDone done, Next next);
+  void note_rename(std::uint32_t directory, const std::string& from, const std::string& to);
+  void fail(const std::string& reason);
+
+  io::FileSystem& fs_;
+  std::vector<std::string> roots_;
+  std::string generation_path_;
+  GenerationInfo local_;
+  Listener listener_;
+  OpApplier applier_;
+  FrameOutbox outbox_;
+  wire::FramedConnection* link_ = nullptr;
+  State state_ = State::idle;
+
+  std::deque<Step> steps_;
+  bool step_running_ = false;
+  bool in_run_ = false;
+  bool run_again_ = false;
+  bool flush_failed_ = false;
+
+  // The stream's order, checked on receipt (receipt order is apply order).
+  std::uint64_t last_live_sequence_ = 0;
+  std::uint64_t last_namespace_live_ = 0;
+  std::uint64_t last_watermark_ = 0;
+  std::map<Key, std::uint64_t> last_file_live_;  // ops newer than last_watermark_ only
+
+  std::set<Key> unsynced_files_;
+  std::set<Key> unsynced_dirs_;
+
+  ResyncTargetCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace hamirror::core

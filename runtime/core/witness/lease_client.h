@@ -1,0 +1,112 @@
+// A node's side of the witness lease: asks for it, renews it, and knows — by its own
+// monotonic clock alone, and conservatively — whether it holds it right now.
+//
+// The node may acknowledge writes alone, or keep / take the VIP, only while
+// holds_lease() is true. The rules (lease_timing.h has the proof):
+// - The clock is read BEFORE each request is sent; a grant counts from that reading,
+//   however late it arrives, and lasts kLeaseTermMs − kClockDriftMarginMs (or less if
+//   the witness's term is shorter). So lost, delayed, duplicated or reordered replies
+//   can only shorten the lease.
+// - holds_lease() compares the live clock with the lease's end: it turns false at that
+//   instant even if no callback has run since (a process that was frozen and resumes
+//   sees false before it does anything).
+// - on_lost is reported at the end (by a timer), and also first thing in any callback
+//   that runs later than that: nothing the client receives is handled before a lapse
+//   is reported.
+// - Any refusal answering a request newer than the last grant ends the lease at once:
+//   the witness no longer counts this node as the holder.
+//
+// One request per kRenewIntervalMs while the lease is wanted (renewals included), one
+// at once when it starts being wanted.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/witness/lease_timing.h"
+#include "core/witness/witness_messages.h"
+#include "io/io.h"
+
+namespace hamirror::core::witness {
+
+// Send times of the latest requests, to match replies: enough for every request of
+// one term (one per interval, plus the few sent when the lease becomes wanted). A
+// reply to an older request could not extend the lease anyway and is ignored.
+constexpr std::size_t kMaxTrackedRequests = 32;
+static_assert(kMaxTrackedRequests >= 2 * (kLeaseTermMs / kRenewIntervalMs) + 2);
+
+struct LeaseClientConfig {
+  std::string node_name;
+  io::Address local;    // where this node's lease endpoint binds
+  io::Address witness;  // where the witness listens
+};
+
+class LeaseClient {
+ public:
+  // What changed, and a sentence saying why, for the node's log.
+  struct Listener {
+    std::function<void(std::uint64_t epoch, const std::string& reason)> on_acquired;
+    std::function<void(const std::string& reason)> on_lost;
+  };
+
+  // The listener may call want_lease() and the getters, but must not destroy the
+  // client from inside a callback.
+  LeaseClient(io::Io& io, LeaseClientConfig config, Listener listener);
+  ~LeaseClient();
+  LeaseClient(const LeaseClient&) = delete;
+  LeaseClient& operator=(const LeaseClient&) = delete;
+
+  // Binds the endpoint. Nothing is requested before want_lease(true).
+  io::Error start();
+
+  // Starts or stops asking for the lease. Stopping ends a held lease at once
+  // (on_lost); the witness keeps it for this node until its term runs out.
+  void want_lease(bool wanted);
+  bool wants_lease() const { return wanted_; }
+
+  // True only while a granted lease has not ended by this node's clock.
+  bool holds_lease() const;
+  // The held lease's epoch; 0 when none is held.
+  std::uint64_t epoch() const { return holds_lease() ? epoch_ : 0; }
+  // When the held lease ends, by this node's clock (meaningful while held).
+  std::int64_t lease_end_ns() const { return lease_end_ns_; }
+  std::uint64_t requests_sent() const { return next_request_id_ - 1; }
+
+ private:
+  struct Sent {
+    std::uint64_t request_id = 0;
+    std::int64_t sent_ns = 0;
+  };
+
+  void tick();
+  void send_request();
+  void receive(io::ByteView datagram);
+  void on_granted(const LeaseReply& reply, std::int64_t sent_ns);
+  void on_refused(const LeaseReply& reply);
+  // Reports the lapse (on_lost) if the lease has ended by now.
+  void expire_if_due();
+  void on_expiry_timer();
+  void arm_expiry_timer();
+  void lose(const std::string& reason);
+
+  io::Io& io_;
+  LeaseClientConfig config_;
+  Listener listener_;
+  std::unique_ptr<io::DatagramEndpoint> endpoint_;
+  std::unique_ptr<io::Timer> renew_timer_;
+  std::unique_ptr<io::Timer> expiry_timer_;
+  const std::uint64_t nonce_;
+  std::uint64_t next_request_id_ = 1;
+  std::array<Sent, kMaxTrackedRequests> sent_{};
+  std::uint64_t newest_answered_ = 0;  // the newest request whose answer was used
+  bool wanted_ = false;
+  bool held_ = false;  // what the listener was last told
+  std::uint64_t epoch_ = 0;
+  std::int64_t lease_end_ns_ = 0;
+  std::int64_t last_grant_sent_ns_ = 0;  // for the lapse message
+};
+
+}  // namespace hamirror::core::witness

@@ -1,0 +1,112 @@
+// The witness lease's two messages (type numbers in core/wire/frame.h, 32..47), and
+// how each travels: one frame per datagram.
+//
+// Why datagrams and not a stream. A lease is a question of timing, and the client
+// already counts every grant from the moment it SENT the request (lease_timing.h), so
+// a late, lost, duplicated or reordered answer can only shorten the lease, never
+// stretch it; retrying is simply the next request, one per kRenewIntervalMs. A stream
+// would add what a lease does not want: head-of-line blocking (a retransmitted
+// segment holds every later renewal back), a connect timeout and a break timeout to
+// tune against the term, and per-client connection state on the witness. Each
+// request is answered by one reply to the address it came from; the witness keeps no
+// connection and no timer.
+//
+// Matching. A reply echoes the request's (client_nonce, request_id). The nonce is
+// drawn from io::Prng once per LeaseClient, so a reply meant for a previous run of the
+// node (same node name, ids counting from 1 again) is not mistaken for an answer to a
+// new request sent later: that would count the old grant from a later send time.
+//
+// Framing and authentication. Each datagram is exactly one frame (frame.h) with the
+// request id as its sequence number. The frame's tag stays all zero for now: the
+// authentication issue fills it in encode_datagram() and checks it in
+// decode_datagram(), before the body is decoded, and nowhere else. Until then anyone
+// who can reach the witness can ask it for the lease under a configured node name.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/heartbeat_codec.h"
+#include "core/wire/frame_decoder.h"
+#include "core/wire/message_codec.h"
+#include "io/bytes.h"
+
+namespace hamirror::core::witness {
+
+// Asks for the lease, or renews it: the witness does not distinguish the two.
+struct LeaseRequest {
+  std::string node_name;
+  std::uint64_t client_nonce = 0;
+  std::uint64_t request_id = 0;  // 1, 2, 3, ... per client
+
+  HM_WIRE_MESSAGE(wire::MessageType::lease_request, "lease_request")
+  HM_WIRE_FIELDS(node_name, client_nonce, request_id)
+  static constexpr std::size_t kMaxBodyBytes = 128;
+
+  std::string check() const {
+    if (node_name.empty()) return "empty node name";
+    if (node_name.size() > kMaxNodeNameBytes) return "node name longer than " + std::to_string(kMaxNodeNameBytes);
+    if (request_id == 0) return "request id 0";
+    return {};
+  }
+  friend bool operator==(const LeaseRequest&, const LeaseRequest&) = default;
+};
+
+enum class LeaseAnswer : std::uint8_t {
+  granted = 1,        // the lease is the requester's, with `epoch`, for `term_ms`
+  held_by_other = 2,  // `holder` has it (or is being granted it) under `epoch`
+  starting = 3,       // the witness (re)started and grants nothing for `free_in_ms`
+};
+
+struct LeaseReply {
+  std::uint64_t client_nonce = 0;
+  std::uint64_t request_id = 0;
+  LeaseAnswer answer = LeaseAnswer::granted;
+  std::uint64_t epoch = 0;
+  std::string holder;           // granted: the requester; held_by_other: the other node
+  std::uint64_t term_ms = 0;    // granted: the witness's term; the client uses the shorter
+  std::uint64_t free_in_ms = 0; // not granted: earliest the lease may be free, for logs
+
+  HM_WIRE_MESSAGE(wire::MessageType::lease_reply, "lease_reply")
+  HM_WIRE_FIELDS(client_nonce, request_id, answer, epoch, holder, term_ms, free_in_ms)
+  static constexpr std::size_t kMaxBodyBytes = 160;
+
+  std::string check() const {
+    if (answer < LeaseAnswer::granted || answer > LeaseAnswer::starting) {
+      return "unknown answer " + std::to_string(static_cast<int>(answer));
+    }
+    if (holder.size() > kMaxNodeNameBytes) return "holder name longer than " + std::to_string(kMaxNodeNameBytes);
+    if (request_id == 0) return "request id 0";
+    if (answer == LeaseAnswer::granted && (epoch == 0 || term_ms == 0)) return "a grant without epoch or term";
+    return {};
+  }
+  friend bool operator==(const LeaseReply&, const LeaseReply&) = default;
+};
+
+// One message as one datagram: a frame whose sequence is the request id.
+template <wire::WireMessage M>
+io::Bytes encode_datagram(const M& message) {
+  // Authentication hook: the tag is computed here (frame.h says what it covers).
+  return wire::encode_frame(M::kType, message.request_id, wire::encode_body(message));
+}
+
+// Checks that `datagram` is exactly one well-formed frame; "" when it is, else why
+// not. frame.payload views `datagram` (or the decoder's buffer) while both live.
+std::string unframe_datagram(wire::FrameDecoder& decoder, io::ByteView datagram, wire::Frame& frame);
+
+template <wire::WireMessage M>
+wire::Decoded<M> decode_datagram(io::ByteView datagram) {
+  wire::FrameDecoder decoder;
+  wire::Frame frame;
+  if (std::string problem = unframe_datagram(decoder, datagram, frame); !problem.empty()) {
+    return wire::Decoded<M>::failure(std::move(problem));
+  }
+  // Authentication hook: verify frame.header.tag here, before the body is decoded.
+  auto decoded = wire::decode_message<M>(frame);
+  if (decoded && decoded.value().request_id != frame.header.sequence) {
+    return wire::Decoded<M>::failure(std::string(M::kName) + ": frame sequence differs from the request id");
+  }
+  return decoded;
+}
+
+}  // namespace hamirror::core::witness

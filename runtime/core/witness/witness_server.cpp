@@ -1,0 +1,194 @@
+#include "core/witness/witness_server.h"
+
+#include <algorithm>
+#include <charconv>
+#include <string_view>
+#include <utility>
+
+#include "core/witness/lease_timing.h"
+#include "io/assert.h"
+#include "io/atomic_file.h"
+
+namespace hamirror::core::witness {
+namespace {
+
+constexpr std::int64_t kTermNs = kLeaseTermMs * io::kNsPerMs;
+constexpr std::int64_t kGraceNs = kWitnessGraceMs * io::kNsPerMs;
+constexpr std::string_view kStateHeader = "hamirror-witness-state 1\nepoch ";
+
+std::uint64_t ceil_ms(std::int64_t ns) {
+  return ns <= 0 ? 0 : static_cast<std::uint64_t>((ns + io::kNsPerMs - 1) / io::kNsPerMs);
+}
+
+}  // namespace
+
+std::string encode_witness_state(std::uint64_t epoch) {
+  return std::string(kStateHeader) + std::to_string(epoch) + "\n";
+}
+
+std::optional<std::uint64_t> decode_witness_state(std::string_view text) {
+  if (!text.starts_with(kStateHeader) || !text.ends_with('\n')) return std::nullopt;
+  const std::string_view digits = text.substr(kStateHeader.size(), text.size() - kStateHeader.size() - 1);
+  if (digits.empty() || digits.front() < '0' || digits.front() > '9') return std::nullopt;
+  std::uint64_t epoch = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), epoch);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return epoch;
+}
+
+WitnessServer::WitnessServer(io::Io& io, WitnessConfig config, Listener listener)
+    : io_(io), config_(std::move(config)), listener_(std::move(listener)) {
+  for (const auto& name : config_.node_names) HM_ASSERT(!name.empty() && name.size() <= kMaxNodeNameBytes);
+  HM_ASSERT(config_.node_names[0] != config_.node_names[1]);
+  HM_ASSERT(!config_.state_path.empty());
+  HM_ASSERT(listener_.on_grant && listener_.on_problem);
+}
+
+WitnessServer::~WitnessServer() = default;
+
+io::Error WitnessServer::start() {
+  HM_ASSERT(phase_ == Phase::idle);
+  auto endpoint = io_.network.open_datagram(config_.local, [this](const io::Address& from, io::ByteView datagram) {
+    receive(from, datagram);
+  });
+  if (!endpoint) return endpoint.error();
+  endpoint_ = std::move(endpoint).value();
+  // The restart wait counts from here: every term granted before this instant, by a
+  // previous run, has ended (plus grace) once the wait is over.
+  started_ns_ = io_.clock.now_ns();
+  phase_ = Phase::loading;
+  load_state();
+  return io::Error::ok;
+}
+
+std::int64_t WitnessServer::free_at_ns() const {
+  const std::int64_t after_start_ns = started_ns_ + kTermNs + kGraceNs;
+  return holder_.empty() ? after_start_ns : std::max(after_start_ns, term_end_ns_ + kGraceNs);
+}
+
+void WitnessServer::load_state() {
+  io::read_whole_file(io_.fs, config_.state_path, kMaxWitnessStateBytes,
+                      [alive = std::weak_ptr<bool>(alive_), this](io::Result<io::Bytes> contents) {
+                        if (alive.expired()) return;
+                        on_state_loaded(std::move(contents));
+                      });
+}
+
+void WitnessServer::on_state_loaded(io::Result<io::Bytes> contents) {
+  HM_ASSERT(phase_ == Phase::loading);
+  if (!contents && contents.error() == io::Error::not_found) {
+    // The first start (a durable file never vanishes on its own: an operator who
+    // deletes it makes epochs start over).
+    phase_ = Phase::serving;
+    return;
+  }
+  if (!contents) {
+    phase_ = Phase::failed;
+    listener_.on_problem("cannot read the epoch file " + config_.state_path + " (" +
+                         std::string(io::error_name(contents.error())) + "): granting no lease");
+    return;
+  }
+  const auto epoch = decode_witness_state(io::as_text(*contents));
+  if (!epoch) {
+    phase_ = Phase::failed;
+    listener_.on_problem("the epoch file " + config_.state_path + " is not a witness state file: granting no lease");
+    return;
+  }
+  epoch_ = *epoch;
+  highest_epoch_used_ = *epoch;
+  phase_ = Phase::serving;
+}
+
+bool WitnessServer::configured(const std::string& node) const {
+  return node == config_.node_names[0] || node == config_.node_names[1];
+}
+
+void WitnessServer::receive(const io::Address& from, io::ByteView datagram) {
+  const auto request = decode_datagram<LeaseRequest>(datagram);
+  if (!request) return;  // noise: answering it would only help a prober
+  if (!configured(request.value().node_name)) {
+    listener_.on_problem("lease request from " + from.host + " port " + std::to_string(from.port) + " for unknown node '" +
+                         request.value().node_name + "'");
+    return;
+  }
+  answer(from, request.value());
+}
+
+void WitnessServer::answer(const io::Address& from, const LeaseRequest& request) {
+  const std::int64_t now_ns = io_.clock.now_ns();
+  if (phase_ != Phase::serving) {
+    const std::int64_t wait_ns = phase_ == Phase::failed ? kTermNs + kGraceNs : free_at_ns() - now_ns;
+    return reply(from, request, LeaseAnswer::starting, epoch_, "", wait_ns);
+  }
+  if (pending_) {
+    // Its grant is on its way to the disk; the first request will be answered.
+    if (pending_->request.node_name == request.node_name) return;
+    return reply(from, request, LeaseAnswer::held_by_other, pending_->epoch, pending_->request.node_name,
+                 kTermNs + kGraceNs);
+  }
+  if (request.node_name == holder_) {
+    // Renewal. The term counts from now, which is after the request was sent: the
+    // client counts from the send, so its view always ends first (lease_timing.h).
+    HM_ASSERT(now_ns + kTermNs >= term_end_ns_);
+    term_end_ns_ = now_ns + kTermNs;
+    return reply(from, request, LeaseAnswer::granted, epoch_, holder_, 0);
+  }
+  const std::int64_t free_at = free_at_ns();
+  if (now_ns < free_at) {
+    return reply(from, request, holder_.empty() ? LeaseAnswer::starting : LeaseAnswer::held_by_other, epoch_, holder_,
+                 free_at - now_ns);
+  }
+  std::string reason = holder_.empty() ? (epoch_ == 0 ? "first grant" : "no holder since the witness started")
+                                       : holder_ + "'s term ended " + std::to_string(ceil_ms(now_ns - term_end_ns_)) +
+                                             " ms ago";
+  begin_grant(from, request, std::move(reason));
+}
+
+void WitnessServer::begin_grant(const io::Address& from, const LeaseRequest& request, std::string reason) {
+  HM_ASSERT(!pending_ && phase_ == Phase::serving);
+  HM_ASSERT(request.node_name != holder_);
+  // Above every epoch ever handed to the disk, even one whose write failed.
+  const std::uint64_t epoch = std::max(epoch_, highest_epoch_used_) + 1;
+  highest_epoch_used_ = epoch;
+  pending_ = PendingGrant{from, request, epoch, std::move(reason)};
+  const std::string contents = encode_witness_state(epoch);
+  io::write_file_atomically(io_.fs, config_.state_path, io::as_bytes(contents),
+                            [alive = std::weak_ptr<bool>(alive_), this](io::Error e) {
+                              if (alive.expired()) return;
+                              finish_grant(e);
+                            });
+}
+
+void WitnessServer::finish_grant(io::Error persisted) {
+  HM_ASSERT(pending_);
+  PendingGrant grant = std::move(*pending_);
+  pending_.reset();
+  if (persisted != io::Error::ok) {
+    listener_.on_problem("cannot record epoch " + std::to_string(grant.epoch) + " in " + config_.state_path + " (" +
+                         std::string(io::error_name(persisted)) + "): lease not granted to " + grant.request.node_name);
+    return;
+  }
+  HM_ASSERT(grant.epoch > epoch_);
+  epoch_ = grant.epoch;
+  holder_ = grant.request.node_name;
+  // From now, not from the request's arrival: later is the safe side for the witness.
+  term_end_ns_ = io_.clock.now_ns() + kTermNs;
+  reply(grant.reply_to, grant.request, LeaseAnswer::granted, epoch_, holder_, 0);
+  listener_.on_grant(holder_, epoch_, grant.reason);
+}
+
+void WitnessServer::reply(const io::Address& to, const LeaseRequest& request, LeaseAnswer answer, std::uint64_t epoch,
+                          const std::string& holder, std::int64_t free_in_ns) {
+  const LeaseReply message{.client_nonce = request.client_nonce,
+                           .request_id = request.request_id,
+                           .answer = answer,
+                           .epoch = epoch,
+                           .holder = holder,
+                           .term_ms = static_cast<std::uint64_t>(kLeaseTermMs),
+                           .free_in_ms = ceil_ms(free_in_ns)};
+  HM_ASSERT(message.check().empty());
+  // A send error changes nothing: the client asks again at its next interval.
+  (void)endpoint_->send_to(to, encode_datagram(message));
+}
+
+}  // namespace hamirror::core::witness

@@ -1,0 +1,465 @@
+// Reintegration in the simulator: the real ReintegrationSource and ReintegrationTarget
+// over FramedConnections on netsim, real MemFs disks, the real Replicator applying the
+// primary's live writes and taking over at the switch, the real Replica after it.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/reintegration/reintegration_source.h"
+#include "core/reintegration/reintegration_target.h"
+#include "core/replication/replica.h"
+#include "core/replication/replicator.h"
+#include "core/wire/framed_connection.h"
+#include "sim/cluster/sim_cluster.h"
+
+namespace hamirror::core {
+namespace {
+
+constexpr std::uint16_t kPort = 5000;
+constexpr std::uint64_t kPrimaryGeneration = 0xabcdef;
+const std::string kGenerationPath = "/state/generation";
+
+io::Bytes random_bytes(io::Prng& prng, std::size_t size) {
+  io::Bytes out(size);
+  for (auto& byte : out) byte = static_cast<std::uint8_t>(prng.below(256));
+  return out;
+}
+
+FileOp write_op(const std::string& path, std::uint64_t offset, io::Bytes data) {
+  return FileOp{.kind = OpKind::write, .path = path, .offset = offset, .data = std::move(data)};
+}
+
+std::optional<GenerationInfo> durable_generation(fsim::MemFs& disk) {
+  const auto bytes = disk.durable_contents(kGenerationPath);
+  if (!bytes) return std::nullopt;
+  auto decoded = wire::decode_body<GenerationInfo>(*bytes);
+  if (!decoded) return std::nullopt;
+  return decoded.value();
+}
+
+// Two nodes: "prim" reintegrates "second", whose /data may be empty, stale or close.
+class Reintegration : public ::testing::Test {
+ protected:
+  explicit Reintegration(std::uint64_t seed = 1) : seed_(seed), cluster_(seed) {
+    std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+    prim_ = &cluster_.add_node({.name = "prim", .hosts = {{"flow", "10.0.0.1"}}});
+    second_ = &cluster_.add_node({.name = "second", .hosts = {{"flow", "10.0.0.2"}}});
+    prim_->disk().install_directory("/data");
+    second_->disk().install_directory("/data");
+    second_->disk().install_directory("/state");
+  }
+
+  // Builds the protocol objects once the disks are prepared. second_generation: what
+  // the returning node's record says (current 0: wiped or new).
+  void build(GenerationInfo second_generation) {
+    replicator_ = std::make_unique<Replicator>(prim_->io().fs, std::vector<std::string>{"/data"},
+                                               Replicator::Listener{.on_secondary_failed = [](std::uint64_t, io::Error) {}});
+    replicator_->set_policy(AckPolicy::local_only);  // the target is not a copy until the switch
+    replica_ = std::make_unique<Replica>(second_->io().fs, std::vector<std::string>{"/data"}, AsyncMode::none,
+                                         Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error) { ++replica_failures_; }});
+    source_ = std::make_unique<ReintegrationSource>(
+        prim_->io().fs, prim_->io().clock, std::vector<std::string>{"/data"}, kPrimaryGeneration,
+        [this](FileOp op, ReintegrationSource::DoneFn done) { return replicator_->submit(std::move(op), std::move(done)); },
+        ReintegrationSource::Listener{.on_synchronised = [this] { on_source_synchronised(); },
+                                      .on_failed = [this](std::string reason) { failures_.push_back(reason); }});
+    target_ = std::make_unique<ReintegrationTarget>(second_->io().fs, std::vector<std::string>{"/data"}, kGenerationPath,
+                                                    second_generation,
+                                                    ReintegrationTarget::Listener{.on_synchronised = [this] {
+                                                      replica_->attach(*second_link_);
+                                                    }});
+    connect();
+  }
+
+  // The node's part of the switch: the Replicator takes the link and the held ops.
+  void on_source_synchronised() {
+    replicator_->set_policy(AckPolicy::wait_for_secondary);
+    replicator_->attach(*prim_link_);
+    std::deque<Held> held = std::move(held_);
+    held_.clear();
+    for (Held& op : held) ASSERT_EQ(replicator_->submit(std::move(op.op), std::move(op.done)), io::Error::ok);
+  }
+
+  void connect() {
+    auto listener = second_->io().network.listen({"10.0.0.2", kPort}, [this](std::unique_ptr<io::StreamConnection> stream) {
+      second_link_ = std::make_unique<wire::FramedConnection>(
+          std::move(stream), handlers(second_link_,
+                                      [this](const wire::Frame& f) {
+                                        return target_->synchronised() ? replica_->on_frame(f) : target_->on_frame(f);
+                                      },
+                                      [this] {
+                                        target_->on_writable();
+                                        replica_->on_writable();
+                                      },
+                                      [this] {
+                                        target_->detach();
+                                        replica_->detach();
+                                      }));
+      target_->attach(*second_link_);
+    });
+    ASSERT_TRUE(listener.ok());
+    listener_ = std::move(listener).value();
+    prim_->io().network.connect({"10.0.0.2", kPort}, [this](io::Result<std::unique_ptr<io::StreamConnection>> stream) {
+      ASSERT_TRUE(stream.ok());
+      prim_link_ = std::make_unique<wire::FramedConnection>(
+          std::move(stream).value(), handlers(prim_link_,
+                                              [this](const wire::Frame& f) {
+                                                return source_->progress().synchronised ? replicator_->on_frame(f) : source_->on_frame(f);
+                                              },
+                                              [this] {
+                                                source_->on_writable();
+                                                replicator_->on_writable();
+                                              },
+                                              [this] {
+                                                source_->detach();
+                                                replicator_->detach();
+                                              }));
+    });
+    ASSERT_TRUE(run_until([&] { return prim_link_ && second_link_; }));
+  }
+
+  wire::FramedConnection::Handlers handlers(std::unique_ptr<wire::FramedConnection>& link,
+                                            std::function<std::string(const wire::Frame&)> on_frame,
+                                            std::function<void()> on_writable, std::function<void()> on_gone) {
+    return {.on_frame =
+                [this, &link, on_frame](const wire::Frame& frame) {
+                  if (const std::string reason = on_frame(frame); !reason.empty()) {
+                    link_errors_.push_back(reason);
+                    link->fail(reason);
+                  }
+                },
+            .on_error = [this, on_gone](const std::string& reason) {
+              link_errors_.push_back(reason);
+              on_gone();
+            },
+            .on_close = [on_gone](io::Error) { on_gone(); },
+            .on_writable = on_writable};
+  }
+
+  bool run_until(const std::function<bool()>& done, std::int64_t bound_s = 60) {
+    return cluster_.scheduler().run_until(done, cluster_.scheduler().now_ns() + bound_s * io::kNsPerS);
+  }
+
+  bool synchronised() { return source_->progress().synchronised && target_->synchronised(); }
+
+  // A writer's op on the primary: through the source while reintegration runs, held
+  // during the switch, through the Replicator after it.
+  void live(FileOp op, std::function<void(io::Error)> done) {
+    if (source_->progress().synchronised) {
+      ASSERT_EQ(replicator_->submit(std::move(op), std::move(done)), io::Error::ok);
+      return;
+    }
+    FileOp copy = op;
+    const io::Error submitted = source_->submit_live(std::move(copy), done);
+    if (submitted == io::Error::would_block) {
+      held_.push_back({std::move(op), std::move(done)});
+      return;
+    }
+    ASSERT_EQ(submitted, io::Error::ok) << describe(op);
+  }
+
+  std::vector<fsim::TreeEntry> data_tree(fsim::MemFs& disk) {
+    std::vector<fsim::TreeEntry> out;
+    for (const auto& entry : disk.tree()) {
+      if (entry.path.starts_with("/data")) out.push_back(entry);
+    }
+    return out;
+  }
+
+  void expect_identical_copies() {
+    const auto prim_tree = data_tree(prim_->disk());
+    EXPECT_EQ(prim_tree, data_tree(second_->disk())) << "seed " << seed_;
+    for (const auto& entry : prim_tree) {
+      EXPECT_EQ(prim_->disk().contents(entry.path), second_->disk().contents(entry.path)) << entry.path << " seed " << seed_;
+    }
+  }
+
+  void install_both(const std::string& path, const io::Bytes& contents) {
+    prim_->disk().install_file(path, contents);
+    second_->disk().install_file(path, contents);
+  }
+
+  struct Held {
+    FileOp op;
+    std::function<void(io::Error)> done;
+  };
+  std::uint64_t seed_;
+  sim::SimCluster cluster_;
+  sim::SimNode* prim_ = nullptr;
+  sim::SimNode* second_ = nullptr;
+  std::unique_ptr<Replicator> replicator_;
+  std::unique_ptr<Replica> replica_;
+  std::unique_ptr<ReintegrationSource> source_;
+  std::unique_ptr<ReintegrationTarget> target_;
+  std::unique_ptr<io::StreamListener> listener_;
+  std::unique_ptr<wire::FramedConnection> prim_link_;
+  std::unique_ptr<wire::FramedConnection> second_link_;
+  std::deque<Held> held_;
+  std::vector<std::string> link_errors_;
+  std::vector<std::string> failures_;
+  int replica_failures_ = 0;
+};
+
+TEST_F(Reintegration, full_reintegration_into_a_wiped_target_makes_both_trees_byte_identical) {
+  io::Prng prng(7);
+  prim_->disk().install_file("/data/a/b/c.txt", random_bytes(prng, 10'000));
+  prim_->disk().install_directory("/data/a/empty");
+  prim_->disk().install_file("/data/zero", {});
+  prim_->disk().install_file("/data/big", random_bytes(prng, 1'500'000));  // more than one checksum message
+  prim_->disk().install_file("/data/k/inside", random_bytes(prng, 5));
+  second_->disk().install_file("/data/k", random_bytes(prng, 100));  // a file where a directory belongs
+  second_->disk().install_file("/data/extra/x/y", random_bytes(prng, 3000));
+  second_->disk().install_file("/data/old", random_bytes(prng, 9000));
+  build(GenerationInfo{});
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return synchronised(); })) << "seed " << seed_;
+  EXPECT_TRUE(link_errors_.empty());
+  expect_identical_copies();
+  const auto generation = durable_generation(second_->disk());
+  ASSERT_TRUE(generation.has_value());
+  EXPECT_TRUE(generation->consistent);
+  EXPECT_EQ(generation->current, kPrimaryGeneration);
+  EXPECT_TRUE(may_promote_itself(*generation));
+
+  // After the switch the Replicator carries writes synchronously to the new secondary.
+  bool written = false;
+  live(write_op("zero", 0, io::Bytes{'o', 'k'}), [&](io::Error e) {
+    EXPECT_EQ(e, io::Error::ok);
+    written = true;
+  });
+  ASSERT_TRUE(run_until([&] { return written; }));
+  EXPECT_EQ(second_->disk().contents("/data/zero"), (io::Bytes{'o', 'k'}));
+}
+
+TEST_F(Reintegration, full_reintegration_sends_only_the_differing_blocks_when_most_data_matches) {
+  io::Prng prng(11);
+  constexpr std::size_t kFiles = 10;
+  constexpr std::size_t kFileBytes = 100 * kResyncBlockBytes;
+  std::uint64_t differing = 0;
+  for (std::size_t f = 0; f < kFiles; ++f) {
+    const std::string path = "/data/f" + std::to_string(f);
+    io::Bytes contents = random_bytes(prng, kFileBytes);
+    prim_->disk().install_file(path, contents);
+    for (std::size_t block = f % 10; block < 100; block += 10) {  // one block in ten differs
+      contents[block * kResyncBlockBytes + prng.below(kResyncBlockBytes)] ^= 0x5a;
+      ++differing;
+    }
+    second_->disk().install_file(path, contents);
+  }
+  build(GenerationInfo{});
+  std::vector<ResyncProgress> samples;
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] {
+    samples.push_back(source_->progress());
+    return synchronised();
+  }));
+  expect_identical_copies();
+  const ResyncProgress done = source_->progress();
+  const std::uint64_t total = kFiles * kFileBytes;
+  std::printf("data sent %llu of %llu bytes, checksums %llu bytes\n", static_cast<unsigned long long>(done.data_bytes_sent),
+              static_cast<unsigned long long>(total), static_cast<unsigned long long>(done.checksum_bytes_sent));
+  EXPECT_EQ(done.data_bytes_sent, differing * kResyncBlockBytes) << "exactly the differing blocks";
+  EXPECT_LE(done.data_bytes_sent, total / 10 + total / 100);
+  EXPECT_EQ(target_->counters().blocks_differing, differing);
+  EXPECT_EQ(done.checksum_bytes_sent, total / kResyncBlockBytes * 8);
+
+  // Progress: both counters only grow, and end equal (100 %), with a rate.
+  for (std::size_t i = 1; i < samples.size(); ++i) {
+    ASSERT_GE(samples[i].bytes_done, samples[i - 1].bytes_done);
+    ASSERT_GE(samples[i].bytes_to_do, samples[i - 1].bytes_to_do);
+    ASSERT_LE(samples[i].bytes_done, samples[i].bytes_to_do);
+  }
+  EXPECT_EQ(done.bytes_to_do, total);
+  EXPECT_EQ(done.bytes_done, done.bytes_to_do);
+  EXPECT_GT(done.rate_bytes_per_s, 0u);
+}
+
+TEST_F(Reintegration, a_target_killed_mid_reintegration_stays_durably_inconsistent_and_is_never_promoted) {
+  io::Prng prng(3);
+  for (int f = 0; f < 8; ++f) prim_->disk().install_file("/data/f" + std::to_string(f), random_bytes(prng, 600'000));
+  // The returning node had been a good secondary once, then lost its record.
+  GenerationInfo before{.current = 0x1234, .consistent = true, .last_role = LastRole::secondary};
+  second_->disk().install_file(kGenerationPath, wire::encode_body(before));
+  build(before);
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return target_->counters().data_bytes_written > 0; }));
+  ASSERT_FALSE(synchronised());
+  second_->disk().crash();  // power cut on the target
+  const auto after = durable_generation(second_->disk());
+  ASSERT_TRUE(after.has_value());
+  EXPECT_FALSE(after->consistent);
+  EXPECT_FALSE(may_promote_itself(*after)) << why_not_promotable(*after);
+}
+
+// The secondary was away while the primary wrote alone; the activity record (here
+// built by the test from the writes, rounded to the bitmap block) drives fast mode.
+TEST_F(Reintegration, fast_reintegration_sends_at_most_twice_the_bytes_written_meanwhile) {
+  io::Prng prng(5);
+  for (int f = 0; f < 6; ++f) install_both("/data/f" + std::to_string(f), random_bytes(prng, 200'000));
+  install_both("/data/gone", random_bytes(prng, 50'000));
+  install_both("/data/sub/keep", random_bytes(prng, 10'000));
+  GenerationInfo same{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary};
+  build(same);
+
+  // Alone: writes, a new file, a deleted one.
+  FastResyncInput plan;
+  std::uint64_t written_rounded = 0;
+  int pending = 0;
+  auto alone = [&](FileOp op) {
+    ++pending;
+    ASSERT_EQ(replicator_->submit(std::move(op), [&](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok);
+      --pending;
+    }), io::Error::ok);
+  };
+  for (int i = 0; i < 40; ++i) {
+    const std::string path = "f" + std::to_string(prng.below(6));
+    const std::uint64_t offset = prng.below(200'000);
+    const std::uint64_t size = 1 + prng.below(9000);
+    alone(write_op(path, offset, random_bytes(prng, size)));
+    const std::uint64_t first = offset / kResyncBlockBytes * kResyncBlockBytes;
+    const std::uint64_t end = (offset + size + kResyncBlockBytes - 1) / kResyncBlockBytes * kResyncBlockBytes;
+    written_rounded += end - first;
+    plan.files.push_back({.directory = 0, .path = path, .ranges = {{first, end - first}}});
+  }
+  alone({.kind = OpKind::create, .path = "sub/new"});
+  alone(write_op("sub/new", 0, random_bytes(prng, 20'000)));
+  written_rounded += 5 * kResyncBlockBytes;
+  alone({.kind = OpKind::unlink, .path = "gone"});
+  plan.changed_directories = {{0, ""}, {0, "sub"}};
+  ASSERT_TRUE(run_until([&] { return pending == 0; }));
+
+  source_->start_fast(*prim_link_, plan);
+  ASSERT_TRUE(run_until([&] { return synchronised(); }));
+  expect_identical_copies();
+  const ResyncProgress done = source_->progress();
+  std::printf("fast: sent %llu bytes for %llu written (rounded)\n", static_cast<unsigned long long>(done.data_bytes_sent),
+              static_cast<unsigned long long>(written_rounded));
+  EXPECT_LE(done.data_bytes_sent, 2 * written_rounded);
+  EXPECT_EQ(done.checksum_bytes_sent, 0u) << "fast mode sends what the plan lists, without comparing";
+  EXPECT_EQ(done.bytes_done, done.bytes_to_do);
+  EXPECT_TRUE(link_errors_.empty());
+}
+
+// Writers carry on during a full reintegration: writes, truncates, new directories
+// and files, renames and deletes, closed loop with random pauses, before, across and
+// after the switch.
+class ReintegrationWithLiveWrites : public Reintegration, public ::testing::WithParamInterface<std::uint64_t> {
+ protected:
+  ReintegrationWithLiveWrites() : Reintegration(GetParam()) {}
+};
+
+TEST_P(ReintegrationWithLiveWrites, copies_end_identical_and_no_older_block_lands_after_a_newer_write) {
+  io::Prng prng(GetParam() * 7919 + 1);
+  std::vector<std::string> files;
+  for (int f = 0; f < 12; ++f) {
+    const std::string path = (f % 3 == 0 ? "d/" : "") + std::string("f") + std::to_string(f);
+    io::Bytes contents = random_bytes(prng, prng.below(1'500'000));
+    prim_->disk().install_file("/data/" + path, contents);
+    // The returning copy: stale, partial or missing.
+    if (prng.chance(1, 3)) {
+      if (!contents.empty()) contents[prng.below(contents.size())] ^= 1;
+      second_->disk().install_file("/data/" + path, contents);
+    }
+    files.push_back(path);
+  }
+  second_->disk().install_file("/data/stale/thing", random_bytes(prng, 1000));
+  build(GenerationInfo{});
+  source_->start_full(*prim_link_);
+
+  constexpr int kOps = 200;
+  int issued = 0;
+  int completed = 0;
+  int next_name = 0;
+  std::function<void()> next_op = [&] {
+    if (issued == kOps) return;
+    ++issued;
+    FileOp op;
+    const std::uint64_t pick = prng.below(100);
+    const std::string path = files.empty() ? "none" : files[prng.below(files.size())];
+    if (pick < 55 || files.empty()) {
+      op = write_op(files.empty() ? "none" : path, prng.below(320'000), random_bytes(prng, 1 + prng.below(12'000)));
+    } else if (pick < 62) {
+      op = {.kind = OpKind::truncate, .path = path, .size_bytes = prng.below(320'000)};
+    } else if (pick < 72) {
+      const std::string dir = "n" + std::to_string(next_name++);
+      live({.kind = OpKind::mkdir, .path = dir}, [](io::Error) {});
+      const std::string fresh = dir + "/new";
+      live({.kind = OpKind::create, .path = fresh}, [](io::Error) {});
+      files.push_back(fresh);
+      op = write_op(fresh, prng.below(50'000), random_bytes(prng, 1 + prng.below(20'000)));  // into a file created meanwhile
+    } else if (pick < 82) {
+      const std::string renamed = "r" + std::to_string(next_name++);
+      op = {.kind = OpKind::rename, .path = path, .target = renamed};
+      std::erase(files, path);
+      files.push_back(renamed);
+    } else if (pick < 88) {
+      op = {.kind = OpKind::unlink, .path = path};
+      std::erase(files, path);
+    } else {
+      op = {.kind = OpKind::fsync, .path = path};
+    }
+    live(std::move(op), [&](io::Error) {
+      ++completed;
+      cluster_.scheduler().after(static_cast<std::int64_t>(prng.below(50 * io::kNsPerUs)), [&] { next_op(); });
+    });
+  };
+  next_op();
+  std::int64_t switch_ns = 0;
+  ASSERT_TRUE(run_until([&] {
+    if (switch_ns == 0 && synchronised()) switch_ns = cluster_.scheduler().now_ns();
+    return synchronised() && completed == kOps && replicator_->in_flight() == 0;
+  }, 300))
+      << "seed " << GetParam() << " synchronised " << synchronised() << " completed " << completed;
+  ASSERT_TRUE(run_until([&] { return replica_->applied_through() + 1 == replicator_->next_sequence(); }));
+  EXPECT_TRUE(link_errors_.empty()) << (link_errors_.empty() ? "" : link_errors_.front());
+  expect_identical_copies();
+  const ResyncProgress progress = source_->progress();
+  std::printf("switch at %lld us; live ops forwarded %llu (failed on target %llu), reads redone %llu, rechecks %llu, ordering checks %llu\n",
+              static_cast<long long>(switch_ns / io::kNsPerUs), static_cast<unsigned long long>(progress.live_ops_forwarded),
+              static_cast<unsigned long long>(progress.live_ops_failed_on_target),
+              static_cast<unsigned long long>(progress.reads_redone), static_cast<unsigned long long>(progress.rechecks),
+              static_cast<unsigned long long>(target_->counters().ordering_checks));
+  EXPECT_GT(progress.live_ops_forwarded, 0u) << "writes must overlap the reintegration";
+  EXPECT_GT(target_->counters().ordering_checks, 0u);
+  EXPECT_EQ(progress.bytes_done, progress.bytes_to_do);
+  const auto generation = durable_generation(second_->disk());
+  ASSERT_TRUE(generation.has_value());
+  EXPECT_TRUE(generation->consistent);
+}
+
+// The target's own check of the ordering rule: a block read before a live write it
+// follows in the stream is refused, never written.
+TEST(ReintegrationProtocol, a_resync_block_older_than_a_live_write_before_it_is_refused) {
+  sim::SimCluster cluster(1);
+  auto& node = cluster.add_node({.name = "n", .hosts = {{"lan", "10.0.0.9"}}});
+  node.disk().install_directory("/data");
+  node.disk().install_directory("/state");
+  ReintegrationTarget target(node.io().fs, {"/data"}, kGenerationPath, GenerationInfo{}, {.on_synchronised = [] {}});
+  io::Bytes storage;
+  auto frame_of = [&storage](auto message) {
+    storage = wire::encode_body(message);
+    return wire::Frame{.header = {.type = decltype(message)::kType, .payload_bytes = static_cast<std::uint32_t>(storage.size())},
+                       .payload = storage};
+  };
+  EXPECT_EQ(target.on_frame(frame_of(ResyncDone{1, 0})), "reintegration frame before resync_begin");
+  EXPECT_EQ(target.on_frame(frame_of(ResyncBegin{ResyncMode::full, 1})), "");
+  EXPECT_EQ(target.on_frame(frame_of(ResyncLiveOp{ReplicateOp::from(1, write_op("f", 0, io::Bytes{1}))})), "");
+  ResyncBlockData old_block{.id = 1, .path = "f", .watermark = 0, .file_size = 1, .offset = 0, .data = {2}};
+  EXPECT_EQ(target.on_frame(frame_of(old_block)), "resync block older than a live write before it");
+  ResyncBlockData other_file{.id = 2, .path = "g", .watermark = 0, .file_size = 1, .offset = 0, .data = {2}};
+  EXPECT_EQ(target.on_frame(frame_of(other_file)), "") << "another file: no order to keep";
+  old_block.watermark = 1;
+  EXPECT_EQ(target.on_frame(frame_of(old_block)), "") << "read after the write: it contains it";
+  EXPECT_EQ(target.on_frame(frame_of(ResyncLiveOp{ReplicateOp::from(2, {.kind = OpKind::rename, .path = "g", .target = "h"})})), "");
+  EXPECT_EQ(target.on_frame(frame_of(ResyncDirListing{.id = 3, .watermark = 1})), "resync message older than a namespace op before it");
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ReintegrationWithLiveWrites, ::testing::Range<std::uint64_t>(1, 21));
+
+}  // namespace
+}  // namespace hamirror::core
