@@ -222,6 +222,78 @@ TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when
   EXPECT_EQ(node("node1").submit(write_op("left", 0, "x"), [](io::Error) {}), io::Error::read_only) << "nothing merged, nothing written";
 }
 
+TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {
+  settle_prim_and_second();
+  ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return disk_text("node2", "/data/f") == ""; }));
+  crash("node1");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  int done = 0;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(node("node2").submit(write_op("f", static_cast<std::uint64_t>(i) * 4096, std::string(4096, 'a' + i % 26)),
+                                   [&](io::Error e) { done += e == io::Error::ok; }), io::Error::ok);
+  }
+  ASSERT_TRUE(run_until([&] { return done == 50; }));
+  start("node1");
+  // Writes continue while node1 is reintegrated.
+  int live = 0;
+  for (int i = 0; i < 10; ++i) {
+    run_until([&] { return false; }, 0);
+    const io::Error accepted = node("node2").submit(write_op("f", 300000 + static_cast<std::uint64_t>(i), "L"), [&](io::Error e) {
+      live += e == io::Error::ok;
+    });
+    if (accepted == io::Error::ok) continue;
+    ASSERT_TRUE(accepted == io::Error::would_block || accepted == io::Error::read_only) << io::error_name(accepted);
+  }
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::prim && node("node1").synchronised(); }, 60))
+      << dump_log();
+  ASSERT_EQ(node("node2").submit(write_op("f", 0, "after"), [&](io::Error e) { done += e == io::Error::ok; }), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return done == 51 && disk_text("node1", "/data/f") == disk_text("node2", "/data/f"); }));
+  auto replicated_tree = [&](const std::string& name) {
+    std::vector<std::string> paths;
+    for (const auto& entry : cluster_.node(name).disk().tree()) {
+      if (entry.path.starts_with("/data")) paths.push_back(entry.path + " " + std::to_string(entry.size_bytes));
+    }
+    return paths;
+  };
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+  EXPECT_EQ(node("node1").generation().current, node("node2").generation().current);
+}
+
+TEST_F(NodeTest, a_node_killed_mid_reintegration_is_never_promoted_and_is_reintegrated_later) {
+  settle_prim_and_second();
+  crash("node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; }));
+  ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "big"}, [](io::Error) {}), io::Error::ok);
+  int done = 0;
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_EQ(node("node1").submit(write_op("big", static_cast<std::uint64_t>(i) * 65536, std::string(65536, 'x')),
+                                   [&](io::Error e) { done += e == io::Error::ok; }), io::Error::ok);
+  }
+  ASSERT_TRUE(run_until([&] { return done == 64; }));
+  start("node2");
+  auto durable_generation = [&] {
+    const auto bytes = cluster_.node("node2").disk().durable_contents(std::string(kStateDir) + "/generation");
+    auto decoded = wire::decode_body<GenerationInfo>(bytes ? *bytes : io::Bytes{});
+    return decoded ? decoded.value() : GenerationInfo{};
+  };
+  ASSERT_TRUE(run_until([&] { return !durable_generation().consistent; }, 60)) << dump_log();
+  // Killed in the middle, restarted while it cannot reach its peer: it must wait, and
+  // even the admin's prim is refused.
+  crash("node2");
+  cluster_.world().partition("node1", "node2");
+  start("node2");
+  run_until([&] { return false; }, 5);
+  EXPECT_EQ(node("node2").state(), NodeState::wait) << dump_log();
+  EXPECT_NE(node("node2").prim(false).find("inconsistent"), std::string::npos);
+  EXPECT_FALSE(ever_in("node2", NodeState::alone));
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::prim && node("node2").synchronised(); }, 60))
+      << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/big"), disk_text("node2", "/data/big"));
+  EXPECT_TRUE(durable_generation().consistent);
+}
+
 TEST_F(NodeTest, the_same_seed_gives_the_same_trace) {
   settle_prim_and_second();
   crash("node1");

@@ -154,6 +154,8 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
           .on_writable = guarded([this] {
             if (replicator_) replicator_->on_writable();
             if (replica_) replica_->on_writable();
+            if (source_) source_->on_writable();
+            if (target_) target_->on_writable();
           })});
   peer_hello_seen_ = false;
   (void)link_->send(NodeHello{config_.name, state_, generation_});
@@ -168,8 +170,10 @@ void Node::on_frame(const wire::Frame& frame) {
   }
   std::string problem = "unexpected frame before the roles were settled";
   if (replicator_ && replicator_->attached()) problem = replicator_->on_frame(frame);
+  else if (source_) problem = source_->on_frame(frame);
+  else if (target_ && !target_->synchronised()) problem = target_->on_frame(frame);
   else if (replica_) problem = replica_->on_frame(frame);
-  if (!problem.empty()) link_->fail(problem);
+  if (!problem.empty() && link_) link_->fail(problem);
 }
 
 void Node::on_peer_hello(const NodeHello& hello) {
@@ -192,15 +196,10 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
       if (replicator_) replicator_->set_policy(AckPolicy::refuse);
       return set_state(NodeState::wait, decision.reason);
     case Role::primary:
-      if (!same_data) {
-        if (!is_primary(state_)) set_state(NodeState::wait, decision.reason + "; waiting: reintegration is not available yet");
-        return log(config_.peer + " needs a reintegration, which this version cannot do yet; it waits");
-      }
+      if (!same_data) return reintegrate_peer(decision.reason);
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
-      if (!same_data) {
-        return set_state(NodeState::wait, decision.reason + "; waiting: reintegration is not available yet");
-      }
+      if (!same_data) return be_reintegrated(decision.reason);
       return become_secondary(peer.generation, decision.reason);
   }
 }
@@ -243,6 +242,54 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   persist(next, [] {});
 }
 
+void Node::reintegrate_peer(const std::string& reason) {
+  // While the peer is reintegrated this copy acknowledges writes alone (the peer is
+  // durably inconsistent and cannot take over): that needs a new generation first.
+  auto begin = [this, reason] {
+    if (!link_) return log("the replication link broke before the reintegration could start");
+    source_ = std::make_unique<ReintegrationSource>(
+        io_.fs, io_.clock, config_.roots, generation_.current,
+        [this](FileOp op, ReintegrationSource::DoneFn done) { return replicator_->submit(std::move(op), std::move(done)); },
+        ReintegrationSource::Listener{
+            .on_synchronised = guarded([this] {
+              const ResyncProgress done = source_->progress();
+              log("reintegration of " + config_.peer + " finished: " + std::to_string(done.bytes_done) + " bytes compared or sent, " +
+                  std::to_string(done.data_bytes_sent) + " data bytes sent");
+              become_primary_with_secondary(config_.peer + " is synchronised");
+            }),
+            .on_failed = guarded([this](std::string why) {
+              log("reintegration of " + config_.peer + " failed: " + why);
+              if (link_) link_->fail("reintegration failed");
+            })});
+    source_->start_full(*link_);
+    log("full reintegration of " + config_.peer + " started (" + reason + ")");
+  };
+  if (state_ == NodeState::alone) return begin();
+  go_alone(reason + "; reintegrating " + config_.peer, begin);
+}
+
+void Node::be_reintegrated(const std::string& reason) {
+  replicator_.reset();
+  replica_.reset();
+  target_ = std::make_unique<ReintegrationTarget>(
+      io_.fs, config_.roots, io::join_path(config_.state_dir, kGenerationFileName), generation_,
+      ReintegrationTarget::Listener{.on_synchronised = guarded([this] {
+        // The target stays (idle) until the link goes: this runs inside its callback.
+        generation_ = target_->generation();  // the primary's generation, consistent
+        become_secondary(generation_, "reintegration finished");
+      })});
+  target_->attach(*link_);
+  set_state(NodeState::second, reason + "; synchronising (full reintegration)");
+}
+
+// The target wrote the generation record itself (consistent=false, then the
+// primary's generation): the node's copy must follow it, never overwrite it.
+void Node::adopt_target_generation() {
+  if (!target_ || target_->synchronised()) return;
+  generation_ = target_->generation();
+  publish_status();
+}
+
 void Node::publish_status() {
   if (monitor_) monitor_->set_local_status(static_cast<std::uint8_t>(state_), generation_.outdated, requesting_outdate_);
 }
@@ -253,6 +300,17 @@ void Node::on_link_lost(const std::string& reason) {
   peer_hello_seen_ = false;
   if (replicator_) replicator_->detach();
   if (replica_) replica_->detach();
+  if (source_) {
+    source_->detach();
+    source_.reset();  // the peer stays inconsistent; the next meeting starts again
+  }
+  if (target_) {
+    target_->detach();
+    adopt_target_generation();
+    target_.reset();
+    return set_state(NodeState::wait, "replication link lost during the reintegration (" + reason + "): this copy is "
+                                      "inconsistent until a reintegration completes");
+  }
   const bool peer_alive = monitor_ && monitor_->peer_up();
   if (state_ == NodeState::second) {
     if (!peer_alive) return on_peer_lost("no heartbeat either");
@@ -299,15 +357,19 @@ void Node::on_peer_lost(const std::string& reason) {
   go_alone(decision.reason);
 }
 
-void Node::go_alone(const std::string& reason) {
-  if (going_alone_ || state_ == NodeState::alone) return;
+void Node::go_alone(const std::string& reason, std::function<void()> then) {
+  if (going_alone_) return;
+  if (state_ == NodeState::alone) {
+    if (then) then();
+    return;
+  }
   going_alone_ = true;
   // The new generation is durable before the first write is acknowledged alone: when
   // the nodes meet again, the other side's copy is recognised as older.
   GenerationInfo next = start_new_generation(generation_, io_.random);
   next.last_role = LastRole::primary;
   next.outdated = false;
-  persist(next, [this, reason] {
+  persist(next, [this, reason, then = std::move(then)] {
     going_alone_ = false;
     requesting_outdate_ = false;
     if (replica_) {
@@ -321,11 +383,13 @@ void Node::go_alone(const std::string& reason) {
     replicator_->detach();
     replicator_->set_policy(AckPolicy::local_only);
     set_state(NodeState::alone, reason);
+    if (then) then();
   });
 }
 
 std::string Node::prim(bool force) {
   if (is_primary(state_)) return "already primary";
+  adopt_target_generation();
   if (state_ == NodeState::stop) return "the module is stopped: start it first";
   if (const std::string refused = check_admin_prim(generation_, force); !refused.empty()) {
     log(refused);
@@ -337,6 +401,7 @@ std::string Node::prim(bool force) {
 
 io::Error Node::submit(FileOp op, Replicator::DoneFn done) {
   if (!is_primary(state_) || !replicator_) return io::Error::read_only;
+  if (source_ && source_->running()) return source_->submit_live(std::move(op), std::move(done));
   const io::Error accepted = replicator_->submit(std::move(op), std::move(done));
   if (accepted == io::Error::ok && state_ == NodeState::alone) ++generation_.changes_alone;
   return accepted;
@@ -346,6 +411,9 @@ void Node::stop() {
   if (state_ == NodeState::stop) return;
   if (replicator_) replicator_->set_policy(AckPolicy::refuse);
   *run_ += 1;  // every pending callback of this run now does nothing
+  adopt_target_generation();
+  source_.reset();
+  target_.reset();
   replicator_.reset();
   replica_.reset();
   link_.reset();

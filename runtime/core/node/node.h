@@ -16,14 +16,19 @@
 //
 // Every state change is reported with its reason.
 //
-// Not yet here (next steps of issue #3): reintegration (a node returning after any
-// gap waits, saying so), the witness lease, failover actions (VIP, start_prim) and
-// errd, swap/second/failover admin commands.
+// A node that returns after any gap is brought back by a full reintegration (block
+// checksums: only differing blocks travel) while the primary, ALONE, keeps serving
+// writes; then both switch to PRIM/SECOND.
+//
+// Not yet here (next steps of issue #3): fast reintegration from the activity record,
+// the witness lease, failover actions (VIP, start_prim) and errd, swap/second/failover
+// admin commands.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +36,8 @@
 #include "core/node/node_messages.h"
 #include "core/node/role_decision.h"
 #include "core/peer_monitor.h"
+#include "core/reintegration/reintegration_source.h"
+#include "core/reintegration/reintegration_target.h"
 #include "core/replication/generation.h"
 #include "core/replication/replica.h"
 #include "core/replication/replicator.h"
@@ -82,6 +89,11 @@ class Node {
   const std::string& name() const { return config_.name; }
   // SECOND and receiving every op: the copies are the same up to what is in flight.
   bool synchronised() const { return state_ == NodeState::second && replica_ != nullptr && link_ != nullptr; }
+  // While this primary reintegrates its peer; nullopt otherwise.
+  std::optional<ResyncProgress> reintegration_progress() const {
+    if (!source_ || !source_->running()) return std::nullopt;
+    return source_->progress();
+  }
 
  private:
   void load_generation();
@@ -105,7 +117,10 @@ class Node {
 
   void become_primary_with_secondary(const std::string& reason);
   void become_secondary(const GenerationInfo& primary_generation, const std::string& reason);
-  void go_alone(const std::string& reason);
+  void reintegrate_peer(const std::string& reason);
+  void be_reintegrated(const std::string& reason);
+  void adopt_target_generation();
+  void go_alone(const std::string& reason, std::function<void()> then = {});
   void on_peer_lost(const std::string& reason);
 
   // Wraps a callback so it does nothing once the node was stopped or destroyed: I/O
@@ -135,6 +150,8 @@ class Node {
   std::unique_ptr<io::Timer> connect_timer_;
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<Replica> replica_;
+  std::unique_ptr<ReintegrationSource> source_;  // this primary reintegrates its peer
+  std::unique_ptr<ReintegrationTarget> target_;  // this node is being reintegrated
   bool going_alone_ = false;
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.
