@@ -1,5 +1,5 @@
 // The heartbeat datagram: msgpack [version, node name, sequence, state, outdated,
-// request_outdate]. Besides "I am alive", it carries the sender's state, whether it
+// request_outdate, generation]. Besides "I am alive", it carries the sender's state, whether it
 // durably marked its data outdated, and (from a primary that lost the replication
 // link) the request that the secondary do so — the exchange that lets a primary go on
 // alone while the heartbeat networks still work, without ever letting the secondary
@@ -24,6 +24,10 @@ struct Heartbeat {
   std::uint8_t state = 0;  // the sender's NodeState
   bool outdated = false;   // the sender's data is durably marked outdated
   bool request_outdate = false;  // a primary asks its secondary to mark itself outdated
+  // The sender's data generation: an "outdated" flag counts only for the generation
+  // the two nodes share, so a stale flag from an earlier episode is never taken for
+  // today's answer.
+  std::uint64_t generation = 0;
   friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
 };
 

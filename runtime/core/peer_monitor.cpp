@@ -52,7 +52,7 @@ std::vector<NetworkStatus> PeerMonitor::status() const {
 }
 
 void PeerMonitor::pulse() {
-  const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_, local_state_, local_outdated_, local_request_outdate_});
+  const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_, local_state_, local_outdated_, local_request_outdate_, local_generation_});
   const std::int64_t now_ns = io_.clock.now_ns();
   for (auto& link : links_) {
     // A send error is not news about the peer: only silence is.
@@ -68,7 +68,9 @@ void PeerMonitor::receive(Link& link, io::ByteView payload) {
   if (!heartbeat || heartbeat->node_name != config_.peer_name) return;  // noise or a stranger
   ++link.heartbeats_received;
   link.last_heard_ns = io_.clock.now_ns();
-  if (heartbeat->state != peer_state_ || heartbeat->outdated != peer_outdated_ ||
+  const bool generation_changed = heartbeat->generation != peer_generation_;
+  peer_generation_ = heartbeat->generation;
+  if (generation_changed || heartbeat->state != peer_state_ || heartbeat->outdated != peer_outdated_ ||
       heartbeat->request_outdate != peer_request_outdate_) {
     peer_state_ = heartbeat->state;
     peer_outdated_ = heartbeat->outdated;

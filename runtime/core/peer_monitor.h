@@ -59,14 +59,16 @@ class PeerMonitor {
   io::Error start();
   bool peer_up() const { return peer_up_; }
   // What this node's heartbeats tell the peer from the next pulse on.
-  void set_local_status(std::uint8_t state, bool outdated, bool request_outdate) {
+  void set_local_status(std::uint8_t state, bool outdated, bool request_outdate, std::uint64_t generation) {
     local_state_ = state;
     local_outdated_ = outdated;
     local_request_outdate_ = request_outdate;
+    local_generation_ = generation;
   }
   std::uint8_t peer_state() const { return peer_state_; }
   bool peer_outdated() const { return peer_outdated_; }
   bool peer_requests_outdate() const { return peer_request_outdate_; }
+  std::uint64_t peer_generation() const { return peer_generation_; }
   std::vector<NetworkStatus> status() const;
 
  private:
@@ -85,6 +87,8 @@ class PeerMonitor {
   std::uint8_t local_state_ = 0;
   bool local_outdated_ = false;
   bool local_request_outdate_ = false;
+  std::uint64_t local_generation_ = 0;
+  std::uint64_t peer_generation_ = 0;
   std::uint8_t peer_state_ = 0;
   bool peer_outdated_ = false;
   bool peer_request_outdate_ = false;

@@ -291,7 +291,9 @@ void Node::adopt_target_generation() {
 }
 
 void Node::publish_status() {
-  if (monitor_) monitor_->set_local_status(static_cast<std::uint8_t>(state_), generation_.outdated, requesting_outdate_);
+  if (monitor_) {
+    monitor_->set_local_status(static_cast<std::uint8_t>(state_), generation_.outdated, requesting_outdate_, generation_.current);
+  }
 }
 
 void Node::on_link_lost(const std::string& reason) {
@@ -324,9 +326,16 @@ void Node::on_link_lost(const std::string& reason) {
     requesting_outdate_ = true;
     publish_status();
     log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
-    if (monitor_->peer_outdated()) go_alone("the secondary marked itself outdated");
+    if (peer_outdated_for_our_generation()) go_alone("the secondary marked itself outdated");
   }
   if (peer_alive) try_connect();
+}
+
+// Only an outdated mark for the generation both nodes share answers this primary's
+// request: a mark left from an earlier episode (an older generation) says nothing
+// about the copy the secondary holds now.
+bool Node::peer_outdated_for_our_generation() const {
+  return monitor_ && monitor_->peer_outdated() && monitor_->peer_generation() == generation_.current;
 }
 
 void Node::mark_outdated() {
@@ -342,7 +351,9 @@ void Node::on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer
   log("peer reports " + std::string(node_state_name(static_cast<NodeState>(peer_state))) +
       (peer_outdated ? ", data outdated" : "") + (peer_requests_outdate ? ", asks this copy to mark itself outdated" : ""));
   if (state_ == NodeState::second && !link_ && peer_requests_outdate && !generation_.outdated) mark_outdated();
-  if (state_ == NodeState::prim && requesting_outdate_ && peer_outdated) go_alone("the secondary marked itself outdated");
+  if (state_ == NodeState::prim && requesting_outdate_ && peer_outdated && peer_outdated_for_our_generation()) {
+    go_alone("the secondary marked itself outdated");
+  }
 }
 
 void Node::on_peer_lost(const std::string& reason) {

@@ -106,6 +106,7 @@ class Node {
   void on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer_requests_outdate);
   void publish_status();
   void mark_outdated();
+  bool peer_outdated_for_our_generation() const;
   void on_start_timeout();
   void try_connect();
   void accept_link(std::unique_ptr<io::StreamConnection> stream);
