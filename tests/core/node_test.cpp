@@ -258,6 +258,18 @@ TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_pri
   };
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
   EXPECT_EQ(node("node1").generation().current, node("node2").generation().current);
+  // The secondary's copy is changed behind replication's back: the next op that fails
+  // there must be reported and the link dropped, also on a primary that began ALONE.
+  cluster_.node("node1").disk().install_directory("/data/clash");
+  io::Error clash_result = io::Error::ok;
+  bool clash_done = false;
+  ASSERT_EQ(node("node2").submit({.kind = OpKind::create, .path = "clash"}, [&](io::Error e) {
+    clash_result = e;
+    clash_done = true;
+  }), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return clash_done; }));
+  EXPECT_NE(clash_result, io::Error::ok) << "the writer hears that the copies disagree";
+  EXPECT_NE(dump_log().find("node2: the secondary failed op"), std::string::npos) << dump_log();
 }
 
 TEST_F(NodeTest, a_node_killed_mid_reintegration_is_never_promoted_and_is_reintegrated_later) {

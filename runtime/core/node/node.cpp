@@ -204,18 +204,24 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
   }
 }
 
+// One replicator per primary episode, whichever way it began (settled as PRIM, or
+// ALONE after a failover and PRIM again after reintegrating the peer): a secondary
+// that fails an op is always reported and its link dropped.
+void Node::ensure_replicator() {
+  if (replicator_) return;
+  replicator_ = std::make_unique<Replicator>(
+      io_.fs, config_.roots,
+      Replicator::Listener{.on_secondary_failed = guarded([this](std::uint64_t sequence, io::Error result) {
+        log("the secondary failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
+            "): its copy differs and must be reintegrated");
+        if (link_) link_->fail("secondary copy diverged");
+      })});
+}
+
 void Node::become_primary_with_secondary(const std::string& reason) {
   // The link is used at once (the secondary is ready for the first frame as soon as
   // it has decided too); the record of the role follows.
-  if (!replicator_) {
-    replicator_ = std::make_unique<Replicator>(
-        io_.fs, config_.roots,
-        Replicator::Listener{.on_secondary_failed = guarded([this](std::uint64_t sequence, io::Error result) {
-          log("the secondary failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
-              "): its copy differs and must be reintegrated");
-          if (link_) link_->fail("secondary copy diverged");
-        })});
-  }
+  ensure_replicator();
   replicator_->set_policy(AckPolicy::wait_for_secondary);
   replicator_->attach(*link_);
   set_state(NodeState::prim, reason);
@@ -387,10 +393,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
       replica_->detach();
       replica_.reset();
     }
-    if (!replicator_) {
-      replicator_ = std::make_unique<Replicator>(io_.fs, config_.roots,
-                                                 Replicator::Listener{.on_secondary_failed = [](std::uint64_t, io::Error) {}});
-    }
+    ensure_replicator();
     replicator_->detach();
     replicator_->set_policy(AckPolicy::local_only);
     set_state(NodeState::alone, reason);

@@ -116,6 +116,7 @@ class Node {
   void on_peer_hello(const NodeHello& hello);
   void carry_out(const MeetingDecision& decision, const NodeHello& peer);
 
+  void ensure_replicator();
   void become_primary_with_secondary(const std::string& reason);
   void become_secondary(const GenerationInfo& primary_generation, const std::string& reason);
   void reintegrate_peer(const std::string& reason);
