@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "fsim/faulty_fs.h"
 #include "fsim/mem_fs.h"
 #include "sim/scheduler.h"
 
@@ -26,6 +30,36 @@ FileOp write_op(const std::string& path, std::uint64_t offset, const std::string
   FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
   op.data.assign(text.begin(), text.end());
   return op;
+}
+
+// Every name and every file's bytes, as they are now.
+std::vector<std::pair<fsim::TreeEntry, std::optional<io::Bytes>>> snapshot(const fsim::MemFs& fs) {
+  std::vector<std::pair<fsim::TreeEntry, std::optional<io::Bytes>>> out;
+  for (const auto& entry : fs.tree()) out.emplace_back(entry, fs.contents(entry.path));
+  return out;
+}
+
+// Applies ops one after the other and runs the disk until all are done.
+void apply_all(OpApplier& applier, sim::Scheduler& scheduler, const std::vector<FileOp>& ops) {
+  std::size_t done = 0;
+  for (const FileOp& op : ops) {
+    ASSERT_EQ(applier.apply(op, [&done, what = describe(op)](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok) << what;
+      ++done;
+    }), io::Error::ok);
+  }
+  scheduler.run_until([&] { return done == ops.size(); }, scheduler.now_ns() + 10 * io::kNsPerS);
+  ASSERT_EQ(done, ops.size());
+}
+
+// Queues a checkpoint and runs until it is done; its result.
+io::Error checkpoint(OpApplier& applier, sim::Scheduler& scheduler) {
+  std::optional<io::Error> result;
+  EXPECT_EQ(applier.checkpoint([&](io::Error e) { result = e; }), io::Error::ok);
+  EXPECT_FALSE(result.has_value()) << "done never runs inside checkpoint()";
+  scheduler.run_until([&] { return result.has_value(); }, scheduler.now_ns() + 10 * io::kNsPerS);
+  EXPECT_TRUE(result.has_value());
+  return result.value_or(io::Error::unknown);
 }
 
 TEST(FileOp, relative_paths_cannot_escape_the_replicated_directory) {
@@ -140,12 +174,150 @@ TEST(OpApplier, refuses_invalid_ops_and_a_full_queue) {
   EXPECT_EQ(accepted, kMaxQueuedOps);
 }
 
+TEST(ChangedSet, a_rename_moves_the_names_under_it_and_an_unlink_forgets_its_file) {
+  ChangedSet changed;
+  const std::vector<FileOp> ops = {{.kind = OpKind::create, .path = "d/f"},
+                                   {.kind = OpKind::set_mtime, .path = "d/g"},
+                                   {.kind = OpKind::write, .path = "dx"},
+                                   {.kind = OpKind::rename, .path = "d", .target = "e/d2"},
+                                   {.kind = OpKind::unlink, .path = "dx"}};
+  for (const FileOp& op : ops) {
+    changed.note(op);
+    changed.applied(op, io::Error::ok);
+  }
+  EXPECT_EQ(changed.names().files, (std::set<ChangedName>{{0, "e/d2/f"}}));
+  EXPECT_EQ(changed.names().metadata, (std::set<ChangedName>{{0, "e/d2/g"}}));
+  EXPECT_EQ(changed.names().directories, (std::set<ChangedName>{{0, ""}, {0, "e"}, {0, "e/d2"}}));
+  // A failed op forgets nothing: the unlink may not have happened.
+  const FileOp unlink{.kind = OpKind::unlink, .path = "e/d2/f"};
+  changed.note(unlink);
+  changed.applied(unlink, io::Error::permission_denied);
+  EXPECT_EQ(changed.names().files.size(), 1u);
+  EXPECT_EQ(changed.take().files.size(), 1u);
+  EXPECT_TRUE(changed.empty());
+}
+
+TEST(OpApplier, a_checkpoint_makes_every_op_before_it_survive_a_crash) {
+  Disk disk;
+  disk.fs.install_directory("/other");
+  OpApplier applier(disk.fs, {"/data", "/other"});
+  apply_all(applier, disk.scheduler, {
+      {.kind = OpKind::mkdir, .path = "docs"},
+      {.kind = OpKind::create, .path = "docs/a"},
+      write_op("docs/a", 0, "first file"),
+      {.kind = OpKind::create, .path = "b"},
+      write_op("b", 0, "second file, longer"),
+      {.kind = OpKind::truncate, .path = "b", .size_bytes = 11},
+      {.kind = OpKind::create, .directory = 1, .path = "c"},
+      {.kind = OpKind::mkdir, .path = "old"},
+      {.kind = OpKind::create, .path = "old/moved"},
+      {.kind = OpKind::create, .path = "gone"},
+      {.kind = OpKind::set_mtime, .path = "docs", .mtime_ns = 5},
+  });
+  FileOp other_write = write_op("c", 0, "in the other directory");
+  other_write.directory = 1;
+  apply_all(applier, disk.scheduler, {
+      other_write,
+      write_op("old/moved", 0, "written before its directory moved"),
+      {.kind = OpKind::rename, .path = "old", .target = "docs/new"},
+      {.kind = OpKind::rename, .path = "docs/a", .target = "renamed"},
+      {.kind = OpKind::unlink, .path = "gone"},
+  });
+  EXPECT_GT(applier.changed_names(), 0u);
+  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(applier.changed_names(), 0u);
+  const auto before = snapshot(disk.fs);
+  disk.fs.crash();
+  EXPECT_EQ(snapshot(disk.fs), before);
+  EXPECT_EQ(disk.contents("/data/renamed"), "first file");
+  EXPECT_EQ(disk.contents("/data/b"), "second file");
+  EXPECT_EQ(disk.contents("/data/docs/new/moved"), "written before its directory moved");
+  EXPECT_EQ(disk.contents("/other/c"), "in the other directory");
+  EXPECT_EQ(disk.contents("/data/gone"), "<missing>");
+}
+
+TEST(OpApplier, a_checkpoint_waits_for_the_ops_queued_before_it) {
+  Disk disk;
+  OpApplier applier(disk.fs, {"/data"});
+  std::vector<std::string> order;
+  ASSERT_EQ(applier.apply({.kind = OpKind::create, .path = "f"}, [&](io::Error) { order.push_back("create"); }), io::Error::ok);
+  ASSERT_EQ(applier.apply(write_op("f", 0, "queued"), [&](io::Error) { order.push_back("write"); }), io::Error::ok);
+  ASSERT_EQ(applier.checkpoint([&](io::Error e) {
+    EXPECT_EQ(e, io::Error::ok);
+    order.push_back("checkpoint");
+    EXPECT_EQ(disk.fs.durable_contents("/data/f"), disk.fs.contents("/data/f"));
+  }), io::Error::ok);
+  EXPECT_EQ(applier.queued(), 3u);
+  disk.scheduler.run_until([&] { return order.size() == 3; }, io::kNsPerS);
+  EXPECT_EQ(order, (std::vector<std::string>{"create", "write", "checkpoint"}));
+  disk.fs.crash();
+  EXPECT_EQ(disk.contents("/data/f"), "queued");
+}
+
+TEST(OpApplier, a_checkpoint_with_nothing_changed_still_completes_later) {
+  Disk disk;
+  OpApplier applier(disk.fs, {"/data"});
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  // An fsync op made its file and its entry durable: nothing is left to sync.
+  apply_all(applier, disk.scheduler, {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "x"), {.kind = OpKind::fsync, .path = "f"}});
+  EXPECT_EQ(applier.changed_names(), 0u);
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(disk.fs.durable_tree(), disk.fs.tree());
+}
+
+TEST(OpApplier, the_changed_names_stay_bounded_by_an_early_sync) {
+  Disk disk;
+  OpApplier applier(disk.fs, {"/data"});
+  // Each create names a new file: more than the bound holds, in batches the queue takes.
+  const std::size_t files = kMaxChangedNames + 100;
+  std::size_t max_seen = 0;
+  for (std::size_t first = 0; first < files; first += 1000) {
+    std::vector<FileOp> batch;
+    for (std::size_t i = first; i < std::min(files, first + 1000); ++i) batch.push_back({.kind = OpKind::create, .path = "f" + std::to_string(i)});
+    apply_all(applier, disk.scheduler, batch);
+    max_seen = std::max(max_seen, applier.changed_names());
+  }
+  EXPECT_LE(max_seen, kMaxChangedNames);
+  EXPECT_LT(applier.changed_names(), 200u) << "the early sync forgot what it made durable";
+  // What the early sync covered is durable without any checkpoint.
+  const auto durable = disk.fs.durable_tree();
+  EXPECT_GE(durable.size(), kMaxChangedNames - kMaxNamesPerOp);
+  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(disk.fs.durable_tree(), disk.fs.tree());
+}
+
+TEST(OpApplier, a_failed_sync_fails_that_checkpoint_and_every_later_one) {
+  Disk disk;
+  fsim::FaultyFs faulty(disk.fs, disk.scheduler, io::Prng(7));
+  OpApplier applier(faulty, {"/data"});
+  apply_all(applier, disk.scheduler, {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "lost?")});
+  faulty.fail_next(fsim::FaultKind::fsync, 1);
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::io_error);
+  apply_all(applier, disk.scheduler, {write_op("f", 5, " again")});
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::io_error) << "the data the failed fsync held may be gone";
+}
+
 TEST(OpApplier, a_destroyed_applier_reports_nothing_more) {
   Disk disk;
   int reported = 0;
   {
     OpApplier applier(disk.fs, {"/data"});
     ASSERT_EQ(applier.apply({.kind = OpKind::mkdir, .path = "d"}, [&](io::Error) { ++reported; }), io::Error::ok);
+  }
+  disk.scheduler.run_for(io::kNsPerS);
+  EXPECT_EQ(reported, 0);
+  EXPECT_EQ(disk.fs.open_file_count(), 0u);
+}
+
+TEST(OpApplier, a_destroyed_applier_mid_checkpoint_reports_nothing_and_leaks_no_handle) {
+  Disk disk;
+  int reported = 0;
+  {
+    OpApplier applier(disk.fs, {"/data"});
+    apply_all(applier, disk.scheduler, {{.kind = OpKind::create, .path = "f"}, {.kind = OpKind::create, .path = "g"},
+                                        {.kind = OpKind::rename, .path = "f", .target = "h"}});
+    ASSERT_EQ(applier.checkpoint([&](io::Error) { ++reported; }), io::Error::ok);
   }
   disk.scheduler.run_for(io::kNsPerS);
   EXPECT_EQ(reported, 0);

@@ -1,6 +1,9 @@
 #include "core/replication/op_applier.h"
 
+#include <memory>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "io/assert.h"
 
@@ -9,6 +12,18 @@ namespace hamirror::core {
 struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   struct Queued {
     FileOp op;
+    DoneFn done;
+    bool checkpoint = false;  // a checkpoint, not an op
+  };
+  enum class SyncKind : std::uint8_t { file, file_or_directory, directory };
+  // One checkpoint's (or implicit sync's) work: files first, then directories.
+  struct Sync {
+    std::vector<std::pair<SyncKind, std::string>> names;  // native paths
+    std::size_t directories_from = 0;  // names[directories_from..] are directories
+    std::size_t next = 0;
+    std::size_t running = 0;
+    std::size_t finished = 0;
+    io::Error first_error = io::Error::ok;
     DoneFn done;
   };
   struct Cached {
@@ -22,6 +37,8 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   // By native path: a handle cached for one directory's file is never used for another's.
   std::map<std::string, Cached> handles;
   std::uint64_t use_tick = 0;
+  ChangedSet changed;
+  io::Error sync_failure = io::Error::ok;  // sticky: the first sync that failed
   bool alive = true;
 
   State(io::FileSystem& fs_, std::vector<std::string> roots_) : fs(fs_), roots(std::move(roots_)) {}
@@ -30,7 +47,21 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   void start_front() {
     HM_ASSERT(!queue.empty());
+    auto self = shared_from_this();
+    if (queue.front().checkpoint) return sync_changed([self](io::Error result) { self->finish_front(result); });
+    if (changed.full()) {
+      // The implicit checkpoint that keeps the set bounded; a failure is sticky, so the
+      // next checkpoint reports it.
+      return sync_changed([self](io::Error) {
+        if (self->alive) self->apply_front();
+      });
+    }
+    apply_front();
+  }
+
+  void apply_front() {
     const FileOp& op = queue.front().op;
+    changed.note(op);
     auto finish = [self = shared_from_this()](io::Error result) { self->finish_front(result); };
     switch (op.kind) {
       case OpKind::create: return create(op, finish);
@@ -132,8 +163,95 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     }
   }
 
+  // A name removed since it was noted: whatever removed it noted its parent.
+  static bool gone(io::Error error) {
+    return error == io::Error::not_found || error == io::Error::not_directory || error == io::Error::is_directory;
+  }
+
+  std::string native_name(const ChangedName& name) const {
+    return name.path.empty() ? roots[name.directory] : native_path(roots[name.directory], name.path);
+  }
+
+  // Syncs and forgets every name noted so far; done(ok), or the sticky failure.
+  void sync_changed(DoneFn done) {
+    const ChangedSet::Names names = changed.take();
+    auto sync = std::make_shared<Sync>();
+    sync->done = std::move(done);
+    if (sync_failure == io::Error::ok) {
+      for (const auto& name : names.files) sync->names.emplace_back(SyncKind::file, native_name(name));
+      for (const auto& name : names.metadata) {
+        if (!names.files.contains(name)) sync->names.emplace_back(SyncKind::file_or_directory, native_name(name));
+      }
+      sync->directories_from = sync->names.size();
+      for (const auto& name : names.directories) sync->names.emplace_back(SyncKind::directory, native_name(name));
+    }
+    if (sync->names.empty()) {
+      // Nothing to sync (or nothing worth syncing): still through the disk once, so
+      // that done never runs inside checkpoint().
+      return fs.stat(roots.front(), [self = shared_from_this(), sync](const io::Result<io::FileStat>&) {
+        if (self->alive) sync->done(self->sync_failure);
+      });
+    }
+    pump(sync);
+  }
+
+  void pump(const std::shared_ptr<Sync>& sync) {
+    while (sync->running < kMaxParallelSyncs && sync->next < sync->names.size()) {
+      // Directory entries last, once every file they name is durable.
+      if (sync->next == sync->directories_from && sync->finished < sync->directories_from) return;
+      const auto& [kind, path] = sync->names[sync->next++];
+      ++sync->running;
+      sync_one(kind, path, [self = shared_from_this(), sync](io::Error result) { self->on_synced(sync, result); });
+    }
+  }
+
+  void on_synced(const std::shared_ptr<Sync>& sync, io::Error result) {
+    if (!alive) return;
+    --sync->running;
+    ++sync->finished;
+    if (result != io::Error::ok && sync->first_error == io::Error::ok) sync->first_error = result;
+    if (sync->finished < sync->names.size()) return pump(sync);
+    if (sync_failure == io::Error::ok) sync_failure = sync->first_error;
+    sync->done(sync_failure);
+  }
+
+  void sync_one(SyncKind kind, const std::string& path, DoneFn done) {
+    switch (kind) {
+      case SyncKind::file: return sync_file(path, std::move(done));
+      case SyncKind::directory: return sync_directory(path, std::move(done));
+      case SyncKind::file_or_directory:
+        return fs.stat(path, [self = shared_from_this(), path, done = std::move(done)](io::Result<io::FileStat> stat) {
+          if (!self->alive) return;
+          if (!stat) return done(gone(stat.error()) ? io::Error::ok : stat.error());
+          if (stat->kind == io::FileKind::directory) return self->sync_directory(path, done);
+          self->sync_file(path, done);
+        });
+    }
+  }
+
+  void sync_directory(const std::string& path, DoneFn done) {
+    fs.fsync_dir(path, [done = std::move(done)](io::Error result) { done(gone(result) ? io::Error::ok : result); });
+  }
+
+  // Through the cached handle if there is one, else open, fsync and close (not cached:
+  // a checkpoint touching many files must not flush the writers' handles).
+  void sync_file(const std::string& path, DoneFn done) {
+    if (const auto cached = handles.find(path); cached != handles.end()) return fs.fsync(cached->second.handle, std::move(done));
+    const io::OpenFlags flags{.read = true, .write = true};  // Windows flushes only a handle open for writing
+    fs.open(path, flags, [self = shared_from_this(), done = std::move(done)](io::Result<io::FileHandle> opened) {
+      if (!opened) return done(gone(opened.error()) ? io::Error::ok : opened.error());
+      const io::FileHandle file = *opened;
+      if (!self->alive) return self->fs.close(file, [](io::Error) {});
+      self->fs.fsync(file, [self, file, done](io::Error result) {
+        self->fs.close(file, [](io::Error) {});
+        done(result);
+      });
+    });
+  }
+
   void finish_front(io::Error result) {
     if (!alive) return;
+    if (!queue.front().checkpoint) changed.applied(queue.front().op, result);
     auto done = std::move(queue.front().done);
     queue.pop_front();
     if (!queue.empty()) start_front();
@@ -161,6 +279,15 @@ io::Error OpApplier::apply(FileOp op, DoneFn done) {
   return io::Error::ok;
 }
 
+io::Error OpApplier::checkpoint(DoneFn done) {
+  HM_ASSERT(done);
+  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
+  state_->queue.push_back({FileOp{}, std::move(done), true});
+  if (state_->queue.size() == 1) state_->start_front();
+  return io::Error::ok;
+}
+
+std::size_t OpApplier::changed_names() const { return state_->changed.size(); }
 std::size_t OpApplier::queued() const { return state_->queue.size(); }
 const std::vector<std::string>& OpApplier::roots() const { return state_->roots; }
 

@@ -3,6 +3,16 @@
 // secondary the primary's. Keeps a small cache of open handles so a stream of writes
 // to one file costs one open.
 //
+// Durable checkpoints: the applier remembers what it changed since the last checkpoint
+// (see changed_set.h); checkpoint(done), queued in order like an op, fsyncs each file
+// and directory changed by the ops before it, so that done(ok) means "every op applied
+// before the checkpoint survives a power cut". That set is bounded: when it is full the
+// applier syncs it before applying the next op (an early, implicit checkpoint).
+//
+// A failed sync is sticky: after a failed fsync the system may have dropped the data it
+// could not write (Linux does), so no later sync can prove it durable. Every later
+// checkpoint fails with the first such error; this copy needs reintegration.
+//
 // Destroying the applier drops the completions of ops still queued or in flight (the
 // FileSystem must outlive it); cached handles are closed without waiting.
 #pragma once
@@ -15,13 +25,16 @@
 #include <string>
 #include <vector>
 
+#include "core/replication/changed_set.h"
 #include "core/replication/file_op.h"
 #include "io/filesystem.h"
 
 namespace hamirror::core {
 
 constexpr std::size_t kMaxCachedHandles = 64;
-constexpr std::size_t kMaxQueuedOps = 4096;
+constexpr std::size_t kMaxQueuedOps = 4096;  // ops and checkpoints
+// Files or directories a checkpoint syncs at once.
+constexpr std::size_t kMaxParallelSyncs = 8;
 
 class OpApplier {
  public:
@@ -37,6 +50,12 @@ class OpApplier {
   // done not called, when kMaxQueuedOps are already waiting; invalid_argument for an
   // op that does not validate().
   io::Error apply(FileOp op, DoneFn done);
+  // Queues a durable checkpoint after every op queued so far; done(ok) runs once each
+  // of them is durable (done never runs inside the call), else done(the first error,
+  // or the sticky one). would_block, with done not called, when the queue is full.
+  io::Error checkpoint(DoneFn done);
+  // Names changed since the last checkpoint (or implicit sync).
+  std::size_t changed_names() const;
   std::size_t queued() const;
   const std::vector<std::string>& roots() const;
 
