@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/replication/replica.h"
@@ -24,6 +26,19 @@ FileOp write_op(const std::string& path, std::uint64_t offset, const std::string
 
 std::string text(const std::optional<io::Bytes>& bytes) {
   return bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>";
+}
+
+// Every name and every file's bytes, as they are now.
+std::vector<std::pair<fsim::TreeEntry, std::string>> snapshot(const fsim::MemFs& disk) {
+  std::vector<std::pair<fsim::TreeEntry, std::string>> out;
+  for (const auto& entry : disk.tree()) out.emplace_back(entry, text(disk.contents(entry.path)));
+  return out;
+}
+
+template <wire::WireMessage M>
+wire::Frame frame_of(const M& message, io::Bytes& storage) {
+  storage = wire::encode_body(message);
+  return wire::Frame{.header = {.type = M::kType, .payload_bytes = static_cast<std::uint32_t>(storage.size())}, .payload = storage};
 }
 
 // Two nodes: "prim" replicates /data to "second". Links are wired the way the node
@@ -92,6 +107,15 @@ class ReplicationTest : public ::testing::TestWithParam<AsyncMode> {
   // Submits and records the result under `name`.
   void submit(const std::string& name, FileOp op) {
     ASSERT_EQ(replicator_->submit(std::move(op), [this, name](io::Error e) { results_.emplace_back(name, e); }), io::Error::ok);
+  }
+
+  // Requests a checkpoint and runs until it is done: {through, result}.
+  std::pair<std::uint64_t, io::Error> checkpoint() {
+    std::optional<std::pair<std::uint64_t, io::Error>> done;
+    EXPECT_EQ(replicator_->request_checkpoint([&](std::uint64_t through, io::Error e) { done.emplace(through, e); }), io::Error::ok);
+    EXPECT_FALSE(done.has_value()) << "done never runs inside request_checkpoint()";
+    EXPECT_TRUE(run_until([&] { return done.has_value(); }, 60));
+    return done.value_or(std::pair<std::uint64_t, io::Error>{0, io::Error::unknown});
   }
 
   sim::SimCluster cluster_;
@@ -218,6 +242,106 @@ TEST_P(ReplicationTest, writers_are_held_back_when_too_much_is_in_flight) {
   EXPECT_EQ(replicator_->in_flight(), kMaxInFlightOps);
 }
 
+TEST_P(ReplicationTest, a_checkpoint_makes_every_op_before_it_durable_on_both_copies) {
+  submit("mkdir", {.kind = OpKind::mkdir, .path = "dir"});
+  for (const char* name : {"dir/a", "dir/b", "top", "doomed"}) submit("create", {.kind = OpKind::create, .path = name});
+  submit("write a", write_op("dir/a", 0, "file a, written before its rename"));
+  submit("write b", write_op("dir/b", 0, "file b"));
+  submit("write top", write_op("top", 0, "at the top, then truncated"));
+  submit("write b again", write_op("dir/b", 6, " and more"));
+  submit("truncate", {.kind = OpKind::truncate, .path = "top", .size_bytes = 10});
+  submit("rename file", {.kind = OpKind::rename, .path = "dir/a", .target = "moved"});
+  submit("unlink", {.kind = OpKind::unlink, .path = "doomed"});
+  submit("rename dir", {.kind = OpKind::rename, .path = "dir", .target = "dir2"});
+  // Asked for at once: the ops may still be applying on either copy.
+  const auto [through, result] = checkpoint();
+  EXPECT_EQ(result, io::Error::ok);
+  EXPECT_EQ(through, replicator_->next_sequence() - 1);
+  EXPECT_EQ(through, 13u);
+  ASSERT_EQ(results_.size(), through);
+  for (const auto& [name, op_result] : results_) EXPECT_EQ(op_result, io::Error::ok) << name;
+  const auto expected = snapshot(prim_.disk());
+  EXPECT_EQ(snapshot(second_.disk()), expected);
+  // A power cut on both: every op up to `through` survives on both copies.
+  prim_.disk().crash();
+  second_.disk().crash();
+  EXPECT_EQ(snapshot(prim_.disk()), expected);
+  EXPECT_EQ(snapshot(second_.disk()), expected);
+  EXPECT_EQ(text(second_.disk().contents("/data/moved")), "file a, written before its rename");
+  EXPECT_EQ(text(second_.disk().contents("/data/dir2/b")), "file b and more");
+  EXPECT_EQ(text(second_.disk().contents("/data/top")), "at the top");
+  EXPECT_EQ(text(second_.disk().contents("/data/doomed")), "<missing>");
+  EXPECT_TRUE(link_errors_.empty());
+}
+
+TEST_P(ReplicationTest, a_checkpoint_without_a_secondary_fails_rather_than_claiming_durability) {
+  submit("create", {.kind = OpKind::create, .path = "f"});
+  ASSERT_TRUE(run_until([&] { return results_.size() == 1; }));
+  cluster_.world().partition("prim", "second");
+  submit("held", write_op("f", 0, "only here"));
+  // Sent while the link still looks fine; it breaks before the ack comes.
+  std::optional<std::pair<std::uint64_t, io::Error>> lost;
+  ASSERT_EQ(replicator_->request_checkpoint([&](std::uint64_t through, io::Error e) { lost.emplace(through, e); }), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return lost.has_value(); }, 60));
+  EXPECT_FALSE(replicator_->attached());
+  EXPECT_EQ(*lost, (std::pair<std::uint64_t, io::Error>{2, io::Error::cancelled}));
+  // Asked for with no secondary attached: still not claimed.
+  EXPECT_EQ(checkpoint(), (std::pair<std::uint64_t, io::Error>{2, io::Error::cancelled}));
+  EXPECT_EQ(replicator_->pending_checkpoints(), 0u);
+}
+
+TEST_P(ReplicationTest, a_checkpoint_alone_is_durable_on_this_copy) {
+  cluster_.world().partition("prim", "second");
+  ASSERT_TRUE(run_until([&] { return !replicator_->attached(); }, 60));
+  replicator_->set_policy(AckPolicy::local_only);
+  submit("create", {.kind = OpKind::create, .path = "f"});
+  submit("write", write_op("f", 0, "alone"));
+  submit("mkdir", {.kind = OpKind::mkdir, .path = "d"});
+  submit("rename", {.kind = OpKind::rename, .path = "f", .target = "d/g"});
+  EXPECT_EQ(checkpoint(), (std::pair<std::uint64_t, io::Error>{4, io::Error::ok}));
+  const auto expected = snapshot(prim_.disk());
+  prim_.disk().crash();
+  EXPECT_EQ(snapshot(prim_.disk()), expected);
+  EXPECT_EQ(text(prim_.disk().contents("/data/d/g")), "alone");
+  EXPECT_EQ(text(second_.disk().contents("/data/d/g")), "<missing>");
+}
+
+TEST_P(ReplicationTest, pending_checkpoints_are_bounded_and_a_fence_fails_them) {
+  cluster_.world().partition("prim", "second");  // no ack comes back
+  std::vector<std::pair<std::uint64_t, io::Error>> done;
+  for (std::size_t i = 0; i < kMaxPendingCheckpoints; ++i) {
+    submit("write", write_op("f" + std::to_string(i), 0, "x"));
+    ASSERT_EQ(replicator_->request_checkpoint([&](std::uint64_t through, io::Error e) { done.emplace_back(through, e); }), io::Error::ok);
+  }
+  EXPECT_EQ(replicator_->request_checkpoint([](std::uint64_t, io::Error) { ADD_FAILURE() << "must not run"; }), io::Error::would_block);
+  cluster_.scheduler().run_for(io::kNsPerS);
+  EXPECT_TRUE(done.empty()) << "no ack: not durable on both";
+  replicator_->set_policy(AckPolicy::refuse);
+  EXPECT_EQ(done, (std::vector<std::pair<std::uint64_t, io::Error>>{
+                      {1, io::Error::read_only}, {2, io::Error::read_only}, {3, io::Error::read_only}, {4, io::Error::read_only}}));
+  EXPECT_EQ(replicator_->request_checkpoint([](std::uint64_t, io::Error) { ADD_FAILURE() << "must not run"; }), io::Error::read_only);
+}
+
+TEST_P(ReplicationTest, a_checkpoint_ack_never_asked_for_or_out_of_order_breaks_the_protocol) {
+  cluster_.world().partition("prim", "second");  // only the acks injected below arrive
+  io::Bytes storage;
+  EXPECT_EQ(replicator_->on_frame(frame_of(CheckpointAck{0, io::Error::ok}, storage)),
+            "checkpoint_ack through 0, which was never sent");
+  std::vector<std::pair<std::uint64_t, io::Error>> done;
+  auto record = [&](std::uint64_t through, io::Error e) { done.emplace_back(through, e); };
+  ASSERT_EQ(replicator_->request_checkpoint(record), io::Error::ok);
+  submit("create", {.kind = OpKind::create, .path = "f"});
+  ASSERT_EQ(replicator_->request_checkpoint(record), io::Error::ok);
+  EXPECT_EQ(replicator_->on_frame(frame_of(CheckpointAck{1, io::Error::ok}, storage)),
+            "checkpoint_ack through 1 out of order: expected 0");
+  EXPECT_EQ(replicator_->on_frame(frame_of(CheckpointAck{0, io::Error::ok}, storage)), "");
+  EXPECT_EQ(replicator_->on_frame(frame_of(CheckpointAck{1, io::Error::io_error}, storage)), "");
+  cluster_.scheduler().run_for(io::kNsPerS);  // the local halves
+  EXPECT_EQ(done, (std::vector<std::pair<std::uint64_t, io::Error>>{{0, io::Error::ok}, {1, io::Error::io_error}}));
+  EXPECT_EQ(replicator_->on_frame(frame_of(CheckpointAck{1, io::Error::ok}, storage)),
+            "checkpoint_ack through 1, which was never sent");
+}
+
 INSTANTIATE_TEST_SUITE_P(AsyncModes, ReplicationTest, ::testing::Values(AsyncMode::none, AsyncMode::second),
                          [](const auto& info) { return info.param == AsyncMode::none ? "async_none" : "async_second"; });
 
@@ -237,6 +361,38 @@ TEST(ReplicaProtocol, an_op_out_of_order_breaks_the_protocol) {
   EXPECT_EQ(replica.on_frame(frame_of(ReplicationStart{10}, storage)), "");
   EXPECT_EQ(replica.on_frame(frame_of(ReplicateOp::from(11, {.kind = OpKind::mkdir, .path = "d"}), storage)),
             "op 11 out of order: expected 10");
+}
+
+TEST(ReplicationMessages, checkpoint_messages_round_trip_and_refuse_an_unknown_result) {
+  io::Bytes storage;
+  const auto checkpoint = wire::decode_message<Checkpoint>(frame_of(Checkpoint{41}, storage));
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.error();
+  EXPECT_EQ(checkpoint.value(), Checkpoint{41});
+  for (const io::Error result : {io::Error::ok, io::Error::io_error, io::Error::unknown}) {
+    const auto ack = wire::decode_message<CheckpointAck>(frame_of(CheckpointAck{41, result}, storage));
+    ASSERT_TRUE(ack.ok()) << ack.error();
+    EXPECT_EQ(ack.value(), (CheckpointAck{41, result}));
+    const auto op_ack = wire::decode_message<OpAck>(frame_of(OpAck{41, result}, storage));
+    ASSERT_TRUE(op_ack.ok()) << op_ack.error();
+  }
+  const auto bad = wire::decode_message<CheckpointAck>(frame_of(CheckpointAck{41, static_cast<io::Error>(200)}, storage));
+  EXPECT_EQ(bad.error(), "checkpoint_ack: unknown result 200");
+}
+
+TEST(ReplicaProtocol, a_checkpoint_must_follow_the_last_op_it_covers) {
+  sim::SimCluster cluster(1);
+  auto& node = cluster.add_node({.name = "n", .hosts = {{"lan", "10.0.0.9"}}});
+  node.disk().install_directory("/data");
+  Replica replica(node.io().fs, {"/data"}, AsyncMode::second, {.on_apply_failed = [](std::uint64_t, io::Error) {}});
+  io::Bytes storage;
+  EXPECT_EQ(replica.on_frame(frame_of(Checkpoint{0}, storage)), "checkpoint before replication_start");
+  EXPECT_EQ(replica.on_frame(frame_of(ReplicationStart{10}, storage)), "");
+  EXPECT_EQ(replica.on_frame(frame_of(Checkpoint{9}, storage)), "");
+  EXPECT_EQ(replica.on_frame(frame_of(Checkpoint{10}, storage)), "checkpoint through 10 out of order: the last op was 9");
+  EXPECT_EQ(replica.on_frame(frame_of(ReplicateOp::from(10, {.kind = OpKind::mkdir, .path = "d"}), storage)), "");
+  EXPECT_EQ(replica.on_frame(frame_of(Checkpoint{10}, storage)), "");
+  EXPECT_EQ(replica.on_frame(frame_of(Checkpoint{UINT64_MAX}, storage)),
+            "checkpoint: checkpoint through the last possible sequence number");
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ Replica::Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode m
 void Replica::attach(wire::FramedConnection& link) {
   outbox_.attach(&link);
   started_ = false;
+  ++connection_;
 }
 
 void Replica::detach() {
@@ -31,6 +32,10 @@ std::string Replica::on_frame(const wire::Frame& frame) {
     case wire::MessageType::replicate_op: {
       auto op = wire::decode_message<ReplicateOp>(frame);
       return op ? on_op(std::move(op).value()) : op.error();
+    }
+    case wire::MessageType::checkpoint: {
+      auto checkpoint = wire::decode_message<Checkpoint>(frame);
+      return checkpoint ? on_checkpoint(checkpoint.value()) : checkpoint.error();
     }
     default:
       return "unexpected " + std::to_string(static_cast<int>(frame.header.type)) + " frame from the primary";
@@ -62,6 +67,21 @@ std::string Replica::on_op(ReplicateOp op) {
   });
   if (queued != io::Error::ok) {
     return "cannot apply op " + std::to_string(sequence) + ": " + std::string(io::error_name(queued));
+  }
+  return {};
+}
+
+std::string Replica::on_checkpoint(const Checkpoint& checkpoint) {
+  if (!started_) return "checkpoint before replication_start";
+  const std::uint64_t through = checkpoint.through;
+  if (through + 1 != next_expected_) {
+    return "checkpoint through " + std::to_string(through) + " out of order: the last op was " + std::to_string(next_expected_ - 1);
+  }
+  const io::Error queued = applier_.checkpoint([this, through, connection = connection_](io::Error result) {
+    if (connection == connection_) outbox_.send(CheckpointAck{through, result});
+  });
+  if (queued != io::Error::ok) {
+    return "cannot queue checkpoint through " + std::to_string(through) + ": " + std::string(io::error_name(queued));
   }
   return {};
 }

@@ -5,6 +5,11 @@
 // async="second" (SafeKit's default): acknowledged on receipt and applied afterwards,
 // in order; an fsync is still acknowledged only once applied, so "durable on both
 // copies" keeps its meaning.
+//
+// A Checkpoint from the primary is queued on the applier after the ops before it (with
+// async="second" they may still be applying) and answered with a CheckpointAck once
+// every op up to it is durable on this copy. An answer due on an earlier connection is
+// never sent on a later one.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +48,7 @@ class Replica {
  private:
   std::string on_start(const ReplicationStart& start);
   std::string on_op(ReplicateOp op);
+  std::string on_checkpoint(const Checkpoint& checkpoint);
   void on_applied(std::uint64_t sequence, io::Error result, bool acknowledged);
 
   OpApplier applier_;
@@ -50,6 +56,7 @@ class Replica {
   Listener listener_;
   FrameOutbox outbox_;
   bool started_ = false;
+  std::uint64_t connection_ = 0;  // counts attaches: answers belong to one connection
   std::uint64_t next_expected_ = 0;
   std::uint64_t applied_through_ = 0;
   std::uint64_t last_applied_ = 0;

@@ -1,5 +1,7 @@
 // The replication stream's messages: the primary numbers every FileOp and sends it;
-// the secondary applies them strictly in that order and acknowledges each.
+// the secondary applies them strictly in that order and acknowledges each. A
+// checkpoint, sent in the same stream, asks the secondary to make every op so far
+// durable and to say when it is.
 #pragma once
 
 #include <cstdint>
@@ -62,9 +64,40 @@ struct OpAck {
   HM_WIRE_FIELDS(sequence, result)
   static constexpr std::size_t kMaxBodyBytes = 24;
   std::string check() const {
-    return result > io::Error::out_of_memory ? "unknown result " + std::to_string(static_cast<int>(result)) : "";
+    return result > io::Error::unknown ? "unknown result " + std::to_string(static_cast<int>(result)) : "";
   }
   friend bool operator==(const OpAck&, const OpAck&) = default;
+};
+
+// Sent by the primary right after op `through` (or right after replication_start, with
+// through = first_sequence - 1, when no op was sent since): the secondary answers with
+// a CheckpointAck once every op up to `through` is durable on its copy.
+struct Checkpoint {
+  std::uint64_t through = 0;
+
+  HM_WIRE_MESSAGE(wire::MessageType::checkpoint, "checkpoint")
+  HM_WIRE_FIELDS(through)
+  static constexpr std::size_t kMaxBodyBytes = 16;
+  std::string check() const {
+    // through + 1 is the next op's number.
+    return through == UINT64_MAX ? "checkpoint through the last possible sequence number" : "";
+  }
+  friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
+};
+
+// The secondary's answer to a Checkpoint, in the order the checkpoints came: ok when
+// every op up to `through` is durable on its copy, else why not.
+struct CheckpointAck {
+  std::uint64_t through = 0;
+  io::Error result = io::Error::ok;
+
+  HM_WIRE_MESSAGE(wire::MessageType::checkpoint_ack, "checkpoint_ack")
+  HM_WIRE_FIELDS(through, result)
+  static constexpr std::size_t kMaxBodyBytes = 24;
+  std::string check() const {
+    return result > io::Error::unknown ? "unknown result " + std::to_string(static_cast<int>(result)) : "";
+  }
+  friend bool operator==(const CheckpointAck&, const CheckpointAck&) = default;
 };
 
 }  // namespace hamirror::core

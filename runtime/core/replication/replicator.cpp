@@ -53,6 +53,10 @@ void Replicator::on_local_applied(std::uint64_t sequence, io::Error result) {
 }
 
 std::string Replicator::on_frame(const wire::Frame& frame) {
+  if (frame.header.type == wire::MessageType::checkpoint_ack) {
+    auto ack = wire::decode_message<CheckpointAck>(frame);
+    return ack ? on_checkpoint_ack(ack.value()) : ack.error();
+  }
   if (frame.header.type != wire::MessageType::op_ack) {
     return "unexpected " + std::to_string(static_cast<int>(frame.header.type)) + " frame from the secondary";
   }
@@ -93,9 +97,101 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
   done(result);
 }
 
+io::Error Replicator::request_checkpoint(CheckpointFn done) {
+  HM_ASSERT(done);
+  if (policy_ == AckPolicy::refuse) return io::Error::read_only;
+  if (checkpoints_.size() >= kMaxPendingCheckpoints || awaiting_acks_.size() >= kMaxPendingCheckpoints) {
+    return io::Error::would_block;
+  }
+  const std::uint64_t id = next_checkpoint_id_++;
+  PendingCheckpoint& entry = checkpoints_[id];
+  entry.through = next_sequence_ - 1;
+  entry.done = std::move(done);
+  // Without a link, a checkpoint under wait_for_secondary completes as cancelled.
+  if (policy_ == AckPolicy::wait_for_secondary && outbox_.attached()) {
+    // Every op up to `through` since the attach went to the secondary before this.
+    entry.needs_ack = true;
+    awaiting_acks_.push_back({entry.through, id});
+    outbox_.send(Checkpoint{entry.through});
+  }
+  const io::Error queued = applier_.checkpoint([this, id](io::Error result) { on_local_checkpoint(id, result); });
+  HM_ASSERT(queued == io::Error::ok);  // the applier's queue is larger than kMaxInFlightOps + kMaxPendingCheckpoints
+  return io::Error::ok;
+}
+
+void Replicator::on_local_checkpoint(std::uint64_t id, io::Error result) {
+  const auto found = checkpoints_.find(id);
+  if (found == checkpoints_.end()) return;  // already failed by a fence
+  found->second.local_done = true;
+  found->second.local_result = result;
+  complete_checkpoint_if_ready(id);
+}
+
+std::string Replicator::on_checkpoint_ack(const CheckpointAck& ack) {
+  if (awaiting_acks_.empty()) return "checkpoint_ack through " + std::to_string(ack.through) + ", which was never sent";
+  const SentCheckpoint sent = awaiting_acks_.front();
+  if (ack.through != sent.through) {
+    return "checkpoint_ack through " + std::to_string(ack.through) + " out of order: expected " + std::to_string(sent.through);
+  }
+  awaiting_acks_.pop_front();
+  const auto found = checkpoints_.find(sent.id);
+  // A checkpoint a policy change already completed or failed may still be acknowledged.
+  if (found == checkpoints_.end() || !found->second.needs_ack) return {};
+  found->second.needs_ack = false;
+  found->second.acked = true;
+  found->second.secondary_result = ack.result;
+  complete_checkpoint_if_ready(sent.id);
+  return {};
+}
+
+void Replicator::complete_checkpoint_if_ready(std::uint64_t id) {
+  const auto found = checkpoints_.find(id);
+  HM_ASSERT(found != checkpoints_.end());
+  PendingCheckpoint& entry = found->second;
+  const bool wants_secondary = policy_ == AckPolicy::wait_for_secondary;
+  if (!entry.local_done || (entry.needs_ack && wants_secondary)) return;
+  io::Error result = entry.local_result;
+  // What the policy requires when it completes: the secondary's word too, or not.
+  if (result == io::Error::ok && wants_secondary) result = entry.acked ? entry.secondary_result : io::Error::cancelled;
+  HM_ASSERT(result != io::Error::ok || !wants_secondary || (entry.acked && entry.local_done));
+  const std::uint64_t through = entry.through;
+  CheckpointFn done = std::move(entry.done);
+  checkpoints_.erase(found);
+  done(through, result);
+}
+
+void Replicator::lose_secondary_checkpoints() {
+  awaiting_acks_.clear();
+  std::vector<std::uint64_t> affected;
+  for (auto& [id, entry] : checkpoints_) {
+    if (!entry.needs_ack) continue;
+    entry.needs_ack = false;  // and never acked: cancelled under wait_for_secondary
+    affected.push_back(id);
+  }
+  for (const std::uint64_t id : affected) {
+    if (checkpoints_.contains(id)) complete_checkpoint_if_ready(id);
+  }
+}
+
 void Replicator::set_policy(AckPolicy policy) {
   policy_ = policy;
   if (policy == AckPolicy::wait_for_secondary) return;
+  std::vector<std::uint64_t> checkpoints;
+  for (const auto& [id, entry] : checkpoints_) checkpoints.push_back(id);
+  for (const std::uint64_t id : checkpoints) {
+    auto found = checkpoints_.find(id);
+    if (found == checkpoints_.end()) continue;
+    if (policy == AckPolicy::refuse) {
+      CheckpointFn done = std::move(found->second.done);
+      const std::uint64_t through = found->second.through;
+      checkpoints_.erase(found);
+      done(through, io::Error::read_only);
+      continue;
+    }
+    // local_only: this copy alone is what the policy requires now (an ack may still
+    // come; awaiting_acks_ keeps its place).
+    complete_checkpoint_if_ready(id);
+  }
   // Collect first: completing runs writers' callbacks, which may submit more ops.
   std::vector<std::uint64_t> affected;
   for (const auto& [sequence, entry] : in_flight_) affected.push_back(sequence);
@@ -117,6 +213,7 @@ void Replicator::set_policy(AckPolicy policy) {
 
 void Replicator::attach(wire::FramedConnection& link) {
   for (const auto& [sequence, entry] : in_flight_) HM_ASSERT(!entry.needs_secondary);
+  lose_secondary_checkpoints();  // none, unless the old link was never detached
   outbox_.attach(&link);
   outbox_.send(ReplicationStart{next_sequence_});
 }
@@ -125,6 +222,7 @@ void Replicator::detach() {
   outbox_.detach();
   // Sent but unacknowledged ops now wait for the policy: the ack may never come.
   for (auto& [sequence, entry] : in_flight_) entry.needs_ack = false;
+  lose_secondary_checkpoints();
 }
 
 }  // namespace hamirror::core

@@ -14,10 +14,25 @@
 //   waiting for an ack that will not come complete now.
 // - refuse (fenced): new ops fail with read_only, and ops not yet completed fail too —
 //   they may exist on this copy only, which the next reintegration overwrites.
+//
+// Durable checkpoints (for the activity record, which retires extents only once both
+// copies are durable): request_checkpoint() numbers a checkpoint after the last op
+// submitted (through = next_sequence() - 1), queues it on the local applier behind
+// every op before it and, under wait_for_secondary, sends it to the secondary in the
+// op stream. done(through, ok) means every op up to `through` is durable (fsynced) on
+// every copy the policy requires when it completes: both under wait_for_secondary,
+// this one under local_only. Otherwise done(through, error):
+// - cancelled: the secondary cannot confirm it — no link when it was requested, or
+//   the link went before its ack; ask again once a secondary is attached;
+// - read_only: the policy became refuse;
+// - the local copy's error if its sync failed (sticky, see op_applier.h), else the
+//   secondary's.
+// done runs in the order of the requests when ok, and never inside the call.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
@@ -31,6 +46,9 @@ namespace hamirror::core {
 
 constexpr std::size_t kMaxInFlightOps = 1024;
 constexpr std::size_t kMaxInFlightBytes = 64 * 1024 * 1024;
+// Checkpoints requested and not completed, and checkpoints sent on the link and not
+// acknowledged (one completed by a policy change may still be acknowledged).
+constexpr std::size_t kMaxPendingCheckpoints = 4;
 
 enum class AckPolicy : std::uint8_t { wait_for_secondary, local_only, refuse };
 std::string_view ack_policy_name(AckPolicy policy);
@@ -38,6 +56,7 @@ std::string_view ack_policy_name(AckPolicy policy);
 class Replicator {
  public:
   using DoneFn = std::function<void(io::Error)>;
+  using CheckpointFn = std::function<void(std::uint64_t through, io::Error result)>;
   struct Listener {
     // The secondary failed an op this copy applied: the copies differ from `sequence`
     // on, and the node must reintegrate the secondary.
@@ -50,6 +69,13 @@ class Replicator {
   // reached (retry after a completion). read_only: the policy is refuse.
   // invalid_argument: the op does not validate. done is not called when not ok.
   io::Error submit(FileOp op, DoneFn done);
+
+  // ok: done(through, result) runs later (see the top of this file). would_block:
+  // kMaxPendingCheckpoints are pending (ask again after one completes; a later
+  // checkpoint covers everything an earlier one would). read_only: the policy is
+  // refuse. done is not called when not ok.
+  io::Error request_checkpoint(CheckpointFn done);
+  std::size_t pending_checkpoints() const { return checkpoints_.size(); }
 
   void set_policy(AckPolicy policy);
   AckPolicy policy() const { return policy_; }
@@ -79,7 +105,25 @@ class Replicator {
     bool needs_secondary = false;  // must reach the secondary before completing
     io::Error secondary_result = io::Error::ok;
   };
+  struct PendingCheckpoint {
+    std::uint64_t through = 0;
+    CheckpointFn done;
+    bool local_done = false;
+    io::Error local_result = io::Error::ok;
+    bool needs_ack = false;  // sent on the current link, not acknowledged yet
+    bool acked = false;      // the secondary answered secondary_result
+    io::Error secondary_result = io::Error::ok;
+  };
+  struct SentCheckpoint {
+    std::uint64_t through = 0;
+    std::uint64_t id = 0;  // its key in checkpoints_ (gone once completed)
+  };
   void on_local_applied(std::uint64_t sequence, io::Error result);
+  std::string on_checkpoint_ack(const CheckpointAck& ack);
+  void on_local_checkpoint(std::uint64_t id, io::Error result);
+  void complete_checkpoint_if_ready(std::uint64_t id);
+  // The link is gone or replaced: checkpoints waiting for its acks will not get them.
+  void lose_secondary_checkpoints();
   void on_ack(const OpAck& ack);
   void complete_if_ready(std::uint64_t sequence);
 
@@ -91,6 +135,9 @@ class Replicator {
   std::map<std::uint64_t, InFlight> in_flight_;
   std::size_t in_flight_bytes_ = 0;
   std::uint64_t ops_completed_ = 0;
+  std::map<std::uint64_t, PendingCheckpoint> checkpoints_;  // by request id
+  std::uint64_t next_checkpoint_id_ = 1;
+  std::deque<SentCheckpoint> awaiting_acks_;  // on the current link, in sending order
 };
 
 }  // namespace hamirror::core

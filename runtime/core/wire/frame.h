@@ -51,6 +51,8 @@ enum class MessageType : std::uint16_t {
   replicate_op = 17,
   op_ack = 18,
   generation_info = 19,
+  checkpoint = 21,
+  checkpoint_ack = 22,
   // Reintegration (runtime/core/reintegration/reintegration_messages.h): bringing a
   // returning secondary back in sync, with live writes carried in the same stream.
   resync_begin = 48,
