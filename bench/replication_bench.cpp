@@ -76,7 +76,7 @@ void BM_ReplicatedWrites(benchmark::State& state) {
     while (submitted - completed < kInFlight) {
       op.offset = offset;
       offset = (offset + size) % kFileSpan;
-      if (pair.replicator->submit(op, [&](io::Error) { ++completed; }) != io::Error::ok) break;
+      if (pair.replicator->submit(FileOp(op), [&](io::Error) { ++completed; }) != io::Error::ok) break;
       ++submitted;
     }
     const std::uint64_t target = completed + 1;

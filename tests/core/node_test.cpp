@@ -63,7 +63,8 @@ class TwoNodes {
                       .replication_local = {mine.flow, kReplicationPort},
                       .replication_peer = {theirs.flow, kReplicationPort},
                       .roots = {"/data"},
-                      .state_dir = kStateDir};
+                      .state_dir = kStateDir,
+                      .async_mode = async_mode_};
   }
 
   // Both disks hold the record of a cluster that was synchronised before it stopped.
@@ -116,14 +117,45 @@ class TwoNodes {
     return false;
   }
 
+  // Two new nodes: each starts its own generation and activity record; the first
+  // meeting fully reintegrates one into the other (their data is unrelated), then
+  // PRIM/SECOND. Their records are exact from then on.
   void settle_prim_and_second() {
-    install_synchronised_generation();
     start("node1");
     start("node2");
-    ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::prim && node("node2").synchronised(); }))
-        << dump_log();
+    ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
+  }
+  bool primary_and_synchronised(const std::string& primary, const std::string& secondary) {
+    return nodes_.contains(primary) && nodes_.contains(secondary) && node(primary).state() == NodeState::prim &&
+           node(secondary).synchronised() && !node(primary).reintegration_progress();
   }
 
+  std::vector<std::string> replicated_tree(const std::string& name) {
+    std::vector<std::string> entries;
+    for (const auto& entry : cluster_.node(name).disk().tree()) {
+      if (!entry.path.starts_with("/data")) continue;
+      const auto bytes = cluster_.node(name).disk().contents(entry.path);
+      entries.push_back(entry.path + " " + std::to_string(entry.size_bytes) + " " +
+                        (bytes ? std::to_string(std::hash<std::string>{}(std::string(bytes->begin(), bytes->end()))) : "dir"));
+    }
+    return entries;
+  }
+
+  // Submits and waits for every completion; returns how many were acknowledged ok.
+  int write_all(const std::string& name, const std::vector<FileOp>& ops) {
+    int done = 0;
+    int ok = 0;
+    for (const FileOp& op : ops) {
+      EXPECT_EQ(node(name).submit(op, [&](io::Error e) {
+        ++done;
+        ok += e == io::Error::ok;
+      }), io::Error::ok);
+    }
+    EXPECT_TRUE(run_until([&] { return done == static_cast<int>(ops.size()); })) << dump_log();
+    return ok;
+  }
+
+  AsyncMode async_mode_ = AsyncMode::none;
   sim::SimCluster cluster_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::map<std::string, std::vector<std::pair<std::int64_t, NodeState>>> transitions_;
@@ -133,7 +165,13 @@ class TwoNodes {
 class NodeTest : public ::testing::Test, public TwoNodes {};
 
 TEST_F(NodeTest, a_synchronised_pair_restarts_as_prim_and_second_and_replicates_writes) {
-  settle_prim_and_second();
+  // Records of a pair that was synchronised, but no activity records: those count as
+  // lost, so the first meeting compares everything before PRIM/SECOND.
+  install_synchronised_generation();
+  start("node1");
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
+  EXPECT_FALSE(node("node1").last_reintegration_fast());
   int done = 0;
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [&](io::Error e) { EXPECT_EQ(e, io::Error::ok); ++done; }), io::Error::ok);
   ASSERT_EQ(node("node1").submit(write_op("f", 0, "replicated"), [&](io::Error e) {
@@ -249,15 +287,9 @@ TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_pri
       << dump_log();
   ASSERT_EQ(node("node2").submit(write_op("f", 0, "after"), [&](io::Error e) { done += e == io::Error::ok; }), io::Error::ok);
   ASSERT_TRUE(run_until([&] { return done == 51 && disk_text("node1", "/data/f") == disk_text("node2", "/data/f"); }));
-  auto replicated_tree = [&](const std::string& name) {
-    std::vector<std::string> paths;
-    for (const auto& entry : cluster_.node(name).disk().tree()) {
-      if (entry.path.starts_with("/data")) paths.push_back(entry.path + " " + std::to_string(entry.size_bytes));
-    }
-    return paths;
-  };
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
   EXPECT_EQ(node("node1").generation().current, node("node2").generation().current);
+  EXPECT_TRUE(node("node2").last_reintegration_fast()) << "node1 returned at the generation node2 left";
   // The secondary's copy is changed behind replication's back: the next op that fails
   // there must be reported and the link dropped, also on a primary that began ALONE.
   cluster_.node("node1").disk().install_directory("/data/clash");
@@ -305,6 +337,109 @@ TEST_F(NodeTest, a_node_killed_mid_reintegration_is_never_promoted_and_is_reinte
   EXPECT_EQ(disk_text("node1", "/data/big"), disk_text("node2", "/data/big"));
   EXPECT_TRUE(durable_generation().consistent);
 }
+
+// Random writes of 1 byte to 20 KiB into a few files; `written` grows by each write's
+// size rounded out to whole 4 KiB blocks (the bitmap's granularity).
+std::vector<FileOp> random_writes(io::Prng& rng, int count, std::uint64_t& written) {
+  std::vector<FileOp> ops;
+  for (const char* name : {"a", "b", "c"}) ops.push_back({.kind = OpKind::create, .path = name});
+  for (int i = 0; i < count; ++i) {
+    const std::uint64_t offset = rng.below(1 << 20);
+    const std::uint64_t size = 1 + rng.below(20000);
+    FileOp op = write_op(std::string(1, static_cast<char>('a' + rng.below(3))), offset, std::string(size, static_cast<char>('A' + i % 26)));
+    written += ((offset + size + 4095) / 4096 - offset / 4096) * 4096;
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+TEST_F(NodeTest, a_secondary_away_while_the_primary_writes_comes_back_by_a_fast_reintegration_of_at_most_twice_the_bytes_written) {
+  settle_prim_and_second();
+  io::Prng rng(11);
+  std::uint64_t ignored = 0;
+  ASSERT_EQ(write_all("node1", random_writes(rng, 20, ignored)), 23);
+  // Checkpoints retire the extents of what both copies hold durably.
+  ASSERT_TRUE(run_until([&] { return node("node1").active_extents() == 0; })) << dump_log();
+  crash("node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+  std::uint64_t written = 0;
+  const auto ops = random_writes(rng, 60, written);
+  ASSERT_EQ(write_all("node1", ops), static_cast<int>(ops.size()));
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  EXPECT_TRUE(node("node1").last_reintegration_fast()) << dump_log();
+  const ResyncProgress& resync = node("node1").last_reintegration();
+  std::printf("written meanwhile (rounded to blocks) %llu bytes, fast reintegration sent %llu\n",
+              static_cast<unsigned long long>(written), static_cast<unsigned long long>(resync.data_bytes_sent));
+  EXPECT_GT(resync.data_bytes_sent, 0u);
+  EXPECT_LE(resync.data_bytes_sent, 2 * written);
+  EXPECT_EQ(resync.checksum_bytes_sent, 0u) << "fast: no block is compared";
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
+TEST_F(NodeTest, the_crashed_primary_returns_and_the_writes_it_applied_but_never_got_acknowledged_are_overwritten) {
+  int seeds_where_the_write_survived_the_crash = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    TwoNodes world(seed);
+    world.settle_prim_and_second();
+    ASSERT_EQ(world.write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, std::string(10000, 'o'))}), 2);
+    // The replication stream stops reaching node2: the next write lands on node1 only.
+    world.cluster_.world().partition("node1", "node2", netsim::Direction::one_way, "flow");
+    bool acknowledged = false;
+    ASSERT_EQ(world.node("node1").submit(write_op("f", 4096, std::string(3000, 'X')), [&](io::Error e) {
+      acknowledged = e == io::Error::ok;
+    }), io::Error::ok);
+    // node1's own fsync makes it durable there (its ack waits for node2, in vain).
+    ASSERT_EQ(world.node("node1").submit({.kind = OpKind::fsync, .path = "f"}, [&](io::Error e) {
+      acknowledged = acknowledged || e == io::Error::ok;
+    }), io::Error::ok);
+    world.cluster_.scheduler().run_for(50 * io::kNsPerMs);
+    ASSERT_FALSE(acknowledged) << "node2 never got it";
+    world.crash("node1");
+    seeds_where_the_write_survived_the_crash += world.disk_text("node1", "/data/f").find('X') != std::string::npos;
+    ASSERT_TRUE(world.run_until([&] { return world.node("node2").state() == NodeState::alone; })) << world.dump_log();
+    // Long enough for the cut stream to break: its bytes are gone with it.
+    world.cluster_.scheduler().run_for(3 * io::kNsPerS);
+    world.cluster_.world().heal_all();
+    EXPECT_EQ(world.disk_text("node2", "/data/f"), std::string(10000, 'o')) << "every acknowledged write, nothing else";
+    ASSERT_EQ(world.write_all("node2", {write_op("f", 0, "new primary")}), 1);
+    world.start("node1");
+    ASSERT_TRUE(world.run_until([&] { return world.primary_and_synchronised("node2", "node1"); }, 60)) << world.dump_log();
+    EXPECT_TRUE(world.node("node2").last_reintegration_fast());
+    EXPECT_EQ(world.disk_text("node1", "/data/f"), world.disk_text("node2", "/data/f")) << "seed " << seed;
+    EXPECT_EQ(world.replicated_tree("node1"), world.replicated_tree("node2")) << "seed " << seed;
+  }
+  EXPECT_EQ(seeds_where_the_write_survived_the_crash, 4) << "the unacknowledged write was durable on node1";
+}
+
+class NodeAsyncTest : public ::testing::TestWithParam<AsyncMode> {};
+
+TEST_P(NodeAsyncTest, a_secondary_crash_loses_acknowledged_unsynced_writes_and_they_are_sent_again) {
+  int seeds_that_lost_data = 0;
+  for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+    TwoNodes world(seed);
+    world.async_mode_ = GetParam();
+    world.settle_prim_and_second();
+    ASSERT_TRUE(world.run_until([&] { return world.node("node1").active_extents() == 0; })) << world.dump_log();
+    io::Prng rng(seed);
+    std::uint64_t written = 0;
+    const auto ops = random_writes(rng, 30, written);
+    ASSERT_EQ(world.write_all("node1", ops), static_cast<int>(ops.size()));
+    // Acknowledged, not yet checkpointed: node2's copy of them is not durable.
+    const auto before_crash = world.replicated_tree("node1");
+    world.crash("node2");
+    seeds_that_lost_data += world.replicated_tree("node2") != before_crash;
+    ASSERT_TRUE(world.run_until([&] { return world.node("node1").state() == NodeState::alone; })) << world.dump_log();
+    world.start("node2");
+    ASSERT_TRUE(world.run_until([&] { return world.primary_and_synchronised("node1", "node2"); }, 60)) << world.dump_log();
+    EXPECT_TRUE(world.node("node1").last_reintegration_fast());
+    EXPECT_EQ(world.replicated_tree("node1"), world.replicated_tree("node2")) << "seed " << seed;
+  }
+  EXPECT_GT(seeds_that_lost_data, 0) << "the crashes must lose something for this test to mean anything";
+}
+
+INSTANTIATE_TEST_SUITE_P(AsyncModes, NodeAsyncTest, ::testing::Values(AsyncMode::none, AsyncMode::second),
+                         [](const auto& info) { return info.param == AsyncMode::none ? "async_none" : "async_second"; });
 
 TEST_F(NodeTest, the_same_seed_gives_the_same_trace) {
   settle_prim_and_second();

@@ -376,7 +376,7 @@ Admit ActivityLog::before_write(std::uint64_t sequence, const FileOp& op, GoFn g
   State& state = *state_;
   HM_ASSERT(state.loaded);
   HM_ASSERT(go);
-  HM_ASSERT(sequence > state.last_sequence);
+  HM_ASSERT(sequence >= state.last_sequence);
   std::vector<Touch> touches = state.touches_of(op);
   const bool in_order = state.waiting.empty() && !state.releasing;
   if (in_order && state.all_safe(touches) && state.active.size() + state.new_keys(touches) <= state.options.max_active) {

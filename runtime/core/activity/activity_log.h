@@ -117,7 +117,9 @@ class ActivityLog {
   void load(bool expect_record, std::function<void(LoadedActivity)> done);
   void release_recovered();
 
-  // sequence: the op's number; strictly increasing from call to call.
+  // sequence: the op's number; never below the previous call's. Equal is allowed: an
+  // op admitted but then refused before it reached any disk leaves its number to the
+  // next op, which only makes the earlier entry retire with it.
   Admit before_write(std::uint64_t sequence, const FileOp& op, GoFn go);
   void retire_through(std::uint64_t sequence);
   // Writes the record now with only the entries still active (retirements reach the

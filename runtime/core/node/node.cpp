@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/activity/resync_plan.h"
+#include "core/node/fast_resync.h"
 #include "core/node/node_messages.h"
 #include "io/assert.h"
 
@@ -53,6 +55,12 @@ void Node::persist(GenerationInfo next, std::function<void()> then) {
 
 void Node::start() {
   if (state_ != NodeState::stop) return;
+  activity_ = std::make_unique<ActivityTracker>(io_.fs, io_.clock, config_.state_dir, config_.activity,
+                                                [this](std::string_view line) { log("activity record: " + std::string(line)); });
+  writes_ = std::make_unique<WritePath>(
+      *activity_, [this] { return replicator_ ? replicator_->next_sequence() : next_sequence_; },
+      [this](FileOp&& op, Replicator::DoneFn&& done) { return issue(std::move(op), std::move(done)); },
+      [this](std::uint64_t sequence, const FileOp& shape, io::Error result) { on_write_completed(sequence, shape, result); });
   set_state(NodeState::wait, "starting: reading the data generation record");
   load_generation();
 }
@@ -61,9 +69,16 @@ void Node::load_generation() {
   const std::string path = io::join_path(config_.state_dir, kGenerationFileName);
   io::read_whole_file(io_.fs, path, kMaxGenerationFileBytes, guarded([this](io::Result<io::Bytes> contents) {
     if (contents.error() == io::Error::not_found) {
-      // First start: the directories are taken as they are, as a new generation.
+      // First start: the directories are taken as they are, as a new generation. The
+      // activity record exists before the generation does: a node with a generation
+      // and no record lost it (everything counts as changed).
       log("no generation record: first start, this node's directories start a new data generation");
-      return persist(start_new_generation(GenerationInfo{}, io_.random), [this] { begin(); });
+      return activity_->load(true, guarded([this](io::Error created) {
+        if (created != io::Error::ok) {
+          return set_state(NodeState::stop, "cannot create the activity record: " + std::string(io::error_name(created)));
+        }
+        persist(start_new_generation(GenerationInfo{}, io_.random), [this] { begin(); });
+      }));
     }
     if (!contents) {
       set_state(NodeState::stop, "cannot read the generation record: " + std::string(io::error_name(contents.error())));
@@ -75,7 +90,12 @@ void Node::load_generation() {
       return;
     }
     generation_ = std::move(decoded).value();
-    begin();
+    activity_->load(false, guarded([this](io::Error loaded) {
+      if (loaded != io::Error::ok) {
+        return set_state(NodeState::stop, "cannot read the activity record: " + std::string(io::error_name(loaded)));
+      }
+      begin();
+    }));
   }));
 }
 
@@ -158,7 +178,7 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
             if (target_) target_->on_writable();
           })});
   peer_hello_seen_ = false;
-  (void)link_->send(NodeHello{config_.name, state_, generation_});
+  (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(activity_->marks())});
 }
 
 void Node::on_frame(const wire::Frame& frame) {
@@ -178,6 +198,14 @@ void Node::on_frame(const wire::Frame& frame) {
 
 void Node::on_peer_hello(const NodeHello& hello) {
   peer_hello_seen_ = true;
+  std::string why;
+  if (auto marks = open_marks(hello.marks, why)) {
+    peer_marks_ = std::move(*marks);
+  } else {
+    log("the peer's marks cannot be read (" + why + "): everything counts as changed");
+    peer_marks_ = DirtyMap();
+    peer_marks_.mark_everything();
+  }
   const NodeView local{config_.name, state_, generation_};
   const NodeView peer{hello.node_name, hello.state, hello.generation};
   const MeetingDecision decision = decide_on_meeting(local, peer, config_.policy);
@@ -188,20 +216,37 @@ void Node::on_peer_hello(const NodeHello& hello) {
 }
 
 void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
-  const bool same_data = compare(generation_, peer.generation) == DataRelation::same && generation_.consistent &&
-                         peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
+  const bool same_generation = compare(generation_, peer.generation) == DataRelation::same && generation_.consistent &&
+                               peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
+  // The same generation is the same data only if neither record says otherwise (a
+  // crash of either copy leaves its unfinished ops' extents marked).
+  const bool same_data = same_generation && activity_->marks().empty() && peer_marks_.empty();
   switch (decision.role) {
     case Role::wait:
       // A primary told to wait stops acknowledging writes at once (fencing).
       if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+      if (writes_) writes_->fail_waiting(io::Error::read_only);
       return set_state(NodeState::wait, decision.reason);
     case Role::primary:
-      if (!same_data) return reintegrate_peer(decision.reason);
+      if (!same_data) return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
       if (!same_data) return be_reintegrated(decision.reason);
       return become_secondary(peer.generation, decision.reason);
   }
+}
+
+// Fast only when the peer's copy is the point this node's marks start from: the
+// same generation (each side's marks cover what it did since), or the generation
+// this node left when it went on alone (its marks cover everything since, as they
+// are forgotten only once both copies are equal again). Diverged, unrelated, older
+// or interrupted copies are compared in full.
+bool Node::fast_reintegration_possible(const NodeHello& peer) const {
+  if (!peer.generation.consistent || !generation_.consistent || activity_->failed()) return false;
+  const DataRelation relation = compare(generation_, peer.generation);
+  if (relation == DataRelation::same) return true;
+  return relation == DataRelation::local_newer && !generation_.history.empty() &&
+         generation_.history.front() == peer.generation.current;
 }
 
 // One replicator per primary episode, whichever way it began (settled as PRIM, or
@@ -215,7 +260,8 @@ void Node::ensure_replicator() {
         log("the secondary failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
             "): its copy differs and must be reintegrated");
         if (link_) link_->fail("secondary copy diverged");
-      })});
+      })},
+      next_sequence_);
 }
 
 void Node::become_primary_with_secondary(const std::string& reason) {
@@ -224,7 +270,19 @@ void Node::become_primary_with_secondary(const std::string& reason) {
   ensure_replicator();
   replicator_->set_policy(AckPolicy::wait_for_secondary);
   replicator_->attach(*link_);
+  activity_->end_alone();
+  if (!activity_->marks().empty()) {
+    // Equal copies now; once both are durable the marks are no longer needed.
+    forget_marks_after_ = replicator_->next_sequence() - 1;
+    request_checkpoint();
+  }
+  if (!checkpoint_timer_) checkpoint_timer_ = io_.clock.make_timer();
+  const std::int64_t interval_ns = config_.checkpoint_interval_ms * io::kNsPerMs;
+  checkpoint_timer_->start(interval_ns, interval_ns, guarded([this] {
+    if (activity_->active_extents() > 0 || forget_marks_after_) request_checkpoint();
+  }));
   set_state(NodeState::prim, reason);
+  writes_->kick();
   GenerationInfo next = generation_;
   next.last_role = LastRole::primary;
   persist(next, [] {});
@@ -232,7 +290,7 @@ void Node::become_primary_with_secondary(const std::string& reason) {
 
 void Node::become_secondary(const GenerationInfo& primary_generation, const std::string& reason) {
   // Ready for the primary's first frame before anything else: it may follow at once.
-  replicator_.reset();
+  drop_replicator();
   replica_ = std::make_unique<Replica>(io_.fs, config_.roots, config_.async_mode,
                                        Replica::Listener{.on_apply_failed = guarded([this](std::uint64_t sequence, io::Error e) {
                                          log("failed to apply op " + std::to_string(sequence) + " (" +
@@ -248,40 +306,77 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   persist(next, [] {});
 }
 
-void Node::reintegrate_peer(const std::string& reason) {
+void Node::reintegrate_peer(const std::string& reason, bool fast) {
   // While the peer is reintegrated this copy acknowledges writes alone (the peer is
   // durably inconsistent and cannot take over): that needs a new generation first.
-  auto begin = [this, reason] {
+  auto begin = [this, reason, fast] {
     if (!link_) return log("the replication link broke before the reintegration could start");
     source_ = std::make_unique<ReintegrationSource>(
         io_.fs, io_.clock, config_.roots, generation_.current,
-        [this](FileOp op, ReintegrationSource::DoneFn done) { return replicator_->submit(std::move(op), std::move(done)); },
+        [this](FileOp&& op, ReintegrationSource::DoneFn&& done) { return replicator_->submit(std::move(op), std::move(done)); },
         ReintegrationSource::Listener{
             .on_synchronised = guarded([this] {
-              const ResyncProgress done = source_->progress();
-              log("reintegration of " + config_.peer + " finished: " + std::to_string(done.bytes_done) + " bytes compared or sent, " +
-                  std::to_string(done.data_bytes_sent) + " data bytes sent");
+              last_reintegration_ = source_->progress();
+              log(std::string(last_reintegration_fast_ ? "fast" : "full") + " reintegration of " + config_.peer +
+                  " finished: " + std::to_string(last_reintegration_.bytes_done) + " bytes compared or sent, " +
+                  std::to_string(last_reintegration_.data_bytes_sent) + " data bytes sent");
               become_primary_with_secondary(config_.peer + " is synchronised");
             }),
             .on_failed = guarded([this](std::string why) {
               log("reintegration of " + config_.peer + " failed: " + why);
               if (link_) link_->fail("reintegration failed");
             })});
-    source_->start_full(*link_);
-    log("full reintegration of " + config_.peer + " started (" + reason + ")");
+    log("reintegration of " + config_.peer + " begins (" + reason + ")");
+    if (!fast) return start_reintegration(std::nullopt, "the peer's data is not the point this node's record starts from");
+    // The plan must see every op applied here: new ops wait until those in flight are done.
+    planning_ = true;
+    plan_and_start_reintegration();
   };
   if (state_ == NodeState::alone) return begin();
   go_alone(reason + "; reintegrating " + config_.peer, begin);
 }
 
+void Node::plan_and_start_reintegration() {
+  if (!planning_ || !source_ || replicator_->in_flight() > 0) return;  // called again on each completion
+  DirtyMap marks = activity_->marks();
+  marks.merge(peer_marks_);
+  plan_resync(io_.fs, config_.roots, std::move(marks), guarded([this](io::Result<ResyncPlan> plan) {
+    if (!planning_ || !source_) return;
+    if (!plan) return start_reintegration(std::nullopt, "planning failed: " + std::string(io::error_name(plan.error())));
+    const ResyncCounters& counters = plan.value().counters;
+    log("fast reintegration plan: " + std::to_string(counters.bytes_to_send) + " bytes in " + std::to_string(counters.files) +
+        " files, " + std::to_string(counters.directories) + " directories, " + std::to_string(counters.removals) + " removals");
+    start_reintegration(to_fast_resync_input(plan.value()), "the activity record cannot bound the differences");
+  }));
+}
+
+void Node::start_reintegration(std::optional<FastResyncInput> fast, const std::string& why_full) {
+  HM_ASSERT(source_ && link_);
+  planning_ = false;
+  last_reintegration_fast_ = fast.has_value();
+  if (fast) {
+    log("fast reintegration of " + config_.peer + " started");
+    source_->start_fast(*link_, std::move(*fast));
+  } else {
+    log("full reintegration of " + config_.peer + " started (" + why_full + ")");
+    source_->start_full(*link_);
+  }
+  writes_->kick();
+}
+
 void Node::be_reintegrated(const std::string& reason) {
-  replicator_.reset();
+  drop_replicator();
   replica_.reset();
   target_ = std::make_unique<ReintegrationTarget>(
       io_.fs, config_.roots, io::join_path(config_.state_dir, kGenerationFileName), generation_,
       ReintegrationTarget::Listener{.on_synchronised = guarded([this] {
         // The target stays (idle) until the link goes: this runs inside its callback.
         generation_ = target_->generation();  // the primary's generation, consistent
+        // This copy is the primary's now, and durable: its own marks say nothing more.
+        activity_->end_alone();
+        activity_->forget_marks(guarded([this](io::Error result) {
+          if (result != io::Error::ok) log("cannot clear the dirty record: " + std::string(io::error_name(result)));
+        }));
         become_secondary(generation_, "reintegration finished");
       })});
   target_->attach(*link_);
@@ -311,8 +406,13 @@ void Node::on_link_lost(const std::string& reason) {
   if (source_) {
     source_->detach();
     source_.reset();  // the peer stays inconsistent; the next meeting starts again
+    planning_ = false;
+    writes_->kick();
   }
-  if (target_) {
+  if (target_ && target_->synchronised()) {
+    target_->detach();
+    target_.reset();  // done; the Replica served the link since
+  } else if (target_) {
     target_->detach();
     adopt_target_generation();
     target_.reset();
@@ -396,8 +496,13 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     ensure_replicator();
     replicator_->detach();
     replicator_->set_policy(AckPolicy::local_only);
+    // Every op not yet durable on both copies is marked from now on.
+    activity_->begin_alone(replicator_->next_sequence() - 1);
+    forget_marks_after_.reset();
+    if (checkpoint_timer_) checkpoint_timer_->stop();
     set_state(NodeState::alone, reason);
     if (then) then();
+    writes_->kick();
   });
 }
 
@@ -415,20 +520,68 @@ std::string Node::prim(bool force) {
 
 io::Error Node::submit(FileOp op, Replicator::DoneFn done) {
   if (!is_primary(state_) || !replicator_) return io::Error::read_only;
+  if (const io::Error valid = validate(op, config_.roots.size()); valid != io::Error::ok) return valid;
+  return writes_->submit(std::move(op), std::move(done));
+}
+
+// Where an op admitted by the activity record goes now: see WritePath.
+io::Error Node::issue(FileOp&& op, Replicator::DoneFn&& done) {
+  if (!is_primary(state_) || !replicator_) return io::Error::read_only;
+  if (planning_) return io::Error::would_block;
   if (source_ && source_->running()) return source_->submit_live(std::move(op), std::move(done));
-  const io::Error accepted = replicator_->submit(std::move(op), std::move(done));
-  if (accepted == io::Error::ok && state_ == NodeState::alone) ++generation_.changes_alone;
-  return accepted;
+  return replicator_->submit(std::move(op), std::move(done));
+}
+
+void Node::on_write_completed(std::uint64_t sequence, const FileOp& shape, io::Error result) {
+  activity_->on_completed(sequence, shape, result);
+  if (result == io::Error::ok && state_ == NodeState::alone) ++generation_.changes_alone;
+  if (planning_) plan_and_start_reintegration();
+  if (state_ == NodeState::prim && activity_->wants_checkpoint()) request_checkpoint();
+}
+
+void Node::request_checkpoint() {
+  if (checkpoint_pending_ || !replicator_ || state_ != NodeState::prim) return;
+  const io::Error asked =
+      replicator_->request_checkpoint(guarded([this](std::uint64_t through, io::Error result) { on_checkpoint(through, result); }));
+  checkpoint_pending_ = asked == io::Error::ok;
+}
+
+void Node::on_checkpoint(std::uint64_t through, io::Error result) {
+  checkpoint_pending_ = false;
+  if (result != io::Error::ok) return log("checkpoint through op " + std::to_string(through) + " failed: " + std::string(io::error_name(result)));
+  activity_->on_durable_on_both(through);
+  if (forget_marks_after_ && through >= *forget_marks_after_) {
+    forget_marks_after_.reset();
+    activity_->forget_marks(guarded([this](io::Error forgot) {
+      if (forgot != io::Error::ok) log("cannot clear the dirty record: " + std::string(io::error_name(forgot)));
+    }));
+  }
+  if (activity_->wants_checkpoint()) request_checkpoint();
+}
+
+// The next replicator continues this one's numbering: the activity log has one.
+void Node::drop_replicator() {
+  if (!replicator_) return;
+  next_sequence_ = replicator_->next_sequence();
+  replicator_.reset();
+  writes_->fail_waiting(io::Error::read_only);
 }
 
 void Node::stop() {
   if (state_ == NodeState::stop) return;
   if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+  if (writes_) writes_->fail_waiting(io::Error::read_only);
   *run_ += 1;  // every pending callback of this run now does nothing
   adopt_target_generation();
   source_.reset();
   target_.reset();
-  replicator_.reset();
+  drop_replicator();
+  writes_.reset();
+  activity_.reset();
+  planning_ = false;
+  checkpoint_pending_ = false;
+  checkpoint_timer_.reset();
+  forget_marks_after_.reset();
   replica_.reset();
   link_.reset();
   link_listener_.reset();

@@ -16,13 +16,20 @@
 //
 // Every state change is reported with its reason.
 //
-// A node that returns after any gap is brought back by a full reintegration (block
-// checksums: only differing blocks travel) while the primary, ALONE, keeps serving
-// writes; then both switch to PRIM/SECOND.
+// Every op a primary issues is first admitted by the activity record (WritePath,
+// ActivityTracker): PRIM or ALONE, a crash of either copy leaves a durable record of
+// what may differ. When the nodes meet, each hello carries the node's marks; a node
+// that returns is brought back while the primary, ALONE, keeps serving writes:
+// - fast, when its data is the point the primary's marks start from (same generation,
+//   or the generation the primary left when it went on alone): only the union of both
+//   nodes' marks travels;
+// - full otherwise (wiped, unrelated, diverged, interrupted, or a record that cannot
+//   bound the differences): block checksums, only differing blocks travel.
+// Then both switch to PRIM/SECOND, and at the first checkpoint after the switch (both
+// copies durable) the marks are forgotten.
 //
-// Not yet here (next steps of issue #3): fast reintegration from the activity record,
-// the witness lease, failover actions (VIP, start_prim) and errd, swap/second/failover
-// admin commands.
+// Not yet here (next steps of issue #3): the witness lease, failover actions (VIP,
+// start_prim) and errd, swap/second/failover admin commands.
 #pragma once
 
 #include <cstdint>
@@ -33,7 +40,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/activity/dirty_map.h"
+#include "core/node/activity_tracker.h"
 #include "core/node/node_messages.h"
+#include "core/node/write_path.h"
 #include "core/node/role_decision.h"
 #include "core/peer_monitor.h"
 #include "core/reintegration/reintegration_source.h"
@@ -59,6 +69,10 @@ struct NodeConfig {
   std::string state_dir;          // the generation record lives here
   AsyncMode async_mode = AsyncMode::none;
   ClusterPolicy policy;
+  ActivityTrackerOptions activity;
+  // PRIM: how often both copies are made durable so active extents can retire (and at
+  // once when the activity log is full).
+  std::int64_t checkpoint_interval_ms = 1000;
 };
 
 class Node {
@@ -80,7 +94,8 @@ class Node {
   // The admin's `prim` / `primforce`: "" when accepted, else why not.
   std::string prim(bool force);
 
-  // The write path for frontends: read_only unless this node is ALONE or PRIM.
+  // The write path for frontends: read_only unless this node is ALONE or PRIM;
+  // would_block when kMaxWaitingWrites wait already. Otherwise ok, and done runs once.
   io::Error submit(FileOp op, Replicator::DoneFn done);
 
   NodeState state() const { return state_; }
@@ -94,8 +109,13 @@ class Node {
     if (!source_ || !source_->running()) return std::nullopt;
     return source_->progress();
   }
+  // The last reintegration this node ran as the primary, and whether it was fast.
+  const ResyncProgress& last_reintegration() const { return last_reintegration_; }
+  bool last_reintegration_fast() const { return last_reintegration_fast_; }
+  std::size_t active_extents() const { return activity_ ? activity_->active_extents() : 0; }
 
  private:
+  void load_state();
   void load_generation();
   void begin();
   void set_state(NodeState state, const std::string& reason);
@@ -117,9 +137,17 @@ class Node {
   void carry_out(const MeetingDecision& decision, const NodeHello& peer);
 
   void ensure_replicator();
+  void drop_replicator();
+  io::Error issue(FileOp&& op, Replicator::DoneFn&& done);
+  void on_write_completed(std::uint64_t sequence, const FileOp& shape, io::Error result);
+  void request_checkpoint();
+  void on_checkpoint(std::uint64_t through, io::Error result);
+  bool fast_reintegration_possible(const NodeHello& peer) const;
+  void plan_and_start_reintegration();
+  void start_reintegration(std::optional<FastResyncInput> fast, const std::string& why_full);
   void become_primary_with_secondary(const std::string& reason);
   void become_secondary(const GenerationInfo& primary_generation, const std::string& reason);
-  void reintegrate_peer(const std::string& reason);
+  void reintegrate_peer(const std::string& reason, bool fast);
   void be_reintegrated(const std::string& reason);
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
@@ -154,6 +182,21 @@ class Node {
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<ReintegrationSource> source_;  // this primary reintegrates its peer
   std::unique_ptr<ReintegrationTarget> target_;  // this node is being reintegrated
+  std::unique_ptr<ActivityTracker> activity_;
+  std::unique_ptr<WritePath> writes_;
+  DirtyMap peer_marks_;  // from the peer's hello
+  // Before a reintegration starts: issuing waits until nothing is in flight, so the
+  // marks it plans from hold every op applied here.
+  bool planning_ = false;
+  bool plan_fast_ = false;
+  std::unique_ptr<io::Timer> checkpoint_timer_;
+  bool checkpoint_pending_ = false;
+  // After a reintegration: the marks are forgotten once both copies are durable
+  // through this sequence number.
+  std::optional<std::uint64_t> forget_marks_after_;
+  std::uint64_t next_sequence_ = 1;  // the next replicator starts here (the log needs one numbering)
+  ResyncProgress last_reintegration_;
+  bool last_reintegration_fast_ = false;
   bool going_alone_ = false;
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/heartbeat_codec.h"
+#include "core/node/fast_resync.h"
 #include "core/node/role_decision.h"
 #include "core/replication/generation.h"
 #include "core/wire/message_codec.h"
@@ -15,13 +16,17 @@ struct NodeHello {
   std::string node_name;
   NodeState state = NodeState::wait;
   GenerationInfo generation;
+  // What this copy may hold that a copy at the same data point lacks (its activity
+  // record: changes while ALONE, extents a crash left active), sealed by seal_marks.
+  io::Bytes marks;
 
   HM_WIRE_MESSAGE(wire::MessageType::node_hello, "node_hello")
-  HM_WIRE_FIELDS(node_name, state, generation)
-  static constexpr std::size_t kMaxBodyBytes = 1024;
+  HM_WIRE_FIELDS(node_name, state, generation, marks)
+  static constexpr std::size_t kMaxBodyBytes = 1024 + kMaxHelloMarksBytes;
   std::string check() const {
     if (node_name.empty() || node_name.size() > kMaxNodeNameBytes) return "bad node name";
     if (state > NodeState::second) return "unknown state";
+    if (marks.size() > kMaxHelloMarksBytes) return "marks larger than " + std::to_string(kMaxHelloMarksBytes) + " bytes";
     return generation.check();
   }
 };

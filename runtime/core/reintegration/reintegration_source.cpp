@@ -461,7 +461,7 @@ void ReintegrationSource::do_recheck(Work work) {
 
 // --- live ops ------------------------------------------------------------------------
 
-io::Error ReintegrationSource::submit_live(FileOp op, DoneFn done) {
+io::Error ReintegrationSource::submit_live(FileOp&& op, DoneFn&& done) {
   HM_ASSERT(done);
   if (state_ == State::switching) return io::Error::would_block;
   if (state_ != State::running) return io::Error::bad_handle;
@@ -469,11 +469,14 @@ io::Error ReintegrationSource::submit_live(FileOp op, DoneFn done) {
   if (live_.size() >= kMaxUnackedLiveOps) return io::Error::would_block;
   const std::uint64_t sequence = live_sequence_ + 1;
   FileOp copy = op;
-  const io::Error queued = local_submit_(std::move(op), [this, alive = alive_, sequence, done = std::move(done)](io::Error result) {
+  // done is copied, not moved: when local_submit_ refuses, the caller keeps it.
+  DoneFn applied = [this, alive = alive_, sequence, done](io::Error result) {
     if (!*alive) return done(result);
     on_live_applied(sequence, result, done);
-  });
+  };
+  const io::Error queued = local_submit_(std::move(op), std::move(applied));
   if (queued != io::Error::ok) return queued;
+  done = nullptr;  // consumed: the wrapper holds it
   live_sequence_ = sequence;
   const bool names = is_namespace_op(copy.kind);
   if (names) {

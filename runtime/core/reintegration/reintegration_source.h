@@ -98,9 +98,9 @@ struct ResyncProgress {
 class ReintegrationSource {
  public:
   using DoneFn = std::function<void(io::Error)>;
-  // Applies an op to this copy (the node's Replicator, policy local_only). ok: done
-  // runs later with the result; otherwise done is not called.
-  using LocalSubmitFn = std::function<io::Error(FileOp op, DoneFn done)>;
+  // Applies an op to this copy (the node's Replicator, policy local_only). ok: op and
+  // done are consumed, done runs later with the result; otherwise both are left intact.
+  using LocalSubmitFn = std::function<io::Error(FileOp&& op, DoneFn&& done)>;
   struct Listener {
     // The target is consistent and durable; attach the Replicator now, in this call.
     std::function<void()> on_synchronised;
@@ -124,8 +124,9 @@ class ReintegrationSource {
   // ok: applied here and forwarded; done runs after the local apply. would_block: the
   // switch is under way (or the bounds are reached); the node holds the op and
   // retries (after on_synchronised, through its Replicator). invalid_argument: as
-  // FileOp validate(). bad_handle: no reintegration is running.
-  io::Error submit_live(FileOp op, DoneFn done);
+  // FileOp validate(). bad_handle: no reintegration is running. op and done are
+  // consumed only when the result is ok.
+  io::Error submit_live(FileOp&& op, DoneFn&& done);
 
   // Returns why a frame breaks the protocol ("" if it does not).
   std::string on_frame(const wire::Frame& frame);

@@ -15,12 +15,13 @@ std::string_view ack_policy_name(AckPolicy policy) {
   return "unknown";
 }
 
-Replicator::Replicator(io::FileSystem& fs, std::vector<std::string> roots, Listener listener)
-    : applier_(fs, std::move(roots)), listener_(std::move(listener)) {
+Replicator::Replicator(io::FileSystem& fs, std::vector<std::string> roots, Listener listener, std::uint64_t first_sequence)
+    : applier_(fs, std::move(roots)), listener_(std::move(listener)), next_sequence_(first_sequence) {
   HM_ASSERT(listener_.on_secondary_failed);
+  HM_ASSERT(first_sequence >= 1);
 }
 
-io::Error Replicator::submit(FileOp op, DoneFn done) {
+io::Error Replicator::submit(FileOp&& op, DoneFn&& done) {
   HM_ASSERT(done);
   if (policy_ == AckPolicy::refuse) return io::Error::read_only;
   if (const io::Error valid = validate(op, applier_.roots().size()); valid != io::Error::ok) return valid;

@@ -63,12 +63,15 @@ class Replicator {
     std::function<void(std::uint64_t sequence, io::Error secondary_result)> on_secondary_failed;
   };
 
-  Replicator(io::FileSystem& fs, std::vector<std::string> roots, Listener listener);
+  // first_sequence: the number of the first op (a node's replicators continue one
+  // numbering across primary episodes, which its activity log relies on).
+  Replicator(io::FileSystem& fs, std::vector<std::string> roots, Listener listener, std::uint64_t first_sequence = 1);
 
-  // ok: accepted; done(result) runs later. would_block: the in-flight bounds are
-  // reached (retry after a completion). read_only: the policy is refuse.
-  // invalid_argument: the op does not validate. done is not called when not ok.
-  io::Error submit(FileOp op, DoneFn done);
+  // ok: accepted, op and done consumed; done(result) runs later. would_block: the
+  // in-flight bounds are reached (retry after a completion). read_only: the policy is
+  // refuse. invalid_argument: the op does not validate. When not ok, op and done are
+  // left intact and done is not called.
+  io::Error submit(FileOp&& op, DoneFn&& done);
 
   // ok: done(through, result) runs later (see the top of this file). would_block:
   // kMaxPendingCheckpoints are pending (ask again after one completes; a later

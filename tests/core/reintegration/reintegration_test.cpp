@@ -154,7 +154,7 @@ class Reintegration : public ::testing::Test {
       return;
     }
     FileOp copy = op;
-    const io::Error submitted = source_->submit_live(std::move(copy), done);
+    const io::Error submitted = source_->submit_live(std::move(copy), ReintegrationSource::DoneFn(done));
     if (submitted == io::Error::would_block) {
       held_.push_back({std::move(op), std::move(done)});
       return;
