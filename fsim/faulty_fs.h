@@ -45,6 +45,8 @@ class FaultyFs final : public FileSystemWrapper {
   std::uint64_t faults_injected() const { return faults_injected_; }
   // Drops injected failures not yet delivered (the caller crashed).
   void cancel_pending() { pending_.cancel_all(); }
+  // Injected failures complete through `gate` (null: none), as the node's disk does.
+  void set_gate(sim::NodeGate* gate) { pending_.set_gate(gate); }
 
   void read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) override;
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override;

@@ -25,6 +25,14 @@
 // Every mutating call and every crash decision is folded into the trace with the
 // bytes involved, so the trace hash covers file contents.
 //
+// A node's disk may have a NodeGate (set_gate): every call still takes effect when it
+// is made, but its completion goes through the gate, so a frozen node's completions
+// are held until it thaws (a write issued before the freeze is on the disk, as
+// contents() shows; its callback runs after the thaw). crash() drops held ones too.
+// A fault layer that chains calls to this disk (CapacityFs checks a size, then
+// writes) waits for each held completion like the node: its next step comes after
+// the thaw.
+//
 // Tests and checkers inspect the disk synchronously: contents(), durable_contents(),
 // tree(), durable_tree(); install_file() prepares a durable file before a run.
 #pragma once
@@ -102,6 +110,9 @@ class MemFs final : public io::FileSystem {
   void readdir(const std::string& path, ReadDirFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override;
+
+  // Completions go through `gate` (null: none). Set before the first call.
+  void set_gate(sim::NodeGate* gate) { pending_.set_gate(gate); }
 
   // The power cut described at the top of this file.
   CrashReport crash();

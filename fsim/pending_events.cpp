@@ -21,7 +21,7 @@ void PendingEvents::after(std::int64_t delay_ns, std::function<void()> fn) {
   // first is safe, and nothing of `this` is touched after fn() (it may destroy us).
   const auto id = scheduler_.after(delay_ns, [this, key, fn = std::move(fn)] {
     events_.erase(key);
-    fn();
+    gated_.run(fn);
   });
   events_.emplace(key, id);
 }
@@ -29,6 +29,7 @@ void PendingEvents::after(std::int64_t delay_ns, std::function<void()> fn) {
 void PendingEvents::cancel_all() {
   for (const auto& [key, id] : events_) scheduler_.cancel(id);
   events_.clear();
+  gated_.drop_held();
 }
 
 }  // namespace hamirror::fsim

@@ -2,6 +2,9 @@
 // calls). A crash, or destroying the component, cancels them all: the process that
 // issued the calls is gone, so its callbacks must never run (they would touch objects
 // of a dead incarnation).
+//
+// With a NodeGate (set_gate), each fn runs through it once its time has come: a
+// frozen node's are held until it thaws; cancel_all() drops held ones too.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +12,7 @@
 #include <functional>
 #include <map>
 
+#include "sim/node_gate.h"
 #include "sim/scheduler.h"
 
 namespace hamirror::fsim {
@@ -25,6 +29,9 @@ class PendingEvents {
   // Runs fn after delay_ns through the scheduler, unless cancel_all() comes first.
   void after(std::int64_t delay_ns, std::function<void()> fn);
   void cancel_all();
+  // Calls run through `gate` (null: none), for a component whose calls complete to a
+  // node. A layer whose calls go on to an inner file system has none.
+  void set_gate(sim::NodeGate* gate) { gated_.set_gate(gate); }
 
   std::size_t size() const { return events_.size(); }
   sim::Scheduler& scheduler() { return scheduler_; }
@@ -35,6 +42,7 @@ class PendingEvents {
   std::uint64_t next_key_ = 0;
   // key -> scheduler event; a std::map so that cancel_all() walks in a fixed order.
   std::map<std::uint64_t, sim::Scheduler::EventId> events_;
+  sim::GatedCallbacks gated_;
 };
 
 }  // namespace hamirror::fsim

@@ -10,6 +10,7 @@ namespace {
 
 struct Attempt {
   Fabric* fabric;
+  sim::NodeGate* gate;  // the connecting node's; usable while `owner` lives
   std::string node;
   std::string local_host;
   std::string remote_node;
@@ -23,7 +24,17 @@ struct Attempt {
 
 void finish(const Attempt& attempt, io::Result<std::unique_ptr<io::StreamConnection>> result) {
   if (attempt.owner.expired()) return;  // the Network is gone: nobody to tell
-  (*attempt.on_connected)(std::move(result));
+  if (attempt.gate == nullptr || !attempt.gate->holding()) {
+    (*attempt.on_connected)(std::move(result));
+    return;
+  }
+  // Held for the thaw (a std::function must be copyable). Dropped unrun, a new
+  // connection is destroyed and its peer sees the stream end.
+  auto kept = std::make_shared<io::Result<std::unique_ptr<io::StreamConnection>>>(std::move(result));
+  attempt.gate->run([attempt, kept] {
+    if (attempt.owner.expired()) return;
+    (*attempt.on_connected)(std::move(*kept));
+  });
 }
 
 bool blocked(const Attempt& attempt) {
@@ -60,8 +71,9 @@ void establish(const Attempt& attempt, SimListener& listener) {
   }
   const io::Address local = bound.value();
   const std::uint64_t id = fabric.allocate_stream_id();
-  auto pair = std::make_shared<StreamPair>(fabric, id, attempt.network, StreamPair::EndInfo{local, attempt.node},
-                                           StreamPair::EndInfo{attempt.remote, attempt.remote_node});
+  auto pair = std::make_shared<StreamPair>(fabric, id, attempt.network,
+                                           StreamPair::EndInfo{local, attempt.node, attempt.gate},
+                                           StreamPair::EndInfo{attempt.remote, attempt.remote_node, listener.gate()});
   fabric.add_stream(id, pair);
   pair->partitions_changed();  // a cut made during the handshake counts from now
   ++fabric.counters().streams_opened;
@@ -115,11 +127,11 @@ void send_syn(const Attempt& attempt) {
 
 }  // namespace
 
-void connect_sim_stream(Fabric& fabric, const std::string& node, std::weak_ptr<const int> owner,
+void connect_sim_stream(Fabric& fabric, const std::string& node, sim::NodeGate* gate, std::weak_ptr<const int> owner,
                         const io::Address& remote, io::Network::ConnectFn on_connected) {
   HM_ASSERT(on_connected);
   ++fabric.counters().connects_started;
-  Attempt attempt{&fabric, node, "", "", "", remote, fabric.now_ns() + fabric.options().connect_timeout_ns,
+  Attempt attempt{&fabric, gate, node, "", "", "", remote, fabric.now_ns() + fabric.options().connect_timeout_ns,
                   std::move(owner), std::make_shared<io::Network::ConnectFn>(std::move(on_connected)),
                   "connect " + node + ">" + io::to_string(remote)};
   fabric.record(attempt.label);

@@ -18,10 +18,12 @@ struct Counters {
   // Unknown host, a host on another network, or no endpoint bound at arrival.
   std::uint64_t datagrams_dropped_unroutable = 0;
   std::uint64_t datagrams_dropped_queue_full = 0;  // kMaxDatagramsInFlightPerLink
+  // Arrived at a frozen node whose receive buffer was full (kMaxHeldDatagrams).
+  std::uint64_t datagrams_dropped_buffer_full = 0;
 
   std::uint64_t datagrams_dropped() const {
     return datagrams_dropped_loss + datagrams_dropped_partition + datagrams_dropped_unroutable +
-           datagrams_dropped_queue_full;
+           datagrams_dropped_queue_full + datagrams_dropped_buffer_full;
   }
 
   // Streams.

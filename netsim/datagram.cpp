@@ -33,6 +33,11 @@ void arrive(Fabric& fabric, const Flight& flight) {
     fabric.record(flight.label + " drop no_receiver");
     return;
   }
+  if (!endpoint->has_room()) {
+    ++counters.datagrams_dropped_buffer_full;
+    fabric.record(flight.label + " drop buffer_full");
+    return;
+  }
   ++counters.datagrams_delivered;
   fabric.record(flight.label + " deliver " + std::to_string(flight.payload->size()) + "B", *flight.payload);
   endpoint->deliver(flight.from, *flight.payload);
@@ -93,8 +98,8 @@ void send(Fabric& fabric, const io::Address& from, const io::Address& to, io::By
 
 }  // namespace
 
-SimDatagramEndpoint::SimDatagramEndpoint(Fabric& fabric, io::Address local, ReceiveFn on_receive)
-    : fabric_(fabric), local_(std::move(local)), on_receive_(std::move(on_receive)) {
+SimDatagramEndpoint::SimDatagramEndpoint(Fabric& fabric, sim::NodeGate* gate, io::Address local, ReceiveFn on_receive)
+    : fabric_(fabric), local_(std::move(local)), on_receive_(std::move(on_receive)), gated_(gate) {
   HM_ASSERT(on_receive_);
   fabric_.add_endpoint(local_, this);
   fabric_.object_opened();
@@ -115,19 +120,29 @@ io::Error SimDatagramEndpoint::send_to(const io::Address& to, io::ByteView paylo
 }
 
 void SimDatagramEndpoint::deliver(const io::Address& from, io::ByteView payload) {
+  if (!gated_.holding()) return receive(from, payload);
+  HM_ASSERT(held_ < kMaxHeldDatagrams);
+  ++held_;
+  gated_.run([this, from, bytes = io::Bytes(payload.begin(), payload.end())] {
+    --held_;
+    receive(from, bytes);
+  });
+}
+
+void SimDatagramEndpoint::receive(const io::Address& from, io::ByteView payload) {
   // A copy: the callback may destroy this endpoint, and with it on_receive_.
   auto on_receive = on_receive_;
   on_receive(from, payload);
 }
 
 io::Result<std::unique_ptr<io::DatagramEndpoint>> open_sim_datagram(Fabric& fabric, const std::string& node,
-                                                                    const io::Address& local,
+                                                                    sim::NodeGate* gate, const io::Address& local,
                                                                     io::DatagramEndpoint::ReceiveFn on_receive) {
   HM_ASSERT(on_receive);
   auto bound = fabric.bind(node, Protocol::datagram, local);
   if (!bound) return bound.error();
   return std::unique_ptr<io::DatagramEndpoint>(
-      std::make_unique<SimDatagramEndpoint>(fabric, bound.value(), std::move(on_receive)));
+      std::make_unique<SimDatagramEndpoint>(fabric, gate, bound.value(), std::move(on_receive)));
 }
 
 }  // namespace hamirror::netsim

@@ -22,8 +22,8 @@ SimStream::~SimStream() {
   fabric_.object_closed();
 }
 
-SimListener::SimListener(Fabric& fabric, io::Address local, io::Network::AcceptFn on_accept)
-    : fabric_(fabric), local_(std::move(local)), on_accept_(std::move(on_accept)) {
+SimListener::SimListener(Fabric& fabric, sim::NodeGate* gate, io::Address local, io::Network::AcceptFn on_accept)
+    : fabric_(fabric), local_(std::move(local)), on_accept_(std::move(on_accept)), gated_(gate) {
   HM_ASSERT(on_accept_);
   fabric_.add_listener(local_, this);
   fabric_.object_opened();
@@ -37,17 +37,27 @@ SimListener::~SimListener() {
 }
 
 void SimListener::accept(std::unique_ptr<io::StreamConnection> connection) {
-  auto on_accept = on_accept_;  // the callback may destroy this listener
-  on_accept(std::move(connection));
+  if (!gated_.holding()) {
+    auto on_accept = on_accept_;  // the callback may destroy this listener
+    on_accept(std::move(connection));
+    return;
+  }
+  // Held: a std::function must be copyable. Dropped unrun (the listener is gone), the
+  // connection is destroyed, and its peer sees the stream end.
+  auto kept = std::make_shared<std::unique_ptr<io::StreamConnection>>(std::move(connection));
+  gated_.run([this, kept] {
+    auto on_accept = on_accept_;
+    on_accept(std::move(*kept));
+  });
 }
 
 io::Result<std::unique_ptr<io::StreamListener>> listen_sim_stream(Fabric& fabric, const std::string& node,
-                                                                  const io::Address& local,
+                                                                  sim::NodeGate* gate, const io::Address& local,
                                                                   io::Network::AcceptFn on_accept) {
   HM_ASSERT(on_accept);
   auto bound = fabric.bind(node, Protocol::stream, local);
   if (!bound) return bound.error();
-  return std::unique_ptr<io::StreamListener>(std::make_unique<SimListener>(fabric, bound.value(), std::move(on_accept)));
+  return std::unique_ptr<io::StreamListener>(std::make_unique<SimListener>(fabric, gate, bound.value(), std::move(on_accept)));
 }
 
 }  // namespace hamirror::netsim

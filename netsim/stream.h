@@ -8,6 +8,10 @@
 // Options::connect_timeout_ns, then timed_out. An unknown host, or one on a network
 // the node is not on: unreachable, from the next event. The connector's local
 // address is its host on the listener's network, with an ephemeral port.
+//
+// A frozen node's on_accept and on_connected wait for the thaw (the handshake itself
+// completes on time, in the kernel); if the listener or the Network is gone by then,
+// the new connection is closed instead.
 #pragma once
 
 #include <memory>
@@ -16,6 +20,7 @@
 #include "io/network.h"
 #include "netsim/fabric.h"
 #include "netsim/stream_pair.h"
+#include "sim/node_gate.h"
 
 namespace hamirror::netsim {
 
@@ -50,24 +55,28 @@ class SimStream final : public io::StreamConnection {
 
 class SimListener final : public io::StreamListener {
  public:
-  SimListener(Fabric& fabric, io::Address local, io::Network::AcceptFn on_accept);
+  SimListener(Fabric& fabric, sim::NodeGate* gate, io::Address local, io::Network::AcceptFn on_accept);
   ~SimListener() override;
 
   io::Address local_address() const override { return local_; }
-  // Hands a new connection to the owner; called from a scheduler event.
+  sim::NodeGate* gate() const { return gated_.gate(); }
+  // Hands a new connection to the owner (at once, or after the thaw); called from a
+  // scheduler event.
   void accept(std::unique_ptr<io::StreamConnection> connection);
 
  private:
   Fabric& fabric_;
   io::Address local_;
   io::Network::AcceptFn on_accept_;
+  sim::GatedCallbacks gated_;
 };
 
 io::Result<std::unique_ptr<io::StreamListener>> listen_sim_stream(Fabric& fabric, const std::string& node,
-                                                                  const io::Address& local,
+                                                                  sim::NodeGate* gate, const io::Address& local,
                                                                   io::Network::AcceptFn on_accept);
 // `owner` expires with the node's Network: on_connected no longer runs after that.
-void connect_sim_stream(Fabric& fabric, const std::string& node, std::weak_ptr<const int> owner,
+// on_connected goes through `gate` (null: never frozen).
+void connect_sim_stream(Fabric& fabric, const std::string& node, sim::NodeGate* gate, std::weak_ptr<const int> owner,
                         const io::Address& remote, io::Network::ConnectFn on_connected);
 
 }  // namespace hamirror::netsim

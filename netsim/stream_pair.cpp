@@ -75,6 +75,7 @@ void StreamPair::destroy(int side) {
   e.alive = false;
   e.handlers.reset();
   e.unreported_end.reset();
+  e.info.gate = nullptr;  // nothing of this end is called any more; the node may go
   // Their bytes still flush; their completions never run, so let them go now.
   for (Write& write : e.unsent) write.on_done = nullptr;
   for (Write& write : e.awaiting) write.on_done = nullptr;
@@ -175,6 +176,22 @@ void StreamPair::post_drain(int side) {
 
 // Hands the inbox to on_data while the reader reads; called from events only.
 void StreamPair::drain(int side) {
+  if (holding(side)) return hold_drain(side);
+  drain_now(side);
+}
+
+// A frozen reader reads after the thaw, once, whatever has arrived by then.
+void StreamPair::hold_drain(int side) {
+  End& e = ends_[side];
+  if (e.drain_held) return;
+  e.drain_held = true;
+  e.info.gate->run([self = shared_from_this(), side] {
+    self->ends_[side].drain_held = false;
+    self->drain_now(side);
+  });
+}
+
+void StreamPair::drain_now(int side) {
   End& e = ends_[side];
   if (e.unreported_end && e.handlers && e.alive && !e.closed) {
     const io::Error reason = *e.unreported_end;
@@ -184,6 +201,10 @@ void StreamPair::drain(int side) {
     return;
   }
   while (!e.inbox.empty() && can_read(side)) {
+    if (e.info.gate != nullptr && e.info.gate->frozen()) {  // on_data froze its own node
+      hold_drain(side);
+      break;
+    }
     Chunk chunk = std::move(e.inbox.front());
     e.inbox.pop_front();
     if (chunk.fin) {
@@ -208,7 +229,7 @@ void StreamPair::complete(int side, std::uint64_t seq) {
   e.awaiting.pop_front();
   HM_ASSERT(e.pending_bytes >= write.size);
   e.pending_bytes -= write.size;
-  if (e.alive && write.on_done) write.on_done(io::Error::ok);
+  if (e.alive && write.on_done) call(side, [done = std::move(write.on_done)] { done(io::Error::ok); });
 }
 
 void StreamPair::fail_writes(int side, io::Error reason) {
@@ -219,7 +240,7 @@ void StreamPair::fail_writes(int side, io::Error reason) {
     Write write = std::move(queue.front());
     queue.pop_front();
     e.pending_bytes -= write.size;
-    if (e.alive && write.on_done) write.on_done(reason);
+    if (e.alive && write.on_done) call(side, [done = std::move(write.on_done), reason] { done(reason); });
   }
   HM_ASSERT(e.pending_bytes == 0);
 }
@@ -238,8 +259,10 @@ void StreamPair::end(int side, io::Error reason) {
     e.unreported_end = reason;
     return;
   }
-  auto handlers = e.handlers;
-  handlers->on_close(reason);
+  // Held, it still must not report a close the owner made itself after the thaw.
+  call(side, [this, side, handlers = e.handlers, reason] {
+    if (!ends_[side].closed) handlers->on_close(reason);
+  });
 }
 
 void StreamPair::discard_inbox(int side) {

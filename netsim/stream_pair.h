@@ -19,6 +19,11 @@
 //   with that reason, in order, and then on_close runs. After an end has closed or
 //   ended, write() returns bad_handle.
 // - Destroying an end's object is close() without any callback of it running again.
+// - An end whose node is frozen (its NodeGate holds) reads nothing: arrived chunks
+//   wait in its inbox (the window then stops the peer's writer), and one held drain
+//   reads them after the thaw. Its write completions and on_close are held too, in
+//   order; the bytes themselves leave on time. A held callback of an end whose object
+//   has been destroyed meanwhile never runs.
 #pragma once
 
 #include <array>
@@ -31,6 +36,7 @@
 
 #include "io/network.h"
 #include "netsim/fabric.h"
+#include "sim/node_gate.h"
 
 namespace hamirror::netsim {
 
@@ -50,6 +56,7 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   struct EndInfo {
     io::Address address;
     std::string node;
+    sim::NodeGate* gate = nullptr;  // the node's; null: never frozen
   };
 
   StreamPair(Fabric& fabric, std::uint64_t id, std::string network, EndInfo connector, EndInfo acceptor);
@@ -99,6 +106,7 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
     bool ended = false;   // FIN read or stream broken: nothing more in or out
     bool paused = false;
     bool drain_posted = false;
+    bool drain_held = false;  // a drain waits in the frozen node's gate
     std::optional<io::Error> unreported_end;  // ended before set_handlers
     // Writing: accepted writes with bytes still to send, then those waiting to complete.
     std::deque<Write> unsent;
@@ -127,6 +135,24 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   void arrive(int side);
   void post_drain(int side);
   void drain(int side);
+  void drain_now(int side);
+  void hold_drain(int side);
+  bool holding(int side) const {
+    const sim::NodeGate* gate = ends_[side].info.gate;
+    return gate != nullptr && gate->holding();
+  }
+  // Runs a callback for `side`'s owner: now, or after the thaw while its node is
+  // frozen, and then only if the end's object still exists.
+  template <typename Fn>
+  void call(int side, Fn fn) {
+    if (!holding(side)) {
+      fn();
+      return;
+    }
+    ends_[side].info.gate->run([self = shared_from_this(), side, fn = std::move(fn)] {
+      if (self->ends_[side].alive) fn();
+    });
+  }
   void complete(int side, std::uint64_t seq);
   void fail_writes(int side, io::Error reason);
   void end(int side, io::Error reason);

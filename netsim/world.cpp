@@ -19,8 +19,8 @@ void World::add_host(const std::string& node, const std::string& network, const 
   fabric_->record("host " + host + " = " + node + " on " + network);
 }
 
-std::unique_ptr<io::Network> World::make_network(const std::string& node) {
-  return std::make_unique<SimNetwork>(*fabric_, node);
+std::unique_ptr<io::Network> World::make_network(const std::string& node, sim::NodeGate* gate) {
+  return std::make_unique<SimNetwork>(*fabric_, node, gate);
 }
 
 void World::set_default_link(const LinkOptions& options) { fabric_->links().set_default(options); }

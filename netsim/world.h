@@ -13,6 +13,16 @@
 //
 // Lifetime: the World must outlive every network, endpoint, listener and connection
 // it made (it asserts so). Events still queued when it is destroyed do nothing.
+//
+// A frozen node (sim/node_gate.h): a network made with the node's NodeGate hands
+// every callback for the node (datagram received, accept, connect result, stream
+// data, close, write completion) to the gate, which holds them while the node is
+// frozen. The wire goes on: datagrams land in the endpoint's receive buffer (up to
+// kMaxHeldDatagrams each; more are dropped, as a full socket buffer drops them), a
+// stream's bytes wait unread in the frozen end's buffer, whose window then stops the
+// sender as a real TCP window does (the stream does not break for it), and the
+// node's own writes keep leaving. A stream's unread data is one held "readable"
+// callback, taken at the first arrival, that reads all there is when its turn comes.
 #pragma once
 
 #include <memory>
@@ -22,6 +32,7 @@
 #include "io/random.h"
 #include "netsim/counters.h"
 #include "netsim/options.h"
+#include "sim/node_gate.h"
 #include "sim/scheduler.h"
 
 namespace hamirror::netsim {
@@ -41,7 +52,9 @@ class World {
   // Nodes reach each other only through hosts on the same network.
   void add_host(const std::string& node, const std::string& network, const std::string& host);
   // The node's io::Network (a SimNetwork). The node must have a host already.
-  std::unique_ptr<io::Network> make_network(const std::string& node);
+  // Callbacks go through `gate` (null: never frozen), which must outlive the network
+  // and everything made from it.
+  std::unique_ptr<io::Network> make_network(const std::string& node, sim::NodeGate* gate = nullptr);
 
   // Link options: the most specific setting wins (host pair, then network, then
   // default). Changes apply to messages sent afterwards.

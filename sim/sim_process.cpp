@@ -138,7 +138,7 @@ void SimProcesses::run(const io::ProcessSpec& spec, RunFn done) {
   const ScriptFn* found = find_script(spec.program);
   if (found == nullptr) {
     scheduler_.trace().record(scheduler_.now_ns(), who_, "run " + describe(spec) + ": not_found");
-    complete_after(0, [done = std::move(done)] { done(io::Error::not_found); });
+    complete_after(0, [this, done = std::move(done)] { gated_.run([done] { done(io::Error::not_found); }); });
     return;
   }
   // A copy: the script may re-script its own name while it runs.
@@ -167,7 +167,7 @@ void SimProcesses::run(const io::ProcessSpec& spec, RunFn done) {
   complete_after(delay_ns, [this, result = std::move(result), program = spec.program, done = std::move(done)] {
     const std::string what = result.timed_out ? "timed out" : "exit " + std::to_string(result.exit_code);
     scheduler_.trace().record(scheduler_.now_ns(), who_, program + " " + what, io::as_bytes(result.output));
-    done(result);
+    gated_.run([done, result] { done(result); });
   });
 }
 
@@ -177,7 +177,7 @@ void SimProcesses::list_by_name(const std::string& name, ListFn done) {
   for (const auto& [pid, actual] : table_) {  // ordered by pid
     if (names_match(name, actual)) found.push_back(io::ProcessInfo{pid, actual});
   }
-  complete_after(0, [found = std::move(found), done = std::move(done)] { done(found); });
+  complete_after(0, [this, found = std::move(found), done = std::move(done)] { gated_.run([done, found] { done(found); }); });
 }
 
 // ---- SimServices ----
@@ -279,7 +279,7 @@ void SimServices::request(const std::string& name, io::ServiceState target, std:
     HM_ASSERT(waiting != owner.waiters.end());
     DoneFn late = std::move(waiting->second.done);
     owner.waiters.erase(waiting);
-    late(io::Error::timed_out);
+    gated_.run([late] { late(io::Error::timed_out); });
   });
   if (service.transition_event == 0) begin(name, service, target);
 }
@@ -326,7 +326,9 @@ void SimServices::notify(Service& service, io::ServiceState target, io::Error re
   }
 }
 
-void SimServices::complete_soon(std::function<void()> fn) { schedule(scheduler_, pending_, 0, std::move(fn)); }
+void SimServices::complete_soon(std::function<void()> fn) {
+  schedule(scheduler_, pending_, 0, [this, fn = std::move(fn)] { gated_.run(fn); });
+}
 
 void SimServices::record(const std::string& name, const std::string& what) {
   scheduler_.trace().record(scheduler_.now_ns(), who_, name + " " + what);

@@ -13,8 +13,10 @@
 // ends with timed_out at the timeout), a service may fail to start or stop, and the
 // world may crash a service or kill a process at any instant.
 //
-// Completions always go through the scheduler, never inside the call. Destroying
-// either class cancels its pending completions (a crashed node hears nothing more).
+// Completions always go through the scheduler, never inside the call, and then
+// through the node's NodeGate if it has one (set_gate): a frozen node's are held, the
+// run or transition itself goes on. Destroying either class cancels its pending
+// completions, held ones too (a crashed node hears nothing more).
 // Every run and every service transition is recorded in the trace.
 #pragma once
 
@@ -25,6 +27,7 @@
 #include <string>
 
 #include "io/process.h"
+#include "sim/node_gate.h"
 #include "sim/scheduler.h"
 
 namespace hamirror::sim {
@@ -81,6 +84,9 @@ class SimProcesses final : public io::Processes {
   void run(const io::ProcessSpec& spec, RunFn done) override;
   void list_by_name(const std::string& name, ListFn done) override;
 
+  // Completions go through `gate` (null: none). Set before the first call.
+  void set_gate(NodeGate* gate) { gated_.set_gate(gate); }
+
  private:
   const ScriptFn* find_script(const std::string& program) const;
   bool names_match(const std::string& wanted, const std::string& actual) const;
@@ -94,6 +100,7 @@ class SimProcesses final : public io::Processes {
   std::map<std::string, std::uint64_t> run_counts_;
   std::int64_t next_pid_ = kFirstSimPid;
   std::set<Scheduler::EventId> pending_;
+  GatedCallbacks gated_;
 };
 
 struct SimServiceConfig {
@@ -127,6 +134,9 @@ class SimServices final : public io::Services {
   void stop(const std::string& name, std::int64_t timeout_ms, DoneFn done) override;
   void query(const std::string& name, QueryFn done) override;
 
+  // Completions go through `gate` (null: none). Set before the first call.
+  void set_gate(NodeGate* gate) { gated_.set_gate(gate); }
+
  private:
   struct Waiter {
     std::uint64_t id = 0;
@@ -154,6 +164,7 @@ class SimServices final : public io::Services {
   std::map<std::string, Service> services_;
   std::uint64_t next_waiter_ = 1;
   std::set<Scheduler::EventId> pending_;
+  GatedCallbacks gated_;
 };
 
 }  // namespace hamirror::sim

@@ -126,7 +126,7 @@ void SimVirtualIp::add(const io::VipSpec& vip, DoneFn done) {
   HM_ASSERT(done);
   const io::Error error = !valid(vip) ? io::Error::invalid_argument : add_error_;
   if (error == io::Error::ok) registry_.acquire(vip.address, node_);  // may answer from now on
-  complete_after(options_.add_latency_ns, [error, done = std::move(done)] { done(error); });
+  complete_after(options_.add_latency_ns, [this, error, done = std::move(done)] { gated_.run([done, error] { done(error); }); });
 }
 
 void SimVirtualIp::remove(const io::VipSpec& vip, DoneFn done) {
@@ -134,7 +134,7 @@ void SimVirtualIp::remove(const io::VipSpec& vip, DoneFn done) {
   const io::Error error = !valid(vip) ? io::Error::invalid_argument : remove_error_;
   complete_after(options_.remove_latency_ns, [this, error, address = vip.address, done = std::move(done)] {
     if (error == io::Error::ok) registry_.release(address, node_);  // answered until now
-    done(error);
+    gated_.run([done, error] { done(error); });
   });
 }
 
@@ -143,10 +143,10 @@ void SimVirtualIp::check(const io::VipSpec& vip, CheckFn done) {
   const io::Error error = !valid(vip) ? io::Error::invalid_argument : check_error_;
   complete_after(options_.check_latency_ns, [this, error, address = vip.address, done = std::move(done)] {
     if (error != io::Error::ok) {
-      done(error);
+      gated_.run([done, error] { done(error); });
       return;
     }
-    done(registry_.held_by(address, node_));
+    gated_.run([done, held = registry_.held_by(address, node_)] { done(held); });
   });
 }
 

@@ -10,7 +10,9 @@
 // conservatively it counts an address as held from the moment add() is *called*
 // (the kernel may answer before the call returns) until remove() *completes* (it
 // may answer until then). Fault model: none by default; an error can be injected per
-// operation, and latencies set. Completions always go through the scheduler;
+// operation, and latencies set. Completions always go through the scheduler, then
+// through the node's NodeGate if it has one (a frozen node's are held; the address
+// is acquired and released on time all the same, as the kernel does it);
 // destroying a SimVirtualIp cancels its pending completions but does not release its
 // addresses (a crashed process leaves the address on the interface; the world calls
 // VipRegistry::release_all when the machine itself goes down).
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "io/virtual_ip.h"
+#include "sim/node_gate.h"
 #include "sim/scheduler.h"
 
 namespace hamirror::sim {
@@ -104,6 +107,9 @@ class SimVirtualIp final : public io::VirtualIp {
   void remove(const io::VipSpec& vip, DoneFn done) override;
   void check(const io::VipSpec& vip, CheckFn done) override;
 
+  // Completions go through `gate` (null: none). Set before the first call.
+  void set_gate(NodeGate* gate) { gated_.set_gate(gate); }
+
  private:
   void complete_after(std::int64_t delay_ns, std::function<void()> fn);
 
@@ -115,6 +121,7 @@ class SimVirtualIp final : public io::VirtualIp {
   io::Error remove_error_ = io::Error::ok;
   io::Error check_error_ = io::Error::ok;
   std::set<Scheduler::EventId> pending_;
+  GatedCallbacks gated_;
 };
 
 }  // namespace hamirror::sim

@@ -11,24 +11,29 @@ fsim::MemFsOptions disk_options(const std::string& node) {
   return options;
 }
 // Gives the node its addresses, then its view of the network.
-std::unique_ptr<io::Network> join_world(netsim::World& world, const SimNodeSpec& spec) {
+std::unique_ptr<io::Network> join_world(netsim::World& world, const SimNodeSpec& spec, NodeGate& gate) {
   for (const auto& [network, host] : spec.hosts) world.add_host(spec.name, network, host);
-  return world.make_network(spec.name);
+  return world.make_network(spec.name, &gate);
 }
 }  // namespace
 
 SimNode::SimNode(const SimNodeSpec& spec, Scheduler& scheduler, io::Prng& cluster_prng, netsim::World& world,
                  VipRegistry& vips)
     : name_(spec.name),
-      clock_(scheduler, spec.wall_offset_ns),
+      gate_(scheduler, spec.name),
+      clock_(scheduler, spec.wall_offset_ns, &gate_),
       random_(cluster_prng.fork()),
-      network_(join_world(world, spec)),
+      network_(join_world(world, spec, gate_)),
       disk_(scheduler, cluster_prng.fork(), clock_, disk_options(spec.name)),
       processes_(scheduler, spec.name),
       services_(scheduler, spec.name),
       vip_(vips, spec.name, scheduler),
       io_{clock_, random_, *network_, disk_, processes_, services_, vip_} {
   HM_ASSERT(!spec.hosts.empty());
+  disk_.set_gate(&gate_);
+  processes_.set_gate(&gate_);
+  services_.set_gate(&gate_);
+  vip_.set_gate(&gate_);
 }
 
 SimCluster::SimCluster(std::uint64_t seed, const netsim::Options& network_options)

@@ -5,6 +5,14 @@
 //
 // A node's disk (MemFs) outlives the protocol objects built on it, so a test can
 // crash a node (disk.crash()), drop its objects and build new ones over the same disk.
+//
+// A node can be frozen (a stopped process, a paused VM, a long GC pause) and thawed:
+// while frozen nothing of it runs — every callback its io() would deliver (timers,
+// datagrams, stream data and completions, accept and connect, disk, processes,
+// services, VIP) is held, and thaw() releases them in order. See sim/node_gate.h.
+// A frozen node may also be crashed: its disk drops its held completions, and held
+// callbacks of objects destroyed meanwhile never run; thaw it before building the
+// new incarnation.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +25,7 @@
 #include "fsim/mem_fs.h"
 #include "io/io.h"
 #include "netsim/world.h"
+#include "sim/node_gate.h"
 #include "sim/scheduler.h"
 #include "sim/sim_clock.h"
 #include "sim/sim_process.h"
@@ -46,8 +55,16 @@ class SimNode {
   SimServices& services() { return services_; }
   SimVirtualIp& vip() { return vip_; }
 
+  // Nothing of the node runs from freeze() to thaw(); time goes on. Recorded in the
+  // trace. Freezing a frozen node or thawing a running one is asserted against.
+  void freeze() { gate_.freeze(); }
+  void thaw() { gate_.thaw(); }
+  bool frozen() const { return gate_.frozen(); }
+  NodeGate& gate() { return gate_; }
+
  private:
   std::string name_;
+  NodeGate gate_;  // first: everything below hands it callbacks, and it outlives them
   SimClock clock_;
   io::Prng random_;
   std::unique_ptr<io::Network> network_;
