@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -19,6 +21,7 @@ constexpr std::int64_t kTimeoutMs = 1000;
 constexpr std::uint16_t kHeartbeatPort = 4800;
 constexpr std::uint16_t kReplicationPort = 5000;
 constexpr const char* kStateDir = "/var/lib/hamirror";
+constexpr const char* kVip = "192.168.1.99";
 
 struct Addresses {
   std::string hb;
@@ -47,6 +50,14 @@ class TwoNodes {
       auto& node = cluster_.add_node({.name = name, .hosts = {{"hb", addresses.hb}, {"flow", addresses.flow}}});
       node.disk().install_directory("/data");
       node.disk().install_directory(kStateDir);
+      script_application(name);
+    }
+  }
+
+  // The module log on failure, or always with HAMIRROR_TEST_LOG=1.
+  ~TwoNodes() {
+    if (::testing::Test::HasFailure() || std::getenv("HAMIRROR_TEST_LOG") != nullptr) {
+      std::printf("seed %llu: module log\n%s", static_cast<unsigned long long>(cluster_.seed()), dump_log().c_str());
     }
   }
 
@@ -64,8 +75,30 @@ class TwoNodes {
                       .replication_peer = {theirs.flow, kReplicationPort},
                       .roots = {"/data"},
                       .state_dir = kStateDir,
-                      .async_mode = async_mode_};
+                      .async_mode = async_mode_,
+                      .vip = with_application_ ? io::VipSpec{kVip, 24, ""} : io::VipSpec{},
+                      .application = with_application_ ? application_config() : ApplicationConfig{},
+                      .errd = errd_};
   }
+
+  // start_prim starts the application's process ("appd"), stop_prim kills it.
+  ApplicationConfig application_config() const {
+    return ApplicationConfig{.start_prim = "start_prim", .stop_prim = "stop_prim", .start_timeout_ms = 5000,
+                             .nice_stop_timeout_ms = 5000, .force_stop_timeout_ms = 5000};
+  }
+  void script_application(const std::string& name) {
+    auto& processes = cluster_.node(name).processes();
+    processes.script("start_prim", [this, name, &processes](const io::ProcessSpec&) {
+      ++start_prim_runs_[name];
+      processes.start_process("appd");
+      return sim::ScriptedRun{.duration_ns = 100 * io::kNsPerMs, .output = "appd started"};
+    });
+    processes.script("stop_prim", [&processes](const io::ProcessSpec&) {
+      processes.kill_by_name("appd");
+      return sim::ScriptedRun{.duration_ns = 100 * io::kNsPerMs};
+    });
+  }
+  bool holds_vip(const std::string& name) { return cluster_.vips().held_by(kVip, name); }
 
   // Both disks hold the record of a cluster that was synchronised before it stopped.
   void install_synchronised_generation(GenerationInfo info = GenerationInfo{.current = 77, .history = {70}}) {
@@ -96,6 +129,8 @@ class TwoNodes {
   void crash(const std::string& name) {
     nodes_.erase(name);
     cluster_.node(name).disk().crash();
+    cluster_.vips().release_all(name);
+    cluster_.node(name).processes().kill_by_name("appd");
   }
 
   Node& node(const std::string& name) { return *nodes_.at(name); }
@@ -156,6 +191,9 @@ class TwoNodes {
   }
 
   AsyncMode async_mode_ = AsyncMode::none;
+  bool with_application_ = false;
+  ProcessCheckerConfig errd_;
+  std::map<std::string, int> start_prim_runs_;
   sim::SimCluster cluster_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::map<std::string, std::vector<std::pair<std::int64_t, NodeState>>> transitions_;
@@ -184,7 +222,11 @@ TEST_F(NodeTest, a_synchronised_pair_restarts_as_prim_and_second_and_replicates_
 }
 
 TEST_F(NodeTest, the_secondary_takes_over_within_timeout_plus_a_pulse_with_every_acknowledged_write) {
+  with_application_ = true;
   settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return holds_vip("node1"); }));
+  EXPECT_EQ(start_prim_runs_["node1"], 1);
+  EXPECT_EQ(start_prim_runs_["node2"], 0);
   std::vector<std::string> acknowledged;
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "log"}, [](io::Error) {}), io::Error::ok);
   std::uint64_t offset = 0;
@@ -201,6 +243,10 @@ TEST_F(NodeTest, the_secondary_takes_over_within_timeout_plus_a_pulse_with_every
   ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
   const std::int64_t took_ns = now_ns() - crashed_at;
   EXPECT_LE(took_ns, (kTimeoutMs + kPulseMs + 50) * io::kNsPerMs) << "took " << took_ns / io::kNsPerMs << " ms";
+  ASSERT_TRUE(run_until([&] { return node("node2").role_state() == PrimaryRole::State::primary; })) << dump_log();
+  EXPECT_TRUE(holds_vip("node2"));
+  EXPECT_EQ(start_prim_runs_["node2"], 1);
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << "the VIP was never held twice";
   std::string expected;
   for (const auto& entry : acknowledged) expected += entry;
   EXPECT_EQ(disk_text("node2", "/data/log"), expected);
@@ -440,6 +486,80 @@ TEST_P(NodeAsyncTest, a_secondary_crash_loses_acknowledged_unsynced_writes_and_t
 
 INSTANTIATE_TEST_SUITE_P(AsyncModes, NodeAsyncTest, ::testing::Values(AsyncMode::none, AsyncMode::second),
                          [](const auto& info) { return info.param == AsyncMode::none ? "async_none" : "async_second"; });
+
+TEST_F(NodeTest, errd_restarts_the_application_up_to_maxloop_then_stops_the_node) {
+  with_application_ = true;
+  errd_ = ProcessCheckerConfig{.processes = {{.name = "appd", .at_least = 1, .action = ProcessAction::restart}},
+                               .poll_interval_ms = 1000, .max_loop = 2, .loop_interval_ms = 3'600'000};
+  start("node1");  // alone: no peer within the timeout
+  ASSERT_TRUE(run_until([&] { return node("node1").role_state() == PrimaryRole::State::primary; })) << dump_log();
+  EXPECT_EQ(start_prim_runs_["node1"], 1);
+  for (int restart = 1; restart <= 2; ++restart) {
+    cluster_.node("node1").processes().kill_by_name("appd");
+    ASSERT_TRUE(run_until([&] { return start_prim_runs_["node1"] == 1 + restart; })) << dump_log();
+    ASSERT_TRUE(run_until([&] { return node("node1").role_state() == PrimaryRole::State::primary; })) << dump_log();
+    EXPECT_EQ(node("node1").state(), NodeState::alone);
+  }
+  // The third death within loop_interval is one too many: stop here.
+  cluster_.node("node1").processes().kill_by_name("appd");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return !holds_vip("node1"); })) << dump_log();
+  EXPECT_EQ(start_prim_runs_["node1"], 3);
+  EXPECT_NE(dump_log().find("errd: stopping this node"), std::string::npos) << dump_log();
+}
+
+TEST_F(NodeTest, errd_stopstart_hands_the_application_to_the_peer_and_the_node_comes_back_as_secondary) {
+  with_application_ = true;
+  errd_ = ProcessCheckerConfig{.processes = {{.name = "appd", .at_least = 1, .action = ProcessAction::stopstart}},
+                               .poll_interval_ms = 1000};
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return node("node1").role_state() == PrimaryRole::State::primary; })) << dump_log();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "kept"}}), 1);
+  cluster_.node("node1").processes().kill_by_name("appd");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  ASSERT_TRUE(run_until([&] { return holds_vip("node2"); })) << dump_log();
+  EXPECT_FALSE(holds_vip("node1"));
+  EXPECT_EQ(start_prim_runs_["node2"], 1);
+  EXPECT_EQ(disk_text("node2", "/data/kept"), "");
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << "the VIP was never held twice";
+}
+
+TEST_F(NodeTest, swap_exchanges_the_roles_without_a_reintegration_and_the_vip_is_never_held_twice) {
+  with_application_ = true;
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return holds_vip("node1"); }));
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "before the swap")}), 2);
+  EXPECT_NE(node("node2").swap(), "") << "only the primary hands its role over";
+  const std::uint64_t generation = node("node1").generation().current;
+  ASSERT_EQ(node("node1").swap(), "");
+  EXPECT_EQ(node("node1").submit(write_op("f", 0, "x"), [](io::Error) {}), io::Error::read_only) << "writes refused during a swap";
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return holds_vip("node2") && node("node2").role_state() == PrimaryRole::State::primary; }))
+      << dump_log();
+  EXPECT_FALSE(holds_vip("node1"));
+  EXPECT_EQ(node("node2").generation().current, generation) << "the same data: no new generation, no reintegration";
+  EXPECT_EQ(start_prim_runs_["node2"], 1);
+  ASSERT_EQ(write_all("node2", {write_op("f", 0, "after the swap!")}), 1);
+  EXPECT_EQ(disk_text("node1", "/data/f"), "after the swap!") << "node1 is node2's secondary now";
+  // And back.
+  ASSERT_EQ(node("node2").swap(), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2") && holds_vip("node1"); })) << dump_log();
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << "the VIP was never held twice";
+}
+
+TEST_F(NodeTest, a_clean_stop_of_the_primary_hands_its_role_over_at_once) {
+  with_application_ = true;
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}}), 1);
+  const std::int64_t stopped_at = now_ns();
+  bool left = false;
+  node("node1").stop([&] { left = true; });
+  ASSERT_TRUE(run_until([&] { return left && node("node2").state() == NodeState::alone; })) << dump_log();
+  EXPECT_LT(now_ns() - stopped_at, kTimeoutMs * io::kNsPerMs) << "no heartbeat timeout to wait for";
+  EXPECT_EQ(node("node1").state(), NodeState::stop);
+  ASSERT_TRUE(run_until([&] { return holds_vip("node2"); })) << dump_log();
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
+}
 
 TEST_F(NodeTest, the_same_seed_gives_the_same_trace) {
   settle_prim_and_second();

@@ -23,9 +23,46 @@ Node::Node(io::Io& io, NodeConfig config, Listener listener)
   HM_ASSERT(!config_.name.empty() && !config_.peer.empty() && config_.name != config_.peer);
   HM_ASSERT(!config_.roots.empty());
   generation_file_ = std::make_unique<io::AtomicFile>(io_.fs, io::join_path(config_.state_dir, kGenerationFileName));
+  auto module_log = [this](const std::string& line) { log(line); };
+  application_ = std::make_unique<ApplicationControl>(
+      io_, config_.application,
+      ApplicationControl::Listener{.log = module_log,
+                                   .application_log = [this](const std::string& line) {
+                                     if (listener_.on_application_log) return listener_.on_application_log(line);
+                                     log("application: " + line);
+                                   }});
+  role_ = std::make_unique<PrimaryRole>(
+      io_, PrimaryRoleConfig{config_.name, config_.vip}, *application_,
+      PrimaryRole::Hooks{.make_writable =
+                             [this](PrimaryRole::HookDoneFn done) {
+                               writable_ = true;
+                               done(io::Error::ok);
+                             },
+                         .make_read_only =
+                             [this](PrimaryRole::HookDoneFn done) {
+                               writable_ = false;
+                               done(io::Error::ok);
+                             },
+                         // Fencing: nothing more is acknowledged, not even what waits.
+                         .refuse_writes =
+                             [this] {
+                               writable_ = false;
+                               if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+                               if (writes_) writes_->fail_waiting(io::Error::read_only);
+                             }},
+      module_log);
+  if (config_.errd.processes.empty()) return;  // no errd
+  checker_ = std::make_unique<ProcessChecker>(
+      io_, config_.errd,
+      ProcessChecker::Listener{.log = module_log, .on_action = [this](ProcessAction action, const std::string& reason) {
+                                 on_errd_action(action, reason);
+                               }});
 }
 
-Node::~Node() { run_.reset(); }
+Node::~Node() {
+  run_.reset();
+  life_.reset();
+}
 
 void Node::log(const std::string& line) { listener_.on_log(config_.name + ": " + line); }
 
@@ -36,6 +73,74 @@ void Node::set_state(NodeState state, const std::string& reason) {
   publish_status();
   if (from != state) listener_.on_state_change(from, state, reason);
   log(std::string(node_state_name(from)) + " -> " + std::string(node_state_name(state)) + ": " + reason);
+  follow_role(from, state, reason);
+}
+
+void Node::follow_role(NodeState from, NodeState to, const std::string& reason) {
+  const bool was_primary = is_primary(from);
+  const bool primary = is_primary(to);
+  if (was_primary == primary) return;
+  auto alive = std::weak_ptr<char>(life_);
+  if (primary) {
+    auto take = [this, alive, reason] {
+      if (alive.lock() && is_primary(state_)) {
+        role_->become_primary(reason, [this, alive](const PrimaryRole::Outcome& outcome) {
+          if (alive.lock()) on_role_taken(outcome);
+        });
+      }
+    };
+    if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return take();
+    // An earlier episode's resources are not settled yet: fence (idempotent) first.
+    return role_->fence("settling the previous primary episode before taking the role again",
+                        [take](const PrimaryRole::Outcome&) { take(); });
+  }
+  if (checker_) checker_->stop("leaving the primary role");
+  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return;  // already left (a handover)
+  auto report = [this, alive](const PrimaryRole::Outcome& outcome) {
+    if (alive.lock() && !outcome.ok() && outcome.error != io::Error::cancelled) {
+      log("leaving the primary role was incomplete: " + outcome.reason);
+    }
+  };
+  // WAIT from a primary state is a fence (split brain, lease lost): clients must not
+  // reach a copy that no longer acknowledges writes. SECOND and STOP leave gracefully.
+  if (to == NodeState::wait) return role_->fence(reason, report);
+  role_->leave_gracefully(reason, report);
+}
+
+void Node::on_role_taken(const PrimaryRole::Outcome& outcome) {
+  if (outcome.error == io::Error::cancelled) return;  // a later sequence took over
+  if (!outcome.ok()) {
+    // The application cannot run here: stop, so that the peer (if any) takes over.
+    log("could not take the primary role (" + outcome.reason + "): stopping this node");
+    return stop();
+  }
+  log("primary role taken: " + outcome.reason);
+  if (checker_) checker_->start("the application started");
+}
+
+void Node::on_errd_action(ProcessAction action, const std::string& reason) {
+  auto alive = std::weak_ptr<char>(life_);
+  switch (action) {
+    case ProcessAction::restart:
+      log("errd: restarting the application (" + reason + ")");
+      return role_->restart_application(reason, [this, alive](const PrimaryRole::Outcome& outcome) {
+        if (!alive.lock() || outcome.error == io::Error::cancelled) return;
+        if (!outcome.ok()) {
+          log("errd: the application could not be restarted (" + outcome.reason + "): stopping this node");
+          return stop();
+        }
+        checker_->start("the application was restarted");
+      });
+    case ProcessAction::stopstart:
+      // SafeKit's stopstart: stop here (the peer takes over), then start again.
+      log("errd: stop and start this node so the peer takes over (" + reason + ")");
+      return stop([this, alive] {
+        if (alive.lock()) start();
+      });
+    case ProcessAction::stop:
+      log("errd: stopping this node (" + reason + ")");
+      return stop();
+  }
 }
 
 void Node::persist(GenerationInfo next, std::function<void()> then) {
@@ -188,9 +293,20 @@ void Node::on_frame(const wire::Frame& frame) {
     if (hello.value().node_name != config_.peer) return link_->fail("hello from '" + hello.value().node_name + "', not " + config_.peer);
     return on_peer_hello(hello.value());
   }
+  if (frame.header.type == wire::MessageType::role_handover) {
+    auto handover = wire::decode_message<RoleHandover>(frame);
+    if (!handover) return link_->fail(handover.error());
+    return on_role_handover(handover.value());
+  }
+  if (frame.header.type == wire::MessageType::role_handover_ack) {
+    auto ack = wire::decode_message<RoleHandoverAck>(frame);
+    if (!ack) return link_->fail(ack.error());
+    if (!handover_ || handover_->phase != Handover::Phase::awaiting_ack) return link_->fail("role_handover_ack never asked for");
+    return on_handover_ack(ack.value());
+  }
   std::string problem = "unexpected frame before the roles were settled";
   if (replicator_ && replicator_->attached()) problem = replicator_->on_frame(frame);
-  else if (source_) problem = source_->on_frame(frame);
+  else if (source_ && source_->running()) problem = source_->on_frame(frame);
   else if (target_ && !target_->synchronised()) problem = target_->on_frame(frame);
   else if (replica_) problem = replica_->on_frame(frame);
   if (!problem.empty() && link_) link_->fail(problem);
@@ -291,6 +407,7 @@ void Node::become_primary_with_secondary(const std::string& reason) {
 void Node::become_secondary(const GenerationInfo& primary_generation, const std::string& reason) {
   // Ready for the primary's first frame before anything else: it may follow at once.
   drop_replicator();
+  source_.reset();  // a reintegration this node ran as primary is long finished
   replica_ = std::make_unique<Replica>(io_.fs, config_.roots, config_.async_mode,
                                        Replica::Listener{.on_apply_failed = guarded([this](std::uint64_t sequence, io::Error e) {
                                          log("failed to apply op " + std::to_string(sequence) + " (" +
@@ -399,6 +516,8 @@ void Node::publish_status() {
 
 void Node::on_link_lost(const std::string& reason) {
   log("replication link lost: " + reason);
+  if (handover_) abandon_handover("the replication link was lost (" + reason + ")");
+  if (state_ == NodeState::stop) return;
   link_.reset();  // FramedConnection allows its handlers to destroy it
   peer_hello_seen_ = false;
   if (replicator_) replicator_->detach();
@@ -519,20 +638,21 @@ std::string Node::prim(bool force) {
 }
 
 io::Error Node::submit(FileOp op, Replicator::DoneFn done) {
-  if (!is_primary(state_) || !replicator_) return io::Error::read_only;
+  if (!is_primary(state_) || !replicator_ || !writable_) return io::Error::read_only;
   if (const io::Error valid = validate(op, config_.roots.size()); valid != io::Error::ok) return valid;
   return writes_->submit(std::move(op), std::move(done));
 }
 
 // Where an op admitted by the activity record goes now: see WritePath.
 io::Error Node::issue(FileOp&& op, Replicator::DoneFn&& done) {
-  if (!is_primary(state_) || !replicator_) return io::Error::read_only;
+  if (!is_primary(state_) || !replicator_ || !writable_) return io::Error::read_only;
   if (planning_) return io::Error::would_block;
   if (source_ && source_->running()) return source_->submit_live(std::move(op), std::move(done));
   return replicator_->submit(std::move(op), std::move(done));
 }
 
 void Node::on_write_completed(std::uint64_t sequence, const FileOp& shape, io::Error result) {
+  if (handover_) continue_handover();
   activity_->on_completed(sequence, shape, result);
   if (result == io::Error::ok && state_ == NodeState::alone) ++generation_.changes_alone;
   if (planning_) plan_and_start_reintegration();
@@ -567,8 +687,22 @@ void Node::drop_replicator() {
   writes_->fail_waiting(io::Error::read_only);
 }
 
-void Node::stop() {
-  if (state_ == NodeState::stop) return;
+void Node::stop(std::function<void()> left) {
+  if (state_ == NodeState::stop) {
+    if (left) left();
+    return;
+  }
+  if (handover_) {
+    if (handover_->stopping) return;  // under way already
+    abandon_handover("stop requested");
+  }
+  // A PRIM hands its role over first: its synchronised secondary takes it at once
+  // instead of after the heartbeat timeout.
+  if (hand_over(true, left).empty()) return;
+  finish_stop(std::move(left));
+}
+
+void Node::finish_stop(std::function<void()> left) {
   if (replicator_) replicator_->set_policy(AckPolicy::refuse);
   if (writes_) writes_->fail_waiting(io::Error::read_only);
   *run_ += 1;  // every pending callback of this run now does nothing
@@ -593,6 +727,106 @@ void Node::stop() {
   requesting_outdate_ = false;
   peer_hello_seen_ = false;
   set_state(NodeState::stop, "stopped");
+  if (!left) return;
+  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return left();
+  // Joins the leave set_state began (or the one under way): `left` runs once it ends.
+  auto alive = std::weak_ptr<char>(life_);
+  role_->leave_gracefully("stopped", [alive, left = std::move(left)](const PrimaryRole::Outcome&) {
+    if (alive.lock()) left();
+  });
+}
+
+std::string Node::swap() {
+  if (handover_) return "a handover is already under way";
+  const std::string refused = hand_over(false, {});
+  if (!refused.empty()) log("swap refused: " + refused);
+  return refused;
+}
+
+std::string Node::hand_over(bool stopping, std::function<void()> left) {
+  if (state_ != NodeState::prim || !link_ || !replicator_ || !replicator_->attached()) {
+    return "this node is " + std::string(node_state_name(state_)) + ", not PRIM with a synchronised secondary";
+  }
+  if (handover_) return "a handover is already under way";
+  handover_ = Handover{.stopping = stopping, .left = std::move(left)};
+  log(std::string("handing the primary role over to ") + config_.peer + (stopping ? " (this node stops)" : " (swap)") +
+      ": new writes are refused, those in flight complete");
+  // Writes are refused from now on (not fenced: those in flight still complete).
+  writable_ = false;
+  writes_->fail_waiting(io::Error::read_only);
+  if (checker_) checker_->stop("handing the role over");
+  continue_handover();
+  return {};
+}
+
+void Node::continue_handover() {
+  if (!handover_ || handover_->phase != Handover::Phase::draining || replicator_->in_flight() > 0) return;
+  handover_->phase = Handover::Phase::checkpointing;
+  const io::Error asked = replicator_->request_checkpoint(guarded([this](std::uint64_t through, io::Error result) {
+    if (!handover_) return;
+    if (result != io::Error::ok) return abandon_handover("the copies could not be made durable: " + std::string(io::error_name(result)));
+    activity_->on_durable_on_both(through);
+    handover_->phase = Handover::Phase::leaving;
+    auto alive = std::weak_ptr<char>(life_);
+    role_->leave_gracefully("handing the primary role over to " + config_.peer,
+                            [this, alive, through](const PrimaryRole::Outcome& outcome) {
+                              if (!alive.lock() || !handover_ || handover_->phase != Handover::Phase::leaving) return;
+                              // A VIP still here must not be added there too.
+                              if (!outcome.ok()) return abandon_handover("the role could not be left: " + outcome.reason);
+                              if (!link_) return abandon_handover("the replication link was lost");
+                              handover_->phase = Handover::Phase::awaiting_ack;
+                              (void)link_->send(RoleHandover{handover_->stopping, through});
+                              if (!handover_timer_) handover_timer_ = io_.clock.make_timer();
+                              handover_timer_->start(config_.timeout_ms * io::kNsPerMs, 0, guarded([this] {
+                                abandon_handover(config_.peer + " did not answer within the timeout");
+                              }));
+                            });
+  }));
+  if (asked != io::Error::ok) abandon_handover("no checkpoint: " + std::string(io::error_name(asked)));
+}
+
+// Stopping: stop anyway (the peer takes over after the heartbeat timeout). A swap:
+// this node stays primary and takes its role's resources again.
+void Node::abandon_handover(const std::string& why) {
+  if (!handover_) return;
+  Handover handover = std::move(*handover_);
+  handover_.reset();
+  if (handover_timer_) handover_timer_->stop();
+  log("handover abandoned: " + why);
+  if (handover.stopping) return finish_stop(std::move(handover.left));
+  if (state_ != NodeState::prim) return;
+  auto alive = std::weak_ptr<char>(life_);
+  auto take = [this, alive] {
+    if (!alive.lock() || state_ != NodeState::prim) return;
+    role_->become_primary("swap abandoned", [this, alive](const PrimaryRole::Outcome& outcome) {
+      if (alive.lock()) on_role_taken(outcome);
+    });
+  };
+  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return take();
+  role_->fence("swap abandoned: settling the role before taking it again", [take](const PrimaryRole::Outcome&) { take(); });
+}
+
+void Node::on_handover_ack(const RoleHandoverAck& ack) {
+  if (!ack.taken) return abandon_handover(config_.peer + " cannot take the role");
+  Handover handover = std::move(*handover_);
+  handover_.reset();
+  handover_timer_->stop();
+  log(config_.peer + " took the primary role");
+  if (handover.stopping) return finish_stop(std::move(handover.left));
+  // A swap: this node becomes the secondary of its peer on the same link; the same
+  // data, so no reintegration. The peer's first frame follows its answer.
+  if (replicator_) replicator_->detach();
+  become_secondary(generation_, "swap: " + config_.peer + " took the primary role");
+}
+
+void Node::on_role_handover(const RoleHandover& handover) {
+  const bool ready = state_ == NodeState::second && synchronised() && replica_->applied_through() >= handover.through;
+  (void)link_->send(RoleHandoverAck{ready});
+  if (!ready) return log(config_.peer + " offered its role, but this copy is not synchronised: refused");
+  replica_->detach();
+  replica_.reset();
+  if (handover.primary_stops) return go_alone(config_.peer + " stopped and handed its primary role over");
+  become_primary_with_secondary("swap: " + config_.peer + " handed its primary role over");
 }
 
 }  // namespace hamirror::core

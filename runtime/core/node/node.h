@@ -28,8 +28,14 @@
 // Then both switch to PRIM/SECOND, and at the first checkpoint after the switch (both
 // copies durable) the marks are forgotten.
 //
-// Not yet here (next steps of issue #3): the witness lease, failover actions (VIP,
-// start_prim) and errd, swap/second/failover admin commands.
+// The primary role's resources follow the state (PrimaryRole): entering ALONE or PRIM
+// makes the directories writable, adds the VIP and runs start_prim; leaving for
+// SECOND or STOP stops the application, removes the VIP, then read-only; leaving for
+// WAIT (fenced: split brain, lease lost) refuses writes at once, removes the VIP,
+// then stop_prim force. errd watches the application while this node is primary.
+//
+// Not yet here (next steps of issue #3): the witness lease, swap/second/failover
+// admin commands.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +47,9 @@
 #include <vector>
 
 #include "core/activity/dirty_map.h"
+#include "core/failover/application_control.h"
+#include "core/failover/primary_role.h"
+#include "core/failover/process_checker.h"
 #include "core/node/activity_tracker.h"
 #include "core/node/node_messages.h"
 #include "core/node/write_path.h"
@@ -73,6 +82,11 @@ struct NodeConfig {
   // PRIM: how often both copies are made durable so active extents can retire (and at
   // once when the activity log is full).
   std::int64_t checkpoint_interval_ms = 1000;
+  // What being primary means here: the VIP (address empty: none), the application
+  // (no scripts and no services: nothing to run), errd (no processes: no checks).
+  io::VipSpec vip;
+  ApplicationConfig application;
+  ProcessCheckerConfig errd;
 };
 
 class Node {
@@ -80,6 +94,8 @@ class Node {
   struct Listener {
     std::function<void(NodeState from, NodeState to, const std::string& reason)> on_state_change;
     std::function<void(const std::string& line)> on_log;
+    // Script output (SafeKit's application log); optional: the module log otherwise.
+    std::function<void(const std::string& line)> on_application_log;
   };
 
   Node(io::Io& io, NodeConfig config, Listener listener);
@@ -89,10 +105,14 @@ class Node {
 
   // STOP -> WAIT: loads (or creates) the generation record, then looks for the peer.
   void start();
-  // -> STOP. Writes waiting for the secondary fail.
-  void stop();
+  // -> STOP. Writes waiting for the secondary fail; the primary role is left
+  // gracefully (stop_prim, VIP removed, read-only); `left` runs once it has been.
+  void stop(std::function<void()> left = {});
   // The admin's `prim` / `primforce`: "" when accepted, else why not.
   std::string prim(bool force);
+  // The admin's `swap`: this PRIM hands its role to its synchronised secondary and
+  // becomes its secondary. "" when begun, else why not.
+  std::string swap();
 
   // The write path for frontends: read_only unless this node is ALONE or PRIM;
   // would_block when kMaxWaitingWrites wait already. Otherwise ok, and done runs once.
@@ -113,12 +133,28 @@ class Node {
   const ResyncProgress& last_reintegration() const { return last_reintegration_; }
   bool last_reintegration_fast() const { return last_reintegration_fast_; }
   std::size_t active_extents() const { return activity_ ? activity_->active_extents() : 0; }
+  PrimaryRole::State role_state() const { return role_->state(); }
 
  private:
   void load_state();
   void load_generation();
   void begin();
   void set_state(NodeState state, const std::string& reason);
+  // The primary role's resources follow a state change (see the top of this file).
+  void follow_role(NodeState from, NodeState to, const std::string& reason);
+  void on_role_taken(const PrimaryRole::Outcome& outcome);
+  void on_errd_action(ProcessAction action, const std::string& reason);
+  void finish_stop(std::function<void()> left);
+
+  // Handing the primary role to the synchronised secondary (swap, clean stop): writes
+  // are refused, those in flight complete, a checkpoint makes both copies durable,
+  // the role is left (stop_prim, VIP removed, read-only), then RoleHandover; the peer
+  // answers and takes the role. Any failure abandons it (see abandon_handover).
+  std::string hand_over(bool stopping, std::function<void()> left);
+  void continue_handover();
+  void abandon_handover(const std::string& why);
+  void on_handover_ack(const RoleHandoverAck& ack);
+  void on_role_handover(const RoleHandover& handover);
   void log(const std::string& line);
   void persist(GenerationInfo next, std::function<void()> then);
 
@@ -167,6 +203,11 @@ class Node {
   io::Io& io_;
   NodeConfig config_;
   Listener listener_;
+  // The primary role outlives each run (a stop must finish leaving it).
+  std::unique_ptr<ApplicationControl> application_;
+  std::unique_ptr<PrimaryRole> role_;
+  std::unique_ptr<ProcessChecker> checker_;  // null without errd processes
+  bool writable_ = false;  // the write gate PrimaryRole opens and shuts
   NodeState state_ = NodeState::stop;
   std::string state_reason_ = "not started";
   GenerationInfo generation_;
@@ -195,12 +236,22 @@ class Node {
   // through this sequence number.
   std::optional<std::uint64_t> forget_marks_after_;
   std::uint64_t next_sequence_ = 1;  // the next replicator starts here (the log needs one numbering)
+  struct Handover {
+    enum class Phase : std::uint8_t { draining, checkpointing, leaving, awaiting_ack };
+    bool stopping = false;
+    std::function<void()> left;  // stopping: the caller of stop()
+    Phase phase = Phase::draining;
+  };
+  std::optional<Handover> handover_;
+  std::unique_ptr<io::Timer> handover_timer_;
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;
   bool going_alone_ = false;
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.
   std::shared_ptr<std::uint64_t> run_ = std::make_shared<std::uint64_t>(0);
+  // For the role's callbacks, which outlive runs: gone only with the node.
+  std::shared_ptr<char> life_ = std::make_shared<char>(0);
 };
 
 }  // namespace hamirror::core

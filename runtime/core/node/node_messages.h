@@ -31,4 +31,26 @@ struct NodeHello {
   }
 };
 
+// A primary hands its role to its synchronised secondary (a swap, or a clean stop):
+// it sends this once its application is stopped, its VIP removed, its copy read-only
+// and every op durable on both copies (through `through`). The secondary answers,
+// then takes the role at once: PRIM with this node as its secondary (a swap), or
+// ALONE when the primary stops.
+struct RoleHandover {
+  bool primary_stops = false;
+  std::uint64_t through = 0;
+
+  HM_WIRE_MESSAGE(wire::MessageType::role_handover, "role_handover")
+  HM_WIRE_FIELDS(primary_stops, through)
+  static constexpr std::size_t kMaxBodyBytes = 16;
+};
+
+struct RoleHandoverAck {
+  bool taken = false;  // false: the secondary cannot take the role (not synchronised)
+
+  HM_WIRE_MESSAGE(wire::MessageType::role_handover_ack, "role_handover_ack")
+  HM_WIRE_FIELDS(taken)
+  static constexpr std::size_t kMaxBodyBytes = 8;
+};
+
 }  // namespace hamirror::core

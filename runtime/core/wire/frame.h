@@ -53,6 +53,8 @@ enum class MessageType : std::uint16_t {
   generation_info = 19,
   checkpoint = 21,
   checkpoint_ack = 22,
+  role_handover = 23,
+  role_handover_ack = 24,
   // Reintegration (runtime/core/reintegration/reintegration_messages.h): bringing a
   // returning secondary back in sync, with live writes carried in the same stream.
   resync_begin = 48,
