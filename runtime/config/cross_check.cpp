@@ -15,9 +15,11 @@ void check_networks(const NodeConfig& node, const ModuleConfig& module, const Co
     return std::any_of(module.heart.networks.begin(), module.heart.networks.end(),
                        [&](const HeartbeatNetwork& network) { return network.name == name; });
   };
+  // A missing network is reported where the node file's networks end: where to add it.
+  const int networks_end_line = node.networks.empty() ? 0 : node.networks.back().line;
   for (const auto& heartbeat : module.heart.networks) {
     if (declared_in_toml(heartbeat.name)) continue;
-    diagnostics.error({files.node, 0, 0}, "networks." + heartbeat.name,
+    diagnostics.error({files.node, networks_end_line, 0}, "networks." + heartbeat.name,
                       "no [networks." + heartbeat.name + "] for the heartbeat network declared at " + files.userconfig +
                           ":" + std::to_string(heartbeat.line) + ": add [networks." + heartbeat.name +
                           "] with node = \"this node's address\" and peer = \"the peer's address\"");
@@ -40,15 +42,15 @@ void check_defaultprim(const NodeConfig& node, const ModuleConfig& module, const
                         ") nor its peer (" + node.peer_name + ") as " + files.node + " names them");
 }
 
-void check_directory(const char* key, const std::string& dir, const ModuleConfig& module, const ConfigFiles& files,
-                     PathStyle style, Diagnostics& diagnostics) {
+void check_directory(const char* key, const std::string& dir, int line, const ModuleConfig& module,
+                     const ConfigFiles& files, PathStyle style, Diagnostics& diagnostics) {
   if (dir.empty()) return;
   const auto own = comparable_path(dir, style);
   for (const auto& replicated : module.rfs.directories) {
     const auto other = comparable_path(replicated.dir, style);
     const char* relation = path_contains(other, own) ? "lies inside" : path_contains(own, other) ? "contains" : nullptr;
     if (relation == nullptr) continue;
-    diagnostics.error({files.node, 0, 0}, std::string("node.") + key,
+    diagnostics.error({files.node, line, 0}, std::string("node.") + key,
                       "[node] " + std::string(key) + " = \"" + dir + "\" " + relation + " the replicated directory \"" +
                           replicated.dir + "\" of " + files.userconfig + ": keep them apart");
   }
@@ -60,8 +62,8 @@ void check_node_against_module(const NodeConfig& node, const ModuleConfig& modul
                                PathStyle path_style, Diagnostics& diagnostics) {
   check_networks(node, module, files, diagnostics);
   check_defaultprim(node, module, files, diagnostics);
-  check_directory("state_dir", node.state_dir, module, files, path_style, diagnostics);
-  check_directory("log_dir", node.log_dir, module, files, path_style, diagnostics);
+  check_directory("state_dir", node.state_dir, node.state_dir_line, module, files, path_style, diagnostics);
+  check_directory("log_dir", node.log_dir, node.log_dir_line, module, files, path_style, diagnostics);
 }
 
 }  // namespace hamirror::config

@@ -31,6 +31,8 @@ struct NodeConfig {
   std::string name;  // this node, as userconfig.xml's defaultprim names it
   std::string state_dir;  // persisted state and this node's copy of the replicated data
   std::string log_dir;    // the module log and the application log
+  int state_dir_line = 0;  // where they are written, for cross-file messages
+  int log_dir_line = 0;
   std::uint16_t console_port = kDefaultConsolePort;  // loopback control API and web console
   std::uint16_t replication_port = kDefaultReplicationPort;  // listens on the "flow" network
   std::uint16_t heartbeat_port = kDefaultHeartbeatPort;      // UDP, on every network

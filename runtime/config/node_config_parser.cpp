@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "config/address.h"
+#include "config/source_text.h"
+#include "config/toml_preflight.h"
 #include "config/toml_reader.h"
 #include "config/values.h"
 
@@ -52,6 +54,8 @@ void read_node(Context& context, const toml::table* table, NodeConfig& out) {
   out.name = read_name(reader, "name");
   out.state_dir = read_directory(reader, "state_dir", context.path_style);
   out.log_dir = read_directory(reader, "log_dir", context.path_style);
+  out.state_dir_line = reader.line_of("state_dir");
+  out.log_dir_line = reader.line_of("log_dir");
   const bool console_ok = reader.read_port("console_port", out.console_port);
   const bool replication_ok = reader.read_port("replication_port", out.replication_port);
   reader.read_port("heartbeat_port", out.heartbeat_port);
@@ -151,20 +155,59 @@ void check_self_connection(Context& context, const toml::table* peer, const Node
   }
 }
 
+// toml++'s own syntax error, as a diagnostic; false when there is one.
+bool try_toml_parse(std::string_view text, const std::string& file, toml::table& out, Diagnostics& diagnostics) {
+  try {
+    out = toml::parse(text, file);
+    return true;
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    diagnostics.error({file, static_cast<int>(begin.line), static_cast<int>(begin.column)}, "",
+                      "TOML syntax error: " + std::string(error.description()));
+    return false;
+  }
+}
+
+// Bounds the rewrites of parse_toml: past that, the first unsafe construct is reported
+// without asking toml++ about earlier errors.
+constexpr int kMaxUnsafeRewrites = 16;
+
+// Parses `text`, keeping from toml++ what it cannot parse safely (toml_preflight.h).
+bool parse_toml(std::string_view text, const std::string& file, toml::table& out, Diagnostics& diagnostics) {
+  const auto first_unsafe = find_unsafe_toml(text);
+  if (!first_unsafe) return try_toml_parse(text, file, out, diagnostics);
+  const auto position = SourceText(text).position_of(first_unsafe->offset);
+  const Diagnostic ours{Severity::error, file, position.line, position.column, "",
+                        std::string("TOML syntax error: ") + first_unsafe->message};
+  // A syntax error before it is the one to report. To find one, each unsafe character
+  // becomes a '=', which toml++ refuses there safely; an error toml++ reports at or
+  // after the first unsafe place is replaced by ours.
+  std::string rewritten(text);
+  for (int rewrites = 0; rewrites < kMaxUnsafeRewrites; ++rewrites) {
+    const auto unsafe = find_unsafe_toml(rewritten);
+    if (!unsafe) {
+      Diagnostics toml_errors;
+      toml::table ignored;
+      try_toml_parse(rewritten, file, ignored, toml_errors);
+      const auto* earlier = toml_errors.items().empty() ? nullptr : &toml_errors.items().front();
+      const bool is_earlier = earlier != nullptr && (earlier->line < ours.line ||
+                                                     (earlier->line == ours.line && earlier->column < ours.column));
+      diagnostics.add(is_earlier ? *earlier : ours);
+      return false;
+    }
+    rewritten[unsafe->offset] = '=';
+  }
+  diagnostics.add(ours);
+  return false;
+}
+
 }  // namespace
 
 NodeConfigResult parse_node_config(std::string_view text, const std::string& file, PathStyle path_style) {
   NodeConfigResult result;
   auto& diagnostics = result.diagnostics;
   toml::table root;
-  try {
-    root = toml::parse(text, file);
-  } catch (const toml::parse_error& error) {
-    const auto& begin = error.source().begin;
-    diagnostics.error({file, static_cast<int>(begin.line), static_cast<int>(begin.column)}, "",
-                      "TOML syntax error: " + std::string(error.description()));
-    return result;
-  }
+  if (!parse_toml(text, file, root, diagnostics)) return result;
   Context context{file, path_style, diagnostics};
   TomlReader top(file, "", &root, diagnostics);
   NodeConfig config;

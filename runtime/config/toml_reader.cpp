@@ -39,6 +39,11 @@ Location TomlReader::location_of(const toml::node& node) const {
 
 Location TomlReader::location() const { return table_ == nullptr ? Location{file_, 0, 0} : location_of(*table_); }
 
+int TomlReader::line_of(const char* key) const {
+  const auto* node = table_ == nullptr ? nullptr : table_->get(key);
+  return node == nullptr ? 0 : static_cast<int>(node->source().begin.line);
+}
+
 const toml::node* TomlReader::find(const char* key) {
   asked_.insert(key);
   return table_ == nullptr ? nullptr : table_->get(key);

@@ -33,6 +33,7 @@ class TomlReader {
   void finish();  // warns about keys never asked for
 
   Location location() const;  // the table's header, or line 0 when unknown
+  int line_of(const char* key) const;  // the key's value, or 0 when absent
   Location location_of(const toml::node& node) const;
   const std::string& file() const { return file_; }
 

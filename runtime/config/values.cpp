@@ -15,7 +15,7 @@ std::string_view trim(std::string_view text) {
 std::optional<std::int64_t> parse_whole_number(std::string_view text, std::string& problem) {
   text = trim(text);
   if (text.empty()) {
-    problem = "is empty: a whole number is needed";
+    problem = "is empty";
     return std::nullopt;
   }
   bool negative = false;

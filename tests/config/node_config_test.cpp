@@ -125,6 +125,26 @@ TEST(NodeConfig, a_toml_syntax_error_gives_its_position) {
   EXPECT_GT(unterminated.diagnostics.items()[0].column, 0);
 }
 
+TEST(NodeConfig, inputs_that_break_the_toml_library_are_syntax_errors_before_it_sees_them) {
+  // toml++ 3.3 asserts (undefined behaviour in release builds) on these: see toml_preflight.h.
+  EXPECT_EQ(printed(parse(with("[peer]", "[=peer]")).diagnostics),
+            Lines{"n.toml:6:1: error: TOML syntax error: a table header needs a name after '[': write [name]"});
+  EXPECT_EQ(printed(parse(with("[peer]", "[\npeer]")).diagnostics),
+            Lines{"n.toml:6:1: error: TOML syntax error: a table header needs a name after '[': write [name]"});
+  EXPECT_EQ(printed(parse(kNode + "[[#x]]\n").diagnostics),
+            Lines{"n.toml:12:1: error: TOML syntax error: a table header needs a name after '[': write [name]"});
+  EXPECT_EQ(printed(parse(kNode + "[witness]\naddresses = [\n  }\n]\n").diagnostics),
+            Lines{"n.toml:14:3: error: TOML syntax error: '}' inside an array: close the array with ']'"});
+  // An earlier error is still the one reported.
+  EXPECT_EQ(printed(parse("[node]\nname = \"a\"\nname = \"b\"\n[=x]\n").diagnostics),
+            Lines{"n.toml:3:8: error: TOML syntax error: Error while parsing key-value pair: cannot redefine existing "
+                  "string 'name'"});
+  // Brackets in strings, comments and values are not headers.
+  const auto result = parse(with("log_dir", "note = \"\"\"\n[=\"\"\"\n# [=\nlist = [\n  [1], { a = 2 }\n]\nlog_dir"));
+  EXPECT_EQ(printed(result.diagnostics), (Lines{"n.toml:4:1: warning: unknown key note in [node]: ignored",
+                                                "n.toml:7:1: warning: unknown key list in [node]: ignored"}));
+}
+
 TEST(NodeConfig, missing_tables_are_errors) {
   EXPECT_EQ(printed(parse("").diagnostics),
             (Lines{"n.toml:1:1: error: missing table [node]", "n.toml:1:1: error: missing table [peer]",
@@ -158,6 +178,19 @@ TEST(NodeConfig, directories_follow_the_platform_path_rule) {
                   "Windows: write a drive and a path, such as C:\\data"});
 }
 
+TEST(NodeConfig, any_byte_replaced_anywhere_is_handled_without_a_crash) {
+  const auto example = test::read_file(test::example_path("node1.toml"));
+  ASSERT_FALSE(example.empty());
+  for (std::size_t at = 0; at < example.size(); ++at) {
+    for (const char replacement : {'[', ']', '"', '=', '\n', '#', '0', '\0', '\xE2'}) {
+      auto text = example;
+      text[at] = replacement;
+      const auto result = parse(text);
+      ASSERT_EQ(result.config.has_value(), !result.diagnostics.has_errors()) << "byte " << at;
+    }
+  }
+}
+
 // userconfig.xml with heartbeat networks "default" (line 4, flow) and "backup" (line 5).
 const std::string kModule =
     "<safe>\n"
@@ -183,7 +216,7 @@ Lines cross_check(const std::string& node_text, const std::string& module_text =
 
 TEST(NodeConfigCrossCheck, every_heartbeat_network_needs_addresses_in_the_node_file) {
   EXPECT_EQ(cross_check(kNode),
-            Lines{"n.toml: error: no [networks.backup] for the heartbeat network declared at u.xml:5: add "
+            Lines{"n.toml:9: error: no [networks.backup] for the heartbeat network declared at u.xml:5: add "
                   "[networks.backup] with node = \"this node's address\" and peer = \"the peer's address\""});
   const auto both = kNode + "[networks.backup]\nnode = \"10.0.0.10\"\npeer = \"10.0.0.11\"\n";
   EXPECT_EQ(cross_check(both), Lines{});
@@ -201,10 +234,10 @@ TEST(NodeConfigCrossCheck, defaultprim_must_name_one_of_the_two_nodes) {
 TEST(NodeConfigCrossCheck, state_and_log_directories_stay_out_of_replicated_ones) {
   const auto both = kNode + "[networks.backup]\nnode = \"10.0.0.10\"\npeer = \"10.0.0.11\"\n";
   EXPECT_EQ(cross_check(replace_all(both, "/var/lib/hamirror", "/srv/data/.hamirror")),
-            Lines{"n.toml: error: [node] state_dir = \"/srv/data/.hamirror\" lies inside the replicated directory "
+            Lines{"n.toml:3: error: [node] state_dir = \"/srv/data/.hamirror\" lies inside the replicated directory "
                   "\"/srv/data\" of u.xml: keep them apart"});
   EXPECT_EQ(cross_check(replace_all(both, "/var/log/hamirror", "/srv")),
-            Lines{"n.toml: error: [node] log_dir = \"/srv\" contains the replicated directory \"/srv/data\" of u.xml: "
+            Lines{"n.toml:4: error: [node] log_dir = \"/srv\" contains the replicated directory \"/srv/data\" of u.xml: "
                   "keep them apart"});
 }
 

@@ -152,6 +152,20 @@ TEST(SampleUserconfig, every_truncation_of_the_sample_is_reported_without_a_cras
   }
 }
 
+TEST(SampleUserconfig, any_byte_replaced_anywhere_is_handled_without_a_crash) {
+  // Each position gets each of a few characters that upset parsers; whatever the
+  // outcome, a config comes back exactly when no error was reported.
+  const auto sample = filled_in(raw_sample(), PathStyle::posix);
+  for (std::size_t at = 0; at < sample.size(); ++at) {
+    for (const char replacement : {'<', '>', '"', '\'', '&', '/', '-', '0', '\0', '\xE2'}) {
+      auto text = sample;
+      text[at] = replacement;
+      const auto result = parse_userconfig(text, kFile, with_paths(PathStyle::posix));
+      ASSERT_EQ(result.config.has_value(), !result.diagnostics.has_errors()) << "byte " << at;
+    }
+  }
+}
+
 TEST(ShippedExamples, the_example_userconfig_and_both_node_files_load_together) {
   UserconfigOptions options = with_paths(PathStyle::posix);
   for (const char* node : {"node1.toml", "node2.toml"}) {

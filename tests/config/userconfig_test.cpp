@@ -98,6 +98,12 @@ TEST(Userconfig, a_value_that_is_not_a_number_is_an_error_never_a_default) {
   EXPECT_EQ(printed(result.diagnostics),
             Lines{"u.xml:3:19: error: <heart> pulse=\"fast\" is not a whole number: write a whole number of "
                   "milliseconds from 10 to 60000"});
+  EXPECT_EQ(printed(parse(with("<heart>", "<heart pulse=\"\">")).diagnostics),
+            Lines{"u.xml:3:19: error: <heart> pulse=\"\" is empty: write a whole number of milliseconds from 10 to "
+                  "60000"});
+  EXPECT_EQ(printed(parse(with("<heart>", "<heart pulse=\"7e2\">")).diagnostics),
+            Lines{"u.xml:3:19: error: <heart> pulse=\"7e2\" is not a whole number: write a whole number of "
+                  "milliseconds from 10 to 60000"});
 }
 
 TEST(Userconfig, the_timeout_must_be_longer_than_the_pulse_and_a_short_one_is_warned) {
