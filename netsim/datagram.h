@@ -16,10 +16,6 @@
 
 namespace hamirror::netsim {
 
-// A socket receive buffer's worth of datagrams: Linux's default 208 KiB holds a few
-// hundred small ones.
-constexpr std::size_t kMaxHeldDatagrams = 256;
-
 class SimDatagramEndpoint final : public io::DatagramEndpoint {
  public:
   SimDatagramEndpoint(Fabric& fabric, sim::NodeGate* gate, io::Address local, ReceiveFn on_receive);

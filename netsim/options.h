@@ -47,6 +47,11 @@ struct LinkOptions {
 constexpr std::uint16_t kFirstEphemeralPort = 49'152;
 constexpr std::uint16_t kLastEphemeralPort = 65'535;
 
+// A frozen node's datagram endpoint (see world.h) keeps at most this many arrived
+// datagrams for it, a socket receive buffer's worth (Linux's default 208 KiB holds a
+// few hundred small ones); more are dropped.
+constexpr std::size_t kMaxHeldDatagrams = 256;
+
 // Which way a partition cuts.
 enum class Direction : std::uint8_t {
   both,     // neither node hears the other
