@@ -304,6 +304,22 @@ TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when
   EXPECT_NE(node("node1").state_reason().find("SPLIT BRAIN"), std::string::npos) << node("node1").state_reason();
   EXPECT_NE(node("node2").state_reason().find("SPLIT BRAIN"), std::string::npos);
   EXPECT_EQ(node("node1").submit(write_op("left", 0, "x"), [](io::Error) {}), io::Error::read_only) << "nothing merged, nothing written";
+
+  // The admin decides: node2's data wins. node1's copy is fully reintegrated from it.
+  ASSERT_EQ(node("node2").prim(false), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  EXPECT_FALSE(node("node2").last_reintegration_fast()) << "a resolved divergence is compared in full";
+  EXPECT_EQ(disk_text("node1", "/data/left"), "<missing>") << "the loser's write is gone";
+  EXPECT_EQ(disk_text("node1", "/data/right"), "");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+  // Restarting both does not bring the divergence back.
+  node("node1").stop();
+  node("node2").stop();
+  node("node1").start();
+  node("node2").start();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::prim || node("node2").state() == NodeState::prim; }, 60))
+      << dump_log();
+  EXPECT_EQ(dump_log().find("SPLIT BRAIN DETECTED", dump_log().find("node2: WAIT -> ALONE: admin prim")), std::string::npos);
 }
 
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {

@@ -327,7 +327,10 @@ void Node::on_peer_hello(const NodeHello& hello) {
   const MeetingDecision decision = decide_on_meeting(local, peer, config_.policy);
   log("met " + hello.node_name + " (" + std::string(node_state_name(hello.state)) + ", data " +
       std::string(data_relation_name(compare(generation_, hello.generation))) + "): " + decision.reason);
-  if (decision.split_brain) log("*** SPLIT BRAIN DETECTED *** " + decision.reason);
+  if (decision.split_brain) {
+    log("*** SPLIT BRAIN DETECTED *** " + decision.reason);
+    diverged_peer_generation_ = hello.generation.current;
+  }
   carry_out(decision, hello);
 }
 
@@ -605,6 +608,10 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
   GenerationInfo next = start_new_generation(generation_, io_.random);
   next.last_role = LastRole::primary;
   next.outdated = false;
+  if (discard_on_alone_ != 0) {
+    next = discard_generation(std::move(next), discard_on_alone_);
+    discard_on_alone_ = 0;
+  }
   persist(next, [this, reason, then = std::move(then)] {
     going_alone_ = false;
     requesting_outdate_ = false;
@@ -633,7 +640,19 @@ std::string Node::prim(bool force) {
     log(refused);
     return refused;
   }
-  go_alone(force ? "admin primforce" : "admin prim");
+  std::string reason = force ? "admin primforce" : "admin prim";
+  if (diverged_peer_generation_ != 0) {
+    // The admin chose this side of a split brain: the peer's diverged data is to be
+    // overwritten, durably recorded with the new generation, then met again.
+    discard_on_alone_ = diverged_peer_generation_;
+    reason += ": this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration";
+  }
+  go_alone(reason, [this] {
+    if (link_ && discard_on_alone_ == 0 && diverged_peer_generation_ != 0) {
+      diverged_peer_generation_ = 0;
+      link_->fail("meeting again after the admin resolved the split brain");
+    }
+  });
   return {};
 }
 
@@ -716,6 +735,8 @@ void Node::finish_stop(std::function<void()> left) {
   checkpoint_pending_ = false;
   checkpoint_timer_.reset();
   forget_marks_after_.reset();
+  diverged_peer_generation_ = 0;
+  discard_on_alone_ = 0;
   replica_.reset();
   link_.reset();
   link_listener_.reset();

@@ -243,6 +243,10 @@ class Node {
     Phase phase = Phase::draining;
   };
   std::optional<Handover> handover_;
+  // The peer's generation when the last meeting found a split brain; an admin `prim`
+  // here then discards it (GenerationInfo::discarded).
+  std::uint64_t diverged_peer_generation_ = 0;
+  std::uint64_t discard_on_alone_ = 0;
   std::unique_ptr<io::Timer> handover_timer_;
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;

@@ -29,9 +29,9 @@ MeetingDecision wait_because(std::string reason, bool split_brain = false) {
 MeetingDecision become_secondary(DataRelation relation_from_secondary, const std::string& primary) {
   switch (relation_from_secondary) {
     case DataRelation::same:
-      return {Role::secondary, Reintegration::fast, false, "same data generation as " + primary + ": fast reintegration"};
+      return {Role::secondary, Reintegration::fast, false, "same data generation as " + primary};
     case DataRelation::peer_newer:
-      return {Role::secondary, Reintegration::fast, false, primary + " has newer data: fast reintegration of its changes"};
+      return {Role::secondary, Reintegration::fast, false, primary + " has newer data: its changes are reintegrated"};
     case DataRelation::unrelated:
       return {Role::secondary, Reintegration::full, false, "no common data history with " + primary + ": full reintegration"};
     case DataRelation::local_newer:

@@ -26,6 +26,9 @@ bool contains(const std::vector<std::uint64_t>& ids, std::uint64_t id) {
 DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer) {
   if (local.current == 0 && peer.current == 0) return DataRelation::unrelated;
   if (local.current == peer.current) return DataRelation::same;
+  // An admin's decision outranks the histories (it resolved their divergence).
+  if (contains(local.discarded, peer.current)) return DataRelation::local_newer;
+  if (contains(peer.discarded, local.current)) return DataRelation::peer_newer;
   const bool peer_moved_on = contains(peer.history, local.current);
   const bool local_moved_on = contains(local.history, peer.current);
   HM_ASSERT(!(peer_moved_on && local_moved_on));  // ids are never reused
@@ -44,6 +47,14 @@ GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random) {
   while (fresh == 0 || fresh == info.current || contains(info.history, fresh)) fresh = random.next_u64();
   info.current = fresh;
   info.changes_alone = 0;
+  return info;
+}
+
+GenerationInfo discard_generation(GenerationInfo info, std::uint64_t peer_generation) {
+  HM_ASSERT(peer_generation != 0 && peer_generation != info.current);
+  if (contains(info.discarded, peer_generation)) return info;
+  info.discarded.insert(info.discarded.begin(), peer_generation);
+  if (info.discarded.size() > kMaxDiscardedGenerations) info.discarded.resize(kMaxDiscardedGenerations);
   return info;
 }
 

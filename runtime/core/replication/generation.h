@@ -22,6 +22,7 @@
 namespace hamirror::core {
 
 constexpr std::size_t kMaxGenerationHistory = 16;
+constexpr std::size_t kMaxDiscardedGenerations = 4;
 
 enum class LastRole : std::uint8_t { none, primary, secondary };
 
@@ -32,12 +33,17 @@ struct GenerationInfo {
   bool outdated = false;                // known behind: the peer acknowledged writes alone
   std::uint64_t changes_alone = 0;      // ops acknowledged alone in the current generation
   LastRole last_role = LastRole::none;  // for defaultprim="lastprim"
+  // Generations an admin chose to overwrite (`prim` on this side of a split brain),
+  // newest first: a copy holding one of them is older than this one, whatever its
+  // history says, and is fully reintegrated.
+  std::vector<std::uint64_t> discarded;
 
   HM_WIRE_MESSAGE(wire::MessageType::generation_info, "generation_info")
-  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role)
+  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role, discarded)
   static constexpr std::size_t kMaxBodyBytes = 512;
   std::string check() const {
     if (history.size() > kMaxGenerationHistory) return "history longer than " + std::to_string(kMaxGenerationHistory);
+    if (discarded.size() > kMaxDiscardedGenerations) return "more than " + std::to_string(kMaxDiscardedGenerations) + " discarded generations";
     if (last_role > LastRole::secondary) return "unknown last role";
     return {};
   }
@@ -52,6 +58,9 @@ DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer);
 // The primary is about to acknowledge writes without its secondary: a new id, the old
 // one remembered. Never returns 0.
 GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random);
+// The admin resolved a split brain for this side: the peer's diverged generation is
+// to be overwritten (see GenerationInfo::discarded).
+GenerationInfo discard_generation(GenerationInfo info, std::uint64_t peer_generation);
 
 // Up to date enough to become primary on its own: consistent, not outdated, has data.
 bool may_promote_itself(const GenerationInfo& info);
