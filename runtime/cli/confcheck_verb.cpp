@@ -15,7 +15,7 @@ namespace {
 struct ConfcheckOptions {
   std::string userconfig;
   std::string node;
-  config::PathStyle path_style = config::native_path_style();
+  std::string paths;  // "linux", "windows", or empty for the platform hamirror runs on
 };
 
 std::string plural(std::size_t count, const std::string& word, const std::string& words = "") {
@@ -45,7 +45,9 @@ std::string describe(const config::NodeConfig& node) {
 
 int run_confcheck(const ConfcheckOptions& options) {
   config::UserconfigOptions userconfig_options;
-  userconfig_options.path_style = options.path_style;
+  userconfig_options.path_style = options.paths.empty()       ? config::native_path_style()
+                                  : options.paths == "windows" ? config::PathStyle::windows
+                                                               : config::PathStyle::posix;
   userconfig_options.resolves = host_name_resolves;
   const auto node_path = options.node.empty() ? std::nullopt : std::optional<std::string>(options.node);
   const auto result = config::check_config_files(options.userconfig, node_path, userconfig_options);
@@ -76,12 +78,9 @@ void add_confcheck_verb(CLI::App& app, Verbs& verbs) {
   command->add_option("--node,node", options->node, "this node's TOML file; also checks that both files fit together")
       ->type_name("FILE");
   command
-      ->add_option("--paths", options->path_style,
+      ->add_option("--paths", options->paths,
                    "check replicated directories as paths of this platform (default: the one hamirror runs on)")
-      ->transform(CLI::CheckedTransformer(
-          std::map<std::string, config::PathStyle>{{"linux", config::PathStyle::posix},
-                                                   {"windows", config::PathStyle::windows}},
-          CLI::ignore_case));
+      ->check(CLI::IsMember({"linux", "windows"}));
   verbs.push_back({command, [options] { return run_confcheck(*options); }});
 }
 

@@ -80,6 +80,8 @@ expect("${err}" "warning: [networks.spare] is not a <heartbeat> network of userc
 run(64 confcheck)
 expect("${err}" "--userconfig is required")
 run(64)
+run(64 confcheck userconfig.xml --paths macos)
+expect("${err}" "--paths: macos not in {linux,windows}")
 run(64 frobnicate)
 run(0 --help)
 expect("${out}" "confcheck")
