@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "fs_sync.h"
 #include "io/atomic_file.h"
+#include "sim/node_gate.h"
 
 namespace hamirror::fsim {
 namespace {
@@ -119,6 +122,40 @@ TEST(FaultyFs, write_file_atomically_reports_the_injected_error) {
   EXPECT_EQ(*result, io::Error::io_error);
   EXPECT_EQ(text_of(disk.fs.contents("/data/state")), "old");
   EXPECT_EQ(disk.fs.open_file_count(), 0u) << "the temp file's handle was closed";
+}
+
+// A frozen node's disk stack: the injected failure and the real completion are both
+// held, then released in the order they came; cancel_pending drops held ones too.
+TEST(FaultyFs, a_frozen_nodes_injected_failures_wait_for_the_thaw_like_its_disks_completions) {
+  Disk disk;
+  disk.fs.install_file("/f", bytes_of("orig"));
+  sim::NodeGate gate(disk.scheduler, "node1");
+  disk.fs.set_gate(&gate);
+  FaultyFs faulty(disk.fs, disk.scheduler, io::Prng(9));
+  faulty.set_gate(&gate);
+  auto file = Sync(faulty, disk.scheduler).open("/f", kReadWrite);
+  ASSERT_TRUE(file.ok());
+  std::vector<std::string> seen;
+  faulty.fail_next(FaultKind::write, 1);
+  faulty.write(*file, 0, io::as_bytes("XXXX"), [&](auto r) { seen.push_back("w1 " + std::string(io::error_name(r.error()))); });
+  faulty.write(*file, 0, io::as_bytes("YYYY"), [&](auto r) { seen.push_back("w2 " + std::string(io::error_name(r.error()))); });
+  gate.freeze();
+  disk.scheduler.run_for(io::kNsPerS);
+  EXPECT_TRUE(seen.empty());
+  EXPECT_EQ(text_of(disk.fs.contents("/f")), "YYYY") << "the write reached the disk on time";
+  gate.thaw();
+  disk.scheduler.run_for(io::kNsPerS);
+  EXPECT_EQ(seen, (std::vector<std::string>{"w1 io_error", "w2 ok"}));
+
+  seen.clear();
+  faulty.fail_next(FaultKind::fsync, 1);
+  faulty.fsync(*file, [&](io::Error r) { seen.push_back("fsync " + std::string(io::error_name(r))); });
+  gate.freeze();
+  disk.scheduler.run_for(io::kNsPerS);
+  faulty.cancel_pending();  // the caller crashed
+  gate.thaw();
+  disk.scheduler.run_for(io::kNsPerS);
+  EXPECT_TRUE(seen.empty());
 }
 
 }  // namespace
