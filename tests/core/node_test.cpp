@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/witness/witness_server.h"
 #include "sim/cluster/sim_cluster.h"
 
 namespace hamirror::core {
@@ -22,6 +23,8 @@ constexpr std::uint16_t kHeartbeatPort = 4800;
 constexpr std::uint16_t kReplicationPort = 5000;
 constexpr const char* kStateDir = "/var/lib/hamirror";
 constexpr const char* kVip = "192.168.1.99";
+constexpr const char* kWitnessHost = "192.168.1.3";
+constexpr std::uint16_t kLeasePort = 4900;
 
 struct Addresses {
   std::string hb;
@@ -69,16 +72,40 @@ class TwoNodes {
                       .peer = peer,
                       .heartbeat_networks = {{"hb", {mine.hb, kHeartbeatPort}, {theirs.hb, kHeartbeatPort}},
                                              {"flow", {mine.flow, kHeartbeatPort}, {theirs.flow, kHeartbeatPort}}},
-                      .pulse_ms = kPulseMs,
-                      .timeout_ms = kTimeoutMs,
+                      .pulse_ms = pulse_ms_,
+                      .timeout_ms = timeout_ms_,
                       .replication_local = {mine.flow, kReplicationPort},
                       .replication_peer = {theirs.flow, kReplicationPort},
                       .roots = {"/data"},
                       .state_dir = kStateDir,
                       .async_mode = async_mode_,
+                      .policy = policy_,
                       .vip = with_application_ ? io::VipSpec{kVip, 24, ""} : io::VipSpec{},
                       .application = with_application_ ? application_config() : ApplicationConfig{},
-                      .errd = errd_};
+                      .errd = errd_,
+                      .witness = witness_ ? std::optional<NodeWitness>(NodeWitness{{mine.hb, kLeasePort}, {kWitnessHost, kLeasePort}})
+                                          : std::nullopt};
+  }
+
+  // A witness on a third machine, reachable on the "hb" network. The heartbeat timeout
+  // grows past the lease term (10 s), as it must with a witness.
+  void add_witness() {
+    witness_ = true;
+    pulse_ms_ = 500;
+    timeout_ms_ = 15000;
+    auto& machine = cluster_.add_node({.name = "witness", .hosts = {{"hb", kWitnessHost}}});
+    machine.disk().install_directory("/var/lib/witness");
+    witness_server_ = std::make_unique<witness::WitnessServer>(
+        machine.io(),
+        witness::WitnessConfig{{kWitnessHost, kLeasePort}, {"node1", "node2"}, "/var/lib/witness/epoch"},
+        witness::WitnessServer::Listener{
+            .on_grant = [this](const std::string& holder, std::uint64_t epoch, const std::string& reason) {
+              log_.push_back("witness: lease to " + holder + " (epoch " + std::to_string(epoch) + "): " + reason);
+            },
+            .on_problem = [this](const std::string& problem) { log_.push_back("witness: " + problem); }});
+    EXPECT_EQ(witness_server_->start(), io::Error::ok);
+    // A witness grants nothing for a term plus grace after it starts.
+    cluster_.scheduler().run_for(13 * io::kNsPerS);
   }
 
   // start_prim starts the application's process ("appd"), stop_prim kills it.
@@ -160,6 +187,11 @@ class TwoNodes {
     start("node2");
     ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
   }
+  void settle_prim_and_second_with(const std::string& primary, const std::string& secondary) {
+    start("node1");
+    start("node2");
+    ASSERT_TRUE(run_until([&] { return primary_and_synchronised(primary, secondary); })) << dump_log();
+  }
   bool primary_and_synchronised(const std::string& primary, const std::string& secondary) {
     return nodes_.contains(primary) && nodes_.contains(secondary) && node(primary).state() == NodeState::prim &&
            node(secondary).synchronised() && !node(primary).reintegration_progress();
@@ -192,10 +224,15 @@ class TwoNodes {
 
   AsyncMode async_mode_ = AsyncMode::none;
   bool with_application_ = false;
+  bool witness_ = false;
+  ClusterPolicy policy_;
+  std::int64_t pulse_ms_ = kPulseMs;
+  std::int64_t timeout_ms_ = kTimeoutMs;
   ProcessCheckerConfig errd_;
   std::map<std::string, int> start_prim_runs_;
   sim::SimCluster cluster_;
   std::map<std::string, std::unique_ptr<Node>> nodes_;
+  std::unique_ptr<witness::WitnessServer> witness_server_;  // destroyed before the cluster
   std::map<std::string, std::vector<std::pair<std::int64_t, NodeState>>> transitions_;
   std::vector<std::string> log_;
 };
@@ -574,6 +611,128 @@ TEST_F(NodeTest, a_clean_stop_of_the_primary_hands_its_role_over_at_once) {
   EXPECT_LT(now_ns() - stopped_at, kTimeoutMs * io::kNsPerMs) << "no heartbeat timeout to wait for";
   EXPECT_EQ(node("node1").state(), NodeState::stop);
   ASSERT_TRUE(run_until([&] { return holds_vip("node2"); })) << dump_log();
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
+}
+
+// Writers keep submitting to whichever node accepts; every acknowledgement is noted
+// with its time and node.
+struct AckLog {
+  std::vector<std::pair<std::int64_t, std::string>> acks;
+  std::int64_t last_ack_ns(const std::string& name) const {
+    std::int64_t last = -1;
+    for (const auto& [at, who] : acks) if (who == name) last = at;
+    return last;
+  }
+  std::int64_t first_ack_ns(const std::string& name, std::int64_t after_ns = 0) const {
+    for (const auto& [at, who] : acks) if (who == name && at >= after_ns) return at;
+    return -1;
+  }
+};
+
+void keep_writing(TwoNodes& world, AckLog& log, std::int64_t for_ns) {
+  const std::int64_t end = world.now_ns() + for_ns;
+  int n = 0;
+  while (world.now_ns() < end) {
+    for (const std::string name : {"node1", "node2"}) {
+      if (!world.nodes_.contains(name)) continue;
+      const std::string path = "w" + std::to_string(n++ % 8);
+      (void)world.node(name).submit(write_op(path, 0, "x"), [&world, &log, name](io::Error e) {
+        if (e == io::Error::ok) log.acks.push_back({world.now_ns(), name});
+      });
+    }
+    world.cluster_.scheduler().run_for(100 * io::kNsPerMs);
+  }
+}
+
+TEST_F(NodeTest, with_a_witness_a_full_partition_between_the_nodes_leaves_one_primary_which_keeps_acknowledging) {
+  with_application_ = true;
+  add_witness();
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return node("node1").holds_lease() && holds_vip("node1"); })) << dump_log();
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "w" + std::to_string(i)}}), 1);
+  cluster_.world().partition("node1", "node2");
+  AckLog acks;
+  keep_writing(*this, acks, 40 * io::kNsPerS);
+  EXPECT_EQ(node("node1").state(), NodeState::alone) << dump_log();
+  EXPECT_NE(node("node2").state(), NodeState::alone) << "the witness never grants the lease the primary keeps renewing";
+  EXPECT_EQ(acks.first_ack_ns("node2"), -1);
+  EXPECT_GT(acks.last_ack_ns("node1"), now_ns() - io::kNsPerS) << "the primary kept acknowledging";
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 120)) << dump_log();
+  EXPECT_TRUE(node("node1").last_reintegration_fast());
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
+TEST_F(NodeTest, with_a_witness_an_isolated_primary_stops_before_its_peer_takes_over_never_two_primaries) {
+  with_application_ = true;
+  add_witness();
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return node("node1").holds_lease() && holds_vip("node1"); })) << dump_log();
+  for (int i = 0; i < 8; ++i) ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "w" + std::to_string(i)}}), 1);
+  // node1 loses everyone: its peer and the witness.
+  cluster_.world().partition("node1", "node2");
+  cluster_.world().partition("node1", "witness");
+  AckLog acks;
+  keep_writing(*this, acks, 60 * io::kNsPerS);
+  EXPECT_EQ(node("node1").state(), NodeState::wait) << dump_log();
+  EXPECT_EQ(node("node2").state(), NodeState::alone) << dump_log();
+  EXPECT_TRUE(holds_vip("node2"));
+  EXPECT_FALSE(holds_vip("node1"));
+  const std::int64_t node1_last = acks.last_ack_ns("node1");
+  const std::int64_t node2_first = acks.first_ack_ns("node2");
+  ASSERT_GT(node2_first, 0);
+  EXPECT_LT(node1_last, node2_first) << "acknowledged by both at once";
+  std::printf("node1 acknowledged until %.3f s, node2 from %.3f s\n", node1_last / 1e9, node2_first / 1e9);
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << sim::to_string(*cluster_.vips().first_overlap(kVip));
+}
+
+TEST_F(NodeTest, with_a_witness_a_frozen_primary_that_resumes_after_losing_its_lease_acknowledges_nothing) {
+  add_witness();
+  start("node1");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone && node("node1").holds_lease(); }, 60))
+      << dump_log();
+  // The file's extent is active already: the next write goes to the disk at once.
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "before the stall")}), 2);
+  // The VM stalls with a write just submitted (its disk completion is held with the
+  // rest); it resumes long after its lease ended.
+  bool answered = false;
+  io::Error result = io::Error::ok;
+  ASSERT_EQ(node("node1").submit(write_op("f", 0, "after the stall"), [&](io::Error e) {
+    answered = true;
+    result = e;
+  }), io::Error::ok);
+  cluster_.node("node1").freeze();
+  cluster_.scheduler().run_for(30 * io::kNsPerS);
+  EXPECT_FALSE(answered);
+  cluster_.node("node1").thaw();
+  ASSERT_TRUE(run_until([&] { return answered; })) << dump_log();
+  EXPECT_NE(result, io::Error::ok) << "acknowledged after the lease ran out";
+  EXPECT_EQ(node("node1").state(), NodeState::wait);
+}
+
+TEST_F(NodeTest, with_failover_off_the_secondary_never_takes_over_by_itself) {
+  settle_prim_and_second();
+  node("node2").set_failover(false);
+  crash("node1");
+  run_until([&] { return false; }, 10);
+  EXPECT_EQ(node("node2").state(), NodeState::wait) << dump_log();
+  EXPECT_FALSE(ever_in("node2", NodeState::alone));
+  EXPECT_NE(node("node2").state_reason().find("failover is off"), std::string::npos) << node("node2").state_reason();
+  EXPECT_EQ(node("node2").prim(false), "") << "the admin still can";
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; }));
+}
+
+TEST_F(NodeTest, defaultprim_names_a_node_the_role_goes_back_to_it_once_it_is_synchronised_again) {
+  with_application_ = true;
+  policy_ = ClusterPolicy{.default_prim = DefaultPrim::node, .default_prim_node = "node2"};
+  settle_prim_and_second_with("node2", "node1");
+  crash("node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "while_away"}}), 1);
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1") && holds_vip("node2"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node2", "/data/while_away"), "");
   EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
 }
 

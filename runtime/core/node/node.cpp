@@ -116,6 +116,18 @@ void Node::on_role_taken(const PrimaryRole::Outcome& outcome) {
   }
   log("primary role taken: " + outcome.reason);
   if (checker_) checker_->start("the application started");
+  maybe_fail_back();
+}
+
+// defaultprim="<node>": once the preferred node is back and synchronised, the role
+// goes back to it (SafeKit's automatic failback). Waits for this node's own role to
+// be settled, so the swap never races the application's start.
+void Node::maybe_fail_back() {
+  const ClusterPolicy& policy = config_.policy;
+  if (policy.default_prim != DefaultPrim::node || policy.default_prim_node != config_.peer) return;
+  if (state_ != NodeState::prim || handover_ || role_->state() != PrimaryRole::State::primary || role_->busy()) return;
+  log("defaultprim is " + config_.peer + " and it is synchronised: handing the primary role back");
+  (void)swap();
 }
 
 void Node::on_errd_action(ProcessAction action, const std::string& reason) {
@@ -220,6 +232,16 @@ void Node::begin() {
   if (const io::Error started = monitor_->start(); started != io::Error::ok) {
     return set_state(NodeState::stop, "cannot open the heartbeat ports: " + std::string(io::error_name(started)));
   }
+  if (config_.witness) {
+    lease_ = std::make_unique<witness::LeaseClient>(
+        io_, witness::LeaseClientConfig{config_.name, config_.witness->local, config_.witness->server},
+        witness::LeaseClient::Listener{
+            .on_acquired = guarded([this](std::uint64_t epoch, const std::string& why) { on_lease_acquired(epoch, why); }),
+            .on_lost = guarded([this](const std::string& why) { on_lease_lost(why); })});
+    if (const io::Error started = lease_->start(); started != io::Error::ok) {
+      return set_state(NodeState::stop, "cannot open the witness lease port: " + std::string(io::error_name(started)));
+    }
+  }
   auto listening = io_.network.listen(config_.replication_local, guarded([this](std::unique_ptr<io::StreamConnection> s) {
     accept_link(std::move(s));
   }));
@@ -237,7 +259,45 @@ void Node::on_start_timeout() {
   if (state_ != NodeState::wait || peer_hello_seen_) return;
   const AloneDecision decision = decide_alone_at_start(generation_, config_.policy);
   if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
+  if (lease_ && !lease_->holds_lease()) {
+    alone_at_start_ = true;
+    want_lease();
+    return set_state(NodeState::wait, decision.reason + "; waiting for the witness lease");
+  }
   go_alone(decision.reason);
+}
+
+void Node::want_lease() {
+  if (lease_ && !lease_->wants_lease()) lease_->want_lease(true);
+}
+
+void Node::on_lease_acquired(std::uint64_t epoch, const std::string& reason) {
+  log("witness lease granted (epoch " + std::to_string(epoch) + "): " + reason);
+  if (replicator_) replicator_->recheck_alone_gate();
+  if (state_ == NodeState::second && taking_over_ && !link_) {
+    taking_over_ = false;
+    const AloneDecision decision = decide_on_primary_lost(generation_, config_.policy, true, true);
+    if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
+    return go_alone(decision.reason);
+  }
+  if (state_ == NodeState::wait && alone_at_start_ && !link_) {
+    alone_at_start_ = false;
+    const AloneDecision decision = decide_alone_at_start(generation_, config_.policy);
+    if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
+    go_alone(decision.reason + "; the witness granted the lease");
+  }
+}
+
+// By the time the witness may grant the lease to the peer, this node has stopped
+// acknowledging (the gate asks the live clock) and dropped its VIP (the fence), with
+// kStepDownMs to spare (core/witness/lease_timing.h).
+void Node::on_lease_lost(const std::string& reason) {
+  log("witness lease lost: " + reason);
+  if (state_ == NodeState::alone) {
+    alone_at_start_ = true;  // ALONE again once granted, if the peer is still away
+    want_lease();
+    set_state(NodeState::wait, "the witness lease ran out while acknowledging writes alone: fenced (" + reason + ")");
+  }
 }
 
 void Node::on_peer_change(bool up, const std::string& reason) {
@@ -381,6 +441,8 @@ void Node::ensure_replicator() {
         if (link_) link_->fail("secondary copy diverged");
       })},
       next_sequence_);
+  // With a witness, nothing is acknowledged alone unless the lease is held right then.
+  if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->holds_lease(); });
 }
 
 void Node::become_primary_with_secondary(const std::string& reason) {
@@ -389,6 +451,7 @@ void Node::become_primary_with_secondary(const std::string& reason) {
   ensure_replicator();
   replicator_->set_policy(AckPolicy::wait_for_secondary);
   replicator_->attach(*link_);
+  want_lease();  // held all along, so that losing the secondary needs no wait
   activity_->end_alone();
   if (!activity_->marks().empty()) {
     // Equal copies now; once both are durable the marks are no longer needed.
@@ -402,6 +465,7 @@ void Node::become_primary_with_secondary(const std::string& reason) {
   }));
   set_state(NodeState::prim, reason);
   writes_->kick();
+  maybe_fail_back();
   GenerationInfo next = generation_;
   next.last_role = LastRole::primary;
   persist(next, [] {});
@@ -550,7 +614,7 @@ void Node::on_link_lost(const std::string& reason) {
     return;
   }
   if (state_ == NodeState::prim) {
-    if (!peer_alive) return go_alone("the secondary is gone: replication link lost and no heartbeat");
+    if (!peer_alive) return primary_without_secondary("the secondary is gone: replication link lost and no heartbeat");
     requesting_outdate_ = true;
     publish_status();
     log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
@@ -589,11 +653,31 @@ void Node::on_peer_lost(const std::string& reason) {
     // The replication link still works: the peer is alive whatever the heartbeats say.
     return log("every heartbeat network is silent but the replication link is up: not acting");
   }
-  if (state_ == NodeState::prim) return go_alone("the secondary is gone: " + reason);
+  if (state_ == NodeState::prim) return primary_without_secondary("the secondary is gone: " + reason);
   if (state_ != NodeState::second) return;
-  const AloneDecision decision = decide_on_primary_lost(generation_, config_.policy, false, false);
+  const AloneDecision decision = decide_on_primary_lost(generation_, config_.policy, lease_ != nullptr, holds_lease());
+  if (!decision.go_alone && lease_ && config_.policy.failover && may_promote_itself(generation_)) {
+    taking_over_ = true;
+    want_lease();
+    return set_state(NodeState::second, "the primary is gone; taking over once the witness grants the lease");
+  }
   if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
   go_alone(decision.reason);
+}
+
+void Node::primary_without_secondary(const std::string& reason) {
+  if (lease_ && !lease_->holds_lease()) {
+    alone_at_start_ = true;
+    want_lease();
+    return set_state(NodeState::wait, reason + "; this node does not hold the witness lease: fenced");
+  }
+  go_alone(reason);
+}
+
+void Node::set_failover(bool on) {
+  config_.policy.failover = on;
+  log(std::string("failover ") + (on ? "on: the secondary takes over when the primary is gone"
+                                     : "off: the secondary never takes over by itself"));
 }
 
 void Node::go_alone(const std::string& reason, std::function<void()> then) {
@@ -622,6 +706,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     ensure_replicator();
     replicator_->detach();
     replicator_->set_policy(AckPolicy::local_only);
+    want_lease();
     // Every op not yet durable on both copies is marked from now on.
     activity_->begin_alone(replicator_->next_sequence() - 1);
     forget_marks_after_.reset();
@@ -741,6 +826,9 @@ void Node::finish_stop(std::function<void()> left) {
   link_.reset();
   link_listener_.reset();
   monitor_.reset();
+  lease_.reset();
+  taking_over_ = false;
+  alone_at_start_ = false;
   start_timer_.reset();
   connect_timer_.reset();
   connecting_ = false;

@@ -34,8 +34,13 @@
 // WAIT (fenced: split brain, lease lost) refuses writes at once, removes the VIP,
 // then stop_prim force. errd watches the application while this node is primary.
 //
-// Not yet here (next steps of issue #3): the witness lease, swap/second/failover
-// admin commands.
+// With a witness configured (core/witness), acknowledging alone needs its lease, at
+// the moment of each acknowledgement (Replicator's alone gate): a primary wants the
+// lease all along; a secondary that lost its primary takes over only once granted
+// it; a primary that loses its secondary without holding the lease, or loses the
+// lease while ALONE, fences itself (writes refused, VIP removed, stop_prim force)
+// and waits. Without a witness, SafeKit's rule: after `timeout` each side may go
+// ALONE, and a split brain is detected when they meet again.
 #pragma once
 
 #include <cstdint>
@@ -61,10 +66,16 @@
 #include "core/replication/replica.h"
 #include "core/replication/replicator.h"
 #include "core/wire/framed_connection.h"
+#include "core/witness/lease_client.h"
 #include "io/atomic_file.h"
 #include "io/io.h"
 
 namespace hamirror::core {
+
+struct NodeWitness {
+  io::Address local;   // this node's lease endpoint
+  io::Address server;  // the witness
+};
 
 struct NodeConfig {
   std::string name;
@@ -87,6 +98,7 @@ struct NodeConfig {
   io::VipSpec vip;
   ApplicationConfig application;
   ProcessCheckerConfig errd;
+  std::optional<NodeWitness> witness;
 };
 
 class Node {
@@ -113,6 +125,9 @@ class Node {
   // The admin's `swap`: this PRIM hands its role to its synchronised secondary and
   // becomes its secondary. "" when begun, else why not.
   std::string swap();
+  // The admin's `failover on|off`: off, a secondary never takes over by itself.
+  void set_failover(bool on);
+  bool holds_lease() const { return lease_ && lease_->holds_lease(); }
 
   // The write path for frontends: read_only unless this node is ALONE or PRIM;
   // would_block when kMaxWaitingWrites wait already. Otherwise ok, and done runs once.
@@ -144,6 +159,7 @@ class Node {
   void follow_role(NodeState from, NodeState to, const std::string& reason);
   void on_role_taken(const PrimaryRole::Outcome& outcome);
   void on_errd_action(ProcessAction action, const std::string& reason);
+  void maybe_fail_back();
   void finish_stop(std::function<void()> left);
 
   // Handing the primary role to the synchronised secondary (swap, clean stop): writes
@@ -188,6 +204,11 @@ class Node {
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
   void on_peer_lost(const std::string& reason);
+  // The secondary is gone: ALONE, or fenced when the witness lease is not held.
+  void primary_without_secondary(const std::string& reason);
+  void want_lease();
+  void on_lease_acquired(std::uint64_t epoch, const std::string& reason);
+  void on_lease_lost(const std::string& reason);
 
   // Wraps a callback so it does nothing once the node was stopped or destroyed: I/O
   // completions of an earlier run must not act on a later one.
@@ -213,6 +234,9 @@ class Node {
   GenerationInfo generation_;
   std::unique_ptr<io::AtomicFile> generation_file_;
   std::unique_ptr<PeerMonitor> monitor_;
+  std::unique_ptr<witness::LeaseClient> lease_;
+  bool taking_over_ = false;     // a secondary waits for the lease to take over
+  bool alone_at_start_ = false;  // no peer at start: ALONE once the lease is granted
   std::unique_ptr<io::StreamListener> link_listener_;
   std::unique_ptr<wire::FramedConnection> link_;
   bool connecting_ = false;

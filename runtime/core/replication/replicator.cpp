@@ -76,8 +76,21 @@ void Replicator::on_ack(const OpAck& ack) {
   InFlight& entry = in_flight_.at(ack.sequence);
   entry.needs_ack = false;
   entry.needs_secondary = false;
+  entry.secondary_acked = true;
   entry.secondary_result = ack.result;
   complete_if_ready(ack.sequence);
+}
+
+void Replicator::set_alone_gate(std::function<bool()> may_acknowledge_alone) { alone_gate_ = std::move(may_acknowledge_alone); }
+
+void Replicator::recheck_alone_gate() {
+  // Collect first: completing runs writers' callbacks, which may submit more ops.
+  std::vector<std::uint64_t> pending;
+  for (const auto& [sequence, entry] : in_flight_) pending.push_back(sequence);
+  held_by_gate_ = 0;
+  for (const std::uint64_t sequence : pending) {
+    if (in_flight_.contains(sequence)) complete_if_ready(sequence);
+  }
 }
 
 void Replicator::complete_if_ready(std::uint64_t sequence) {
@@ -85,6 +98,14 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
   HM_ASSERT(found != in_flight_.end());
   InFlight& entry = found->second;
   if (!entry.local_done || entry.needs_secondary) return;
+  // Alone, the gate is asked at this very moment: a node that lost its lease while
+  // frozen acknowledges nothing when it resumes. A failed op tells the writer nothing
+  // was stored, so only successes are held.
+  if (!entry.secondary_acked && entry.local_result == io::Error::ok && policy_ != AckPolicy::refuse && alone_gate_ &&
+      !alone_gate_()) {
+    ++held_by_gate_;
+    return;
+  }
   // Both copies must agree; a copy that failed what the other applied has diverged.
   io::Error result = entry.local_result;
   if (result == io::Error::ok && entry.secondary_result != io::Error::ok) {

@@ -83,6 +83,13 @@ class Replicator {
   void set_policy(AckPolicy policy);
   AckPolicy policy() const { return policy_; }
 
+  // Asked at the moment an op would complete without the secondary's ack: false
+  // holds the completion (the witness lease is not held right now, by the live
+  // clock). The node calls recheck_alone_gate() when the answer may have turned.
+  void set_alone_gate(std::function<bool()> may_acknowledge_alone);
+  void recheck_alone_gate();
+  std::size_t held_by_alone_gate() const { return held_by_gate_; }
+
   // A synchronised secondary is reachable on `link`: later ops are sent to it. The
   // node attaches only when no op waits for an ack it could no longer get.
   void attach(wire::FramedConnection& link);
@@ -106,6 +113,7 @@ class Replicator {
     io::Error local_result = io::Error::ok;
     bool needs_ack = false;  // sent to the secondary and not acknowledged yet
     bool needs_secondary = false;  // must reach the secondary before completing
+    bool secondary_acked = false;  // completes on the secondary's word, not alone
     io::Error secondary_result = io::Error::ok;
   };
   struct PendingCheckpoint {
@@ -135,6 +143,8 @@ class Replicator {
   FrameOutbox outbox_;
   AckPolicy policy_ = AckPolicy::wait_for_secondary;
   std::uint64_t next_sequence_ = 1;
+  std::function<bool()> alone_gate_;
+  std::size_t held_by_gate_ = 0;  // ops the gate held at their last check
   std::map<std::uint64_t, InFlight> in_flight_;
   std::size_t in_flight_bytes_ = 0;
   std::uint64_t ops_completed_ = 0;
