@@ -1,0 +1,169 @@
+// The oracle's model: replaying the op log into what a replicated directory must hold
+// (see oracle.h). Certain ops set exact states; uncertain ones widen them to "maybe".
+#include <algorithm>
+#include <utility>
+
+#include "fsim/mem_fs.h"
+#include "io/assert.h"
+#include "sim/runner/oracle.h"
+
+namespace hamirror::sim::runner {
+
+namespace {
+
+using Kind = Segment::Kind;
+
+// A file whose content nobody knows (uncertain create over an uncertain entry).
+FileModel unknown_file(std::uint64_t op_id) {
+  FileModel file;
+  file.size_min = 0;
+  file.size_max = fsim::kMaxFileBytes;
+  file.segs[0] = Segment{fsim::kMaxFileBytes, op_id, Kind::unknown};
+  return file;
+}
+
+// Makes `at` a segment boundary.
+void split(FileModel& file, std::uint64_t at) {
+  auto it = file.segs.upper_bound(at);
+  if (it == file.segs.begin()) return;
+  --it;
+  if (it->first == at || it->second.end <= at) return;
+  Segment tail = it->second;
+  it->second.end = at;
+  file.segs[at] = tail;
+}
+
+void assign(FileModel& file, std::uint64_t from, std::uint64_t to, Segment segment) {
+  if (from >= to) return;
+  split(file, from);
+  split(file, to);
+  file.segs.erase(file.segs.lower_bound(from), file.segs.lower_bound(to));
+  segment.end = to;
+  file.segs[from] = segment;
+}
+
+void cut_at(FileModel& file, std::uint64_t size) {
+  split(file, size);
+  file.segs.erase(file.segs.lower_bound(size), file.segs.end());
+}
+
+FileModel& content(EntryModel& entry, std::uint64_t op_id) {
+  if (!entry.file) entry.file = unknown_file(op_id);
+  return *entry.file;
+}
+
+void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op) {
+  EntryModel& entry = model[op.path];
+  switch (op.kind) {
+    case core::OpKind::create:
+      if (entry.exists == Exists::no) entry.file = FileModel{};
+      // Maybe there: its old content, or a new empty file.
+      if (entry.exists == Exists::maybe && entry.file && entry.file->size_max != 0) entry.file.reset();
+      entry.exists = Exists::yes;
+      entry.op_id = op.id;
+      if (!entry.file) entry.file = unknown_file(op.id);
+      return;
+    case core::OpKind::write: {
+      entry.exists = Exists::yes;
+      FileModel& file = content(entry, op.id);
+      const std::uint64_t end = op.offset + op.size_bytes;
+      if (op.offset > file.size_max) assign(file, file.size_max, op.offset, Segment{0, op.id, Kind::zeros});
+      assign(file, op.offset, end, Segment{0, op.id, Kind::payload});
+      if (end > file.size_min) file.size_op = op.id;
+      file.size_min = std::max(file.size_min, end);
+      file.size_max = std::max(file.size_max, end);
+      return;
+    }
+    case core::OpKind::truncate: {
+      entry.exists = Exists::yes;
+      FileModel& file = content(entry, op.id);
+      cut_at(file, op.size_bytes);
+      if (op.size_bytes > file.size_max) assign(file, file.size_max, op.size_bytes, Segment{0, op.id, Kind::zeros});
+      file.size_min = file.size_max = op.size_bytes;
+      file.size_op = op.id;
+      return;
+    }
+    case core::OpKind::rename: {
+      EntryModel moved = std::move(entry);
+      moved.exists = Exists::yes;
+      moved.op_id = op.id;
+      model[op.target] = std::move(moved);
+      model[op.path] = EntryModel{Exists::no, std::nullopt, op.id};
+      return;
+    }
+    case core::OpKind::unlink:
+      entry = EntryModel{Exists::no, std::nullopt, op.id};
+      return;
+    default:
+      return;  // fsync changes no content
+  }
+}
+
+void widen(FileModel& file, std::uint64_t from, std::uint64_t to, std::uint64_t op_id) {
+  assign(file, from, to, Segment{0, op_id, Kind::unknown});
+}
+
+void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& op) {
+  EntryModel& entry = model[op.path];
+  switch (op.kind) {
+    case core::OpKind::create:
+      if (entry.exists == Exists::yes) return;
+      if (entry.exists == Exists::no) entry.file = FileModel{};
+      else if (entry.file && entry.file->size_max != 0) entry.file.reset();  // old content or empty
+      entry.exists = Exists::maybe;
+      entry.op_id = op.id;
+      return;
+    case core::OpKind::write: {
+      if (entry.exists == Exists::no) return;  // it would have failed
+      FileModel& file = content(entry, op.id);
+      const std::uint64_t end = op.offset + op.size_bytes;
+      widen(file, std::min(op.offset, file.size_max), end, op.id);
+      file.size_max = std::max(file.size_max, end);
+      return;
+    }
+    case core::OpKind::truncate: {
+      if (entry.exists == Exists::no) return;
+      FileModel& file = content(entry, op.id);
+      const std::uint64_t low = std::min(op.size_bytes, file.size_max);
+      const std::uint64_t high = std::max(op.size_bytes, file.size_max);
+      widen(file, low, high, op.id);
+      file.size_min = std::min(file.size_min, op.size_bytes);
+      file.size_max = high;
+      return;
+    }
+    case core::OpKind::rename: {
+      if (entry.exists == Exists::no) return;
+      EntryModel& target = model[op.target];
+      const EntryModel source_copy = entry;
+      if (target.exists == Exists::no) {
+        target = EntryModel{Exists::maybe, source_copy.file, op.id};
+      } else {
+        target = EntryModel{source_copy.exists == Exists::yes && target.exists == Exists::yes ? Exists::yes : Exists::maybe,
+                            std::nullopt, op.id};
+      }
+      EntryModel& source = model[op.path];
+      source.exists = Exists::maybe;
+      source.op_id = op.id;
+      return;
+    }
+    case core::OpKind::unlink:
+      if (entry.exists == Exists::yes) entry.exists = Exists::maybe;
+      entry.op_id = op.id;
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace
+
+std::map<std::string, EntryModel> Oracle::expected() const {
+  std::map<std::string, EntryModel> model;
+  for (const OpRecord& op : ops_) {
+    if (op.certain()) apply_certain(model, op);
+    else apply_uncertain(model, op);
+  }
+  return model;
+}
+
+}  // namespace hamirror::sim::runner

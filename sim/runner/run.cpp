@@ -1,0 +1,324 @@
+// The run: the cluster, its nodes and witness, and the two phases (see run.h).
+#include "sim/runner/run.h"
+
+#include <utility>
+
+#include "io/assert.h"
+#include "sim/runner/canary_fs.h"
+#include "sim/runner/run_impl.h"
+
+namespace hamirror::sim::runner {
+
+namespace {
+
+struct Addresses {
+  const char* hb;
+  const char* flow;
+};
+Addresses addresses_of(const std::string& name) {
+  return name == "node1" ? Addresses{"192.168.1.1", "10.1.0.1"} : Addresses{"192.168.1.2", "10.1.0.2"};
+}
+
+netsim::Options network_options() {
+  netsim::Options options;
+  options.stream_break_timeout_ns = 2 * io::kNsPerS;
+  return options;
+}
+
+}  // namespace
+
+Run::Run(const Scenario& scenario, const RunOptions& options)
+    : scenario_(scenario),
+      options_(options),
+      cluster_(scenario.seed, network_options()),
+      workload_rng_(scenario.seed ^ 0xC11E475ULL),
+      fault_rng_(scenario.seed ^ 0xFA0175ULL) {
+  cluster_.trace().set_echo(options.echo_trace);
+}
+
+Run::~Run() {
+  // Protocol objects go before the cluster whose io they use.
+  for (auto& [name, slot] : slots_) {
+    slot.node.reset();
+    slot.io.reset();
+    slot.canary_fs.reset();
+    slot.faulty.reset();
+    slot.capacity.reset();
+  }
+  witness_.reset();
+}
+
+void Run::note(const std::string& line) { cluster_.trace().record(cluster_.scheduler().now_ns(), "runner", line); }
+
+core::NodeConfig Run::config_for(const std::string& name) const {
+  const std::string peer = name == "node1" ? "node2" : "node1";
+  const Addresses mine = addresses_of(name);
+  const Addresses theirs = addresses_of(peer);
+  const ClusterOptions& c = scenario_.cluster;
+  core::NodeConfig config{
+      .name = name,
+      .peer = peer,
+      .heartbeat_networks = {{"hb", {mine.hb, kHeartbeatPort}, {theirs.hb, kHeartbeatPort}},
+                             {"flow", {mine.flow, kHeartbeatPort}, {theirs.flow, kHeartbeatPort}}},
+      .pulse_ms = c.pulse_ms,
+      .timeout_ms = c.timeout_ms,
+      .replication_local = {mine.flow, kReplicationPort},
+      .replication_peer = {theirs.flow, kReplicationPort},
+      .roots = {kRoot},
+      .state_dir = kStateDir,
+      .async_mode = c.async_mode,
+      .policy = core::ClusterPolicy{.default_prim = c.default_prim, .default_prim_node = c.default_prim_node,
+                                    .failover = c.failover},
+      .vip = io::VipSpec{kVip, 24, ""},
+      .application = core::ApplicationConfig{.start_prim = "start_prim", .stop_prim = "stop_prim",
+                                             .start_timeout_ms = 5000, .nice_stop_timeout_ms = 5000,
+                                             .force_stop_timeout_ms = 5000},
+  };
+  if (c.extent_bytes != 0) config.activity.activity.extent_bytes = c.extent_bytes;
+  if (c.witness) config.witness = core::NodeWitness{{mine.hb, kLeasePort}, {kWitnessHost, kLeasePort}};
+  return config;
+}
+
+void Run::build_cluster() {
+  for (const std::string name : {"node1", "node2"}) {
+    const Addresses a = addresses_of(name);
+    SimNode& machine = cluster_.add_node({.name = name, .hosts = {{"hb", a.hb}, {"flow", a.flow}}});
+    machine.disk().install_directory(kRoot);
+    machine.disk().install_directory(kStateDir);
+    auto& processes = machine.processes();
+    processes.script("start_prim", [&processes](const io::ProcessSpec&) {
+      processes.start_process("appd");
+      return ScriptedRun{.duration_ns = 100 * io::kNsPerMs, .output = "appd started"};
+    });
+    processes.script("stop_prim", [&processes](const io::ProcessSpec&) {
+      processes.kill_by_name("appd");
+      return ScriptedRun{.duration_ns = 100 * io::kNsPerMs};
+    });
+    NodeSlot& slot = slots_[name];
+    slot.name = name;
+    slot.peer = name == "node1" ? "node2" : "node1";
+  }
+  if (scenario_.cluster.witness) {
+    SimNode& machine = cluster_.add_node({.name = "witness", .hosts = {{"hb", kWitnessHost}}});
+    machine.disk().install_directory("/var/lib/witness");
+    start_witness();
+  }
+}
+
+void Run::start_witness() {
+  SimNode& machine = cluster_.node("witness");
+  witness_ = std::make_unique<core::witness::WitnessServer>(
+      machine.io(),
+      core::witness::WitnessConfig{{kWitnessHost, kLeasePort}, {"node1", "node2"}, "/var/lib/witness/epoch"},
+      core::witness::WitnessServer::Listener{
+          .on_grant = [this](const std::string& holder, std::uint64_t epoch, const std::string& reason) {
+            note("witness: lease to " + holder + " (epoch " + std::to_string(epoch) + "): " + reason);
+          },
+          .on_problem = [this](const std::string& problem) { note("witness: " + problem); }});
+  HM_ASSERT(witness_->start() == io::Error::ok);
+}
+
+// A new incarnation of the node process over its machine's disk: the fault layers
+// (CapacityFs, FaultyFs, the canary's) stacked fresh, then the Node, started.
+void Run::start_node(NodeSlot& slot) {
+  SimNode& machine = cluster_.node(slot.name);
+  HM_ASSERT(!machine.frozen());
+  ++slot.incarnation;
+  slot.capacity = std::make_unique<fsim::CapacityFs>(machine.disk(), cluster_.scheduler(),
+                                                     fsim::CapacityFsOptions{.trace_name = slot.name + ".capacity"});
+  slot.faulty = std::make_unique<fsim::FaultyFs>(*slot.capacity, cluster_.scheduler(), fault_rng_.fork(),
+                                                 fsim::FaultyFsOptions{.trace_name = slot.name + ".faulty"});
+  slot.faulty->set_gate(&machine.gate());
+  io::FileSystem* fs = slot.faulty.get();
+  if (slot.name == "node2" && options_.canary != Canary::none && options_.canary != Canary::oracle_forgets_ack) {
+    slot.canary_fs = make_canary_fs(options_.canary, *fs, cluster_.scheduler(), kRoot);
+    fs = slot.canary_fs.get();
+  }
+  io::Io& base = machine.io();
+  slot.io = std::make_unique<io::Io>(io::Io{base.clock, base.random, base.network, *fs, base.processes, base.services, base.vip});
+  const std::string name = slot.name;
+  slot.node = std::make_unique<core::Node>(
+      *slot.io, config_for(name),
+      core::Node::Listener{
+          .on_state_change = [this, name](core::NodeState from, core::NodeState to, const std::string& reason) {
+            on_state_change(name, from, to, reason);
+          },
+          .on_log = [this](const std::string& line) { on_log(line); }});
+  mark_absent(slot, false);
+  slot.node->start();
+}
+
+void Run::mark_absent(NodeSlot& slot, bool absent) {
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  if (absent && slot.absent_since < 0) slot.absent_since = now;
+  if (!absent && slot.absent_since >= 0) {
+    slot.absent.emplace_back(slot.absent_since, now);
+    slot.absent_since = -1;
+  }
+}
+
+bool Run::usable(const std::string& name) {
+  NodeSlot& s = slot(name);
+  return s.node != nullptr && !cluster_.node(name).frozen();
+}
+
+void Run::on_state_change(const std::string& name, core::NodeState from, core::NodeState to, const std::string& reason) {
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  if (from == core::NodeState::second && to == core::NodeState::alone) ++stats_.failovers;
+  if (to == core::NodeState::wait && reason.find("SPLIT BRAIN") != std::string::npos) {
+    if (split_brain_reports_ns_.empty() || now - split_brain_reports_ns_.back() > 10 * io::kNsPerS) ++stats_.divergences;
+    split_brain_reports_ns_.push_back(now);
+  }
+  (void)name;
+}
+
+void Run::on_log(const std::string& line) {
+  cluster_.trace().record(cluster_.scheduler().now_ns(), "log", line);
+  if (line.find("reintegration of") != std::string::npos && line.find("finished") != std::string::npos) {
+    if (line.find("fast reintegration") != std::string::npos) ++stats_.reintegrations_fast;
+    if (line.find("full reintegration") != std::string::npos) ++stats_.reintegrations_full;
+  }
+}
+
+void Run::fail(const std::string& invariant, const std::string& detail) {
+  if (violation_) return;
+  violation_ = Violation{invariant, detail, cluster_.scheduler().now_ns()};
+  note("VIOLATION " + invariant + ": " + detail);
+}
+
+void Run::safety_phase() {
+  note("safety phase: " + std::to_string(options_.duration_s) + " s with faults");
+  for (auto& [name, s] : slots_) start_node(s);
+  start_clients();
+  if (options_.faults) schedule_next_fault();
+  cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });
+  if (options_.canary == Canary::oracle_forgets_ack) {
+    // A write to a client's file that no node ever saw, "acknowledged" half-way.
+    cluster_.scheduler().after(options_.duration_s * io::kNsPerS / 2, [this] {
+      OpRecord forged{.client = 0, .kind = core::OpKind::write, .path = clients_[0].files[0], .offset = 0,
+                      .size_bytes = 4096, .node = "node1", .submitted_ns = cluster_.scheduler().now_ns()};
+      const std::uint64_t id = oracle_.record(forged);
+      oracle_.complete(id, cluster_.scheduler().now_ns(), io::Error::ok);
+      note("canary: the oracle records op " + std::to_string(id) + " as acknowledged");
+    });
+  }
+  const std::int64_t end = cluster_.scheduler().now_ns() + options_.duration_s * io::kNsPerS;
+  cluster_.scheduler().run_until([this] { return violation_.has_value(); }, end);
+}
+
+void Run::liveness_phase() {
+  phase_ = Phase::liveness;
+  const std::int64_t start = cluster_.scheduler().now_ns();
+  note("liveness phase: faults stop, the network heals; " + std::to_string(options_.liveness_budget_s) + " s to converge");
+  end_all_faults();
+  const std::int64_t deadline = start + options_.liveness_budget_s * io::kNsPerS;
+  while (!violation_ && cluster_.scheduler().now_ns() < deadline) {
+    liveness_admin();
+    cluster_.scheduler().run_until([this] { return violation_.has_value(); },
+                                   std::min(deadline, cluster_.scheduler().now_ns() + io::kNsPerS));
+    if (converged()) {
+      stats_.converged_after_ns = cluster_.scheduler().now_ns() - start;
+      note("converged after " + format_time(stats_.converged_after_ns));
+      final_checks();
+      return;
+    }
+  }
+  if (violation_) return;
+  safety_checks();  // a run that did not converge may still have broken safety: that first
+  if (violation_) return;
+  std::string states;
+  for (auto& [name, s] : slots_) {
+    states += " " + name + "=" + (s.node ? std::string(core::node_state_name(s.node->state())) + " (" + s.node->state_reason() + ")"
+                                         : std::string("crashed"));
+  }
+  fail("convergence", "no PRIM with a synchronised SECOND and identical data after " +
+                          std::to_string(options_.liveness_budget_s) + " s of liveness:" + states +
+                          (convergence_problem_.empty() ? "" : "; " + convergence_problem_));
+}
+
+RunResult Run::execute() {
+  build_cluster();
+  safety_phase();
+  if (!violation_) liveness_phase();
+  phase_ = Phase::done;
+  RunResult result;
+  result.seed = scenario_.seed;
+  result.scenario = scenario_;
+  result.violation = violation_;
+  stats_.ops_submitted = oracle_.ops().size();
+  stats_.ops_acknowledged = oracle_.acknowledged();
+  stats_.writes_acknowledged = oracle_.acknowledged_writes();
+  stats_.events = cluster_.scheduler().events_run();
+  stats_.simulated_ns = cluster_.scheduler().now_ns();
+  result.stats = stats_;
+  result.trace_hash = cluster_.trace().hash();
+  if (violation_) {
+    const auto& recent = cluster_.trace().recent_lines();
+    result.last_events.assign(recent.begin(), recent.end());
+  }
+  return result;
+}
+
+std::optional<RunResult> run_seed(const RunOptions& options) {
+  const auto scenario = draw_scenario(options.seed, options.preset);
+  if (!scenario) return std::nullopt;
+  Scenario chosen = *scenario;
+  if (options.workload) chosen.workload = *options.workload;
+  for (const FaultKind kind : options.without) chosen.faults.weights[static_cast<std::size_t>(kind)] = 0;
+  Run run(chosen, options);
+  return run.execute();
+}
+
+std::string replay_command(const RunOptions& options) {
+  std::string command = "hamirror-chaos --seed " + std::to_string(options.seed) + " --duration " +
+                        std::to_string(options.duration_s);
+  if (!options.preset.empty()) command += " --config " + options.preset;
+  if (options.canary != Canary::none) command += " --canary " + std::string(canary_name(options.canary));
+  if (!options.without.empty()) {
+    std::string kinds;
+    for (const FaultKind kind : options.without) kinds += (kinds.empty() ? "" : ",") + std::string(fault_kind_name(kind));
+    command += " --without " + kinds;
+  }
+  if (options.liveness_budget_s != RunOptions{}.liveness_budget_s) {
+    command += " --liveness " + std::to_string(options.liveness_budget_s);
+  }
+  return command + " --trace";
+}
+
+std::string_view canary_name(Canary canary) {
+  switch (canary) {
+    case Canary::none: return "none";
+    case Canary::secondary_drops_writes: return "secondary_drops_writes";
+    case Canary::oracle_forgets_ack: return "oracle_forgets_ack";
+    case Canary::fsync_lies: return "fsync_lies";
+  }
+  return "unknown";
+}
+
+std::optional<Canary> canary_from_name(std::string_view name) {
+  for (const Canary c : {Canary::none, Canary::secondary_drops_writes, Canary::oracle_forgets_ack, Canary::fsync_lies}) {
+    if (canary_name(c) == name) return c;
+  }
+  return std::nullopt;
+}
+
+void RunStats::add(const RunStats& o) {
+  for (std::size_t k = 0; k < kFaultKinds; ++k) faults[k] += o.faults[k];
+  ops_submitted += o.ops_submitted;
+  ops_acknowledged += o.ops_acknowledged;
+  writes_acknowledged += o.writes_acknowledged;
+  failovers += o.failovers;
+  primary_changes += o.primary_changes;
+  reintegrations_fast += o.reintegrations_fast;
+  reintegrations_full += o.reintegrations_full;
+  divergences += o.divergences;
+  split_brain_lost_acks += o.split_brain_lost_acks;
+  double_failures += o.double_failures;
+  unsynced_acks_demoted += o.unsynced_acks_demoted;
+  frozen_vip_overlaps += o.frozen_vip_overlaps;
+  admin_prims_refused += o.admin_prims_refused;
+  events += o.events;
+  simulated_ns += o.simulated_ns;
+}
+
+}  // namespace hamirror::sim::runner

@@ -1,0 +1,283 @@
+// The invariants (run.h), judged from outside the nodes: the oracle, the disks, the
+// VIP registry and simulated time. Node flags only decide when to look (is the pair
+// synchronised? has the liveness phase converged?), never what counts as correct.
+#include <algorithm>
+
+#include "io/assert.h"
+#include "sim/runner/run_impl.h"
+
+namespace hamirror::sim::runner {
+
+namespace {
+
+constexpr std::size_t kMismatchesShown = 5;
+constexpr std::int64_t kProbeBudgetNs = 20 * io::kNsPerS;
+
+std::string other(const std::string& name) { return name == "node1" ? "node2" : "node1"; }
+
+}  // namespace
+
+void Run::sample() {
+  if (phase_ == Phase::done) return;
+  core::Node* one = node("node1");
+  core::Node* two = node("node2");
+  bool healthy = one != nullptr && two != nullptr && !cluster_.node("node1").frozen() && !cluster_.node("node2").frozen();
+  if (healthy) {
+    const bool one_serves = one->state() == core::NodeState::prim && two->synchronised() && !one->reintegration_progress();
+    const bool two_serves = two->state() == core::NodeState::prim && one->synchronised() && !two->reintegration_progress();
+    healthy = one_serves || two_serves;
+  }
+  pair_healthy_ = healthy;
+  if (scenario_.cluster.witness) check_vip_now();
+  cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });
+}
+
+// With a witness, two VIP holders at once is a violation the moment it is seen (a
+// frozen holder, or one thawed less than the step-down budget ago, excepted).
+void Run::check_vip_now() {
+  const auto holders = cluster_.vips().holders(kVip);
+  if (holders.size() < 2) return;
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  for (const auto& holder : holders) {
+    for (const auto& [from, until] : frozen_[holder]) {
+      if (now >= from && (until == kStillHeld || now <= until + 2 * io::kNsPerS)) return;
+    }
+  }
+  fail("single_primary", "node1 and node2 both hold the VIP at " + format_time(now) + ", with a witness configured");
+}
+
+void Run::on_acknowledged(const std::string& name) {
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  if (last_ack_node_ != name) {
+    if (!last_ack_node_.empty()) {
+      ++stats_.primary_changes;
+      recent_switches_ns_.push_back(now);
+      while (!recent_switches_ns_.empty() && recent_switches_ns_.front() < now - kFlipFlopWindowNs) recent_switches_ns_.pop_front();
+      if (recent_switches_ns_.size() >= 2) {
+        if (scenario_.cluster.witness) {
+          fail("single_primary", "node1 and node2 both acknowledged writes within " + format_time(kFlipFlopWindowNs) +
+                                     " (ack source changed twice), with a witness configured");
+          return;
+        }
+        flip_flops_ns_.push_back(now);
+      }
+      note(name + " acknowledges now (before: " + last_ack_node_ + ")");
+      last_ack_node_ = name;
+      last_ack_incarnation_ = slot(name).incarnation;
+      check_new_primary(name);
+      return;
+    }
+    last_ack_node_ = name;
+  }
+  last_ack_incarnation_ = slot(name).incarnation;
+}
+
+std::string Run::classify(const std::string& name, const std::vector<std::uint64_t>& missing) {
+  const NodeSlot& s = slot(name);
+  for (const std::uint64_t id : missing) {
+    const std::int64_t at = oracle_.op(id).done_ns;
+    for (const auto& [from, until] : s.absent) {
+      if (at >= from && at <= until) return "stale_never_promoted";
+    }
+  }
+  return "no_acknowledged_write_lost";
+}
+
+// `name` acknowledged an op and the previous acknowledgement came from its peer: its
+// copy must hold everything acknowledged so far.
+void Run::check_new_primary(const std::string& name) {
+  const auto mismatches = oracle_.check(cluster_.node(name).disk());
+  if (mismatches.empty()) return;
+  std::vector<std::uint64_t> by_peer;
+  std::string detail = name + " began acknowledging at " + format_time(cluster_.scheduler().now_ns()) +
+                       " but its replicated directory contradicts " + std::to_string(mismatches.size()) + " thing(s):";
+  bool own = false;
+  for (std::size_t i = 0; i < mismatches.size(); ++i) {
+    const Mismatch& m = mismatches[i];
+    if (m.op_id == 0 || oracle_.op(m.op_id).node == name) own = true;
+    else by_peer.push_back(m.op_id);
+    if (i < kMismatchesShown) {
+      detail += "\n  " + m.path + ": " + m.what + (m.op_id ? "; " + describe(oracle_.op(m.op_id)) : "");
+    }
+  }
+  const std::string invariant = own ? "no_acknowledged_write_lost" : classify(name, by_peer);
+  if (scenario_.cluster.witness || own) {
+    fail(invariant, detail);
+    return;
+  }
+  // Without a witness this may be the peer's side of a split brain: allowed only if
+  // the nodes report one (checked at the end). Meanwhile these ops are owed by nobody.
+  std::int64_t earliest = cluster_.scheduler().now_ns();
+  for (const std::uint64_t id : by_peer) {
+    if (!oracle_.op(id).certain()) continue;
+    earliest = std::min(earliest, oracle_.op(id).done_ns);
+    oracle_.demote(id, "missing on " + name + " when it began acknowledging (split brain?)");
+    suspicion_demoted_.insert(id);
+  }
+  suspicions_.push_back(Suspicion{cluster_.scheduler().now_ns(), earliest, name, invariant, detail});
+  note("suspicion: " + detail);
+}
+
+bool Run::explained_by_split_brain(const Suspicion& suspicion) const {
+  return std::any_of(split_brain_reports_ns_.begin(), split_brain_reports_ns_.end(),
+                     [&](std::int64_t at) { return at >= suspicion.earliest_ack_ns; });
+}
+
+std::string Run::tree_difference() {
+  const auto& d1 = cluster_.node("node1").disk();
+  const auto& d2 = cluster_.node("node2").disk();
+  auto replicated = [](const fsim::MemFs& disk) {
+    std::vector<fsim::TreeEntry> entries;
+    for (auto& entry : disk.tree()) {
+      if (entry.path.starts_with(std::string(kRoot) + "/")) entries.push_back(entry);
+    }
+    return entries;
+  };
+  const auto t1 = replicated(d1);
+  const auto t2 = replicated(d2);
+  for (std::size_t i = 0; i < std::max(t1.size(), t2.size()); ++i) {
+    if (i >= t1.size()) return t2[i].path + " only on node2";
+    if (i >= t2.size()) return t1[i].path + " only on node1";
+    if (t1[i].path != t2[i].path) return "node1 has " + t1[i].path + " where node2 has " + t2[i].path;
+    if (!(t1[i] == t2[i])) return t1[i].path + ": sizes " + std::to_string(t1[i].size_bytes) + " and " + std::to_string(t2[i].size_bytes);
+    if (t1[i].kind == io::FileKind::regular && d1.contents(t1[i].path) != d2.contents(t2[i].path)) {
+      return t1[i].path + ": contents differ";
+    }
+  }
+  return {};
+}
+
+bool Run::converged() {
+  core::Node* one = node("node1");
+  core::Node* two = node("node2");
+  convergence_problem_.clear();
+  if (!one || !two) return false;
+  const bool one_serves = one->state() == core::NodeState::prim && two->synchronised() && !one->reintegration_progress();
+  const bool two_serves = two->state() == core::NodeState::prim && one->synchronised() && !two->reintegration_progress();
+  if (!one_serves && !two_serves) return false;
+  for (const OpRecord& op : oracle_.ops()) {
+    if (op.outcome == OpOutcome::pending) {
+      convergence_problem_ = "op never answered: " + describe(op);
+      return false;
+    }
+  }
+  convergence_problem_ = tree_difference();
+  return convergence_problem_.empty();
+}
+
+// A new write on the primary is acknowledged and reaches the secondary.
+bool Run::probe_write(const std::string& primary, const std::string& secondary) {
+  int answered = 0;
+  io::Error result = io::Error::ok;
+  core::Node& p = *slot(primary).node;
+  const std::int64_t deadline = cluster_.scheduler().now_ns() + kProbeBudgetNs;
+  const std::vector<core::FileOp> ops = {
+      core::FileOp{.kind = core::OpKind::create, .path = "probe"},
+      core::FileOp{.kind = core::OpKind::write, .path = "probe", .offset = 0, .data = io::Bytes{'p', 'r', 'o', 'b', 'e'}}};
+  for (const core::FileOp& op : ops) {
+    // A primary may ask writers to come back (would_block) while it plans or drains.
+    io::Error accepted = io::Error::would_block;
+    while (cluster_.scheduler().now_ns() < deadline) {
+      accepted = p.submit(core::FileOp(op), [&](io::Error e) {
+        ++answered;
+        if (e != io::Error::ok) result = e;
+      });
+      if (accepted != io::Error::would_block) break;
+      cluster_.scheduler().run_for(10 * io::kNsPerMs);
+    }
+    if (accepted != io::Error::ok) {
+      note("probe: " + primary + " refused a write: " + std::string(io::error_name(accepted)));
+      return false;
+    }
+  }
+  cluster_.scheduler().run_until([&] { return answered == 2; }, deadline);
+  if (answered != 2 || result != io::Error::ok) {
+    note("probe: " + std::to_string(answered) + " of 2 ops answered, result " + std::string(io::error_name(result)));
+    return false;
+  }
+  // Comparing trees costs a pass over both disks: every 100 ms, not every event.
+  while (!tree_difference().empty() && cluster_.scheduler().now_ns() < deadline) {
+    cluster_.scheduler().run_for(100 * io::kNsPerMs);
+  }
+  const auto copy = cluster_.node(secondary).disk().contents(std::string(kRoot) + "/probe");
+  return copy && *copy == io::Bytes{'p', 'r', 'o', 'b', 'e'};
+}
+
+void Run::check_vip_overlaps() {
+  const auto& history = cluster_.vips().history(kVip);
+  auto frozen_during = [this](const std::string& name, std::int64_t from, std::int64_t until) {
+    for (const auto& [f, t] : frozen_[name]) {
+      const std::int64_t thawed = t == kStillHeld ? kStillHeld : t + 2 * io::kNsPerS;  // the step-down budget
+      if (from >= f && until <= thawed) return true;
+    }
+    return false;
+  };
+  for (std::size_t i = 0; i < history.size() && !violation_; ++i) {
+    for (std::size_t j = i + 1; j < history.size(); ++j) {
+      const VipInterval& a = history[i];
+      const VipInterval& b = history[j];
+      if (a.node == b.node) continue;
+      const std::int64_t from = std::max(a.from_ns, b.from_ns);
+      const std::int64_t until = std::min(a.until_ns, b.until_ns);
+      if (from >= until) continue;
+      if (frozen_during(a.node, from, until) || frozen_during(b.node, from, until)) {
+        ++stats_.frozen_vip_overlaps;
+        continue;
+      }
+      const std::string what = "the VIP was held by " + a.node + " and " + b.node + " from " + format_time(from) + " to " +
+                               (until == kStillHeld ? std::string("the end") : format_time(until));
+      const bool reported = std::any_of(split_brain_reports_ns_.begin(), split_brain_reports_ns_.end(),
+                                        [&](std::int64_t at) { return at >= from; });
+      if (scenario_.cluster.witness) fail("single_primary", what + ", with a witness configured");
+      else if (!reported) fail("single_primary", what + " and no split brain was reported");
+      break;
+    }
+  }
+}
+
+void Run::safety_checks() {
+  for (const Suspicion& s : suspicions_) {
+    if (!explained_by_split_brain(s)) return fail(s.invariant, s.detail + "\n  and no split brain was ever reported");
+  }
+  for (const std::int64_t at : flip_flops_ns_) {
+    const bool reported = std::any_of(split_brain_reports_ns_.begin(), split_brain_reports_ns_.end(),
+                                      [&](std::int64_t r) { return r >= at; });
+    if (!reported) {
+      return fail("single_primary", "both nodes acknowledged writes at " + format_time(at) + " and no split brain was reported");
+    }
+  }
+  check_vip_overlaps();
+}
+
+void Run::final_checks() {
+  const std::string primary = node("node1")->state() == core::NodeState::prim ? "node1" : "node2";
+  const std::string secondary = other(primary);
+  const auto mismatches = oracle_.check(cluster_.node(primary).disk());
+  if (!mismatches.empty()) {
+    std::vector<std::uint64_t> ids;
+    std::string detail = "after convergence, the primary " + primary + "'s replicated directory contradicts " +
+                         std::to_string(mismatches.size()) + " thing(s):";
+    for (std::size_t i = 0; i < mismatches.size(); ++i) {
+      if (mismatches[i].op_id) ids.push_back(mismatches[i].op_id);
+      if (i < kMismatchesShown) {
+        detail += "\n  " + mismatches[i].path + ": " + mismatches[i].what +
+                  (mismatches[i].op_id ? "; " + describe(oracle_.op(mismatches[i].op_id)) : "");
+      }
+    }
+    return fail(classify(primary, ids), detail);
+  }
+  safety_checks();
+  if (violation_) return;
+  if (!probe_write(primary, secondary)) {
+    return fail("convergence", "a write on the converged primary " + primary + " was not acknowledged and replicated within " +
+                                   format_time(kProbeBudgetNs));
+  }
+  const auto holders = cluster_.vips().holders(kVip);
+  if (holders != std::vector<std::string>{primary}) {
+    std::string who;
+    for (const auto& h : holders) who += " " + h;
+    fail("convergence", "the VIP is held by [" + who + " ] instead of the primary " + primary);
+  }
+}
+
+}  // namespace hamirror::sim::runner

@@ -1,0 +1,365 @@
+// Fault injection in the safety phase, and the runner acting as the admin (random
+// admin commands in the safety phase, recovery in the liveness phase).
+#include <algorithm>
+
+#include "io/assert.h"
+#include "sim/runner/run_impl.h"
+
+namespace hamirror::sim::runner {
+
+namespace {
+
+bool is_partition(FaultKind kind) {
+  return kind == FaultKind::partition_full || kind == FaultKind::partition_one_way || kind == FaultKind::partition_hb ||
+         kind == FaultKind::partition_flow;
+}
+bool is_admin(FaultKind kind) {
+  return kind == FaultKind::admin_swap || kind == FaultKind::admin_prim || kind == FaultKind::admin_restart;
+}
+bool is_primary(core::NodeState state) { return state == core::NodeState::alone || state == core::NodeState::prim; }
+std::string other(const std::string& name) { return name == "node1" ? "node2" : "node1"; }
+
+}  // namespace
+
+std::string Run::random_node() { return fault_rng_.chance(1, 2) ? "node1" : "node2"; }
+
+void Run::schedule_next_fault() {
+  const std::int64_t mean = scenario_.faults.mean_interval_ms;
+  cluster_.scheduler().after(fault_rng_.between(mean / 4, mean * 7 / 4) * io::kNsPerMs, [this] {
+    if (phase_ != Phase::safety || violation_) return;
+    inject_fault();
+    schedule_next_fault();
+  });
+}
+
+void Run::inject_fault() {
+  std::uint64_t total = 0;
+  for (const auto weight : scenario_.faults.weights) total += weight;
+  if (total == 0) return;
+  std::uint64_t roll = fault_rng_.below(total);
+  std::size_t k = 0;
+  while (roll >= scenario_.faults.weights[k]) roll -= scenario_.faults.weights[k++];
+  const auto kind = static_cast<FaultKind>(k);
+  if (!is_admin(kind) && static_cast<int>(active_.size()) >= scenario_.faults.max_concurrent) return;
+  if (start_fault(kind)) ++stats_.faults[k];
+}
+
+bool Run::partition_active() const {
+  return std::any_of(active_.begin(), active_.end(), [](const ActiveFault& f) { return is_partition(f.kind); });
+}
+
+bool Run::fault_active(FaultKind kind, const std::string& node) const {
+  return std::any_of(active_.begin(), active_.end(),
+                     [&](const ActiveFault& f) { return f.kind == kind && (node.empty() || f.node == node); });
+}
+
+void Run::end_fault_later(FaultKind kind, const std::string& node, std::int64_t after_ns, std::function<void()> end) {
+  const std::uint64_t id = ++next_fault_id_;
+  const Scheduler::EventId event = cluster_.scheduler().after(after_ns, [this, id] { end_fault(id); });
+  active_.push_back(ActiveFault{id, kind, node, event, std::move(end)});
+}
+
+void Run::end_fault(std::uint64_t id) {
+  const auto found = std::find_if(active_.begin(), active_.end(), [id](const ActiveFault& f) { return f.id == id; });
+  if (found == active_.end()) return;
+  ActiveFault fault = std::move(*found);
+  active_.erase(found);
+  note("fault ends: " + std::string(fault_kind_name(fault.kind)) + (fault.node.empty() ? "" : " " + fault.node));
+  fault.end();
+}
+
+void Run::end_all_faults() {
+  while (!active_.empty()) {
+    cluster_.scheduler().cancel(active_.front().end_event);
+    end_fault(active_.front().id);
+  }
+  cluster_.world().heal_all();
+  cluster_.world().set_default_link(netsim::LinkOptions{});
+  for (auto& [name, s] : slots_) {
+    if (cluster_.node(name).frozen()) cluster_.node(name).thaw();
+    if (!s.node) restart(s);
+  }
+}
+
+// A power cut: the process and every unsynced byte it wrote may be gone. When the
+// node that crashes may hold acknowledged data its peer lacks (the peer is not a
+// synchronised secondary and is not the node serving), both copies have failed:
+// the spec then allows losing what no acknowledged fsync covered.
+void Run::crash(NodeSlot& s) {
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  NodeSlot& peer = slot(s.peer);
+  const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr;
+  const bool double_failure = !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;
+  note("crash " + s.name + (double_failure ? " (its peer does not hold every acknowledged write: both copies failed)" : ""));
+  s.node.reset();
+  s.io.reset();
+  s.canary_fs.reset();
+  s.faulty.reset();
+  s.capacity.reset();
+  SimNode& machine = cluster_.node(s.name);
+  machine.disk().crash();
+  cluster_.vips().release_all(s.name);
+  machine.processes().kill_by_name("appd");
+  ++s.incarnation;  // answers of the dead process are ignored
+  release_clients_of(s.name);
+  mark_absent(s, true);
+  pair_healthy_ = false;
+  if (double_failure) {
+    ++stats_.double_failures;
+    stats_.unsynced_acks_demoted += oracle_.demote_unsynced(now, "both copies failed (" + s.name + " crashed at " +
+                                                                      format_time(now) + ") and no acknowledged fsync covered it");
+  }
+  if (machine.frozen()) machine.thaw();  // its held callbacks died with it
+}
+
+void Run::restart(NodeSlot& s) {
+  if (s.node) return;
+  if (cluster_.node(s.name).frozen()) cluster_.node(s.name).thaw();
+  note("restart " + s.name);
+  start_node(s);
+}
+
+bool Run::start_fault(FaultKind kind) {
+  const std::string name = random_node();
+  NodeSlot& s = slot(name);
+  SimNode& machine = cluster_.node(name);
+  netsim::World& world = cluster_.world();
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  const std::int64_t timeout_ms = scenario_.cluster.timeout_ms;
+  auto ms = [this](std::int64_t low, std::int64_t high) { return fault_rng_.between(low, high) * io::kNsPerMs; };
+  const std::string what = std::string(fault_kind_name(kind)) + " " + name;
+  if (is_admin(kind)) {
+    if (now - last_admin_ns_ < kAdminSpacingNs || !usable(name)) return false;
+    last_admin_ns_ = now;
+  }
+  switch (kind) {
+    case FaultKind::crash: {
+      if (!s.node) return false;
+      crash(s);
+      end_fault_later(kind, name, ms(500, 10000), [this, name] { restart(slot(name)); });
+      return true;
+    }
+    case FaultKind::stop: {
+      if (!usable(name) || s.node->state() == core::NodeState::stop || fault_active(kind, name)) return false;
+      note("stop " + name);
+      mark_absent(s, true);
+      pair_healthy_ = false;
+      s.node->stop();
+      const std::uint64_t incarnation = s.incarnation;
+      end_fault_later(kind, name, ms(1000, 10000), [this, name, incarnation] {
+        NodeSlot& again = slot(name);
+        if (again.incarnation != incarnation || !again.node || cluster_.node(name).frozen()) return;
+        if (again.node->state() != core::NodeState::stop) return;
+        note("start " + name);
+        mark_absent(again, false);
+        again.node->start();
+      });
+      return true;
+    }
+    case FaultKind::partition_full:
+    case FaultKind::partition_one_way:
+    case FaultKind::partition_hb:
+    case FaultKind::partition_flow: {
+      if (partition_active()) return false;
+      const std::string network = kind == FaultKind::partition_hb ? "hb" : kind == FaultKind::partition_flow ? "flow" : "";
+      const auto direction = kind == FaultKind::partition_one_way ? netsim::Direction::one_way : netsim::Direction::both;
+      note("partition " + name + (direction == netsim::Direction::one_way ? " -> " : " <-> ") + other(name) +
+           (network.empty() ? "" : " on " + network));
+      world.partition(name, other(name), direction, network);
+      end_fault_later(kind, "", ms(300, 4 * timeout_ms), [this, name] { cluster_.world().heal(name, other(name)); });
+      return true;
+    }
+    case FaultKind::witness_cut: {
+      if (!scenario_.cluster.witness || fault_active(kind, name)) return false;
+      note("partition " + name + " <-> witness");
+      world.partition(name, "witness");
+      end_fault_later(kind, name, ms(1000, 30000), [this, name] { cluster_.world().heal(name, "witness"); });
+      return true;
+    }
+    case FaultKind::witness_down: {
+      if (!witness_) return false;
+      note("witness down");
+      witness_.reset();
+      cluster_.node("witness").disk().crash();
+      end_fault_later(kind, "", ms(1000, 30000), [this] {
+        note("witness up");
+        start_witness();
+      });
+      return true;
+    }
+    case FaultKind::link_chaos: {
+      if (fault_active(kind, "")) return false;
+      netsim::LinkOptions link;
+      if (fault_rng_.chance(1, 3)) {
+        link.latency_min_ns = ms(20, 100);
+        link.latency_mean_ns = link.latency_min_ns + ms(0, 200);
+      } else {
+        link.latency_mean_ns = link.latency_min_ns + fault_rng_.between(0, 2000) * io::kNsPerUs;
+        link.jitter_ns = fault_rng_.between(0, 500) * io::kNsPerUs;
+      }
+      link.loss_probability = static_cast<double>(fault_rng_.below(11)) / 100.0;
+      link.duplicate_probability = static_cast<double>(fault_rng_.below(6)) / 100.0;
+      link.reorder_probability = static_cast<double>(fault_rng_.below(11)) / 100.0;
+      note("link chaos: latency " + std::to_string(link.latency_mean_ns / io::kNsPerUs) + " us, loss " +
+           std::to_string(link.loss_probability) + ", dup " + std::to_string(link.duplicate_probability) + ", reorder " +
+           std::to_string(link.reorder_probability));
+      world.set_default_link(link);
+      end_fault_later(kind, "", ms(1000, 15000), [this] { cluster_.world().set_default_link(netsim::LinkOptions{}); });
+      return true;
+    }
+    case FaultKind::freeze: {
+      if (!usable(name)) return false;
+      note("freeze " + name);
+      machine.freeze();
+      mark_absent(s, true);
+      pair_healthy_ = false;
+      frozen_[name].emplace_back(now, kStillHeld);
+      end_fault_later(kind, name, ms(100, timeout_ms * 5 / 2), [this, name] {
+        if (!frozen_[name].empty() && frozen_[name].back().second == kStillHeld) {
+          frozen_[name].back().second = cluster_.scheduler().now_ns();
+        }
+        if (!cluster_.node(name).frozen()) return;  // crashed meanwhile (thawed then)
+        note("thaw " + name);
+        cluster_.node(name).thaw();
+        if (slot(name).node) mark_absent(slot(name), false);
+      });
+      return true;
+    }
+    case FaultKind::disk_eio: {
+      if (!s.node || fault_active(kind, name)) return false;
+      const double p = static_cast<double>(fault_rng_.between(1, 50)) / 1000.0;
+      note("disk EIO on " + name + " with probability " + std::to_string(p));
+      s.faulty->set_options(fsim::FaultyFsOptions{.trace_name = name + ".faulty", .read_error_probability = p,
+                                                  .write_error_probability = p, .fsync_error_probability = p,
+                                                  .fsync_dir_error_probability = p});
+      const std::uint64_t incarnation = s.incarnation;
+      end_fault_later(kind, name, ms(500, 10000), [this, name, incarnation] {
+        NodeSlot& again = slot(name);
+        if (again.incarnation == incarnation && again.faulty) {
+          again.faulty->set_options(fsim::FaultyFsOptions{.trace_name = name + ".faulty"});
+        }
+      });
+      return true;
+    }
+    case FaultKind::disk_enospc: {
+      if (!s.node || fault_active(kind, name)) return false;
+      const std::uint64_t slack = fault_rng_.below(256 * 1024);
+      note("disk full on " + name + " (" + std::to_string(slack) + " bytes left)");
+      s.capacity->set_capacity(s.capacity->used_bytes() + slack);
+      const std::uint64_t incarnation = s.incarnation;
+      end_fault_later(kind, name, ms(500, 10000), [this, name, incarnation] {
+        NodeSlot& again = slot(name);
+        if (again.incarnation == incarnation && again.capacity) again.capacity->set_capacity(fsim::kUnlimitedBytes);
+      });
+      return true;
+    }
+    case FaultKind::admin_swap: {
+      const std::string answer = s.node->swap();
+      note("admin: swap on " + name + ": " + (answer.empty() ? "begun" : answer));
+      return true;
+    }
+    case FaultKind::admin_prim: {
+      if (is_primary(s.node->state()) || s.node->state() == core::NodeState::stop) return false;
+      admin_prim(name, false);
+      return true;
+    }
+    case FaultKind::admin_restart: {
+      if (s.node->state() == core::NodeState::stop) return false;
+      note("admin: restart " + name);
+      const std::uint64_t incarnation = s.incarnation;
+      s.node->stop([this, name, incarnation] {
+        NodeSlot& again = slot(name);
+        // Started from a fresh event, not from inside the node's own callback.
+        cluster_.scheduler().after(0, [this, name, incarnation] {
+          NodeSlot& now_slot = slot(name);
+          if (now_slot.incarnation != incarnation || !now_slot.node || phase_ == Phase::done) return;
+          if (now_slot.node->state() == core::NodeState::stop && !cluster_.node(name).frozen()) now_slot.node->start();
+        });
+        (void)again;
+      });
+      return true;
+    }
+    case FaultKind::count: break;
+  }
+  return false;
+}
+
+bool Run::admin_prim(const std::string& name, bool force) {
+  core::Node& n = *slot(name).node;
+  const bool split_brain = n.state() == core::NodeState::wait && n.state_reason().find("SPLIT BRAIN") != std::string::npos;
+  const std::string answer = n.prim(force);
+  note(std::string("admin: ") + (force ? "primforce" : "prim") + " on " + name + ": " + (answer.empty() ? "accepted" : answer));
+  if (!answer.empty()) {
+    ++stats_.admin_prims_refused;
+    return false;
+  }
+  if (split_brain) resolve_split_brain(name);
+  return true;
+}
+
+// The admin chose `winner`'s data in a reported split brain: what only the loser
+// acknowledged is gone (counted, not a violation); the winner's own acknowledgements,
+// set aside when the loser was checked, are owed again.
+void Run::resolve_split_brain(const std::string& winner) {
+  const std::string loser = other(winner);
+  for (const std::uint64_t id : suspicion_demoted_) {
+    if (oracle_.op(id).node == winner) oracle_.promote(id);
+  }
+  std::uint64_t lost = 0;
+  for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
+    if (m.op_id == 0) continue;
+    const OpRecord& op = oracle_.op(m.op_id);
+    if (op.node != loser || !op.certain()) continue;
+    oracle_.demote(m.op_id, "acknowledged by " + loser + ", the losing side of the split brain resolved for " + winner);
+    ++lost;
+  }
+  stats_.split_brain_lost_acks += lost;
+  note("split brain resolved for " + winner + ": " + std::to_string(lost) + " ops acknowledged by " + loser + " are lost");
+}
+
+// Each second of the liveness phase: what an admin watching the console would do.
+void Run::liveness_admin() {
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  bool any_primary = false;
+  for (auto& [name, s] : slots_) {
+    if (!s.node) restart(s);
+    if (s.node->state() == core::NodeState::stop) {
+      note("admin: start " + name);
+      mark_absent(s, false);
+      s.node->start();
+    }
+    any_primary = any_primary || is_primary(s.node->state());
+  }
+  core::Node& one = *slot("node1").node;
+  core::Node& two = *slot("node2").node;
+  // Prefer the node whose data holds every acknowledged op (an admin picks the newest).
+  auto pick = [this] {
+    const std::size_t m1 = oracle_.check(cluster_.node("node1").disk()).size();
+    const std::size_t m2 = oracle_.check(cluster_.node("node2").disk()).size();
+    if (m1 != m2) return std::string(m1 < m2 ? "node1" : "node2");
+    return random_node();
+  };
+  const bool split = one.state() == core::NodeState::wait && two.state() == core::NodeState::wait &&
+                     (one.state_reason().find("SPLIT BRAIN") != std::string::npos ||
+                      two.state_reason().find("SPLIT BRAIN") != std::string::npos);
+  if (split) {
+    admin_prim(pick(), false);
+    return;
+  }
+  if (any_primary) {
+    no_primary_since_ns_ = -1;
+    prim_attempts_ = 0;
+    return;
+  }
+  if (no_primary_since_ns_ < 0) no_primary_since_ns_ = now;
+  const std::int64_t patience_ns = (2 * scenario_.cluster.timeout_ms + (scenario_.cluster.witness ? 30000 : 5000)) * io::kNsPerMs;
+  if (now - no_primary_since_ns_ < patience_ns) return;
+  // prim on the better copy, then the other; when both refuse (neither is up to date),
+  // primforce on the better one: the admin's explicit act.
+  const std::string first = pick();
+  const bool force = prim_attempts_++ > 0;
+  if (!admin_prim(first, force) && !force) admin_prim(other(first), false);
+  no_primary_since_ns_ = now;
+}
+
+}  // namespace hamirror::sim::runner

@@ -1,0 +1,117 @@
+// The oracle's model against a simulated disk: what it accepts, what it rejects, and
+// which acknowledged op it names.
+#include "sim/runner/oracle.h"
+
+#include <gtest/gtest.h>
+
+#include "sim/runner/payload.h"
+#include "sim/scheduler.h"
+#include "sim/trace.h"
+
+namespace hamirror::sim::runner {
+namespace {
+
+class OracleTest : public ::testing::Test {
+ protected:
+  std::uint64_t acked(OpRecord op) {
+    op.node = "node1";
+    const std::uint64_t id = oracle_.record(op);
+    oracle_.complete(id, ++now_, io::Error::ok);
+    return id;
+  }
+  std::uint64_t failed(OpRecord op) {
+    op.node = "node1";
+    const std::uint64_t id = oracle_.record(op);
+    oracle_.complete(id, ++now_, io::Error::io_error);
+    return id;
+  }
+  OpRecord write(const std::string& path, std::uint64_t offset, std::uint64_t size) {
+    return OpRecord{.kind = core::OpKind::write, .path = path, .offset = offset, .size_bytes = size};
+  }
+  // The file as the disk holds it: payloads of the given ops laid out in order.
+  void put(const std::string& path, io::Bytes bytes) { disk_.install_file("/data/" + path, bytes); }
+  io::Bytes written(std::uint64_t id, std::uint64_t offset, std::uint64_t size, io::Bytes base = {}) {
+    const io::Bytes payload = make_payload(id, offset, size);
+    if (base.size() < offset + size) base.resize(offset + size, 0);
+    std::copy(payload.begin(), payload.end(), base.begin() + static_cast<std::ptrdiff_t>(offset));
+    return base;
+  }
+
+  Trace trace_;
+  Scheduler scheduler_{trace_};
+  fsim::MemFs disk_{scheduler_, io::Prng(1)};
+  Oracle oracle_{"/data"};
+  std::int64_t now_ = 0;
+};
+
+TEST(Payload, encodes_op_and_offset_and_detects_a_shift_or_another_op) {
+  const io::Bytes bytes = make_payload(17, 4093, 100);
+  EXPECT_TRUE(payload_matches(17, 4093, bytes));
+  EXPECT_FALSE(payload_matches(18, 4093, bytes));
+  EXPECT_FALSE(payload_matches(17, 4094, bytes));
+  const io::Bytes wider = make_payload(17, 4000, 200);
+  EXPECT_EQ(io::Bytes(wider.begin() + 93, wider.begin() + 193), bytes) << "a byte depends on its offset only";
+}
+
+TEST_F(OracleTest, a_disk_holding_every_acknowledged_write_passes) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w1 = acked(write("c0f0", 0, 5000));
+  const auto w2 = acked(write("c0f0", 100, 50));
+  put("c0f0", written(w2, 100, 50, written(w1, 0, 5000)));
+  EXPECT_TRUE(oracle_.check(disk_).empty());
+}
+
+TEST_F(OracleTest, a_lost_overwrite_is_reported_with_the_op_it_contradicts) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w1 = acked(write("c0f0", 0, 5000));
+  const auto w2 = acked(write("c0f0", 100, 50));
+  put("c0f0", written(w1, 0, 5000));
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].op_id, w2);
+  EXPECT_EQ(mismatches[0].path, "c0f0");
+}
+
+TEST_F(OracleTest, a_failed_write_may_or_may_not_be_there_and_a_missing_file_is_reported) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w1 = acked(write("c0f0", 0, 100));
+  failed(write("c0f0", 50, 200));
+  put("c0f0", written(w1, 0, 100));
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "without the failed write";
+  put("c0f0", written(99, 50, 200, written(w1, 0, 100)));
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "with something there (unknown)";
+  acked({.kind = core::OpKind::create, .path = "c0f1"});
+  EXPECT_EQ(oracle_.check(disk_).size(), 1u) << "c0f1 was acknowledged created";
+}
+
+TEST_F(OracleTest, rename_and_unlink_and_truncate_are_followed) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w = acked(write("c0f0", 10, 100));
+  acked({.kind = core::OpKind::rename, .path = "c0f0", .target = "c0f1"});
+  acked({.kind = core::OpKind::truncate, .path = "c0f1", .size_bytes = 60});
+  acked({.kind = core::OpKind::create, .path = "c0f2"});
+  acked({.kind = core::OpKind::unlink, .path = "c0f2"});
+  io::Bytes expected = written(w, 10, 100);
+  expected.resize(60);
+  put("c0f1", expected);
+  EXPECT_TRUE(oracle_.check(disk_).empty());
+  put("c0f0", {});
+  ASSERT_EQ(oracle_.check(disk_).size(), 1u) << "the renamed-away name must not exist";
+}
+
+TEST_F(OracleTest, a_double_failure_demotes_what_no_fsync_covered) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto synced = acked(write("c0f0", 0, 100));
+  acked({.kind = core::OpKind::fsync, .path = "c0f0"});
+  const auto unsynced = acked(write("c0f0", 100, 100));
+  EXPECT_EQ(oracle_.demote_unsynced(now_, "test"), 1u);
+  EXPECT_TRUE(oracle_.op(unsynced).demoted);
+  EXPECT_FALSE(oracle_.op(synced).demoted);
+  put("c0f0", written(synced, 0, 100));
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "the unsynced write may be gone";
+  put("c0f0", written(synced, 0, 50));
+  EXPECT_FALSE(oracle_.check(disk_).empty()) << "the fsynced one may not";
+}
+
+}  // namespace
+}  // namespace hamirror::sim::runner
