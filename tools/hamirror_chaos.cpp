@@ -68,8 +68,9 @@ void print_stats(const runner::RunStats& s, std::uint64_t seeds, double wall_s) 
   std::printf("divergences (split brains) detected: %" PRIu64 ", their lost acknowledged ops: %" PRIu64 "\n", s.divergences,
               s.split_brain_lost_acks);
   std::printf("double failures: %" PRIu64 " (unsynced acknowledged ops allowed lost: %" PRIu64 "), admin prims refused: %" PRIu64
-              ", VIP overlaps of frozen nodes: %" PRIu64 ", events: %" PRIu64 "\n",
-              s.double_failures, s.unsynced_acks_demoted, s.admin_prims_refused, s.frozen_vip_overlaps, s.events);
+              "\nVIP held twice: %" PRIu64 " times by a frozen node, %" PRIu64 " times without a witness; events: %" PRIu64 "\n",
+              s.double_failures, s.unsynced_acks_demoted, s.admin_prims_refused, s.frozen_vip_overlaps,
+              s.vip_overlaps_without_witness, s.events);
 }
 
 }  // namespace

@@ -316,6 +316,7 @@ void RunStats::add(const RunStats& o) {
   double_failures += o.double_failures;
   unsynced_acks_demoted += o.unsynced_acks_demoted;
   frozen_vip_overlaps += o.frozen_vip_overlaps;
+  vip_overlaps_without_witness += o.vip_overlaps_without_witness;
   admin_prims_refused += o.admin_prims_refused;
   events += o.events;
   simulated_ns += o.simulated_ns;

@@ -19,7 +19,8 @@
 // - single_primary: with a witness, the VIP never held by two nodes at once (a frozen
 //   node's stale hold excepted: it is reported, see RunStats::frozen_vip_overlaps) and
 //   the acknowledging node never flip-flops within kFlipFlopWindowNs; without a
-//   witness, either may happen only in a split brain, which must be reported.
+//   witness, a flip-flop (both acknowledging) must be followed by a reported split
+//   brain, and two VIP holders are counted (both sides of a cut may go ALONE).
 // - convergence: after the liveness phase, one PRIM and one synchronised SECOND,
 //   byte-identical replicated trees, the VIP on the primary only, every client op
 //   answered, and a new write acknowledged and replicated.
@@ -79,6 +80,7 @@ struct RunStats {
   std::uint64_t double_failures = 0;
   std::uint64_t unsynced_acks_demoted = 0;
   std::uint64_t frozen_vip_overlaps = 0;
+  std::uint64_t vip_overlaps_without_witness = 0;  // both sides of a partition went ALONE
   std::uint64_t admin_prims_refused = 0;
   std::uint64_t events = 0;
   std::int64_t simulated_ns = 0;

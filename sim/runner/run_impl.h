@@ -52,6 +52,9 @@ struct NodeSlot {
   // frozen), for telling a stale promotion from a lost write.
   std::vector<std::pair<std::int64_t, std::int64_t>> absent;
   std::int64_t absent_since = -1;
+  // The last sample that saw this node in a synchronised pair: an op acknowledged
+  // after it, missing here when this node starts serving, means a stale node served.
+  std::int64_t last_synchronised_ns = -1;
 };
 
 struct Client {

@@ -53,12 +53,16 @@ TEST(Runner, a_scenario_is_drawn_from_the_seed_alone_and_a_preset_fixes_the_clus
   EXPECT_FALSE(draw_scenario(11, "no-such-preset"));
 }
 
-// Seeds until the canary's bug is found; returns how many it took (0: never).
-std::uint64_t seeds_to_find(Canary canary, std::uint64_t max_seeds, const std::string& invariant_prefix = {}) {
+// Seeds until the canary's bug is found; returns how many it took (0: never). A seed
+// counts only if it runs clean without the canary, so the core's own open findings
+// are never mistaken for the canary.
+std::uint64_t seeds_to_find(Canary canary, std::uint64_t max_seeds) {
   for (std::uint64_t seed = 1; seed <= max_seeds; ++seed) {
-    RunOptions options{.seed = seed, .duration_s = kTestDurationS, .canary = canary};
+    RunOptions options{.seed = seed, .duration_s = kTestDurationS};
+    if (run_seed(options)->violation) continue;
+    options.canary = canary;
     const auto result = run_seed(options);
-    if (result->violation && result->violation->invariant.starts_with(invariant_prefix)) {
+    if (result->violation) {
       std::printf("canary %s found by seed %llu: %s\n", std::string(canary_name(canary)).c_str(),
                   static_cast<unsigned long long>(seed), result->violation->invariant.c_str());
       return seed;
@@ -72,7 +76,7 @@ TEST(RunnerCanary, a_secondary_that_drops_acknowledged_writes_is_found) {
 }
 
 TEST(RunnerCanary, an_acknowledgement_no_node_made_is_found) {
-  EXPECT_GT(seeds_to_find(Canary::oracle_forgets_ack, 5, "no_acknowledged_write_lost"), 0u);
+  EXPECT_GT(seeds_to_find(Canary::oracle_forgets_ack, 20), 0u);
 }
 
 }  // namespace
