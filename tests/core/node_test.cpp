@@ -736,6 +736,54 @@ TEST_F(NodeTest, defaultprim_names_a_node_the_role_goes_back_to_it_once_it_is_sy
   EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
 }
 
+TEST_F(NodeTest, second_on_one_side_of_a_split_brain_gives_the_other_side_the_role_and_this_side_is_overwritten) {
+  settle_prim_and_second();
+  cluster_.world().partition("node1", "node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone && node("node2").state() == NodeState::alone; }));
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "left"}}), 1);
+  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "right"}}), 1);
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait && node("node2").state() == NodeState::wait; }));
+  ASSERT_EQ(node("node1").second(), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/left"), "<missing>");
+  EXPECT_EQ(disk_text("node1", "/data/right"), "");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
+TEST_F(NodeTest, a_secondary_whose_state_was_wiped_is_fully_reintegrated_sending_only_the_blocks_that_differ) {
+  settle_prim_and_second();
+  std::vector<FileOp> ops = {{.kind = OpKind::create, .path = "big"}};
+  for (int i = 0; i < 64; ++i) {
+    ops.push_back(write_op("big", static_cast<std::uint64_t>(i) * 65536, std::string(65536, static_cast<char>('a' + i % 26))));
+  }
+  ASSERT_EQ(write_all("node1", ops), 65);
+  ASSERT_TRUE(run_until([&] { return node("node1").active_extents() == 0; })) << dump_log();
+  crash("node2");
+  // A reinstalled node: its state is gone, its data mostly still there, two blocks off.
+  auto& disk = cluster_.node("node2").disk();
+  for (const char* name : {"generation", "activity", "dirty"}) {
+    bool removed = false;
+    disk.unlink(std::string(kStateDir) + "/" + name, [&](io::Error) { removed = true; });
+    ASSERT_TRUE(run_until([&] { return removed; }));
+  }
+  io::Bytes data = *disk.contents("/data/big");
+  data[5 * 4096] ^= 0xff;
+  data[700 * 4096 + 17] ^= 0xff;
+  disk.install_file("/data/big", data);
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+  ASSERT_EQ(write_all("node1", {write_op("big", 100 * 4096, "meanwhile")}), 1);
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  const ResyncProgress& resync = node("node1").last_reintegration();
+  EXPECT_FALSE(node("node1").last_reintegration_fast());
+  std::printf("full reintegration of a 4 MiB file with 3 blocks differing: %llu data bytes sent\n",
+              static_cast<unsigned long long>(resync.data_bytes_sent));
+  EXPECT_LE(resync.data_bytes_sent, 3 * kResyncBlockBytes);
+  EXPECT_GE(resync.data_bytes_sent, 2 * kResyncBlockBytes);
+  EXPECT_EQ(disk_text("node1", "/data/big"), disk_text("node2", "/data/big"));
+}
+
 TEST_F(NodeTest, the_same_seed_gives_the_same_trace) {
   settle_prim_and_second();
   crash("node1");

@@ -53,7 +53,8 @@ std::optional<FastResyncInput> to_fast_resync_input(const ResyncPlan& plan) {
         file.ranges.push_back({range.offset, std::min(range.size_bytes, cut - range.offset)});
       }
       if (cut < entry.size_bytes) file.ranges.push_back({cut, entry.size_bytes - cut});
-      if (file.ranges.empty()) continue;  // the entry only: its listing covers it
+      // Even without a range the file goes: the engine sets the receiver's size to the
+      // sender's (a file unlinked and created again empty has no range, only a size).
     }
     input.files.push_back(std::move(file));
   }

@@ -256,7 +256,9 @@ void Node::begin() {
 }
 
 void Node::on_start_timeout() {
-  if (state_ != NodeState::wait || peer_hello_seen_) return;
+  // Only for a node that never met its peer in this run: one that did knows how their
+  // data relate, and waits for the peer rather than trusting its own copy.
+  if (state_ != NodeState::wait || peer_hello_seen_ || met_peer_) return;
   const AloneDecision decision = decide_alone_at_start(generation_, config_.policy);
   if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
   if (lease_ && !lease_->holds_lease()) {
@@ -314,10 +316,16 @@ void Node::try_connect() {
     connecting_ = false;
     if (stream) return set_link(std::move(stream).value());
     log("replication link to " + io::to_string(config_.replication_peer) + " failed: " + std::string(io::error_name(stream.error())));
-    if (!monitor_ || !monitor_->peer_up()) return;
-    if (!connect_timer_) connect_timer_ = io_.clock.make_timer();
-    connect_timer_->start(config_.pulse_ms * io::kNsPerMs, 0, guarded([this] { try_connect(); }));
+    reconnect_later();
   }));
+}
+
+// One pulse later, and only while the peer is heard: a link that fails at once (a
+// protocol error) must not turn into a reconnection loop.
+void Node::reconnect_later() {
+  if (!monitor_ || !monitor_->peer_up()) return;
+  if (!connect_timer_) connect_timer_ = io_.clock.make_timer();
+  connect_timer_->start(config_.pulse_ms * io::kNsPerMs, 0, guarded([this] { try_connect(); }));
 }
 
 void Node::accept_link(std::unique_ptr<io::StreamConnection> stream) {
@@ -374,6 +382,7 @@ void Node::on_frame(const wire::Frame& frame) {
 
 void Node::on_peer_hello(const NodeHello& hello) {
   peer_hello_seen_ = true;
+  met_peer_ = true;
   std::string why;
   if (auto marks = open_marks(hello.marks, why)) {
     peer_marks_ = std::move(*marks);
@@ -407,6 +416,11 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
       if (writes_) writes_->fail_waiting(io::Error::read_only);
       return set_state(NodeState::wait, decision.reason);
     case Role::primary:
+      if (decision.reintegration == Reintegration::none && !same_data) {
+        // This node stays primary and the peer waits (a split brain, or data the peer
+        // will not let be overwritten): nothing travels until an admin decides.
+        return log("staying " + std::string(node_state_name(state_)) + "; " + config_.peer + " waits: " + decision.reason);
+      }
       if (!same_data) return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
@@ -602,6 +616,7 @@ void Node::on_link_lost(const std::string& reason) {
     target_->detach();
     adopt_target_generation();
     target_.reset();
+    reconnect_later();  // the reintegration starts again on the next link
     return set_state(NodeState::wait, "replication link lost during the reintegration (" + reason + "): this copy is "
                                       "inconsistent until a reintegration completes");
   }
@@ -620,7 +635,7 @@ void Node::on_link_lost(const std::string& reason) {
     log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
     if (peer_outdated_for_our_generation()) go_alone("the secondary marked itself outdated");
   }
-  if (peer_alive) try_connect();
+  if (peer_alive) reconnect_later();
 }
 
 // Only an outdated mark for the generation both nodes share answers this primary's
@@ -721,6 +736,13 @@ std::string Node::prim(bool force) {
   if (is_primary(state_)) return "already primary";
   adopt_target_generation();
   if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (state_ == NodeState::second && (link_ || (monitor_ && monitor_->peer_up()))) {
+    // Two primaries at once is exactly what this product exists to prevent.
+    const std::string refused = "prim refused: this node is the secondary of " + config_.peer +
+                                ", which is running; run swap there to exchange the roles";
+    log(refused);
+    return refused;
+  }
   if (const std::string refused = check_admin_prim(generation_, force); !refused.empty()) {
     log(refused);
     return refused;
@@ -822,6 +844,7 @@ void Node::finish_stop(std::function<void()> left) {
   forget_marks_after_.reset();
   diverged_peer_generation_ = 0;
   discard_on_alone_ = 0;
+  met_peer_ = false;
   replica_.reset();
   link_.reset();
   link_listener_.reset();
@@ -936,6 +959,26 @@ void Node::on_role_handover(const RoleHandover& handover) {
   replica_.reset();
   if (handover.primary_stops) return go_alone(config_.peer + " stopped and handed its primary role over");
   become_primary_with_secondary("swap: " + config_.peer + " handed its primary role over");
+}
+
+std::string Node::second() {
+  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (state_ == NodeState::second) return "already secondary";
+  if (state_ == NodeState::prim) return swap();
+  if (going_alone_) return "this node is becoming primary: try again";
+  log("admin second: this node's data is to be overwritten by " + config_.peer + "'s (full reintegration)");
+  GenerationInfo next = generation_;
+  if (next.current != 0) {
+    next.history.insert(next.history.begin(), next.current);
+    if (next.history.size() > kMaxGenerationHistory) next.history.resize(kMaxGenerationHistory);
+  }
+  next.current = 0;
+  next.last_role = LastRole::secondary;
+  persist(next, [this] {
+    set_state(NodeState::wait, "admin second: waiting for " + config_.peer + " to become primary and reintegrate this node");
+    if (link_) link_->fail("meeting again after the admin's second");
+  });
+  return {};
 }
 
 }  // namespace hamirror::core

@@ -125,6 +125,12 @@ class Node {
   // The admin's `swap`: this PRIM hands its role to its synchronised secondary and
   // becomes its secondary. "" when begun, else why not.
   std::string swap();
+  // The admin's `second`: this node gives up the primary role. PRIM with a
+  // synchronised secondary: a swap. ALONE, or WAIT (after a split brain, say): its
+  // data is to be overwritten by the peer's — the generation record keeps its history
+  // but names no current data, so the peer becomes primary and fully reintegrates it.
+  // "" when accepted, else why not.
+  std::string second();
   // The admin's `failover on|off`: off, a secondary never takes over by itself.
   void set_failover(bool on);
   bool holds_lease() const { return lease_ && lease_->holds_lease(); }
@@ -181,6 +187,7 @@ class Node {
   bool peer_outdated_for_our_generation() const;
   void on_start_timeout();
   void try_connect();
+  void reconnect_later();
   void accept_link(std::unique_ptr<io::StreamConnection> stream);
   void set_link(std::unique_ptr<io::StreamConnection> stream);
   void on_frame(const wire::Frame& frame);
@@ -241,6 +248,7 @@ class Node {
   std::unique_ptr<wire::FramedConnection> link_;
   bool connecting_ = false;
   bool peer_hello_seen_ = false;
+  bool met_peer_ = false;  // a hello was received at least once in this run
   std::unique_ptr<io::Timer> start_timer_;
   std::unique_ptr<io::Timer> connect_timer_;
   std::unique_ptr<Replicator> replicator_;

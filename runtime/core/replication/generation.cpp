@@ -24,7 +24,9 @@ bool contains(const std::vector<std::uint64_t>& ids, std::uint64_t id) {
 }  // namespace
 
 DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer) {
-  if (local.current == 0 && peer.current == 0) return DataRelation::unrelated;
+  // A copy that names no current data (new, wiped, or given up by the admin's
+  // `second`) shares nothing with anyone, whatever history it kept.
+  if (local.current == 0 || peer.current == 0) return DataRelation::unrelated;
   if (local.current == peer.current) return DataRelation::same;
   // An admin's decision outranks the histories (it resolved their divergence).
   if (contains(local.discarded, peer.current)) return DataRelation::local_newer;
