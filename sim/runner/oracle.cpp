@@ -135,7 +135,7 @@ std::vector<Mismatch> Oracle::check(const fsim::MemFs& disk) const {
     if (bytes->size() < file.size_min || bytes->size() > file.size_max) {
       out.push_back({path, "size " + std::to_string(bytes->size()) + " not in [" + std::to_string(file.size_min) + ", " +
                                std::to_string(file.size_max) + "]",
-                     file.size_op});
+                     file.size_op != 0 ? file.size_op : entry.op_id});
     }
     check_bytes(path, file, *bytes, out);
   }

@@ -186,6 +186,14 @@ void Run::fail(const std::string& invariant, const std::string& detail) {
   note("VIOLATION " + invariant + ": " + detail);
 }
 
+bool Run::stop_running() {
+  if (!violation_ && cluster_.scheduler().events_run() > kMaxEventsPerRun) {
+    fail("livelock", "more than " + std::to_string(kMaxEventsPerRun) +
+                         " simulated events: a loop (reconnects, messages) that makes no progress");
+  }
+  return violation_.has_value();
+}
+
 void Run::safety_phase() {
   note("safety phase: " + std::to_string(options_.duration_s) + " s with faults");
   for (auto& [name, s] : slots_) start_node(s);
@@ -203,7 +211,7 @@ void Run::safety_phase() {
     });
   }
   const std::int64_t end = cluster_.scheduler().now_ns() + options_.duration_s * io::kNsPerS;
-  cluster_.scheduler().run_until([this] { return violation_.has_value(); }, end);
+  cluster_.scheduler().run_until([this] { return stop_running(); }, end);
 }
 
 void Run::liveness_phase() {
@@ -214,7 +222,7 @@ void Run::liveness_phase() {
   const std::int64_t deadline = start + options_.liveness_budget_s * io::kNsPerS;
   while (!violation_ && cluster_.scheduler().now_ns() < deadline) {
     liveness_admin();
-    cluster_.scheduler().run_until([this] { return violation_.has_value(); },
+    cluster_.scheduler().run_until([this] { return stop_running(); },
                                    std::min(deadline, cluster_.scheduler().now_ns() + io::kNsPerS));
     if (converged()) {
       stats_.converged_after_ns = cluster_.scheduler().now_ns() - start;

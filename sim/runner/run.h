@@ -24,6 +24,8 @@
 // - convergence: after the liveness phase, one PRIM and one synchronised SECOND,
 //   byte-identical replicated trees, the VIP on the primary only, every client op
 //   answered, and a new write acknowledged and replicated.
+// - livelock: a run never needs more than kMaxEventsPerRun scheduler events (a
+//   reconnect or message storm that makes no progress is a bug, and would stall CI).
 // - determinism is checked by running a seed twice (RunResult::trace_hash).
 #pragma once
 

@@ -35,6 +35,10 @@ constexpr std::uint16_t kReplicationPort = 5000;
 constexpr std::int64_t kFlipFlopWindowNs = 100 * io::kNsPerMs;
 // How often the runner samples the pair's health (for the double-failure rule).
 constexpr std::int64_t kSampleIntervalNs = 50 * io::kNsPerMs;
+// A run past this many scheduler events is in a storm (a reconnect or message loop
+// that makes no progress): reported as the "livelock" violation. Normal 60 s runs
+// take well under a million.
+constexpr std::uint64_t kMaxEventsPerRun = 5'000'000;
 // Admin commands at least this far apart.
 constexpr std::int64_t kAdminSpacingNs = 2 * io::kNsPerS;
 
@@ -106,6 +110,7 @@ class Run {
   void liveness_phase();
   bool converged();
   void fail(const std::string& invariant, const std::string& detail);
+  bool stop_running();  // a violation, or the event bound (then a livelock violation)
   void mark_absent(NodeSlot& slot, bool absent);
 
   // run_workload.cpp
