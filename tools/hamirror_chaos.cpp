@@ -5,7 +5,10 @@
 // that replays it, and the exit code is 1.
 #include <CLI/CLI.hpp>
 
+#include <array>
+#include <atomic>
 #include <cinttypes>
+#include <csignal>
 #include <cstdio>
 #include <string>
 #include <thread>
@@ -17,6 +20,20 @@ namespace runner = hamirror::sim::runner;
 namespace {
 
 constexpr std::size_t kLastEventsShown = 40;
+constexpr unsigned kMaxJobs = 256;
+
+// The seed each thread runs, for the abort handler: an assertion in the core stops the
+// whole process, and the seed to replay must still be printed.
+std::array<std::atomic<std::uint64_t>, kMaxJobs> g_running{};
+std::atomic<unsigned> g_jobs{0};
+std::string g_replay_flags;
+
+extern "C" void on_abort(int) {
+  for (unsigned t = 0; t < g_jobs.load(); ++t) {
+    const std::uint64_t seed = g_running[t].load();
+    if (seed != 0) std::fprintf(stderr, "hamirror-chaos: aborted while running seed %" PRIu64 ": replay: hamirror-chaos --seed %" PRIu64 "%s\n", seed, seed, g_replay_flags.c_str());
+  }
+}
 
 bool parse_range(const std::string& text, std::uint64_t& first, std::uint64_t& last) {
   const auto dots = text.find("..");
@@ -101,7 +118,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> without;
   app.add_option("--without", without, "fault kinds never to inject, comma-separated (e.g. disk_eio,admin_prim)")->delimiter(',');
   app.add_flag("--trace", trace, "print every event of the run as it happens (one seed)");
-  app.add_option("--jobs", jobs, "threads for --seeds (each seed runs on one)")->capture_default_str()->check(CLI::Range(1, 256));
+  app.add_option("--jobs", jobs, "threads for --seeds (each seed runs on one)")->capture_default_str()->check(CLI::Range(1u, kMaxJobs));
   app.add_flag("--check-determinism", determinism, "run each seed twice; a different trace hash is a violation");
   app.add_flag("--fail-fast", fail_fast, "stop at the first violation");
   app.add_flag("--quiet", quiet, "no line per seed, only violations and the summary");
@@ -156,6 +173,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   multi.threads = jobs;
+  g_jobs = jobs;
+  {
+    runner::RunOptions flags = options;
+    flags.seed = 0;
+    const std::string command = runner::replay_command(flags);
+    const std::string head = "hamirror-chaos --seed 0";
+    g_replay_flags = command.substr(head.size());
+  }
+  std::signal(SIGABRT, on_abort);
+  multi.on_start = [](unsigned thread, std::uint64_t s) { g_running[thread] = s; };
   multi.base = options;
   multi.check_determinism = determinism;
   multi.stop_at_first_violation = fail_fast;

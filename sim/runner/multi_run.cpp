@@ -38,13 +38,14 @@ MultiRunSummary run_seeds(const MultiRunOptions& options) {
   std::mutex lock;
   std::atomic<std::uint64_t> next{options.first_seed};
   std::atomic<bool> stop{false};
-  auto worker = [&] {
+  auto worker = [&](unsigned thread) {
     for (;;) {
       if (stop.load()) return;
       const std::uint64_t seed = next.fetch_add(1);
       if (seed > options.last_seed || seed < options.first_seed) return;  // done (or wrapped)
       RunOptions run = options.base;
       run.seed = seed;
+      if (options.on_start) options.on_start(thread, seed);
       RunResult result = run_one(run, options.check_determinism);
       const std::lock_guard<std::mutex> guard(lock);
       ++summary.seeds_run;
@@ -58,8 +59,8 @@ MultiRunSummary run_seeds(const MultiRunOptions& options) {
   };
   const unsigned threads = std::max(1u, options.threads);
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker, t);
+  worker(0);
   for (auto& thread : pool) thread.join();
   std::sort(summary.failures.begin(), summary.failures.end(),
             [](const RunResult& a, const RunResult& b) { return a.seed < b.seed; });

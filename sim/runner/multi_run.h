@@ -19,6 +19,9 @@ struct MultiRunOptions {
   bool check_determinism = false;  // run each seed twice; a different hash is a violation
   bool stop_at_first_violation = false;
   std::function<void(const RunResult&)> on_result;  // optional
+  // Optional: a thread (0 .. threads-1) begins a seed. Lets a tool say which seeds were
+  // running when an assertion in the core stopped the process.
+  std::function<void(unsigned thread, std::uint64_t seed)> on_start;
 };
 
 struct MultiRunSummary {
