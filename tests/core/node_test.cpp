@@ -784,6 +784,38 @@ TEST_F(NodeTest, a_secondary_whose_state_was_wiped_is_fully_reintegrated_sending
   EXPECT_EQ(disk_text("node1", "/data/big"), disk_text("node2", "/data/big"));
 }
 
+TEST_F(NodeTest, with_the_same_generation_the_copy_that_stopped_cleanly_wins_over_the_one_that_crashed) {
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return node("node1").active_extents() == 0; })) << dump_log();
+  std::vector<FileOp> ops = {{.kind = OpKind::create, .path = "f"}};
+  for (int i = 0; i < 8; ++i) ops.push_back(write_op("f", static_cast<std::uint64_t>(i) * 4096, std::string(4096, 'k')));
+  ASSERT_EQ(write_all("node1", ops), 9);
+  // The secondary loses power (its unsynced copy of those writes with it); the primary
+  // is stopped cleanly at once, before it could go on alone: one generation, two copies.
+  crash("node2");
+  bool stopped = false;
+  node("node1").stop([&] { stopped = true; });
+  ASSERT_TRUE(run_until([&] { return stopped; })) << dump_log();
+  start("node2");
+  node("node1").start();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node2", "/data/f"), std::string(8 * 4096, 'k')) << "every acknowledged write survived";
+  EXPECT_NE(dump_log().find("node2 crashed: the copy that did not crash"), std::string::npos) << dump_log();
+}
+
+TEST_F(NodeTest, a_primary_that_handed_its_role_over_and_stopped_never_comes_back_alone_on_its_own) {
+  settle_prim_and_second();
+  bool left = false;
+  node("node1").stop([&] { left = true; });
+  ASSERT_TRUE(run_until([&] { return left && node("node2").state() == NodeState::alone; })) << dump_log();
+  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "only_on_node2"}}), 1);
+  node("node2").stop();
+  node("node1").start();
+  run_until([&] { return false; }, 5);
+  EXPECT_EQ(node("node1").state(), NodeState::wait) << dump_log();
+  EXPECT_NE(node("node1").state_reason().find("outdated"), std::string::npos) << node("node1").state_reason();
+}
+
 TEST_F(NodeTest, the_same_seed_gives_the_same_trace) {
   settle_prim_and_second();
   crash("node1");

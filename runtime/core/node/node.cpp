@@ -194,7 +194,9 @@ void Node::load_generation() {
         if (created != io::Error::ok) {
           return set_state(NodeState::stop, "cannot create the activity record: " + std::string(io::error_name(created)));
         }
-        persist(start_new_generation(GenerationInfo{}, io_.random), [this] { begin(); });
+        GenerationInfo first = start_new_generation(GenerationInfo{}, io_.random);
+        first.running = true;
+        persist(first, [this] { begin(); });
       }));
     }
     if (!contents) {
@@ -207,11 +209,16 @@ void Node::load_generation() {
       return;
     }
     generation_ = std::move(decoded).value();
+    last_run_crashed_ = generation_.running;
+    if (last_run_crashed_) log("the last run did not stop cleanly: this copy may lack writes it had not made durable");
     activity_->load(false, guarded([this](io::Error loaded) {
       if (loaded != io::Error::ok) {
         return set_state(NodeState::stop, "cannot read the activity record: " + std::string(io::error_name(loaded)));
       }
-      begin();
+      // Set until the clean stop: a crash from now on is found at the next start.
+      GenerationInfo next = generation_;
+      next.running = true;
+      persist(next, [this] { begin(); });
     }));
   }));
 }
@@ -351,7 +358,7 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
             if (target_) target_->on_writable();
           })});
   peer_hello_seen_ = false;
-  (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(activity_->marks())});
+  (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(activity_->marks()), last_run_crashed_});
 }
 
 void Node::on_frame(const wire::Frame& frame) {
@@ -391,14 +398,20 @@ void Node::on_peer_hello(const NodeHello& hello) {
     peer_marks_ = DirtyMap();
     peer_marks_.mark_everything();
   }
-  const NodeView local{config_.name, state_, generation_};
-  const NodeView peer{hello.node_name, hello.state, hello.generation};
+  const NodeView local{config_.name, state_, generation_, last_run_crashed_};
+  const NodeView peer{hello.node_name, hello.state, hello.generation, hello.crashed};
   const MeetingDecision decision = decide_on_meeting(local, peer, config_.policy);
   log("met " + hello.node_name + " (" + std::string(node_state_name(hello.state)) + ", data " +
       std::string(data_relation_name(compare(generation_, hello.generation))) + "): " + decision.reason);
   if (decision.split_brain) {
     log("*** SPLIT BRAIN DETECTED *** " + decision.reason);
     diverged_peer_generation_ = hello.generation.current;
+    if (!generation_.split_brain) {
+      // Remembered across restarts: neither side goes ALONE by itself until resolved.
+      GenerationInfo next = generation_;
+      next.split_brain = true;
+      persist(next, [] {});
+    }
   }
   carry_out(decision, hello);
 }
@@ -482,6 +495,7 @@ void Node::become_primary_with_secondary(const std::string& reason) {
   maybe_fail_back();
   GenerationInfo next = generation_;
   next.last_role = LastRole::primary;
+  next.split_brain = false;  // the peer is a faithful copy now
   persist(next, [] {});
 }
 
@@ -707,6 +721,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
   GenerationInfo next = start_new_generation(generation_, io_.random);
   next.last_role = LastRole::primary;
   next.outdated = false;
+  next.split_brain = false;  // going on alone is the admin's resolution (prim), or there was none
   if (discard_on_alone_ != 0) {
     next = discard_generation(std::move(next), discard_on_alone_);
     discard_on_alone_ = 0;
@@ -858,13 +873,31 @@ void Node::finish_stop(std::function<void()> left) {
   going_alone_ = false;
   requesting_outdate_ = false;
   peer_hello_seen_ = false;
+  last_run_crashed_ = false;
   set_state(NodeState::stop, "stopped");
-  if (!left) return;
-  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return left();
-  // Joins the leave set_state began (or the one under way): `left` runs once it ends.
+  // `left` runs once the role is left and the record says this run ended cleanly.
   auto alive = std::weak_ptr<char>(life_);
-  role_->leave_gracefully("stopped", [alive, left = std::move(left)](const PrimaryRole::Outcome&) {
-    if (alive.lock()) left();
+  auto pending = std::make_shared<int>(2);
+  auto one_done = [alive, pending, left = std::move(left)] {
+    if (--*pending == 0 && alive.lock() && left) left();
+  };
+  if (generation_.running) {
+    GenerationInfo clean = generation_;
+    clean.running = false;
+    generation_ = clean;
+    const io::Error queued = generation_file_->write(wire::encode_body(clean), [this, alive, one_done](io::Error result) {
+      if (!alive.lock()) return;
+      if (result != io::Error::ok) log("cannot record the clean stop: " + std::string(io::error_name(result)));
+      one_done();
+    });
+    if (queued != io::Error::ok) one_done();
+  } else {
+    one_done();
+  }
+  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return one_done();
+  // Joins the leave set_state began (or the one under way).
+  role_->leave_gracefully("stopped", [alive, one_done](const PrimaryRole::Outcome&) {
+    if (alive.lock()) one_done();
   });
 }
 
@@ -944,7 +977,12 @@ void Node::on_handover_ack(const RoleHandoverAck& ack) {
   handover_.reset();
   handover_timer_->stop();
   log(config_.peer + " took the primary role");
-  if (handover.stopping) return finish_stop(std::move(handover.left));
+  if (handover.stopping) {
+    // The peer acknowledges alone from now on: this copy falls behind and must never
+    // be promoted by itself (recorded with the clean stop).
+    generation_.outdated = true;
+    return finish_stop(std::move(handover.left));
+  }
   // A swap: this node becomes the secondary of its peer on the same link; the same
   // data, so no reintegration. The peer's first frame follows its answer.
   if (replicator_) replicator_->detach();

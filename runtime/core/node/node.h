@@ -249,6 +249,7 @@ class Node {
   bool connecting_ = false;
   bool peer_hello_seen_ = false;
   bool met_peer_ = false;  // a hello was received at least once in this run
+  bool last_run_crashed_ = false;  // found GenerationInfo::running set at this start
   std::unique_ptr<io::Timer> start_timer_;
   std::unique_ptr<io::Timer> connect_timer_;
   std::unique_ptr<Replicator> replicator_;

@@ -19,9 +19,10 @@ struct NodeHello {
   // What this copy may hold that a copy at the same data point lacks (its activity
   // record: changes while ALONE, extents a crash left active), sealed by seal_marks.
   io::Bytes marks;
+  bool crashed = false;  // this node's last run ended in a crash
 
   HM_WIRE_MESSAGE(wire::MessageType::node_hello, "node_hello")
-  HM_WIRE_FIELDS(node_name, state, generation, marks)
+  HM_WIRE_FIELDS(node_name, state, generation, marks, crashed)
   static constexpr std::size_t kMaxBodyBytes = 1024 + kMaxHelloMarksBytes;
   std::string check() const {
     if (node_name.empty() || node_name.size() > kMaxNodeNameBytes) return "bad node name";

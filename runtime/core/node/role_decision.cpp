@@ -90,6 +90,11 @@ MeetingDecision decide_between_starting(const NodeView& first, const NodeView& s
   }
   if (!first_ok) return second_primary(first.name + ": " + why_not_promotable(first.generation));
   if (!second_ok) return first_primary(second.name + ": " + why_not_promotable(second.generation));
+  if (relation == DataRelation::same && first.crashed != second.crashed) {
+    const std::string why = " stopped cleanly and " + (first.crashed ? first.name : second.name) +
+                            " crashed: the copy that did not crash holds every acknowledged write";
+    return first.crashed ? second_primary(second.name + why) : first_primary(first.name + why);
+  }
   // Same (or unrelated) data, both fine: the configured preference, then the names.
   if (policy.default_prim == DefaultPrim::node && !policy.default_prim_node.empty()) {
     if (policy.default_prim_node == first.name) return first_primary("defaultprim is " + first.name);
@@ -135,6 +140,9 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
 
 AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPolicy& policy) {
   if (const std::string why = why_not_promotable(local); !why.empty()) return {false, why + "; no peer to take data from"};
+  if (local.split_brain) {
+    return {false, "a split brain with the peer is not resolved: an admin runs prim on the node whose data wins"};
+  }
   if (local.last_role == LastRole::secondary) {
     return {false, "this node was secondary when it stopped: its peer may have newer data; waiting for the peer "
                    "(an admin may run prim here)"};

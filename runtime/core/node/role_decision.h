@@ -7,9 +7,11 @@
 //    admin's `primforce` overrides that.
 // 2. A running primary stays primary: a node that meets a PRIM or ALONE peer becomes
 //    its secondary, if the generations allow it.
-// 3. Two nodes starting together: the one with newer data; with the same data,
-//    defaultprim (a node name, or lastprim), else the smaller node name — a fixed
-//    tie-break, so both sides reach the same answer without talking it over.
+// 3. Two nodes starting together: the one with newer data; with the same data, the
+//    one that stopped cleanly if the other crashed (the crashed copy may lack
+//    acknowledged writes it had not made durable), then defaultprim (a node name, or
+//    lastprim), else the smaller node name — a fixed tie-break, so both sides reach
+//    the same answer without talking it over.
 // 4. Diverged data (both wrote alone: a split brain) is never merged: both wait for an
 //    admin's `prim` on the side whose data wins, or a configured policy.
 #pragma once
@@ -40,6 +42,8 @@ struct NodeView {
   std::string name;
   NodeState state = NodeState::stop;
   GenerationInfo generation;
+  // The node's last run ended in a crash (GenerationInfo::running was found set).
+  bool crashed = false;
 };
 
 enum class Reintegration : std::uint8_t { none, fast, full };

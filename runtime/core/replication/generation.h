@@ -37,9 +37,16 @@ struct GenerationInfo {
   // newest first: a copy holding one of them is older than this one, whatever its
   // history says, and is fully reintegrated.
   std::vector<std::uint64_t> discarded;
+  // True from a node's start until its clean stop: found true at the next start, the
+  // last run ended in a crash, and this copy may lack acknowledged writes it had not
+  // yet made durable.
+  bool running = false;
+  // A split brain with the peer was detected and no admin has resolved it yet: this
+  // node does not go ALONE by itself, even after a restart without its peer.
+  bool split_brain = false;
 
   HM_WIRE_MESSAGE(wire::MessageType::generation_info, "generation_info")
-  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role, discarded)
+  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role, discarded, running, split_brain)
   static constexpr std::size_t kMaxBodyBytes = 512;
   std::string check() const {
     if (history.size() > kMaxGenerationHistory) return "history longer than " + std::to_string(kMaxGenerationHistory);
