@@ -421,7 +421,10 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
                                peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
   // The same generation is the same data only if neither record says otherwise (a
   // crash of either copy leaves its unfinished ops' extents marked).
-  const bool same_data = same_generation && activity_->marks().empty() && peer_marks_.empty();
+  // Ops sent on a lost link (an fsync has no marks) can be settled only by a
+  // reintegration: the new link's secondary never saw them.
+  const bool ops_in_limbo = replicator_ && replicator_->awaiting_secondary() > 0;
+  const bool same_data = same_generation && activity_->marks().empty() && peer_marks_.empty() && !ops_in_limbo;
   switch (decision.role) {
     case Role::wait:
       // A primary told to wait stops acknowledging writes at once (fencing).
@@ -640,7 +643,7 @@ void Node::on_link_lost(const std::string& reason) {
     set_state(NodeState::second, "replication link lost (" + reason + "); the primary decides: it asks this copy to "
                                  "mark itself outdated, or it is gone and this node takes over");
     if (monitor_->peer_requests_outdate()) mark_outdated();
-    return;
+    return reconnect_later();  // a new link brings this copy back (reintegrated if outdated)
   }
   if (state_ == NodeState::prim) {
     if (!peer_alive) return primary_without_secondary("the secondary is gone: replication link lost and no heartbeat");
@@ -748,7 +751,19 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
 }
 
 std::string Node::prim(bool force) {
-  if (is_primary(state_)) return "already primary";
+  if (is_primary(state_)) {
+    if (diverged_peer_generation_ == 0) return "already primary";
+    // Still primary in a split brain (the peer waits): the admin's word settles it the
+    // same way, durably, then the nodes meet again.
+    GenerationInfo next = discard_generation(generation_, diverged_peer_generation_);
+    next.split_brain = false;
+    diverged_peer_generation_ = 0;
+    log("admin prim: this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration");
+    persist(next, [this] {
+      if (link_) link_->fail("meeting again after the admin resolved the split brain");
+    });
+    return {};
+  }
   adopt_target_generation();
   if (state_ == NodeState::stop) return "the module is stopped: start it first";
   if (state_ == NodeState::second && (link_ || (monitor_ && monitor_->peer_up()))) {
@@ -809,6 +824,15 @@ void Node::request_checkpoint() {
 
 void Node::on_checkpoint(std::uint64_t through, io::Error result) {
   checkpoint_pending_ = false;
+  const bool link_trouble = result == io::Error::cancelled || result == io::Error::read_only || result == io::Error::would_block;
+  if (result != io::Error::ok && !link_trouble && state_ == NodeState::prim) {
+    // A copy could not make its data durable (a failed sync is sticky): this primary
+    // can no longer keep its promises. It stops, and its synchronised peer, which
+    // holds every acknowledged write, takes over.
+    log("checkpoint through op " + std::to_string(through) + " failed: " + std::string(io::error_name(result)) +
+        ": a disk failed; stopping this node so that " + config_.peer + " takes over");
+    return stop();
+  }
   if (result != io::Error::ok) return log("checkpoint through op " + std::to_string(through) + " failed: " + std::string(io::error_name(result)));
   activity_->on_durable_on_both(through);
   if (forget_marks_after_ && through >= *forget_marks_after_) {

@@ -233,6 +233,12 @@ void Replicator::set_policy(AckPolicy policy) {
   }
 }
 
+std::size_t Replicator::awaiting_secondary() const {
+  std::size_t count = 0;
+  for (const auto& [sequence, entry] : in_flight_) count += entry.needs_secondary ? 1 : 0;
+  return count;
+}
+
 void Replicator::attach(wire::FramedConnection& link) {
   for (const auto& [sequence, entry] : in_flight_) HM_ASSERT(!entry.needs_secondary);
   lose_secondary_checkpoints();  // none, unless the old link was never detached

@@ -103,6 +103,9 @@ class Replicator {
 
   std::uint64_t next_sequence() const { return next_sequence_; }
   std::size_t in_flight() const { return in_flight_.size(); }
+  // Ops that still need a secondary's acknowledgement (sent on a link now gone, or
+  // waiting for one): attach() is not allowed while there are any.
+  std::size_t awaiting_secondary() const;
   std::uint64_t ops_completed() const { return ops_completed_; }
 
  private:
