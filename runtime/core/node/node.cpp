@@ -283,6 +283,11 @@ void Node::want_lease() {
 void Node::on_lease_acquired(std::uint64_t epoch, const std::string& reason) {
   log("witness lease granted (epoch " + std::to_string(epoch) + "): " + reason);
   if (replicator_) replicator_->recheck_alone_gate();
+  if (pending_alone_ && state_ == NodeState::wait) {
+    PendingAlone pending = std::move(*pending_alone_);
+    pending_alone_.reset();
+    return go_alone(pending.reason + "; the witness granted the lease", std::move(pending.then));
+  }
   if (state_ == NodeState::second && taking_over_ && !link_) {
     taking_over_ = false;
     const AloneDecision decision = decide_on_primary_lost(generation_, config_.policy, true, true);
@@ -417,6 +422,7 @@ void Node::on_peer_hello(const NodeHello& hello) {
 }
 
 void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
+  pending_alone_.reset();  // the meeting decides now
   const bool same_generation = compare(generation_, peer.generation) == DataRelation::same && generation_.consistent &&
                                peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
   // The same generation is the same data only if neither record says otherwise (a
@@ -718,6 +724,22 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     if (then) then();
     return;
   }
+  if (lease_ && !lease_->holds_lease()) {
+    // With a witness, ALONE — and the VIP that comes with it — needs the lease: the
+    // peer could be granted it otherwise. Wait (fenced if this node was primary).
+    if (pending_alone_) {
+      // Both wait for the same lease: whatever the earlier request meant to do next
+      // (a reintegration to start) still happens.
+      auto earlier = std::move(pending_alone_->then);
+      then = [earlier = std::move(earlier), later = std::move(then)] {
+        if (earlier) earlier();
+        if (later) later();
+      };
+    }
+    pending_alone_ = PendingAlone{reason, std::move(then)};
+    want_lease();
+    return set_state(NodeState::wait, reason + "; waiting for the witness lease");
+  }
   going_alone_ = true;
   // The new generation is durable before the first write is acknowledged alone: when
   // the nodes meet again, the other side's copy is recognised as older.
@@ -891,6 +913,7 @@ void Node::finish_stop(std::function<void()> left) {
   lease_.reset();
   taking_over_ = false;
   alone_at_start_ = false;
+  pending_alone_.reset();
   start_timer_.reset();
   connect_timer_.reset();
   connecting_ = false;

@@ -244,6 +244,11 @@ class Node {
   std::unique_ptr<witness::LeaseClient> lease_;
   bool taking_over_ = false;     // a secondary waits for the lease to take over
   bool alone_at_start_ = false;  // no peer at start: ALONE once the lease is granted
+  struct PendingAlone {
+    std::string reason;
+    std::function<void()> then;
+  };
+  std::optional<PendingAlone> pending_alone_;  // go_alone waiting for the witness lease
   std::unique_ptr<io::StreamListener> link_listener_;
   std::unique_ptr<wire::FramedConnection> link_;
   bool connecting_ = false;
