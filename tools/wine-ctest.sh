@@ -30,4 +30,13 @@ wine cmd /c exit 0 </dev/null >/dev/null 2>&1 || true
 
 rc=0
 ctest --test-dir "$build" "$@" || rc=$?
+if [ "$rc" -ne 0 ]; then
+  # Under Wine a test process now and then dies at start-up with no output at all (seen
+  # once in ~20 runs, on a test that passes in isolation every time). The failed tests
+  # run once more; a real failure fails again, and the retry is reported either way.
+  echo "wine-ctest: re-running the failed tests once, to tell a Wine start-up failure from a real one" >&2
+  rc=0
+  ctest --test-dir "$build" --rerun-failed --output-on-failure || rc=$?
+  [ "$rc" -eq 0 ] && echo "wine-ctest: every failed test passed when re-run (a Wine start-up failure); see above which" >&2
+fi
 exit "$rc"

@@ -475,7 +475,10 @@ void Node::ensure_replicator() {
         log("the secondary failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
             "): its copy differs and must be reintegrated");
         if (link_) link_->fail("secondary copy diverged");
-      })},
+      }),
+                           .on_local_failed = guarded([this](std::uint64_t sequence, io::Error result) {
+                             on_local_disk_error(sequence, result);
+                           })},
       next_sequence_);
   // With a witness, nothing is acknowledged alone unless the lease is held right then.
   if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->holds_lease(); });
@@ -545,7 +548,11 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
             }),
             .on_failed = guarded([this](std::string why) {
               log("reintegration of " + config_.peer + " failed: " + why);
-              if (link_) link_->fail("reintegration failed");
+              // Not from inside the source's own call: dropping the link destroys it.
+              if (!reintegration_failed_timer_) reintegration_failed_timer_ = io_.clock.make_timer();
+              reintegration_failed_timer_->start(0, 0, guarded([this] {
+                if (link_) link_->fail("reintegration failed");
+              }));
             })});
     log("reintegration of " + config_.peer + " begins (" + reason + ")");
     if (!fast) return start_reintegration(std::nullopt, "the peer's data is not the point this node's record starts from");
@@ -712,6 +719,27 @@ void Node::primary_without_secondary(const std::string& reason) {
   go_alone(reason);
 }
 
+// This copy failed an op its secondary may have applied: the copies may differ there.
+// A full disk: the link is dropped at once, before a checkpoint could retire the op's
+// extent, so the next meeting resends it from this copy. An I/O error: this disk can
+// no longer be trusted; the node stops and its synchronised peer takes over.
+void Node::on_local_disk_error(std::uint64_t sequence, io::Error result) {
+  if (state_ != NodeState::prim) return;  // alone, the error reaches the writer and nothing differs
+  log("this copy failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) + ")");
+  if (result == io::Error::io_error) {
+    return stop_soon("the local disk reports I/O errors: stopping this node so that " + config_.peer + " takes over");
+  }
+  if (link_) link_->fail("this copy could not apply an op the secondary may have applied");
+}
+
+// From inside a Replicator callback: the stop destroys the Replicator, so it happens
+// on the next turn of the loop.
+void Node::stop_soon(const std::string& why) {
+  log(why);
+  if (!disk_failure_timer_) disk_failure_timer_ = io_.clock.make_timer();
+  disk_failure_timer_->start(0, 0, guarded([this] { stop(); }));
+}
+
 void Node::set_failover(bool on) {
   config_.policy.failover = on;
   log(std::string("failover ") + (on ? "on: the secondary takes over when the primary is gone"
@@ -851,9 +879,8 @@ void Node::on_checkpoint(std::uint64_t through, io::Error result) {
     // A copy could not make its data durable (a failed sync is sticky): this primary
     // can no longer keep its promises. It stops, and its synchronised peer, which
     // holds every acknowledged write, takes over.
-    log("checkpoint through op " + std::to_string(through) + " failed: " + std::string(io::error_name(result)) +
-        ": a disk failed; stopping this node so that " + config_.peer + " takes over");
-    return stop();
+    return stop_soon("checkpoint through op " + std::to_string(through) + " failed: " + std::string(io::error_name(result)) +
+                     ": a disk failed; stopping this node so that " + config_.peer + " takes over");
   }
   if (result != io::Error::ok) return log("checkpoint through op " + std::to_string(through) + " failed: " + std::string(io::error_name(result)));
   activity_->on_durable_on_both(through);

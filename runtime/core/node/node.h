@@ -213,6 +213,8 @@ class Node {
   void on_peer_lost(const std::string& reason);
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
   void primary_without_secondary(const std::string& reason);
+  void on_local_disk_error(std::uint64_t sequence, io::Error result);
+  void stop_soon(const std::string& why);
   void want_lease();
   void on_lease_acquired(std::uint64_t epoch, const std::string& reason);
   void on_lease_lost(const std::string& reason);
@@ -286,6 +288,8 @@ class Node {
   std::uint64_t diverged_peer_generation_ = 0;
   std::uint64_t discard_on_alone_ = 0;
   std::unique_ptr<io::Timer> handover_timer_;
+  std::unique_ptr<io::Timer> disk_failure_timer_;
+  std::unique_ptr<io::Timer> reintegration_failed_timer_;
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;
   bool going_alone_ = false;

@@ -228,6 +228,19 @@ void ReintegrationSource::recheck(std::uint32_t directory, const std::string& pa
   recheck_.insert({directory, path});
 }
 
+// A name that is no longer there (or no longer what it was) is the business of the
+// live ops that changed it; any other error means this copy cannot be read, and a
+// reintegration that skipped it would call an incomplete copy synchronised.
+bool ReintegrationSource::gone(io::Error error) {
+  return error == io::Error::not_found || error == io::Error::not_directory || error == io::Error::is_directory;
+}
+
+void ReintegrationSource::fail_reading(const Work& work, io::Error error) {
+  state_ = State::stopped;
+  listener_.on_failed("cannot read " + native(work.directory, work.path) + " on this copy: " +
+                      std::string(io::error_name(error)));
+}
+
 // --- listings ------------------------------------------------------------------
 
 void ReintegrationSource::do_list_dir(Work work) {
@@ -235,8 +248,9 @@ void ReintegrationSource::do_list_dir(Work work) {
   fs_.readdir(native(work.directory, work.path), [this, alive = alive_, work](io::Result<std::vector<io::DirEntry>> listed) mutable {
     if (!*alive || !read_) return;
     if (!listed) {
-      // Gone or replaced by a live op, which the target applies too (or rechecks).
       end_read();
+      if (!gone(listed.error())) return fail_reading(work, listed.error());
+      // Gone or replaced by a live op, which the target applies too (or rechecks).
       return finish_work(false, std::move(work));
     }
     auto entries = std::make_shared<std::vector<ListingEntry>>();
@@ -343,6 +357,7 @@ void ReintegrationSource::do_compare(Work work) {
     if (!read_) return;
     if (!end_read()) return finish_work(true, std::move(work));
     if (!read) {
+      if (!gone(read.error())) return fail_reading(work, read.error());
       // Gone (a live unlink or rename, which the target applies or rechecks).
       add_done(work.budget);
       return finish_work(false, std::move(work));
@@ -405,6 +420,7 @@ void ReintegrationSource::do_send_ranges(Work work) {
     if (!read_) return;
     if (!end_read()) return finish_work(true, std::move(work));
     if (!read) {
+      if (!gone(read.error())) return fail_reading(work, read.error());
       add_done(work.budget);
       return finish_work(false, std::move(work));
     }

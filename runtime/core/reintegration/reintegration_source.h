@@ -185,6 +185,8 @@ class ReintegrationSource {
   bool end_read();  // false: a live op raced the read; redo it
   void finish_work(bool redo, Work work);
   std::string native(std::uint32_t directory, const std::string& path) const;
+  static bool gone(io::Error error);
+  void fail_reading(const Work& work, io::Error error);
   void read_file(const Work& work, std::uint64_t offset, std::uint64_t max_bytes, std::function<void(io::Result<FileRead>)> done);
   void do_list_dir(Work work);
   void on_listed(Work work, std::vector<ListingEntry> entries, const std::vector<std::uint64_t>& sizes);

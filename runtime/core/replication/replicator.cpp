@@ -112,6 +112,10 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
     result = entry.secondary_result;
     listener_.on_secondary_failed(sequence, entry.secondary_result);
   }
+  if ((result == io::Error::io_error || result == io::Error::no_space) && entry.local_result == result &&
+      listener_.on_local_failed) {
+    listener_.on_local_failed(sequence, result);
+  }
   DoneFn done = std::move(entry.done);
   in_flight_bytes_ -= entry.bytes;
   in_flight_.erase(found);

@@ -61,6 +61,9 @@ class Replicator {
     // The secondary failed an op this copy applied: the copies differ from `sequence`
     // on, and the node must reintegrate the secondary.
     std::function<void(std::uint64_t sequence, io::Error secondary_result)> on_secondary_failed;
+    // This copy failed an op with a disk error (io_error, no_space) — the secondary may
+    // have applied it. Optional.
+    std::function<void(std::uint64_t sequence, io::Error local_result)> on_local_failed;
   };
 
   // first_sequence: the number of the first op (a node's replicators continue one
