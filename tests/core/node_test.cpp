@@ -187,6 +187,15 @@ class TwoNodes {
     start("node2");
     ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
   }
+  // PRIM node1 holding the lease and the VIP, SECOND node2, files w0..w7 replicated.
+  void settle_with_witness_and_files() {
+    with_application_ = true;
+    add_witness();
+    settle_prim_and_second();
+    ASSERT_TRUE(run_until([&] { return node("node1").holds_lease() && holds_vip("node1"); })) << dump_log();
+    for (int i = 0; i < 8; ++i) ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "w" + std::to_string(i)}}), 1);
+  }
+
   void settle_prim_and_second_with(const std::string& primary, const std::string& secondary) {
     start("node1");
     start("node2");
@@ -645,11 +654,7 @@ void keep_writing(TwoNodes& world, AckLog& log, std::int64_t for_ns) {
 }
 
 TEST_F(NodeTest, with_a_witness_a_full_partition_between_the_nodes_leaves_one_primary_which_keeps_acknowledging) {
-  with_application_ = true;
-  add_witness();
-  settle_prim_and_second();
-  ASSERT_TRUE(run_until([&] { return node("node1").holds_lease() && holds_vip("node1"); })) << dump_log();
-  for (int i = 0; i < 8; ++i) ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "w" + std::to_string(i)}}), 1);
+  settle_with_witness_and_files();
   cluster_.world().partition("node1", "node2");
   AckLog acks;
   keep_writing(*this, acks, 40 * io::kNsPerS);
@@ -665,11 +670,7 @@ TEST_F(NodeTest, with_a_witness_a_full_partition_between_the_nodes_leaves_one_pr
 }
 
 TEST_F(NodeTest, with_a_witness_an_isolated_primary_stops_before_its_peer_takes_over_never_two_primaries) {
-  with_application_ = true;
-  add_witness();
-  settle_prim_and_second();
-  ASSERT_TRUE(run_until([&] { return node("node1").holds_lease() && holds_vip("node1"); })) << dump_log();
-  for (int i = 0; i < 8; ++i) ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "w" + std::to_string(i)}}), 1);
+  settle_with_witness_and_files();
   // node1 loses everyone: its peer and the witness.
   cluster_.world().partition("node1", "node2");
   cluster_.world().partition("node1", "witness");
