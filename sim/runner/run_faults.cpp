@@ -286,7 +286,12 @@ bool Run::start_fault(FaultKind kind) {
 
 bool Run::admin_prim(const std::string& name, bool force) {
   core::Node& n = *slot(name).node;
-  const bool split_brain = n.state() == core::NodeState::wait && n.state_reason().find("SPLIT BRAIN") != std::string::npos;
+  const core::Node* peer = slot(other(name)).node.get();
+  auto waits_in_split_brain = [](const core::Node& node) {
+    return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
+  };
+  // This side waits in the split brain, or it stayed primary while the other waits in it.
+  const bool split_brain = waits_in_split_brain(n) || (is_primary(n.state()) && peer && waits_in_split_brain(*peer));
   const std::string answer = n.prim(force);
   note(std::string("admin: ") + (force ? "primforce" : "prim") + " on " + name + ": " + (answer.empty() ? "accepted" : answer));
   if (!answer.empty()) {
@@ -344,6 +349,19 @@ void Run::liveness_admin() {
                       two.state_reason().find("SPLIT BRAIN") != std::string::npos);
   if (split) {
     admin_prim(pick(), false);
+    return;
+  }
+  // One side stayed primary while the other waits in the split brain: the admin keeps
+  // the side that kept serving (prim there settles it; the other is reintegrated).
+  auto waits_in_split_brain = [](const core::Node& node) {
+    return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
+  };
+  if (waits_in_split_brain(one) && is_primary(two.state())) {
+    admin_prim("node2", false);
+    return;
+  }
+  if (waits_in_split_brain(two) && is_primary(one.state())) {
+    admin_prim("node1", false);
     return;
   }
   if (any_primary) {
