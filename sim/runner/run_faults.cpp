@@ -17,6 +17,10 @@ bool is_admin(FaultKind kind) {
   return kind == FaultKind::admin_swap || kind == FaultKind::admin_prim || kind == FaultKind::admin_restart;
 }
 bool is_primary(core::NodeState state) { return state == core::NodeState::alone || state == core::NodeState::prim; }
+// The node reported a split brain and waits for the admin.
+bool waits_in_split_brain(const core::Node& node) {
+  return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
+}
 std::string other(const std::string& name) { return name == "node1" ? "node2" : "node1"; }
 
 }  // namespace
@@ -287,9 +291,6 @@ bool Run::start_fault(FaultKind kind) {
 bool Run::admin_prim(const std::string& name, bool force) {
   core::Node& n = *slot(name).node;
   const core::Node* peer = slot(other(name)).node.get();
-  auto waits_in_split_brain = [](const core::Node& node) {
-    return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
-  };
   // This side waits in the split brain, or it stayed primary while the other waits in it.
   const bool split_brain = waits_in_split_brain(n) || (is_primary(n.state()) && peer && waits_in_split_brain(*peer));
   const std::string answer = n.prim(force);
@@ -353,9 +354,6 @@ void Run::liveness_admin() {
   }
   // One side stayed primary while the other waits in the split brain: the admin keeps
   // the side that kept serving (prim there settles it; the other is reintegrated).
-  auto waits_in_split_brain = [](const core::Node& node) {
-    return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
-  };
   if (waits_in_split_brain(one) && is_primary(two.state())) {
     admin_prim("node2", false);
     return;
