@@ -51,3 +51,18 @@ find_path(HAMIRROR_CLI11_INCLUDE CLI/CLI.hpp REQUIRED)
 add_library(hamirror_dep_cli11 INTERFACE)
 target_include_directories(hamirror_dep_cli11 SYSTEM INTERFACE ${HAMIRROR_CLI11_INCLUDE})
 add_library(hamirror::cli11 ALIAS hamirror_dep_cli11)
+
+# cpp-httplib: the daemon's loopback control API and the CLI's client. Debian builds it
+# as a shared library (libcpp-httplib.so, with OpenSSL/zlib/brotli support flags in its
+# .pc file); for Windows, tools/win-deps.sh installs the source package's header-only
+# build (no TLS: the API is loopback only) with its CMake package.
+if(WIN32)
+  find_package(httplib CONFIG REQUIRED)
+  add_library(hamirror_dep_httplib INTERFACE)
+  target_link_libraries(hamirror_dep_httplib INTERFACE httplib::httplib ws2_32)
+else()
+  pkg_check_modules(CPPHTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+  add_library(hamirror_dep_httplib INTERFACE)
+  target_link_libraries(hamirror_dep_httplib INTERFACE PkgConfig::CPPHTTPLIB)
+endif()
+add_library(hamirror::httplib ALIAS hamirror_dep_httplib)

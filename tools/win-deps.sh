@@ -213,5 +213,7 @@ install_headers cli11 libcli11-dev
 build_lib pugixml pugixml -DPUGIXML_BUILD_TESTS=OFF
 build_lib googletest googletest -DBUILD_GMOCK=ON -DINSTALL_GTEST=ON -Dgtest_disable_pthreads=ON
 build_lib libuv libuv1 -DLIBUV_BUILD_TESTS=OFF -DLIBUV_BUILD_BENCH=OFF
+# cpp-httplib: its header-only install (httplib.h plus the httplib::httplib CMake package), no TLS or compression.
+build_lib cpp-httplib cpp-httplib -DHTTPLIB_USE_OPENSSL_IF_AVAILABLE=OFF -DHTTPLIB_USE_ZLIB_IF_AVAILABLE=OFF -DHTTPLIB_USE_BROTLI_IF_AVAILABLE=OFF
 
 say "done: prefix $prefix"

@@ -1,0 +1,199 @@
+#include "daemon/node_daemon.h"
+
+#include <uv.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "config/config_check.h"
+#include "daemon/control_api.h"
+#include "daemon/control_server.h"
+#include "daemon/log_file.h"
+#include "daemon/node_mapping.h"
+#include "daemon/pid_lock.h"
+#include "daemon/resolver.h"
+#include "daemon/state_report.h"
+#include "platform/platform.h"
+#include "uv/uv_backend.h"
+
+namespace hamirror::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kProgressLogIntervalMs = 5000;
+
+// Everything one running node owns, on one loop. Destroyed after the loop stopped.
+class NodeDaemon {
+ public:
+  NodeDaemon(uv_loop_t* loop, const config::NodeConfig& node, core::NodeConfig core_config)
+      : loop_(loop),
+        module_log_((fs::path(node.log_dir) / kModuleLogName).string()),
+        application_log_((fs::path(node.log_dir) / kApplicationLogName).string()),
+        peer_(node.peer_name),
+        console_port_(node.console_port),
+        backend_(loop),
+        io_(backend_.io()),
+        node_(io_, std::move(core_config), listener()),
+        control_(loop, [this](const ControlRequest& request) { return handle(request); }) {
+    module_log_.set_echo(true);
+  }
+
+  LogFile& module_log() { return module_log_; }
+
+  // "" when running.
+  std::string start() {
+    if (auto error = control_.start(console_port_); !error.empty()) return error;
+    watch_signal(sigint_, SIGINT);
+    watch_signal(sigterm_, SIGTERM);
+    uv_timer_init(loop_, &progress_timer_);
+    progress_timer_.data = this;
+    uv_timer_start(&progress_timer_, [](uv_timer_t* timer) { static_cast<NodeDaemon*>(timer->data)->log_progress(); },
+                   kProgressLogIntervalMs, kProgressLogIntervalMs);
+    module_log_.write('I', "hamirrord started: node " + node_.name() + ", peer " + peer_ +
+                               ", control API on 127.0.0.1:" + std::to_string(console_port_));
+    node_.start();
+    return {};
+  }
+
+  bool stopped_cleanly() const { return stopped_cleanly_; }
+
+ private:
+  core::Node::Listener listener() {
+    return core::Node::Listener{
+        // The core's own log line already says "NODE: FROM -> TO: reason" for every
+        // change; a second line here would only repeat it.
+        .on_state_change = {},
+        .on_log = [this](const std::string& line) { module_log_.write('I', line); },
+        .on_application_log = [this](const std::string& line) { application_log_.write('I', line); }};
+  }
+
+  ControlResponse handle(const ControlRequest& request) {
+    ControlApiContext context{node_, peer_, module_log_};
+    return handle_control_request(request, context);
+  }
+
+  void watch_signal(uv_signal_t& handle, int signal_number) {
+    uv_signal_init(loop_, &handle);
+    handle.data = this;
+    // SIGTERM has no equivalent on Windows (libuv refuses it there); SIGINT is Ctrl-C.
+    if (uv_signal_start(&handle, [](uv_signal_t* h, int number) { static_cast<NodeDaemon*>(h->data)->on_signal(number); },
+                        signal_number) != 0) {
+      uv_close(reinterpret_cast<uv_handle_t*>(&handle), nullptr);
+    }
+  }
+
+  void on_signal(int signal_number) {
+    const std::string name = signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (stopping_) {
+      // A stop_prim that hangs should not hold the node for nicestoptimeout + forcestoptimeout
+      // when the admin insists; the core treats this like a crash at the next start.
+      module_log_.write('E', name + " again while stopping: exiting now, without a clean stop");
+      std::fflush(nullptr);
+      std::_Exit(1);
+    }
+    stopping_ = true;
+    module_log_.write('I', name + " received: stopping the node (stop_prim, virtual IP removed, state saved)");
+    node_.stop([this] {
+      stopped_cleanly_ = true;
+      module_log_.write('I', "hamirrord stopped");
+      shut_down();
+    });
+  }
+
+  void shut_down() {
+    control_.stop();
+    for (uv_signal_t* handle : {&sigint_, &sigterm_}) {
+      if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(handle))) uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
+    }
+    uv_close(reinterpret_cast<uv_handle_t*>(&progress_timer_), nullptr);
+    uv_stop(loop_);
+  }
+
+  void log_progress() {
+    const auto progress = node_.reintegration_progress();
+    if (!progress) return;
+    module_log_.write('I', "reintegration of " + peer_ + ": " +
+                               describe_reintegration({progress->bytes_done, progress->bytes_to_do, progress->rate_bytes_per_s}));
+  }
+
+  uv_loop_t* loop_;
+  LogFile module_log_;
+  LogFile application_log_;
+  std::string peer_;
+  std::uint16_t console_port_;
+  uv::UvBackend backend_;
+  io::Io io_;
+  core::Node node_;
+  ControlServer control_;
+  uv_signal_t sigint_{};
+  uv_signal_t sigterm_{};
+  uv_timer_t progress_timer_{};
+  bool stopping_ = false;
+  bool stopped_cleanly_ = false;
+};
+
+std::optional<std::string> create_directories(const std::vector<std::string>& paths) {
+  for (const auto& path : paths) {
+    std::error_code error;
+    fs::create_directories(path, error);
+    if (error) return "cannot create the directory " + path + ": " + error.message();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_node_daemon(const NodeDaemonOptions& options) {
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  config::UserconfigOptions parse_options;
+  parse_options.resolves = [&loop](const std::string& host) { return resolve_host(&loop, host).has_value(); };
+  const auto checked = config::check_config_files(options.module_file, options.node_file, parse_options);
+  std::fputs(checked.diagnostics.to_string().c_str(), stderr);
+  if (!checked.module || !checked.node || checked.diagnostics.error_count() > 0) {
+    std::fprintf(stderr, "hamirrord: the configuration has errors (check it with: hamirror confcheck --userconfig %s --node %s)\n",
+                 options.module_file.c_str(), options.node_file.c_str());
+    return kExitConfig;
+  }
+  const config::NodeConfig& node = *checked.node;
+  const auto mapped = map_node_config(node, *checked.module, locate_module(options.module_file), options.install_dir,
+                                      [&loop](const std::string& host) { return resolve_host(&loop, host); });
+  if (!mapped.config) {
+    std::fprintf(stderr, "hamirrord: %s\n", mapped.error.c_str());
+    return kExitConfig;
+  }
+  std::vector<std::string> directories{node.state_dir, node.log_dir, mapped.config->state_dir};
+  directories.insert(directories.end(), mapped.config->roots.begin(), mapped.config->roots.end());
+  if (const auto error = create_directories(directories)) {
+    std::fprintf(stderr, "hamirrord: %s\n", error->c_str());
+    return kExitStartup;
+  }
+  const auto lock = acquire_pid_lock((fs::path(node.state_dir) / "hamirrord.pid").string());
+  if (!lock.lock) {
+    std::fprintf(stderr, "hamirrord: %s\n", lock.error.c_str());
+    return kExitStartup;
+  }
+
+  platform::prepare_process_for_io();
+  int exit_code = 0;
+  {
+    NodeDaemon daemon(&loop, node, *mapped.config);
+    if (const auto error = daemon.start(); !error.empty()) {
+      daemon.module_log().write('E', "hamirrord cannot start: " + error);
+      return kExitStartup;
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_run(&loop, UV_RUN_NOWAIT);  // the close callbacks of what shut_down closed, before the memory goes
+    exit_code = daemon.stopped_cleanly() ? 0 : 1;
+  }
+  // Let the handles closed by the destructors finish closing; the process exits next,
+  // so a handle still open is not worth waiting for.
+  uv_run(&loop, UV_RUN_NOWAIT);
+  return exit_code;
+}
+
+}  // namespace hamirror::daemon

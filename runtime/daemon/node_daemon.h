@@ -1,0 +1,25 @@
+// `hamirrord run`: one cluster node in the foreground. Loads and checks both
+// configuration files, locks the state_dir, opens the logs, then runs a core::Node on
+// the libuv backend with the control API beside it, until SIGTERM / SIGINT: the node
+// stops (stop_prim, VIP removed, state persisted) and the process exits 0. Nothing
+// here needs a clean exit: after kill -9 the core restarts from its persisted state.
+#pragma once
+
+#include <string>
+
+namespace hamirror::daemon {
+
+struct NodeDaemonOptions {
+  std::string node_file;    // the node's TOML file
+  std::string module_file;  // the module's userconfig.xml
+  std::string install_dir;  // where hamirrord's programs are (for scripts' SAFEBIN)
+};
+
+// Exit codes: 0 after a clean stop; kExitConfig for configuration errors;
+// kExitStartup when the node cannot start (lock held, port in use, directories).
+constexpr int kExitConfig = 2;
+constexpr int kExitStartup = 3;
+
+int run_node_daemon(const NodeDaemonOptions& options);
+
+}  // namespace hamirror::daemon
