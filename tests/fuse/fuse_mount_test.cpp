@@ -1,0 +1,206 @@
+// A FUSE mount over a backing directory, its changes applied by the core's OpApplier to
+// two copies (MirrorSink): what applications do through the mount ends up identical
+// on both copies, and errors reach them as errno.
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "tests/fuse/fuse_test_support.h"
+
+namespace hamirror::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+class FuseMountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SKIP_WITHOUT_FUSE();
+    mount_ = std::make_unique<MirroredMount>(dirs_);
+    ASSERT_EQ(mount_->start(), "");
+  }
+  void TearDown() override { mount_.reset(); }
+
+  std::string at(const std::string& name) const { return (dirs_.mnt() / name).string(); }
+  void expect_identical_copies() {
+    EXPECT_EQ(snapshot(dirs_.primary()), snapshot(dirs_.secondary()));
+  }
+  int open_file(const std::string& name, int flags) {
+    const int fd = ::open(at(name).c_str(), flags | O_CLOEXEC, 0644);
+    EXPECT_GE(fd, 0) << name << ": " << std::strerror(errno);
+    return fd;
+  }
+  void write_all(int fd, const std::string& text) {
+    EXPECT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size())) << std::strerror(errno);
+  }
+  std::string read_at(int fd, std::size_t size, off_t offset) {
+    std::string text(size, '\0');
+    const ssize_t got = ::pread(fd, text.data(), size, offset);
+    EXPECT_GE(got, 0) << std::strerror(errno);
+    text.resize(got < 0 ? 0 : static_cast<std::size_t>(got));
+    return text;
+  }
+
+  ScratchDirs dirs_;
+  std::unique_ptr<MirroredMount> mount_;
+};
+
+TEST_F(FuseMountTest, writes_renames_directories_truncate_and_fsync_through_the_mount_reach_both_copies) {
+  ASSERT_EQ(std::system(("echo hello > " + at("a.txt")).c_str()), 0);
+  ASSERT_EQ(std::system(("dd if=/dev/urandom of=" + at("big.bin") + " bs=1M count=3 conv=fsync status=none").c_str()),
+            0);
+  ASSERT_EQ(::mkdir(at("dir").c_str(), 0755), 0) << std::strerror(errno);
+  ASSERT_EQ(::mkdir(at("dir/sub").c_str(), 0755), 0);
+  write_file(at("dir/sub/note.txt"), "inside");
+  ASSERT_EQ(::rename(at("dir").c_str(), at("moved").c_str()), 0) << std::strerror(errno);
+  ASSERT_EQ(::mkdir(at("empty").c_str(), 0755), 0);
+  ASSERT_EQ(::rmdir(at("empty").c_str()), 0) << std::strerror(errno);
+  ASSERT_EQ(::truncate(at("a.txt").c_str(), 3), 0) << std::strerror(errno);
+  const int fd = open_file("a.txt", O_WRONLY | O_APPEND);
+  write_all(fd, "p!");
+  EXPECT_EQ(::fsync(fd), 0) << std::strerror(errno);
+  EXPECT_EQ(::fdatasync(fd), 0) << std::strerror(errno);
+  ::close(fd);
+
+  EXPECT_EQ(read_file(at("a.txt")), "help!");
+  EXPECT_EQ(read_file(at("moved/sub/note.txt")), "inside");
+  EXPECT_FALSE(fs::exists(at("dir")));
+  EXPECT_EQ(fs::file_size(at("big.bin")), 3u * 1024 * 1024);
+  EXPECT_EQ(read_file(at("big.bin")), read_file(dirs_.primary() / "big.bin"));
+  expect_identical_copies();
+  // 1 MiB writes were negotiated: dd's blocks arrive whole, one op each.
+  EXPECT_EQ(mount_->on_loop<std::size_t>([this] { return mount_->sink().max_write_bytes_; }), 1024u * 1024);
+  EXPECT_GE(mount_->on_loop<int>([this] { return mount_->sink().ops_[core::OpKind::fsync]; }), 3);
+}
+
+TEST_F(FuseMountTest, a_file_renamed_while_open_is_still_written_through_its_descriptor) {
+  const int fd = open_file("before.txt", O_CREAT | O_RDWR);
+  write_all(fd, "one ");
+  ASSERT_EQ(::rename(at("before.txt").c_str(), at("after.txt").c_str()), 0) << std::strerror(errno);
+  write_all(fd, "two");
+  EXPECT_EQ(read_at(fd, 100, 0), "one two");
+  ::close(fd);
+  EXPECT_EQ(read_file(dirs_.primary() / "after.txt"), "one two");
+  EXPECT_FALSE(fs::exists(dirs_.primary() / "before.txt"));
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, an_unlinked_open_file_is_written_and_read_until_its_last_close_on_both_copies) {
+  const int fd = open_file("doomed.txt", O_CREAT | O_RDWR);
+  write_all(fd, "still ");
+  ASSERT_EQ(::unlink(at("doomed.txt").c_str()), 0) << std::strerror(errno);
+  EXPECT_FALSE(fs::exists(at("doomed.txt")));
+  write_all(fd, "here");
+  EXPECT_EQ(read_at(fd, 100, 0), "still here");
+  struct stat attr {};
+  ASSERT_EQ(::fstat(fd, &attr), 0);
+  EXPECT_EQ(attr.st_size, 10);
+  // Kept on both copies, under a name the mount does not show.
+  const auto hidden = [](const fs::path& copy) {
+    std::vector<std::string> contents;
+    for (const auto& entry : fs::recursive_directory_iterator(copy)) {
+      if (entry.is_regular_file()) contents.push_back(read_file(entry.path()));
+    }
+    return contents;
+  };
+  EXPECT_EQ(hidden(dirs_.primary()), std::vector<std::string>{"still here"});
+  EXPECT_EQ(hidden(dirs_.secondary()), std::vector<std::string>{"still here"});
+  EXPECT_TRUE(fs::is_empty(dirs_.mnt())) << "readdir shows the hidden area";
+  EXPECT_FALSE(fs::exists(at(".hamirror-unlinked")));
+  expect_identical_copies();
+  ::close(fd);
+  EXPECT_TRUE(eventually([&] { return hidden(dirs_.primary()).empty() && hidden(dirs_.secondary()).empty(); }))
+      << "the unlink was not replicated at the last close";
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, a_file_replaced_by_a_rename_while_open_keeps_its_data_until_closed) {
+  write_file(at("target.txt"), "old");
+  write_file(at("new.txt"), "new");
+  const int fd = open_file("target.txt", O_RDWR);
+  ASSERT_EQ(::rename(at("new.txt").c_str(), at("target.txt").c_str()), 0) << std::strerror(errno);
+  write_all(fd, "OLD!");
+  EXPECT_EQ(read_at(fd, 100, 0), "OLD!");
+  EXPECT_EQ(read_file(at("target.txt")), "new");
+  expect_identical_copies();
+  ::close(fd);
+  EXPECT_TRUE(eventually([&] { return snapshot(dirs_.primary()).size() == 2; }));  // target.txt, hidden area
+  EXPECT_EQ(read_file(dirs_.secondary() / "target.txt"), "new");
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, a_node_that_is_not_primary_answers_erofs_to_every_change) {
+  write_file(at("kept.txt"), "kept");
+  const int writer = open_file("kept.txt", O_WRONLY);
+  mount_->sink().writable_ = false;
+  EXPECT_EQ(::write(writer, "x", 1), -1);
+  EXPECT_EQ(errno, EROFS);
+  ::close(writer);
+  EXPECT_EQ(::open(at("kept.txt").c_str(), O_WRONLY), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::open(at("new.txt").c_str(), O_CREAT | O_WRONLY, 0644), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::mkdir(at("dir").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::unlink(at("kept.txt").c_str()), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::truncate(at("kept.txt").c_str(), 0), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(read_file(at("kept.txt")), "kept") << "reads still work";
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, errors_from_the_sink_reach_write_and_fsync_as_errno) {
+  const int fd = open_file("file.txt", O_CREAT | O_RDWR);
+  mount_->sink().fail_writes_ = io::Error::no_space;
+  EXPECT_EQ(::write(fd, "abc", 3), -1);
+  EXPECT_EQ(errno, ENOSPC);
+  mount_->sink().fail_writes_ = io::Error::connection_reset;  // the peer was lost while the write waited
+  EXPECT_EQ(::write(fd, "abc", 3), -1);
+  EXPECT_EQ(errno, EIO);
+  mount_->sink().fail_writes_ = io::Error::ok;
+  write_all(fd, "fine");
+  mount_->sink().fail_fsyncs_ = io::Error::io_error;
+  EXPECT_EQ(::fsync(fd), -1);
+  EXPECT_EQ(errno, EIO);
+  mount_->sink().fail_fsyncs_ = io::Error::ok;
+  EXPECT_EQ(::fsync(fd), 0);
+  ::close(fd);
+}
+
+TEST_F(FuseMountTest, links_device_nodes_and_mode_changes_are_refused_as_not_replicated) {
+  write_file(at("file.txt"), "x");
+  EXPECT_EQ(::symlink("file.txt", at("link").c_str()), -1);
+  EXPECT_EQ(errno, ENOTSUP);
+  EXPECT_EQ(::link(at("file.txt").c_str(), at("hard").c_str()), -1);
+  EXPECT_EQ(errno, ENOTSUP);
+  EXPECT_EQ(::mkfifo(at("fifo").c_str(), 0644), -1);
+  EXPECT_EQ(errno, ENOTSUP);
+  EXPECT_EQ(::chmod(at("file.txt").c_str(), 0600), -1);
+  EXPECT_EQ(errno, EPERM);
+  struct stat attr {};
+  ASSERT_EQ(::stat(at("file.txt").c_str(), &attr), 0);
+  EXPECT_EQ(::chmod(at("file.txt").c_str(), attr.st_mode & 07777), 0) << "a chmod that changes nothing";
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, stop_unmounts_even_while_a_file_is_open) {
+  write_file(at("open.txt"), "x");
+  const int fd = open_file("open.txt", O_RDONLY);
+  mount_->stop();
+  struct stat mnt {};
+  struct stat parent {};
+  ASSERT_EQ(::stat(dirs_.mnt().c_str(), &mnt), 0) << std::strerror(errno);
+  ASSERT_EQ(::stat(dirs_.mnt().parent_path().c_str(), &parent), 0);
+  EXPECT_EQ(mnt.st_dev, parent.st_dev) << "still mounted";
+  ::close(fd);
+}
+
+}  // namespace
+}  // namespace hamirror::test
