@@ -1,0 +1,32 @@
+#include "auth/handshake.h"
+
+#include <algorithm>
+
+#include "io/assert.h"
+
+namespace hamirror::auth {
+
+io::Bytes encode_hello(const Nonce& nonce) {
+  io::Bytes hello(kHelloMagic.begin(), kHelloMagic.end());
+  hello.insert(hello.end(), nonce.begin(), nonce.end());
+  return hello;
+}
+
+std::optional<Nonce> decode_hello(io::ByteView hello) {
+  HM_ASSERT(hello.size() == kHelloBytes);
+  if (!std::equal(kHelloMagic.begin(), kHelloMagic.end(), hello.begin())) return std::nullopt;
+  Nonce nonce;
+  std::copy(hello.begin() + kHelloMagic.size(), hello.end(), nonce.begin());
+  return nonce;
+}
+
+Tag handshake_proof(const ClusterKey& key, Role prover, const Nonce& client, const Nonce& server) {
+  const std::uint8_t role = static_cast<std::uint8_t>(prover);
+  return hmac_sha256(key.view(), {io::as_bytes("hamirror-v1 proof"), io::ByteView(&role, 1), client, server});
+}
+
+Tag session_key(const ClusterKey& key, const Nonce& client, const Nonce& server) {
+  return hmac_sha256(key.view(), {io::as_bytes("hamirror-v1 session"), client, server});
+}
+
+}  // namespace hamirror::auth

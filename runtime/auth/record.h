@@ -1,0 +1,51 @@
+// Records: how bytes written to an authenticated stream travel after the handshake.
+//
+//   [u32 length][payload: length bytes][tag: HMAC(session key, direction | u64 sequence | u32 length | payload)]
+//
+// The sequence counts the records of one direction from 0 and is never sent: both ends
+// know it, so a record replayed, dropped, reordered or moved to another connection
+// (another session key) fails its tag. The direction byte keeps a record from being
+// reflected back to its sender.
+//
+// A write larger than kMaxRecordPayloadBytes is split into several records: records
+// need not match the core's frames (the stream is a byte stream), and a small bound
+// keeps the reader's buffer small and lets the first bytes of a large frame through
+// before its last ones arrived.
+#pragma once
+
+#include <cstdint>
+
+#include "auth/hmac.h"
+#include "io/bytes.h"
+
+namespace hamirror::auth {
+
+enum class Direction : std::uint8_t { client_to_server = 1, server_to_client = 2 };
+
+constexpr std::size_t kRecordLengthBytes = 4;
+constexpr std::size_t kRecordOverheadBytes = kRecordLengthBytes + kTagBytes;
+constexpr std::size_t kMaxRecordPayloadBytes = 1024 * 1024;
+
+// Bytes on the wire for `payload_bytes` of payload, split into records.
+std::size_t sealed_size(std::size_t payload_bytes);
+
+// Appends one record (payload.size() <= kMaxRecordPayloadBytes) to `out`.
+void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out);
+
+enum class RecordStatus {
+  incomplete,  // more bytes needed
+  opened,      // `payload` is authentic
+  too_large,   // the length exceeds kMaxRecordPayloadBytes
+  bad_tag,     // tampered, replayed, reordered or from another connection
+};
+
+struct OpenedRecord {
+  RecordStatus status = RecordStatus::incomplete;
+  std::size_t consumed_bytes = 0;  // when opened: the record's size in `buffer`
+  io::ByteView payload;            // when opened: points into `buffer`
+};
+
+// Looks at the start of `buffer` for the record number `sequence`.
+OpenedRecord open_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView buffer);
+
+}  // namespace hamirror::auth

@@ -1,0 +1,225 @@
+#include "auth/secure_stream.h"
+
+#include <algorithm>
+
+#include "io/assert.h"
+
+namespace hamirror::auth {
+namespace {
+
+// After a failed handshake: time for our last bytes to reach the peer before the
+// connection is dropped for good.
+constexpr std::int64_t kLingerNs = 2 * io::kNsPerS;
+// Opened bytes are dropped from the front of the buffer once this many accumulated.
+constexpr std::size_t kCompactAfterBytes = 64 * 1024;
+
+std::string seconds(std::int64_t ns) { return std::to_string(ns / io::kNsPerS) + " s"; }
+
+}  // namespace
+
+SecureStream::SecureStream(std::shared_ptr<AuthContext> context, std::unique_ptr<io::StreamConnection> inner, Role role)
+    : context_(std::move(context)),
+      inner_(std::move(inner)),
+      role_(role),
+      local_(inner_->local_address()),
+      remote_(inner_->remote_address()),
+      handshake_timer_(context_->clock.make_timer()),
+      delivery_timer_(context_->clock.make_timer()) {}
+
+SecureStream::~SecureStream() = default;
+
+std::string SecureStream::peer_description() const {
+  return (role_ == Role::server ? "from " : "with ") + io::to_string(remote_);
+}
+
+void SecureStream::start_handshake(HandshakeDoneFn done, ReapFn reap) {
+  HM_ASSERT(done && reap && phase_ == Phase::hello);
+  handshake_done_ = std::move(done);
+  reap_ = std::move(reap);
+  context_->nonces.fill(own_nonce_);
+  inner_->set_handlers([this](io::ByteView chunk) { on_inner_data(chunk); },
+                       [this](io::Error reason) { on_inner_close(reason); });
+  handshake_timer_->start(context_->options.handshake_timeout_ns, 0, [this] {
+    fail_handshake("no authentication handshake within " + seconds(context_->options.handshake_timeout_ns) +
+                       " (a peer without the cluster key, or not hamirror?)",
+                   io::Error::timed_out);
+  });
+  const io::Error sent = inner_->write(encode_hello(own_nonce_), [](io::Error) {});
+  if (sent != io::Error::ok) fail_handshake("cannot send the handshake: " + std::string(io::error_name(sent)), sent);
+}
+
+io::ByteView SecureStream::unread() const { return io::ByteView(rx_).subspan(rx_offset_); }
+
+void SecureStream::consume(std::size_t bytes) {
+  rx_offset_ += bytes;
+  if (rx_offset_ == rx_.size()) {
+    rx_.clear();
+    rx_offset_ = 0;
+  } else if (rx_offset_ >= kCompactAfterBytes) {
+    rx_.erase(rx_.begin(), rx_.begin() + static_cast<std::ptrdiff_t>(rx_offset_));
+    rx_offset_ = 0;
+  }
+}
+
+void SecureStream::on_inner_data(io::ByteView chunk) {
+  if (phase_ == Phase::ended) return;
+  // No view into rx_ is held here: every callback that got one has returned.
+  rx_.insert(rx_.end(), chunk.begin(), chunk.end());
+  if (phase_ == Phase::established) return deliver_records();
+  advance_handshake();
+}
+
+void SecureStream::advance_handshake() {
+  if (phase_ == Phase::hello && unread().size() >= kHelloBytes) {
+    const auto nonce = decode_hello(unread().first(kHelloBytes));
+    if (!nonce) {
+      return fail_handshake("the peer did not start the hamirror-v1 authentication handshake (hamirror without "
+                            "authentication, an older version, or not hamirror at all)",
+                            io::Error::permission_denied);
+    }
+    peer_nonce_ = *nonce;
+    consume(kHelloBytes);
+    phase_ = Phase::proof;
+    const Nonce& client = role_ == Role::client ? own_nonce_ : peer_nonce_;
+    const Nonce& server = role_ == Role::client ? peer_nonce_ : own_nonce_;
+    const Tag proof = handshake_proof(context_->key, role_, client, server);
+    const io::Error sent = inner_->write(proof, [](io::Error) {});
+    if (sent != io::Error::ok) return fail_handshake("cannot send the handshake: " + std::string(io::error_name(sent)), sent);
+  }
+  if (phase_ == Phase::proof && unread().size() >= kProofBytes) {
+    const Role peer_role = role_ == Role::client ? Role::server : Role::client;
+    const Nonce& client = role_ == Role::client ? own_nonce_ : peer_nonce_;
+    const Nonce& server = role_ == Role::client ? peer_nonce_ : own_nonce_;
+    if (!tags_equal(handshake_proof(context_->key, peer_role, client, server), unread().first(kProofBytes))) {
+      return fail_handshake("the peer does not prove the same cluster key: wrong cluster key? (compare the key files "
+                            "on both nodes)",
+                            io::Error::permission_denied);
+    }
+    consume(kProofBytes);
+    session_key_ = session_key(context_->key, client, server);
+    phase_ = Phase::established;
+    handshake_timer_->stop();
+    inner_->pause_reading();  // until set_handlers: nobody reads yet
+    auto done = std::move(handshake_done_);
+    done(io::Error::ok);  // may hand this away or destroy it: nothing after this line
+  }
+}
+
+void SecureStream::fail_handshake(const std::string& why, io::Error result) {
+  if (phase_ == Phase::established || phase_ == Phase::ended) return;
+  phase_ = Phase::ended;
+  ++context_->counters.handshakes_failed;
+  context_->say("authentication failed " + peer_description() + ": " + why);
+  inner_->close();  // flushes our hello and proof, so the peer can tell its own reason
+  handshake_timer_->start(kLingerNs, 0, [this] {
+    auto reap = std::move(reap_);
+    reap();  // destroys this
+  });
+  auto done = std::move(handshake_done_);
+  done(result);
+}
+
+void SecureStream::on_inner_close(io::Error reason) {
+  if (phase_ == Phase::established) {
+    inner_ended_ = reason;
+    return deliver_records();
+  }
+  fail_handshake("the connection closed during the authentication handshake (" + std::string(io::error_name(reason)) +
+                     "): the peer may have refused our cluster key",
+                 reason);
+}
+
+void SecureStream::set_handlers(DataFn on_data, CloseFn on_close) {
+  HM_ASSERT(on_data && on_close && !on_data_);
+  HM_ASSERT(phase_ == Phase::established);
+  on_data_ = std::move(on_data);
+  on_close_ = std::move(on_close);
+  resume_reading();
+}
+
+void SecureStream::pause_reading() {
+  paused_ = true;
+  if (phase_ == Phase::established) inner_->pause_reading();
+}
+
+void SecureStream::resume_reading() {
+  paused_ = false;
+  if (phase_ != Phase::established || !on_data_) return;
+  inner_->resume_reading();
+  schedule_delivery();  // records already buffered, or an end already seen
+}
+
+void SecureStream::schedule_delivery() {
+  if (!unread().empty() || inner_ended_) delivery_timer_->start(0, 0, [this] { deliver_records(); });
+}
+
+void SecureStream::deliver_records() {
+  const std::weak_ptr<const int> alive = alive_;
+  const Direction incoming = role_ == Role::client ? Direction::server_to_client : Direction::client_to_server;
+  while (phase_ == Phase::established && on_data_ && !paused_) {
+    const OpenedRecord record = open_record(session_key_, incoming, receive_sequence_, unread());
+    if (record.status == RecordStatus::too_large) return fail_records("a record is larger than the bound");
+    if (record.status == RecordStatus::bad_tag) {
+      return fail_records("a record failed its authentication check (tampered, replayed or reordered data)");
+    }
+    if (record.status == RecordStatus::incomplete) {
+      if (!inner_ended_) return;
+      phase_ = Phase::ended;
+      auto on_close = on_close_;
+      return on_close(*inner_ended_);
+    }
+    ++receive_sequence_;
+    if (!record.payload.empty()) {
+      auto on_data = on_data_;
+      on_data(record.payload);  // a view into rx_: consumed only afterwards
+      if (alive.expired()) return;
+    }
+    consume(record.consumed_bytes);
+  }
+}
+
+void SecureStream::fail_records(const std::string& why) {
+  ++context_->counters.records_refused;
+  context_->say("authentication failed " + peer_description() + ": " + why + "; closing the connection");
+  phase_ = Phase::ended;
+  inner_->close();
+  auto on_close = on_close_;
+  on_close(io::Error::permission_denied);
+}
+
+io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
+  if (phase_ != Phase::established) return io::Error::connection_reset;
+  const std::size_t wire_bytes = sealed_size(bytes.size());
+  if (wire_bytes > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
+  if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
+  const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
+  const std::uint64_t first_sequence = send_sequence_;
+  io::Bytes sealed;
+  sealed.reserve(wire_bytes);
+  std::size_t offset = 0;
+  do {
+    const std::size_t length = std::min(kMaxRecordPayloadBytes, bytes.size() - offset);
+    seal_record(session_key_, outgoing, send_sequence_++, bytes.subspan(offset, length), sealed);
+    offset += length;
+  } while (offset < bytes.size());
+  const std::size_t size = bytes.size();
+  const io::Error result = inner_->write(sealed, [this, size, on_done = std::move(on_done)](io::Error written) {
+    pending_write_bytes_ -= size;
+    if (on_done) on_done(written);
+  });
+  if (result != io::Error::ok) {
+    send_sequence_ = first_sequence;  // nothing was queued
+    return result;
+  }
+  pending_write_bytes_ += size;
+  return io::Error::ok;
+}
+
+void SecureStream::close() {
+  if (phase_ != Phase::established) return;
+  phase_ = Phase::ended;
+  delivery_timer_->stop();
+  inner_->close();
+}
+
+}  // namespace hamirror::auth

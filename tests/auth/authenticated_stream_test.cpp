@@ -1,0 +1,256 @@
+// Authenticated streams over both backends (libuv on 127.0.0.1 and netsim): the
+// io::StreamConnection contract still holds with the right key, and a wrong key, a
+// plain peer, tampered, replayed and duplicated records are refused.
+#include <gtest/gtest.h>
+
+#include "auth/handshake.h"
+#include "auth/record.h"
+#include "tests/auth/auth_fixture.h"
+#include "tests/auth/relay.h"
+
+namespace hamirror::test {
+namespace {
+
+using AuthStream = AuthNetworkTest;
+
+constexpr std::size_t kHandshakeBytes = auth::kHelloBytes + auth::kProofBytes;
+
+std::string pattern(std::size_t size) {
+  std::string text(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return text;
+}
+
+TEST_P(AuthStream, the_right_key_carries_bytes_both_ways_with_completions_in_order) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  std::string expected;
+  std::vector<int> completed;
+  for (int i = 0; i < 100; ++i) {
+    const std::string chunk = "<" + std::to_string(i) + ">";
+    expected += chunk;
+    ASSERT_EQ(pair.a_end->write(io::as_bytes(chunk), [&completed, i](io::Error result) {
+      EXPECT_EQ(result, io::Error::ok);
+      completed.push_back(i);
+    }), io::Error::ok);
+  }
+  ASSERT_EQ(pair.b_end->write(io::as_bytes("ack 7"), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == expected.size() && completed.size() == 100 && pair.a_received == "ack 7"; }));
+  EXPECT_EQ(pair.b_received, expected);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(completed[i], i);
+  EXPECT_EQ(pair.a_end->pending_write_bytes(), 0u);
+  EXPECT_EQ(pair.a_end->remote_address(), pair.b_end->local_address());
+  EXPECT_TRUE(node_a().log.empty() && node_b().log.empty());
+}
+
+TEST_P(AuthStream, the_largest_core_frame_arrives_intact_in_one_write) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  const std::string frame = pattern(8 * 1024 * 1024 + 56);
+  bool done = false;
+  ASSERT_EQ(pair.a_end->write(io::as_bytes(frame), [&](io::Error result) { done = result == io::Error::ok; }), io::Error::ok);
+  EXPECT_EQ(pair.a_end->pending_write_bytes(), frame.size());
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == frame.size() && done; }, 20000));
+  EXPECT_TRUE(pair.b_received == frame);
+}
+
+TEST_P(AuthStream, writes_beyond_the_pending_bound_would_block_then_drain) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  const io::Bytes chunk(1024 * 1024, 'x');
+  std::size_t accepted = 0;
+  io::Error refused = io::Error::ok;
+  int completions = 0;
+  for (int i = 0; i < 64 && refused == io::Error::ok; ++i) {
+    refused = pair.a_end->write(chunk, [&](io::Error) { ++completions; });
+    if (refused == io::Error::ok) accepted += chunk.size();
+  }
+  EXPECT_EQ(refused, io::Error::would_block);
+  EXPECT_LE(accepted, io::kMaxPendingWriteBytes);
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == accepted && pair.a_end->pending_write_bytes() == 0; }, 20000));
+  EXPECT_EQ(static_cast<std::size_t>(completions) * chunk.size(), accepted);
+  EXPECT_EQ(pair.a_end->write(chunk, [](io::Error) {}), io::Error::ok) << "room again once drained";
+  const io::Bytes too_large(io::kMaxPendingWriteBytes, 'y');
+  EXPECT_EQ(pair.a_end->write(too_large, [](io::Error) {}), io::Error::message_too_large);
+}
+
+TEST_P(AuthStream, paused_reading_holds_records_until_resumed) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  pair.b_end->pause_reading();
+  bool written = false;
+  ASSERT_EQ(pair.a_end->write(io::as_bytes("held"), [&](io::Error) { written = true; }), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return written; }));
+  harness().run_for(30);
+  EXPECT_EQ(pair.b_received, "");
+  pair.b_end->resume_reading();
+  EXPECT_EQ(pair.b_received, "") << "never inside resume_reading()";
+  ASSERT_TRUE(run_until([&] { return pair.b_received == "held"; }));
+}
+
+TEST_P(AuthStream, close_flushes_then_the_peer_sees_end_of_stream_once) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  ASSERT_EQ(pair.a_end->write(io::as_bytes("last words"), [](io::Error) {}), io::Error::ok);
+  pair.a_end->close();
+  EXPECT_EQ(pair.a_end->write(io::as_bytes("too late"), [](io::Error) {}), io::Error::connection_reset);
+  ASSERT_TRUE(run_until([&] { return !pair.b_closes.empty(); }));
+  EXPECT_EQ(pair.b_received, "last words");
+  harness().run_for(30);
+  EXPECT_EQ(pair.b_closes, (std::vector<io::Error>{io::Error::end_of_stream}));
+  EXPECT_TRUE(pair.a_closes.empty()) << "a local close is not reported locally";
+}
+
+TEST_P(AuthStream, a_wrong_key_is_refused_on_both_sides_with_the_reason_logged) {
+  make_nodes(test_key(1), test_key(2));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  EXPECT_EQ(connect_from_a(pair, pair.listener->local_address()), io::Error::permission_denied);
+  ASSERT_TRUE(run_until([&] { return node_b().logged("wrong cluster key?"); }));
+  EXPECT_TRUE(node_a().logged("authentication failed with " + io::to_string(pair.listener->local_address()))) << node_a().all_lines();
+  EXPECT_TRUE(node_a().logged("wrong cluster key?"));
+  EXPECT_TRUE(node_b().logged("authentication failed from " + harness().host_a() + ":")) << node_b().all_lines();
+  harness().run_for(50);
+  EXPECT_EQ(pair.accepted, 0);
+  EXPECT_EQ(node_a().network->counters().handshakes_failed, 1u);
+  EXPECT_EQ(node_b().network->counters().handshakes_failed, 1u);
+}
+
+TEST_P(AuthStream, a_plain_peer_is_refused_before_the_listener_sees_it) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  auto plain = await<io::Result<std::unique_ptr<io::StreamConnection>>>(
+      harness(), [&](auto done) { a().network.connect(pair.listener->local_address(), done); });
+  ASSERT_TRUE(plain.ok());
+  std::vector<io::Error> closes;
+  plain.value()->set_handlers([](io::ByteView) {}, [&](io::Error reason) { closes.push_back(reason); });
+  ASSERT_EQ(plain.value()->write(io::as_bytes(std::string(64, 'F')), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return !closes.empty(); }));
+  EXPECT_TRUE(node_b().logged("did not start the hamirror-v1 authentication handshake")) << node_b().all_lines();
+  EXPECT_EQ(pair.accepted, 0);
+}
+
+TEST_P(AuthStream, a_silent_peer_times_out_the_handshake_on_either_side) {
+  make_nodes(test_key(1), test_key(1), {.handshake_timeout_ns = 300 * io::kNsPerMs});
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  // A plain client that connects to B and says nothing.
+  auto silent = await<io::Result<std::unique_ptr<io::StreamConnection>>>(
+      harness(), [&](auto done) { a().network.connect(pair.listener->local_address(), done); });
+  ASSERT_TRUE(silent.ok());
+  silent.value()->set_handlers([](io::ByteView) {}, [](io::Error) {});
+  // A plain server that accepts A's connection and says nothing.
+  std::unique_ptr<io::StreamConnection> mute;
+  auto plain_listener = b().network.listen({harness().host_b(), 0}, [&](std::unique_ptr<io::StreamConnection> accepted) {
+    mute = std::move(accepted);
+    mute->set_handlers([](io::ByteView) {}, [](io::Error) {});
+  });
+  ASSERT_TRUE(plain_listener.ok());
+  EXPECT_EQ(connect_from_a(pair, plain_listener.value()->local_address()), io::Error::timed_out);
+  ASSERT_TRUE(run_until([&] { return node_b().logged("no authentication handshake within"); }));
+  EXPECT_TRUE(node_a().logged("no authentication handshake within"));
+  EXPECT_EQ(pair.accepted, 0);
+}
+
+TEST_P(AuthStream, a_tampered_record_closes_the_stream_and_is_logged) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  // Flip one payload byte of the first record.
+  const std::size_t target = kHandshakeBytes + auth::kRecordLengthBytes + 2;
+  relay.alter([target](std::size_t offset, io::Bytes& chunk) {
+    if (target >= offset && target < offset + chunk.size()) chunk[target - offset] ^= 0x20;
+  });
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  ASSERT_EQ(pair.a_end->write(io::as_bytes("transfer 100"), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return !pair.b_closes.empty(); }));
+  EXPECT_EQ(pair.b_closes, (std::vector<io::Error>{io::Error::permission_denied}));
+  EXPECT_EQ(pair.b_received, "") << "nothing of a tampered record is delivered";
+  EXPECT_TRUE(node_b().logged("failed its authentication check"));
+  EXPECT_EQ(node_b().network->counters().records_refused, 1u);
+  ASSERT_TRUE(run_until([&] { return !pair.a_closes.empty(); })) << "the sender sees the connection end";
+}
+
+// Sends one record from A on the relay's latest connection; returns the record's bytes as they crossed the wire.
+io::Bytes record_through(BackendHarness& harness, AuthPair& pair, Relay& relay, const std::string& text) {
+  const std::size_t before = relay.client_bytes(relay.connections() - 1).size();
+  EXPECT_EQ(pair.a_end->write(io::as_bytes(text), [](io::Error) {}), io::Error::ok);
+  const std::size_t record_bytes = auth::sealed_size(text.size());
+  EXPECT_TRUE(harness.run_until([&] { return relay.client_bytes(relay.connections() - 1).size() == before + record_bytes; }, 5000));
+  const auto& wire = relay.client_bytes(relay.connections() - 1);
+  return io::Bytes(wire.end() - static_cast<std::ptrdiff_t>(record_bytes), wire.end());
+}
+
+TEST_P(AuthStream, a_duplicated_record_in_the_same_connection_is_refused) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  const io::Bytes record = record_through(harness(), pair, relay, "write block 12");
+  ASSERT_TRUE(run_until([&] { return pair.b_received == "write block 12"; }));
+  relay.inject(0, record);
+  ASSERT_TRUE(run_until([&] { return !pair.b_closes.empty(); }));
+  EXPECT_EQ(pair.b_closes, (std::vector<io::Error>{io::Error::permission_denied}));
+  EXPECT_EQ(pair.b_received, "write block 12") << "delivered once only";
+  EXPECT_TRUE(node_b().logged("failed its authentication check"));
+}
+
+TEST_P(AuthStream, a_record_replayed_into_another_connection_is_refused) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair first;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(first));
+  Relay relay(a().network, harness().host_a(), first.listener->local_address());
+  ASSERT_EQ(connect_from_a(first, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return first.b_end != nullptr; }));
+  const io::Bytes captured = record_through(harness(), first, relay, "write block 12");
+  ASSERT_TRUE(run_until([&] { return first.b_received == "write block 12"; }));
+
+  // A second, genuine connection through the same relay: its first record (sequence 0,
+  // like the captured one) is replaced by the captured bytes.
+  AuthPair second;
+  first.b_end.reset();  // the listener's handler fills first.b_end again on the next accept
+  ASSERT_EQ(connect_from_a(second, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return first.b_end != nullptr; }));
+  relay.inject(1, captured);
+  ASSERT_TRUE(run_until([&] { return !first.b_closes.empty(); }));
+  EXPECT_EQ(first.b_closes, (std::vector<io::Error>{io::Error::permission_denied}));
+  EXPECT_EQ(first.b_received, "write block 12") << "only the genuine delivery of the first connection";
+  EXPECT_TRUE(node_b().logged("failed its authentication check"));
+}
+
+TEST_P(AuthStream, a_whole_recorded_connection_replayed_fails_the_handshake) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  record_through(harness(), pair, relay, "write block 12");
+  const io::Bytes recorded = relay.client_bytes(0);
+
+  // An attacker without the key replays everything the client sent: hello, proof, record.
+  auto attacker = await<io::Result<std::unique_ptr<io::StreamConnection>>>(
+      harness(), [&](auto done) { a().network.connect(pair.listener->local_address(), done); });
+  ASSERT_TRUE(attacker.ok());
+  std::vector<io::Error> closes;
+  attacker.value()->set_handlers([](io::ByteView) {}, [&](io::Error reason) { closes.push_back(reason); });
+  ASSERT_EQ(attacker.value()->write(recorded, [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return !closes.empty(); }));
+  EXPECT_EQ(pair.accepted, 1) << "only the genuine connection was accepted";
+  EXPECT_TRUE(node_b().logged("wrong cluster key?"));
+}
+
+HM_CONTRACT_SUITE(AuthStream);
+
+}  // namespace
+}  // namespace hamirror::test
