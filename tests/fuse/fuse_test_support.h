@@ -79,11 +79,22 @@ class ScratchDirs {
     root_ = std::filesystem::temp_directory_path() / ("hamirror-fuse-" + std::to_string(random()));
     for (const char* name : {"mnt", "primary", "secondary"}) std::filesystem::create_directories(root_ / name);
   }
-  // A mount a failed test left behind (a killed child's) is detached first.
+  // Mounts a failed test left behind (a killed child's) are detached first.
   ~ScratchDirs() {
-    ::umount2(mnt().c_str(), MNT_DETACH);
+    std::ifstream mounts("/proc/self/mounts");
+    std::string device;
+    std::string mount_point;
+    std::string rest;
+    while (mounts >> device >> mount_point && std::getline(mounts, rest)) {
+      if (mount_point.rfind(root_.string() + "/", 0) == 0) ::umount2(mount_point.c_str(), MNT_DETACH);
+    }
     std::error_code ignored;
     std::filesystem::remove_all(root_, ignored);
+  }
+  // A new directory under the scratch root.
+  std::filesystem::path path(const std::string& relative) const {
+    std::filesystem::create_directories(root_ / relative);
+    return root_ / relative;
   }
   std::filesystem::path mnt() const { return root_ / "mnt"; }
   std::filesystem::path primary() const { return root_ / "primary"; }
