@@ -140,10 +140,11 @@ void Run::start_node(NodeSlot& slot) {
   slot.node = std::make_unique<core::Node>(
       *slot.io, config_for(name),
       core::Node::Listener{
-          .on_state_change = [this, name](core::NodeState from, core::NodeState to, const std::string& reason) {
-            on_state_change(name, from, to, reason);
+          .on_state_change = [this](core::NodeState from, core::NodeState to, const std::string&) {
+            on_state_change(from, to);
           },
-          .on_log = [this](const std::string& line) { on_log(line); }});
+          .on_log = [this](const std::string& line) { on_log(line); },
+          .on_split_brain = [this](const std::string&) { on_split_brain(); }});
   mark_absent(slot, false);
   slot.node->start();
 }
@@ -162,14 +163,14 @@ bool Run::usable(const std::string& name) {
   return s.node != nullptr && !cluster_.node(name).frozen();
 }
 
-void Run::on_state_change(const std::string& name, core::NodeState from, core::NodeState to, const std::string& reason) {
-  const std::int64_t now = cluster_.scheduler().now_ns();
+void Run::on_state_change(core::NodeState from, core::NodeState to) {
   if (from == core::NodeState::second && to == core::NodeState::alone) ++stats_.failovers;
-  if (to == core::NodeState::wait && reason.find("SPLIT BRAIN") != std::string::npos) {
-    if (split_brain_reports_ns_.empty() || now - split_brain_reports_ns_.back() > 10 * io::kNsPerS) ++stats_.divergences;
-    split_brain_reports_ns_.push_back(now);
-  }
-  (void)name;
+}
+
+void Run::on_split_brain() {
+  const std::int64_t now = cluster_.scheduler().now_ns();
+  if (split_brain_reports_ns_.empty() || now - split_brain_reports_ns_.back() > 10 * io::kNsPerS) ++stats_.divergences;
+  split_brain_reports_ns_.push_back(now);
 }
 
 void Run::on_log(const std::string& line) {

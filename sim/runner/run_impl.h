@@ -104,7 +104,9 @@ class Run {
   NodeSlot& slot(const std::string& name) { return slots_.at(name); }
   core::Node* node(const std::string& name) { return slots_.at(name).node.get(); }
   bool usable(const std::string& name);  // running (not crashed) and not frozen
-  void on_state_change(const std::string& name, core::NodeState from, core::NodeState to, const std::string& reason);
+  void on_state_change(core::NodeState from, core::NodeState to);
+  // The nodes met and found a split brain: what explains a stale primary without a witness.
+  void on_split_brain();
   void on_log(const std::string& line);
   void safety_phase();
   void liveness_phase();

@@ -244,7 +244,11 @@ void Node::begin() {
         io_, witness::LeaseClientConfig{config_.name, config_.witness->local, config_.witness->server},
         witness::LeaseClient::Listener{
             .on_acquired = guarded([this](std::uint64_t epoch, const std::string& why) { on_lease_acquired(epoch, why); }),
-            .on_lost = guarded([this](const std::string& why) { on_lease_lost(why); })});
+            .on_lost = guarded([this](const std::string& why) { on_lease_lost(why); }),
+            .on_stale = guarded([this](const std::string& why) { log("the witness refuses the lease: " + why); }),
+            .on_recorded = guarded([this](std::uint64_t) {
+              if (replicator_) replicator_->recheck_alone_gate();
+            })});
     if (const io::Error started = lease_->start(); started != io::Error::ok) {
       return set_state(NodeState::stop, "cannot open the witness lease port: " + std::string(io::error_name(started)));
     }
@@ -282,6 +286,10 @@ void Node::want_lease() {
 
 void Node::on_lease_acquired(std::uint64_t epoch, const std::string& reason) {
   log("witness lease granted (epoch " + std::to_string(epoch) + "): " + reason);
+  if (lease_force_) {
+    lease_force_ = false;
+    publish_status();
+  }
   if (replicator_) replicator_->recheck_alone_gate();
   if (pending_alone_ && state_ == NodeState::wait) {
     PendingAlone pending = std::move(*pending_alone_);
@@ -410,6 +418,7 @@ void Node::on_peer_hello(const NodeHello& hello) {
       std::string(data_relation_name(compare(generation_, hello.generation))) + "): " + decision.reason);
   if (decision.split_brain) {
     log("*** SPLIT BRAIN DETECTED *** " + decision.reason);
+    if (listener_.on_split_brain) listener_.on_split_brain(decision.reason);
     diverged_peer_generation_ = hello.generation.current;
     if (!generation_.split_brain) {
       // Remembered across restarts: neither side goes ALONE by itself until resolved.
@@ -481,7 +490,9 @@ void Node::ensure_replicator() {
                            })},
       next_sequence_);
   // With a witness, nothing is acknowledged alone unless the lease is held right then.
-  if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->holds_lease(); });
+  // Alone, an acknowledgement needs the lease AND the witness's record of this
+  // copy's generation: the peer is then never granted the lease on older data.
+  if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->holds_lease_for(generation_.current); });
 }
 
 void Node::become_primary_with_secondary(const std::string& reason) {
@@ -595,8 +606,26 @@ void Node::start_reintegration(std::optional<FastResyncInput> fast, const std::s
 void Node::be_reintegrated(const std::string& reason) {
   drop_replicator();
   replica_.reset();
+  // From this meeting on the peer's data wins and may be acknowledged alone while the
+  // link is down: this copy is marked inconsistent at once (in memory now, durably
+  // next), not only when the peer's first reintegration frame arrives, so a restart
+  // before that frame never finds a copy that believes itself up to date.
+  GenerationInfo marked = generation_;
+  marked.consistent = false;
+  generation_ = marked;
+  publish_status();
+  auto persist_generation = [this](const GenerationInfo& info, std::function<void(io::Error)> done) {
+    const io::Error queued = generation_file_->write(wire::encode_body(info), std::move(done));
+    HM_ASSERT(queued == io::Error::ok);  // a reintegration writes the record twice: the queue never fills
+  };
+  persist_generation(marked, guarded([this](io::Error result) {
+    if (result != io::Error::ok) {
+      log("cannot mark this copy inconsistent: " + std::string(io::error_name(result)) + "; stopping");
+      stop();
+    }
+  }));
   target_ = std::make_unique<ReintegrationTarget>(
-      io_.fs, config_.roots, io::join_path(config_.state_dir, kGenerationFileName), generation_,
+      io_.fs, config_.roots, persist_generation, generation_,
       ReintegrationTarget::Listener{.on_synchronised = guarded([this] {
         // The target stays (idle) until the link goes: this runs inside its callback.
         generation_ = target_->generation();  // the primary's generation, consistent
@@ -620,6 +649,11 @@ void Node::adopt_target_generation() {
 }
 
 void Node::publish_status() {
+  if (lease_) {
+    // The witness grants the lease to a node only on data at least as new as what the
+    // holder acknowledged alone: it is told this copy's generation with every request.
+    lease_->set_data({generation_.current, generation_.history, lease_force_});
+  }
   if (monitor_) {
     monitor_->set_local_status(static_cast<std::uint8_t>(state_), generation_.outdated, requesting_outdate_, generation_.current);
   }
@@ -828,6 +862,11 @@ std::string Node::prim(bool force) {
     return refused;
   }
   std::string reason = force ? "admin primforce" : "admin prim";
+  if (force && lease_ && !lease_->holds_lease()) {
+    // primforce overrides the witness's check of the data too (not its timing).
+    lease_force_ = true;
+    publish_status();
+  }
   if (diverged_peer_generation_ != 0) {
     // The admin chose this side of a split brain: the peer's diverged data is to be
     // overwritten, durably recorded with the new generation, then met again.

@@ -108,6 +108,9 @@ class Node {
     std::function<void(const std::string& line)> on_log;
     // Script output (SafeKit's application log); optional: the module log otherwise.
     std::function<void(const std::string& line)> on_application_log;
+    // The nodes met and found that both wrote alone (optional): what a console alerts
+    // on. Called at each meeting that finds it, whatever the state does.
+    std::function<void(const std::string& reason)> on_split_brain;
   };
 
   Node(io::Io& io, NodeConfig config, Listener listener);
@@ -244,6 +247,7 @@ class Node {
   std::unique_ptr<io::AtomicFile> generation_file_;
   std::unique_ptr<PeerMonitor> monitor_;
   std::unique_ptr<witness::LeaseClient> lease_;
+  bool lease_force_ = false;  // an admin's primforce asks the witness for the lease
   bool taking_over_ = false;     // a secondary waits for the lease to take over
   bool alone_at_start_ = false;  // no peer at start: ALONE once the lease is granted
   struct PendingAlone {

@@ -6,7 +6,6 @@
 #include "core/reintegration/block_checksum.h"
 #include "core/reintegration/reintegration_source.h"
 #include "io/assert.h"
-#include "io/atomic_file.h"
 
 namespace hamirror::core {
 
@@ -21,16 +20,16 @@ bool is_inside(const std::string& path, const std::string& dir) {
 }
 }  // namespace
 
-ReintegrationTarget::ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, std::string generation_path,
+ReintegrationTarget::ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, PersistFn persist_generation,
                                          GenerationInfo local, Listener listener)
     : fs_(fs),
       roots_(roots),
-      generation_path_(std::move(generation_path)),
+      persist_generation_(std::move(persist_generation)),
       local_(std::move(local)),
       listener_(std::move(listener)),
       applier_(fs, std::move(roots)) {
   HM_ASSERT(listener_.on_synchronised);
-  HM_ASSERT(!generation_path_.empty());
+  HM_ASSERT(persist_generation_);
 }
 
 ReintegrationTarget::~ReintegrationTarget() { *alive_ = false; }
@@ -63,8 +62,7 @@ void ReintegrationTarget::apply(FileOp op, std::function<void(io::Error)> done) 
 }
 
 void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Error)> done) {
-  const io::Bytes body = wire::encode_body(info);
-  io::write_file_atomically(fs_, generation_path_, body, [alive = alive_, done = std::move(done)](io::Error result) {
+  persist_generation_(info, [alive = alive_, done = std::move(done)](io::Error result) {
     if (*alive) done(result);
   });
 }

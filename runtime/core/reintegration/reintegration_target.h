@@ -62,9 +62,12 @@ class ReintegrationTarget {
     std::function<void()> on_synchronised;
   };
 
-  // generation_path: where this node's GenerationInfo lives (outside the replicated
-  // directories); local: its current contents.
-  ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, std::string generation_path, GenerationInfo local,
+  // Makes a GenerationInfo durable, done(ok) once it is. The node's own writer of its
+  // generation record, so that the node's writes and the target's are one queue.
+  using PersistFn = std::function<void(const GenerationInfo& info, std::function<void(io::Error)> done)>;
+
+  // local: the node's GenerationInfo as it is now.
+  ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, PersistFn persist_generation, GenerationInfo local,
                       Listener listener);
   ~ReintegrationTarget();
   ReintegrationTarget(const ReintegrationTarget&) = delete;
@@ -118,7 +121,7 @@ class ReintegrationTarget {
 
   io::FileSystem& fs_;
   std::vector<std::string> roots_;
-  std::string generation_path_;
+  PersistFn persist_generation_;
   GenerationInfo local_;
   Listener listener_;
   OpApplier applier_;

@@ -54,6 +54,13 @@ void LeaseClient::want_lease(bool wanted) {
   if (held_) lose("the node gave the lease up");
 }
 
+void LeaseClient::set_data(Data data) {
+  HM_ASSERT(data.history.size() <= kMaxLeaseHistory);
+  if (data == data_) return;
+  data_ = std::move(data);
+  if (wanted_) send_request();
+}
+
 void LeaseClient::tick() {
   HM_ASSERT(wanted_);
   expire_if_due();
@@ -66,7 +73,12 @@ void LeaseClient::send_request() {
   // in lease_timing.h), so no delay on the way can stretch the lease.
   const std::int64_t sent_ns = io_.clock.now_ns();
   sent_[request_id % kMaxTrackedRequests] = {request_id, sent_ns};
-  const LeaseRequest request{.node_name = config_.node_name, .client_nonce = nonce_, .request_id = request_id};
+  const LeaseRequest request{.node_name = config_.node_name,
+                             .client_nonce = nonce_,
+                             .request_id = request_id,
+                             .data_generation = data_.generation,
+                             .data_history = data_.history,
+                             .force = data_.force};
   // A send error is like a lost datagram: the next interval asks again.
   (void)endpoint_->send_to(config_.witness, encode_datagram(request));
 }
@@ -97,6 +109,9 @@ void LeaseClient::on_granted(const LeaseReply& reply, std::int64_t sent_ns) {
   const std::int64_t end_ns = sent_ns + term_ms * io::kNsPerMs - kClockDriftMarginNs;
   const std::int64_t now_ns = io_.clock.now_ns();
   if (end_ns <= now_ns) return;  // arrived too late to be of any use
+  const bool recorded_anew = held_ && granted_generation_ != reply.data_generation;
+  granted_generation_ = reply.data_generation;
+  last_stale_.clear();
   if (held_ && reply.epoch != epoch_) {
     // Not expected (a new epoch is granted only after this node's lease ended), but
     // if the witness lost its state the node must fence itself anew.
@@ -110,6 +125,7 @@ void LeaseClient::on_granted(const LeaseReply& reply, std::int64_t sent_ns) {
       last_grant_sent_ns_ = sent_ns;
       arm_expiry_timer();
     }
+    if (recorded_anew && listener_.on_recorded) listener_.on_recorded(granted_generation_);
     return;
   }
   held_ = true;
@@ -123,8 +139,16 @@ void LeaseClient::on_granted(const LeaseReply& reply, std::int64_t sent_ns) {
 
 void LeaseClient::on_refused(const LeaseReply& reply) {
   HM_ASSERT(reply.answer != LeaseAnswer::granted);
+  if (reply.answer == LeaseAnswer::stale_data && listener_.on_stale) {
+    std::string why = reply.holder + " acknowledged writes on newer data (generation " +
+                      std::to_string(reply.data_generation) + ") than this node's: only primforce takes the lease";
+    if (why != last_stale_) {
+      last_stale_ = why;
+      listener_.on_stale(why);
+    }
+  }
   if (!held_) return;
-  if (reply.answer == LeaseAnswer::held_by_other) {
+  if (reply.answer == LeaseAnswer::held_by_other || reply.answer == LeaseAnswer::stale_data) {
     lose("the witness says " + reply.holder + " holds the lease (epoch " + std::to_string(reply.epoch) + ")");
   } else {
     lose("the witness restarted and grants no lease for another " + std::to_string(reply.free_in_ms) + " ms");

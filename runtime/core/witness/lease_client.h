@@ -16,8 +16,12 @@
 // - Any refusal answering a request newer than the last grant ends the lease at once:
 //   the witness no longer counts this node as the holder.
 //
+// - Each request carries this node's data generation (set_data); the witness records
+//   the holder's, and holds_lease_for(generation) tells whether the latest grant
+//   recorded that one: a node acknowledges writes alone only then (witness_server.h).
+//
 // One request per kRenewIntervalMs while the lease is wanted (renewals included), one
-// at once when it starts being wanted.
+// at once when it starts being wanted, and one at once when the data changes.
 #pragma once
 
 #include <array>
@@ -25,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/witness/lease_timing.h"
 #include "core/witness/witness_messages.h"
@@ -50,6 +55,20 @@ class LeaseClient {
   struct Listener {
     std::function<void(std::uint64_t epoch, const std::string& reason)> on_acquired;
     std::function<void(const std::string& reason)> on_lost;
+    // The witness refuses the lease because the holder acknowledged writes on newer
+    // data than this node's (optional; once per refusal that differs from the last).
+    std::function<void(const std::string& reason)> on_stale;
+    // A renewal recorded a new data generation for this node (optional): what
+    // holds_lease_for answers changed.
+    std::function<void(std::uint64_t generation)> on_recorded;
+  };
+
+  // What the requests say about this node's data (see witness_messages.h).
+  struct Data {
+    std::uint64_t generation = 0;
+    std::vector<std::uint64_t> history;
+    bool force = false;  // the admin's primforce
+    friend bool operator==(const Data&, const Data&) = default;
   };
 
   // The listener may call want_lease() and the getters, but must not destroy the
@@ -67,8 +86,16 @@ class LeaseClient {
   void want_lease(bool wanted);
   bool wants_lease() const { return wanted_; }
 
+  // Sent with every request from now on; a change is sent at once while the lease is
+  // wanted.
+  void set_data(Data data);
+
   // True only while a granted lease has not ended by this node's clock.
   bool holds_lease() const;
+  // ... and the witness recorded `generation` as this node's data with the latest grant.
+  bool holds_lease_for(std::uint64_t generation) const {
+    return holds_lease() && granted_generation_ == generation;
+  }
   // The held lease's epoch; 0 when none is held.
   std::uint64_t epoch() const { return holds_lease() ? epoch_ : 0; }
   // When the held lease ends, by this node's clock (meaningful while held).
@@ -107,6 +134,9 @@ class LeaseClient {
   std::uint64_t epoch_ = 0;
   std::int64_t lease_end_ns_ = 0;
   std::int64_t last_grant_sent_ns_ = 0;  // for the lapse message
+  Data data_;
+  std::uint64_t granted_generation_ = 0;  // recorded by the witness with the latest grant
+  std::string last_stale_;                // the last on_stale reason, not to repeat it
 };
 
 }  // namespace hamirror::core::witness

@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/heartbeat_codec.h"
 #include "core/wire/frame_decoder.h"
@@ -33,20 +34,34 @@
 
 namespace hamirror::core::witness {
 
+// The ids a request may list as the requester's older generations (generation.h
+// keeps at most this many).
+constexpr std::size_t kMaxLeaseHistory = 16;
+
 // Asks for the lease, or renews it: the witness does not distinguish the two.
+//
+// Each request carries the requester's data generation (generation.h): the witness
+// remembers the holder's, and grants the lease to the other node only if that node's
+// data is at least as new — so a node that restarted without meeting its peer never
+// takes over on a copy older than what the holder acknowledged alone. `force` is the
+// admin's primforce: granted whatever the data (the timing rules still hold).
 struct LeaseRequest {
   std::string node_name;
   std::uint64_t client_nonce = 0;
   std::uint64_t request_id = 0;  // 1, 2, 3, ... per client
+  std::uint64_t data_generation = 0;               // GenerationInfo::current
+  std::vector<std::uint64_t> data_history;         // GenerationInfo::history
+  bool force = false;
 
   HM_WIRE_MESSAGE(wire::MessageType::lease_request, "lease_request")
-  HM_WIRE_FIELDS(node_name, client_nonce, request_id)
-  static constexpr std::size_t kMaxBodyBytes = 128;
+  HM_WIRE_FIELDS(node_name, client_nonce, request_id, data_generation, data_history, force)
+  static constexpr std::size_t kMaxBodyBytes = 320;
 
   std::string check() const {
     if (node_name.empty()) return "empty node name";
     if (node_name.size() > kMaxNodeNameBytes) return "node name longer than " + std::to_string(kMaxNodeNameBytes);
     if (request_id == 0) return "request id 0";
+    if (data_history.size() > kMaxLeaseHistory) return "history longer than " + std::to_string(kMaxLeaseHistory);
     return {};
   }
   friend bool operator==(const LeaseRequest&, const LeaseRequest&) = default;
@@ -56,6 +71,9 @@ enum class LeaseAnswer : std::uint8_t {
   granted = 1,        // the lease is the requester's, with `epoch`, for `term_ms`
   held_by_other = 2,  // `holder` has it (or is being granted it) under `epoch`
   starting = 3,       // the witness (re)started and grants nothing for `free_in_ms`
+  // The holder acknowledged writes on data newer than the requester's (generation
+  // `data_generation`): only the admin's primforce takes the lease on this copy.
+  stale_data = 4,
 };
 
 struct LeaseReply {
@@ -66,13 +84,17 @@ struct LeaseReply {
   std::string holder;           // granted: the requester; held_by_other: the other node
   std::uint64_t term_ms = 0;    // granted: the witness's term; the client uses the shorter
   std::uint64_t free_in_ms = 0; // not granted: earliest the lease may be free, for logs
+  // The data generation the witness now records for the holder: granted, the
+  // requester's own (a holder may acknowledge alone only on a generation the witness
+  // recorded); stale_data, the newer one it was compared with.
+  std::uint64_t data_generation = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::lease_reply, "lease_reply")
-  HM_WIRE_FIELDS(client_nonce, request_id, answer, epoch, holder, term_ms, free_in_ms)
+  HM_WIRE_FIELDS(client_nonce, request_id, answer, epoch, holder, term_ms, free_in_ms, data_generation)
   static constexpr std::size_t kMaxBodyBytes = 160;
 
   std::string check() const {
-    if (answer < LeaseAnswer::granted || answer > LeaseAnswer::starting) {
+    if (answer < LeaseAnswer::granted || answer > LeaseAnswer::stale_data) {
       return "unknown answer " + std::to_string(static_cast<int>(answer));
     }
     if (holder.size() > kMaxNodeNameBytes) return "holder name longer than " + std::to_string(kMaxNodeNameBytes);

@@ -14,26 +14,41 @@ namespace {
 
 constexpr std::int64_t kTermNs = kLeaseTermMs * io::kNsPerMs;
 constexpr std::int64_t kGraceNs = kWitnessGraceMs * io::kNsPerMs;
-constexpr std::string_view kStateHeader = "hamirror-witness-state 1\nepoch ";
+constexpr std::string_view kStateHeader = "hamirror-witness-state 2\n";
 
 std::uint64_t ceil_ms(std::int64_t ns) {
   return ns <= 0 ? 0 : static_cast<std::uint64_t>((ns + io::kNsPerMs - 1) / io::kNsPerMs);
 }
 
-}  // namespace
-
-std::string encode_witness_state(std::uint64_t epoch) {
-  return std::string(kStateHeader) + std::to_string(epoch) + "\n";
+// "<key> <decimal>\n" at the front of `text`, which advances past it.
+std::optional<std::uint64_t> take_field(std::string_view& text, std::string_view key) {
+  if (!text.starts_with(key) || text.size() <= key.size() || text[key.size()] != ' ') return std::nullopt;
+  text.remove_prefix(key.size() + 1);
+  const std::size_t end_of_line = text.find('\n');
+  if (end_of_line == std::string_view::npos || end_of_line == 0) return std::nullopt;
+  const std::string_view digits = text.substr(0, end_of_line);
+  if (digits.front() < '0' || digits.front() > '9') return std::nullopt;
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  text.remove_prefix(end_of_line + 1);
+  return value;
 }
 
-std::optional<std::uint64_t> decode_witness_state(std::string_view text) {
-  if (!text.starts_with(kStateHeader) || !text.ends_with('\n')) return std::nullopt;
-  const std::string_view digits = text.substr(kStateHeader.size(), text.size() - kStateHeader.size() - 1);
-  if (digits.empty() || digits.front() < '0' || digits.front() > '9') return std::nullopt;
-  std::uint64_t epoch = 0;
-  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), epoch);
-  if (error != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
-  return epoch;
+}  // namespace
+
+std::string encode_witness_state(const WitnessState& state) {
+  return std::string(kStateHeader) + "epoch " + std::to_string(state.epoch) + "\ngeneration " +
+         std::to_string(state.data_generation) + "\n";
+}
+
+std::optional<WitnessState> decode_witness_state(std::string_view text) {
+  if (!text.starts_with(kStateHeader)) return std::nullopt;
+  text.remove_prefix(kStateHeader.size());
+  const auto epoch = take_field(text, "epoch");
+  const auto generation = epoch ? take_field(text, "generation") : std::nullopt;
+  if (!generation || !text.empty()) return std::nullopt;
+  return WitnessState{*epoch, *generation};
 }
 
 WitnessServer::WitnessServer(io::Io& io, WitnessConfig config, Listener listener)
@@ -88,14 +103,15 @@ void WitnessServer::on_state_loaded(io::Result<io::Bytes> contents) {
                          std::string(io::error_name(contents.error())) + "): granting no lease");
     return;
   }
-  const auto epoch = decode_witness_state(io::as_text(*contents));
-  if (!epoch) {
+  const auto state = decode_witness_state(io::as_text(*contents));
+  if (!state) {
     phase_ = Phase::failed;
     listener_.on_problem("the epoch file " + config_.state_path + " is not a witness state file: granting no lease");
     return;
   }
-  epoch_ = *epoch;
-  highest_epoch_used_ = *epoch;
+  epoch_ = state->epoch;
+  highest_epoch_used_ = state->epoch;
+  data_generation_ = state->data_generation;
   phase_ = Phase::serving;
 }
 
@@ -127,6 +143,10 @@ void WitnessServer::answer(const io::Address& from, const LeaseRequest& request)
                  kTermNs + kGraceNs);
   }
   if (request.node_name == holder_) {
+    if (request.data_generation != data_generation_) {
+      // The holder moved on (it is about to acknowledge alone): recorded first.
+      return begin_recording(PendingGrant{from, request, epoch_, "", true});
+    }
     // Renewal. The term counts from now, which is after the request was sent: the
     // client counts from the send, so its view always ends first (lease_timing.h).
     HM_ASSERT(now_ns + kTermNs >= term_end_ns_);
@@ -137,6 +157,9 @@ void WitnessServer::answer(const io::Address& from, const LeaseRequest& request)
   if (now_ns < free_at) {
     return reply(from, request, holder_.empty() ? LeaseAnswer::starting : LeaseAnswer::held_by_other, epoch_, holder_,
                  free_at - now_ns);
+  }
+  if (!data_is_current(request)) {
+    return reply(from, request, LeaseAnswer::stale_data, epoch_, holder_, 0);
   }
   std::string reason = holder_.empty() ? (epoch_ == 0 ? "first grant" : "no holder since the witness started")
                                        : holder_ + "'s term ended " + std::to_string(ceil_ms(now_ns - term_end_ns_)) +
@@ -150,8 +173,21 @@ void WitnessServer::begin_grant(const io::Address& from, const LeaseRequest& req
   // Above every epoch ever handed to the disk, even one whose write failed.
   const std::uint64_t epoch = std::max(epoch_, highest_epoch_used_) + 1;
   highest_epoch_used_ = epoch;
-  pending_ = PendingGrant{from, request, epoch, std::move(reason)};
-  const std::string contents = encode_witness_state(epoch);
+  if (request.force) reason += " (primforce: whatever its data)";
+  begin_recording(PendingGrant{from, request, epoch, std::move(reason), false});
+}
+
+bool WitnessServer::data_is_current(const LeaseRequest& request) const {
+  if (request.force || data_generation_ == 0) return true;
+  if (request.data_generation == data_generation_) return true;
+  return std::find(request.data_history.begin(), request.data_history.end(), data_generation_) !=
+         request.data_history.end();
+}
+
+void WitnessServer::begin_recording(PendingGrant grant) {
+  HM_ASSERT(!pending_ && phase_ == Phase::serving);
+  pending_ = std::move(grant);
+  const std::string contents = encode_witness_state({pending_->epoch, pending_->request.data_generation});
   io::write_file_atomically(io_.fs, config_.state_path, io::as_bytes(contents),
                             [alive = std::weak_ptr<bool>(alive_), this](io::Error e) {
                               if (alive.expired()) return;
@@ -165,8 +201,16 @@ void WitnessServer::finish_grant(io::Error persisted) {
   pending_.reset();
   if (persisted != io::Error::ok) {
     listener_.on_problem("cannot record epoch " + std::to_string(grant.epoch) + " in " + config_.state_path + " (" +
-                         std::string(io::error_name(persisted)) + "): lease not granted to " + grant.request.node_name);
+                         std::string(io::error_name(persisted)) + "): lease not " +
+                         (grant.renewal ? "renewed for " : "granted to ") + grant.request.node_name);
     return;
+  }
+  data_generation_ = grant.request.data_generation;
+  if (grant.renewal) {
+    // Still the holder's term (a renewal is only ever recorded for the holder).
+    HM_ASSERT(grant.request.node_name == holder_ && grant.epoch == epoch_);
+    term_end_ns_ = std::max(term_end_ns_, io_.clock.now_ns() + kTermNs);
+    return reply(grant.reply_to, grant.request, LeaseAnswer::granted, epoch_, holder_, 0);
   }
   HM_ASSERT(grant.epoch > epoch_);
   epoch_ = grant.epoch;
@@ -185,7 +229,8 @@ void WitnessServer::reply(const io::Address& to, const LeaseRequest& request, Le
                            .epoch = epoch,
                            .holder = holder,
                            .term_ms = static_cast<std::uint64_t>(kLeaseTermMs),
-                           .free_in_ms = ceil_ms(free_in_ns)};
+                           .free_in_ms = ceil_ms(free_in_ns),
+                           .data_generation = data_generation_};
   HM_ASSERT(message.check().empty());
   // A send error changes nothing: the client asks again at its next interval.
   (void)endpoint_->send_to(to, encode_datagram(message));

@@ -14,6 +14,14 @@
 // - After (re)starting, the witness has forgotten who held the lease, so it grants
 //   nothing for kLeaseTermMs + kWitnessGraceMs after start(): every term it granted
 //   before began before that.
+// - It records the holder's data generation (witness_messages.h, LeaseRequest) with
+//   the epoch, durably before answering, and grants the lease to a node other than
+//   the holder only if that node's data is the same generation or newer (the
+//   recorded one is its current or in its history), or on the admin's primforce. A
+//   holder's request with another generation is recorded the same way before it is
+//   renewed: a holder acknowledges alone only on a generation the witness recorded
+//   (LeaseClient::holds_lease_for), so whatever it acknowledged alone, the other
+//   node's older copy is never granted the lease, not even after a witness restart.
 //
 // Nothing here uses a timer: expiry is computed when a request arrives.
 #pragma once
@@ -66,6 +74,7 @@ class WitnessServer {
   bool loaded() const { return phase_ == Phase::serving; }
   const std::string& holder() const { return holder_; }  // "" before the first grant
   std::uint64_t epoch() const { return epoch_; }            // the latest granted (or loaded)
+  std::uint64_t data_generation() const { return data_generation_; }  // the holder's, as recorded
   // The end of the holder's term by this witness's clock (meaningful with a holder).
   std::int64_t term_end_ns() const { return term_end_ns_; }
   // The earliest instant, by this witness's clock, it may grant to a node other than
@@ -74,11 +83,14 @@ class WitnessServer {
 
  private:
   enum class Phase : std::uint8_t { idle, loading, serving, failed };
+  // A grant, or a holder's renewal that records a new data generation, on its way to
+  // the disk: answered once the state file holds it.
   struct PendingGrant {
     io::Address reply_to;
     LeaseRequest request;
     std::uint64_t epoch = 0;
     std::string reason;
+    bool renewal = false;
   };
 
   void load_state();
@@ -86,6 +98,9 @@ class WitnessServer {
   void receive(const io::Address& from, io::ByteView datagram);
   void answer(const io::Address& from, const LeaseRequest& request);
   void begin_grant(const io::Address& from, const LeaseRequest& request, std::string reason);
+  void begin_recording(PendingGrant grant);
+  // The requester's data is at least as new as the holder's recorded generation.
+  bool data_is_current(const LeaseRequest& request) const;
   void finish_grant(io::Error persisted);
   void reply(const io::Address& to, const LeaseRequest& request, LeaseAnswer answer, std::uint64_t epoch,
              const std::string& holder, std::int64_t free_in_ns);
@@ -102,6 +117,7 @@ class WitnessServer {
   // Every epoch handed to the disk so far, written or not: the next one is above it.
   std::uint64_t highest_epoch_used_ = 0;
   std::int64_t term_end_ns_ = 0;
+  std::uint64_t data_generation_ = 0;  // the holder's; 0 before any grant
   // A new epoch on its way to the disk. At most one at a time, which is
   // write_file_atomically's precondition (and what io::AtomicFile would queue for).
   std::optional<PendingGrant> pending_;
@@ -110,8 +126,13 @@ class WitnessServer {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// The state file's contents, and back ("" / nullopt when it is not one of ours).
-std::string encode_witness_state(std::uint64_t epoch);
-std::optional<std::uint64_t> decode_witness_state(std::string_view text);
+// The state file's contents, and back (nullopt when it is not one of ours).
+struct WitnessState {
+  std::uint64_t epoch = 0;
+  std::uint64_t data_generation = 0;
+  friend bool operator==(const WitnessState&, const WitnessState&) = default;
+};
+std::string encode_witness_state(const WitnessState& state);
+std::optional<WitnessState> decode_witness_state(std::string_view text);
 
 }  // namespace hamirror::core::witness

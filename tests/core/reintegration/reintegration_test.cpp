@@ -15,6 +15,7 @@
 #include "core/replication/replica.h"
 #include "core/replication/replicator.h"
 #include "core/wire/framed_connection.h"
+#include "io/atomic_file.h"
 #include "sim/cluster/sim_cluster.h"
 
 namespace hamirror::core {
@@ -67,7 +68,10 @@ class Reintegration : public ::testing::Test {
         [this](FileOp op, ReintegrationSource::DoneFn done) { return replicator_->submit(std::move(op), std::move(done)); },
         ReintegrationSource::Listener{.on_synchronised = [this] { on_source_synchronised(); },
                                       .on_failed = [this](std::string reason) { failures_.push_back(reason); }});
-    target_ = std::make_unique<ReintegrationTarget>(second_->io().fs, std::vector<std::string>{"/data"}, kGenerationPath,
+    auto persist = [fs = &second_->io().fs](const GenerationInfo& info, std::function<void(io::Error)> done) {
+      io::write_file_atomically(*fs, kGenerationPath, wire::encode_body(info), std::move(done));
+    };
+    target_ = std::make_unique<ReintegrationTarget>(second_->io().fs, std::vector<std::string>{"/data"}, persist,
                                                     second_generation,
                                                     ReintegrationTarget::Listener{.on_synchronised = [this] {
                                                       replica_->attach(*second_link_);
@@ -439,7 +443,10 @@ TEST(ReintegrationProtocol, a_resync_block_older_than_a_live_write_before_it_is_
   auto& node = cluster.add_node({.name = "n", .hosts = {{"lan", "10.0.0.9"}}});
   node.disk().install_directory("/data");
   node.disk().install_directory("/state");
-  ReintegrationTarget target(node.io().fs, {"/data"}, kGenerationPath, GenerationInfo{}, {.on_synchronised = [] {}});
+  auto persist = [fs = &node.io().fs](const GenerationInfo& info, std::function<void(io::Error)> done) {
+    io::write_file_atomically(*fs, kGenerationPath, wire::encode_body(info), std::move(done));
+  };
+  ReintegrationTarget target(node.io().fs, {"/data"}, persist, GenerationInfo{}, {.on_synchronised = [] {}});
   io::Bytes storage;
   auto frame_of = [&storage](auto message) {
     storage = wire::encode_body(message);

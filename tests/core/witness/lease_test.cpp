@@ -55,7 +55,7 @@ TEST(Lease, a_single_node_acquires_once_the_witness_startup_wait_is_over_and_kee
   EXPECT_EQ(world.server().epoch(), 1u);
   EXPECT_GE(world.client("node1").requests_sent(), 130u);
   EXPECT_EQ(world.grants().size(), 1u);
-  const std::string state = core::witness::encode_witness_state(1);
+  const std::string state = core::witness::encode_witness_state({1, 0});
   EXPECT_EQ(world.witness_machine().node.disk().durable_contents(kStatePath), io::Bytes(state.begin(), state.end()));
 }
 
@@ -233,6 +233,52 @@ TEST(Lease, the_same_seed_tells_the_same_story) {
   const auto first = run(77);
   EXPECT_EQ(first, run(77));
   EXPECT_NE(first.second, run(78).second);
+}
+
+
+// node1 holds the lease and records a new generation (it is about to acknowledge
+// alone); node2's copy is the generation node1 left. Whatever happens next, node2 is
+// not granted the lease on that copy — not after node1 stops renewing, not after the
+// witness loses power and restarts — until an admin forces it (primforce).
+TEST(Lease, a_node_whose_data_is_older_than_what_the_holder_recorded_is_granted_only_by_primforce) {
+  LeaseWorld world(4);
+  world.start_witness();
+  world.start_clients();
+  world.client("node1").set_data({.generation = 10, .history = {}});
+  world.client("node1").want_lease(true);
+  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").holds_lease_for(10); }));
+  world.client("node1").set_data({.generation = 11, .history = {10}});
+  EXPECT_FALSE(world.client("node1").holds_lease_for(11)) << "not before the witness recorded it";
+  ASSERT_TRUE(world.run_checked_for_ms(1'000, [&] { return world.client("node1").holds_lease_for(11); }));
+  EXPECT_EQ(world.server().data_generation(), 11u);
+
+  world.client("node2").set_data({.generation = 10, .history = {}});
+  world.client("node2").want_lease(true);
+  world.client("node1").want_lease(false);
+  EXPECT_FALSE(world.run_checked_for_ms(60'000, [&] { return world.client("node2").holds_lease(); })) << story(world);
+  world.restart_witness(/*power_cut=*/true);
+  EXPECT_FALSE(world.run_checked_for_ms(60'000, [&] { return world.client("node2").holds_lease(); })) << story(world);
+  EXPECT_EQ(world.server().data_generation(), 11u) << "the record survived the power cut";
+
+  world.client("node2").set_data({.generation = 10, .history = {}, .force = true});
+  ASSERT_TRUE(world.run_checked_for_ms(1'000, [&] { return world.client("node2").holds_lease_for(10); })) << story(world);
+  EXPECT_EQ(world.server().holder(), "node2");
+}
+
+// The other way round: a node whose history holds the recorded generation has the
+// holder's data and more (it was reintegrated, then went on): it is granted.
+TEST(Lease, a_node_whose_data_is_newer_than_what_the_holder_recorded_is_granted) {
+  LeaseWorld world(5);
+  world.start_witness();
+  world.start_clients();
+  world.client("node1").set_data({.generation = 10, .history = {}});
+  world.client("node1").want_lease(true);
+  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").holds_lease_for(10); }));
+  world.client("node2").set_data({.generation = 12, .history = {11, 10}});
+  world.client("node2").want_lease(true);
+  world.client("node1").want_lease(false);
+  ASSERT_TRUE(world.run_checked_for_ms(30'000, [&] { return world.client("node2").holds_lease_for(12); })) << story(world);
+  EXPECT_EQ(world.server().data_generation(), 12u);
 }
 
 }  // namespace

@@ -70,16 +70,28 @@ TEST(LeaseMessages, refuses_a_grant_without_epoch_an_unknown_answer_or_an_oversi
   EXPECT_FALSE(decode_datagram<LeaseRequest>(encode_datagram(long_name)).ok());
 }
 
-TEST(WitnessState, the_epoch_file_round_trips_and_nothing_else_parses) {
-  EXPECT_EQ(decode_witness_state(encode_witness_state(0)), 0u);
-  EXPECT_EQ(decode_witness_state(encode_witness_state(18'446'744'073'709'551'615u)), 18'446'744'073'709'551'615u);
-  EXPECT_EQ(encode_witness_state(17), "hamirror-witness-state 1\nepoch 17\n");
-  for (const char* bad : {"", "epoch 3\n", "hamirror-witness-state 1\nepoch \n", "hamirror-witness-state 1\nepoch 3",
-                          "hamirror-witness-state 1\nepoch 3x\n", "hamirror-witness-state 1\nepoch -3\n",
-                          "hamirror-witness-state 1\nepoch 99999999999999999999\n",
-                          "hamirror-witness-state 2\nepoch 3\n"}) {
+TEST(WitnessState, the_state_file_round_trips_and_nothing_else_parses) {
+  const WitnessState small{0, 0};
+  const WitnessState large{18'446'744'073'709'551'615u, 18'446'744'073'709'551'615u};
+  EXPECT_EQ(decode_witness_state(encode_witness_state(small)), small);
+  EXPECT_EQ(decode_witness_state(encode_witness_state(large)), large);
+  EXPECT_EQ(encode_witness_state({17, 5}), "hamirror-witness-state 2\nepoch 17\ngeneration 5\n");
+  for (const char* bad : {"", "epoch 3\n", "hamirror-witness-state 2\nepoch 3\n", "hamirror-witness-state 2\nepoch \ngeneration 1\n",
+                          "hamirror-witness-state 2\nepoch 3\ngeneration 1", "hamirror-witness-state 2\nepoch 3x\ngeneration 1\n",
+                          "hamirror-witness-state 2\nepoch -3\ngeneration 1\n",
+                          "hamirror-witness-state 2\nepoch 99999999999999999999\ngeneration 1\n",
+                          "hamirror-witness-state 2\nepoch 3\ngeneration 1\nmore\n",
+                          "hamirror-witness-state 1\nepoch 3\n"}) {
     EXPECT_FALSE(decode_witness_state(bad)) << bad;
   }
+}
+
+TEST(WitnessMessages, a_request_with_a_history_longer_than_a_generation_record_keeps_is_refused) {
+  LeaseRequest request{.node_name = "node1", .client_nonce = 1, .request_id = 1, .data_generation = 7};
+  request.data_history.assign(kMaxLeaseHistory, 3);
+  EXPECT_TRUE(decode_datagram<LeaseRequest>(encode_datagram(request)).ok());
+  request.data_history.push_back(3);
+  EXPECT_FALSE(decode_datagram<LeaseRequest>(encode_datagram(request)).ok());
 }
 
 TEST(LeaseTiming, the_chosen_constants_leave_the_step_down_budget_and_the_check_has_teeth) {
