@@ -7,8 +7,9 @@
 namespace hamirror::auth {
 
 io::Bytes encode_hello(const Nonce& nonce) {
-  io::Bytes hello(kHelloMagic.begin(), kHelloMagic.end());
-  hello.insert(hello.end(), nonce.begin(), nonce.end());
+  io::Bytes hello(kHelloBytes);
+  std::copy(kHelloMagic.begin(), kHelloMagic.end(), hello.begin());
+  std::copy(nonce.begin(), nonce.end(), hello.begin() + kHelloMagic.size());
   return hello;
 }
 
