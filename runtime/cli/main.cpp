@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/confcheck_verb.h"
+#include "cli/genkey_verb.h"
 #include "cli/verb.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Verbs verbs;
   add_confcheck_verb(app, verbs);
+  add_genkey_verb(app, verbs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
