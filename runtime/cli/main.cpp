@@ -2,8 +2,12 @@
 // (confcheck_verb.cpp, ...); main only parses and dispatches.
 #include <CLI/CLI.hpp>
 
+#include "cli/admin_verbs.h"
 #include "cli/confcheck_verb.h"
 #include "cli/genkey_verb.h"
+#include "cli/log_verbs.h"
+#include "cli/snapshot_verb.h"
+#include "cli/state_verb.h"
 #include "cli/verb.h"
 
 int main(int argc, char** argv) {
@@ -14,6 +18,10 @@ int main(int argc, char** argv) {
   Verbs verbs;
   add_confcheck_verb(app, verbs);
   add_genkey_verb(app, verbs);
+  add_state_verb(app, verbs);
+  add_admin_verbs(app, verbs);
+  add_log_verbs(app, verbs);
+  add_snapshot_verb(app, verbs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

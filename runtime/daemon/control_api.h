@@ -17,6 +17,7 @@ namespace hamirror::daemon {
 struct ControlApiContext {
   core::Node& node;
   std::string peer_name;
+  std::string state_since;  // UTC time of the last state change
   LogFile& module_log;
 };
 

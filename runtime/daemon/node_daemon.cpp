@@ -64,15 +64,15 @@ class NodeDaemon {
  private:
   core::Node::Listener listener() {
     return core::Node::Listener{
-        // The core's own log line already says "NODE: FROM -> TO: reason" for every
-        // change; a second line here would only repeat it.
-        .on_state_change = {},
+        // The core's own log line already says "NODE: FROM -> TO: reason"; here only
+        // the time of the change, which the state report shows.
+        .on_state_change = [this](core::NodeState, core::NodeState, const std::string&) { state_since_ = utc_timestamp_now(); },
         .on_log = [this](const std::string& line) { module_log_.write('I', line); },
         .on_application_log = [this](const std::string& line) { application_log_.write('I', line); }};
   }
 
   ControlResponse handle(const ControlRequest& request) {
-    ControlApiContext context{node_, peer_, module_log_};
+    ControlApiContext context{node_, peer_, state_since_, module_log_};
     return handle_control_request(request, context);
   }
 
@@ -124,6 +124,7 @@ class NodeDaemon {
   LogFile module_log_;
   LogFile application_log_;
   std::string peer_;
+  std::string state_since_ = utc_timestamp_now();
   std::uint16_t console_port_;
   uv::UvBackend backend_;
   io::Io io_;

@@ -42,12 +42,13 @@ std::string describe_reintegration(const ReintegrationReport& progress) {
          (eta ? "about " + format_duration(*eta) + " left" : std::string("time left unknown"));
 }
 
-StateReport make_state_report(const core::Node& node, const std::string& peer_name) {
+StateReport make_state_report(const core::Node& node, const std::string& peer_name, const std::string& since) {
   StateReport report;
   report.node = node.name();
   report.state = std::string(core::node_state_name(node.state()));
   report.exit_code = core::state_exit_code(node.state());
   report.reason = node.state_reason();
+  report.since = since;
   const auto& generation = node.generation();
   report.generation = generation.current;
   report.consistent = generation.consistent;
@@ -85,6 +86,7 @@ std::string to_json(const StateReport& report) {
                    {"state", report.state},
                    {"exit_code", report.exit_code},
                    {"reason", report.reason},
+                   {"since", report.since},
                    {"generation", std::to_string(report.generation)},  // 64-bit ids exceed JSON numbers
                    {"consistent", report.consistent},
                    {"outdated", report.outdated},
@@ -107,7 +109,7 @@ std::string to_json(const StateReport& report) {
 }
 
 std::string to_text(const StateReport& report) {
-  std::string text = report.node + ": " + report.state + " (" + report.reason + ")\n";
+  std::string text = report.node + ": " + report.state + " since " + report.since + " (" + report.reason + ")\n";
   text += "  data generation " + std::to_string(report.generation) + (report.synchronised ? ", synchronised" : "") +
           (report.outdated ? ", OUTDATED" : "") + (report.consistent ? "" : ", INCONSISTENT (reintegration unfinished)") +
           (report.split_brain ? ", SPLIT BRAIN unresolved" : "") + (report.holds_lease ? ", holds the witness lease" : "") + "\n";

@@ -25,6 +25,7 @@ struct StateReport {
   std::string state;  // "STOP", "WAIT", "ALONE", "PRIM", "SECOND"
   int exit_code = 0;  // SafeKit's: STOP 0, WAIT 1, ALONE 2, PRIM 3, SECOND 4
   std::string reason;
+  std::string since;  // UTC time the node entered this state
   std::uint64_t generation = 0;
   bool consistent = true;
   bool outdated = false;
@@ -39,7 +40,7 @@ struct StateReport {
   std::string peer_note;
 };
 
-StateReport make_state_report(const core::Node& node, const std::string& peer_name);
+StateReport make_state_report(const core::Node& node, const std::string& peer_name, const std::string& since);
 // "12.5 MB" / "3 s"
 std::string format_bytes(std::uint64_t bytes);
 std::string format_duration(std::uint64_t seconds);

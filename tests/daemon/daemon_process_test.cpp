@@ -1,0 +1,258 @@
+// Real hamirrord processes on 127.0.0.1, driven with the real hamirror CLI: the state
+// exit codes in every state two daemons reach (STOP 0, WAIT 1, ALONE 2, PRIM 3,
+// SECOND 4, not running 10), refused commands, stop/start cycles, SIGTERM, kill -9 and
+// restart, the state_dir lock. Linux only (fork/exec, signals). Every process a test
+// starts is killed in the fixture's destructor, also when an assertion failed.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/daemon/free_port.h"
+
+namespace hamirror::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kDeadlineMs = 15'000;
+constexpr int kPollMs = 50;
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Polls `done` until it holds or the deadline passes: the daemons run on their own.
+bool eventually(const std::function<bool()>& done, int deadline_ms = kDeadlineMs) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+  }
+  return done();
+}
+
+class TwoDaemons : public ::testing::Test {
+ protected:
+  TwoDaemons() {
+    std::random_device random;  // test scaffolding only: a unique scratch directory
+    dir_ = fs::temp_directory_path() / ("hamirror-daemons-" + std::to_string(random()));
+    fs::create_directories(dir_ / "mirror" / "conf");
+    std::ofstream(dir_ / "mirror" / "conf" / "userconfig.xml") << R"(<safe>
+<service mode="mirror" defaultprim="alone" failover="on">
+  <heart pulse="100" timeout="1500"><heartbeat name="default" ident="flow"/></heart>
+  <rfs async="none"><replicated dir="/srv/hamirror-test" mode="read_only"/></rfs>
+</service></safe>
+)";
+    std::map<std::string, std::uint16_t> heartbeat, replication;
+    for (const std::string name : {"node1", "node2"}) {
+      heartbeat[name] = free_udp_port();
+      replication[name] = free_tcp_port();
+      console_[name] = free_tcp_port();
+    }
+    for (const std::string name : {"node1", "node2"}) {
+      const std::string peer = name == "node1" ? "node2" : "node1";
+      std::ofstream(node_file(name)) << "[node]\nname = \"" << name << "\"\nstate_dir = \"" << (dir_ / name / "state").string()
+                                     << "\"\nlog_dir = \"" << (dir_ / name / "log").string()
+                                     << "\"\nconsole_port = " << console_[name]
+                                     << "\nreplication_port = " << replication[name]
+                                     << "\nheartbeat_port = " << heartbeat[name] << "\n[peer]\nname = \"" << peer
+                                     << "\"\nreplication_port = " << replication[peer]
+                                     << "\nheartbeat_port = " << heartbeat[peer]
+                                     << "\n[networks.default]\nnode = \"127.0.0.1\"\npeer = \"127.0.0.1\"\n";
+    }
+  }
+
+  ~TwoDaemons() override {
+    for (auto& [name, pid] : pids_) {
+      if (pid > 0) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    if (HasFailure()) {
+      for (const std::string name : {"node1", "node2"}) {
+        std::printf("--- %s stderr\n%s", name.c_str(), read_file(dir_ / (name + ".stderr")).c_str());
+      }
+    }
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  fs::path node_file(const std::string& name) const { return dir_ / (name + ".toml"); }
+  fs::path module_log(const std::string& name) const { return dir_ / name / "log" / "module.log"; }
+
+  // hamirrord run, stderr appended to <dir>/<name>.stderr.
+  pid_t spawn_daemon(const std::string& name) {
+    const std::string node = node_file(name).string();
+    const std::string module = (dir_ / "mirror" / "conf" / "userconfig.xml").string();
+    const std::string log = (dir_ / (name + ".stderr")).string();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      std::freopen(log.c_str(), "a", stderr);
+      std::freopen("/dev/null", "w", stdout);
+      ::execl(HAMIRRORD_PATH, "hamirrord", "run", "--node", node.c_str(), "--module", module.c_str(), nullptr);
+      ::_exit(127);
+    }
+    return pid;
+  }
+  void start_daemon(const std::string& name) { pids_[name] = spawn_daemon(name); }
+
+  // Waits for the daemon's exit; its status, or -1 past the deadline.
+  int wait_exit(const std::string& name) {
+    int status = 0;
+    const bool exited = eventually([&] { return ::waitpid(pids_[name], &status, WNOHANG) == pids_[name]; });
+    if (!exited) return -1;
+    pids_[name] = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  void signal_daemon(const std::string& name, int signal_number) { ::kill(pids_[name], signal_number); }
+
+  CliResult cli(const std::string& name, const std::string& arguments) {
+    const std::string command = std::string(HAMIRROR_CLI_PATH) + " " + arguments + " --node " + node_file(name).string() + " 2>&1";
+    CliResult result;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return result;
+    char buffer[4096];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, got);
+    const int status = ::pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+  }
+  int state(const std::string& name) { return cli(name, "state").exit_code; }
+  bool reaches(const std::string& name, int exit_code) {
+    return eventually([&] { return state(name) == exit_code; });
+  }
+  void settle_prim_second() {
+    start_daemon("node1");
+    ASSERT_TRUE(reaches("node1", kAlone)) << cli("node1", "state").output;
+    start_daemon("node2");
+    ASSERT_TRUE(reaches("node1", kPrim)) << cli("node1", "state").output;
+    ASSERT_TRUE(reaches("node2", kSecond)) << cli("node2", "state").output;
+  }
+
+  static constexpr int kStop = 0, kWait = 1, kAlone = 2, kPrim = 3, kSecond = 4, kNotRunning = 10;
+
+  fs::path dir_;
+  std::map<std::string, std::uint16_t> console_;
+  std::map<std::string, pid_t> pids_;
+};
+
+TEST_F(TwoDaemons, state_exit_codes_follow_safekit_in_every_state_and_10_without_a_daemon) {
+  const CliResult down = cli("node1", "state");
+  EXPECT_EQ(down.exit_code, kNotRunning);
+  EXPECT_NE(down.output.find("not running"), std::string::npos) << down.output;
+  start_daemon("node1");
+  // Alone, node1 waits for its peer for `timeout` (1500 ms), then goes ALONE.
+  EXPECT_TRUE(reaches("node1", kWait));
+  EXPECT_TRUE(reaches("node1", kAlone));
+  start_daemon("node2");
+  EXPECT_TRUE(reaches("node1", kPrim));
+  EXPECT_TRUE(reaches("node2", kSecond));
+  const CliResult second = cli("node2", "state");
+  EXPECT_NE(second.output.find("node2: SECOND"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find("node1: PRIM"), std::string::npos) << second.output;
+  EXPECT_EQ(cli("node2", "stop").exit_code, 0);
+  EXPECT_TRUE(reaches("node2", kStop));
+  EXPECT_TRUE(reaches("node1", kAlone));
+}
+
+TEST_F(TwoDaemons, a_refused_command_exits_1_with_the_nodes_reason) {
+  settle_prim_second();
+  const CliResult refused = cli("node2", "prim");
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.output.find("prim refused"), std::string::npos) << refused.output;
+  EXPECT_EQ(state("node2"), kSecond) << "a refused prim changes nothing";
+  const CliResult again = cli("node1", "start");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.output.find("already started"), std::string::npos) << again.output;
+}
+
+TEST_F(TwoDaemons, stop_start_cycles_bring_the_secondary_back_each_time_and_swap_exchanges_roles) {
+  settle_prim_second();
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    ASSERT_EQ(cli("node2", "stop").exit_code, 0);
+    ASSERT_TRUE(reaches("node2", kStop));
+    ASSERT_EQ(cli("node2", "start").exit_code, 0);
+    ASSERT_TRUE(reaches("node2", kSecond)) << "cycle " << cycle << ": " << cli("node2", "state").output;
+    ASSERT_TRUE(reaches("node1", kPrim));
+  }
+  ASSERT_EQ(cli("node1", "swap").exit_code, 0);
+  EXPECT_TRUE(reaches("node2", kPrim));
+  EXPECT_TRUE(reaches("node1", kSecond));
+}
+
+TEST_F(TwoDaemons, sigterm_stops_cleanly_and_the_peer_carries_on_alone) {
+  settle_prim_second();
+  signal_daemon("node1", SIGTERM);
+  EXPECT_EQ(wait_exit("node1"), 0);
+  EXPECT_TRUE(reaches("node2", kAlone)) << cli("node2", "state").output;
+  const std::string log = read_file(module_log("node1"));
+  EXPECT_NE(log.find("SIGTERM received"), std::string::npos);
+  EXPECT_NE(log.find("hamirrord stopped"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir_ / "node1" / "state" / "hamirrord.pid")) << "the lock file goes with a clean stop";
+  EXPECT_EQ(state("node1"), kNotRunning);
+}
+
+TEST_F(TwoDaemons, after_kill_9_the_node_restarts_from_its_persisted_state_and_rejoins_as_secondary) {
+  settle_prim_second();
+  signal_daemon("node1", SIGKILL);
+  EXPECT_EQ(wait_exit("node1"), 128 + SIGKILL);
+  ASSERT_TRUE(reaches("node2", kAlone)) << cli("node2", "state").output;
+  start_daemon("node1");
+  EXPECT_TRUE(reaches("node1", kSecond)) << cli("node1", "state").output;
+  EXPECT_TRUE(reaches("node2", kPrim));
+  EXPECT_NE(read_file(module_log("node1")).find("the last run did not stop cleanly"), std::string::npos)
+      << "the restart knows the last run crashed";
+}
+
+TEST_F(TwoDaemons, a_second_daemon_on_the_same_state_dir_is_refused_naming_the_running_pid) {
+  start_daemon("node1");
+  ASSERT_TRUE(reaches("node1", kWait) || reaches("node1", kAlone));
+  const pid_t intruder = spawn_daemon("node1");
+  int status = 0;
+  ASSERT_TRUE(eventually([&] { return ::waitpid(intruder, &status, WNOHANG) == intruder; }));
+  EXPECT_EQ(WEXITSTATUS(status), 3);
+  const std::string err = read_file(dir_ / "node1.stderr");
+  EXPECT_NE(err.find("already runs on this state_dir"), std::string::npos) << err;
+  EXPECT_NE(err.find("pid " + std::to_string(pids_["node1"])), std::string::npos) << err;
+  EXPECT_GE(state("node1"), kWait) << "the first daemon still answers";
+}
+
+TEST_F(TwoDaemons, printi_and_printe_reach_the_module_log_through_the_daemon_or_straight_when_it_is_down) {
+  start_daemon("node1");
+  ASSERT_TRUE(reaches("node1", kAlone));
+  EXPECT_EQ(cli("node1", "printi script started").exit_code, 0);
+  EXPECT_EQ(cli("node1", "printe script failed").exit_code, 0);
+  signal_daemon("node1", SIGTERM);
+  ASSERT_EQ(wait_exit("node1"), 0);
+  EXPECT_EQ(cli("node1", "printi written while down").exit_code, 0);
+  const std::string log = cli("node1", "logview").output;
+  EXPECT_NE(log.find(" I script started"), std::string::npos) << log;
+  EXPECT_NE(log.find(" E script failed"), std::string::npos) << log;
+  EXPECT_NE(log.find(" I written while down"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace hamirror::test
