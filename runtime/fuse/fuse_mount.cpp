@@ -142,20 +142,19 @@ void FuseMount::Impl::stop() {
   const std::uint64_t one = 1;
   HM_ASSERT(::write(stop_fd, &one, sizeof one) == sizeof one);
   thread.join();
-  // Changes still waiting are answered EIO while the session can still reply.
-  dispatcher->close();
   release_resources();
   if (log) log("fuse: unmounted " + mount_point);
 }
 
 void FuseMount::Impl::release_resources() {
+  // First: a change still waiting is answered while the session can carry the reply.
+  if (dispatcher) dispatcher->close();
   if (session != nullptr) {
     if (mounted) fuse_session_unmount(session);
     fuse_session_destroy(session);
     session = nullptr;
   }
   mounted = false;
-  if (dispatcher) dispatcher->close();
   requests.reset();
   dispatcher.reset();
   if (stop_fd >= 0) ::close(stop_fd);

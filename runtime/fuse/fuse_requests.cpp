@@ -49,8 +49,8 @@ fuse_lowlevel_ops make_operations() {
   ops.read = [](fuse_req_t req, fuse_ino_t, size_t size, off_t off, fuse_file_info* fi) {
     self(req).read(req, size, off, fi);
   };
-  ops.write = [](fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info*) {
-    self(req).write(req, ino, buf, size, off);
+  ops.write = [](fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, fuse_file_info* fi) {
+    self(req).write(req, ino, buf, size, off, fi->flags);
   };
   ops.flush = [](fuse_req_t req, fuse_ino_t, fuse_file_info*) { self(req).flush(req); };
   ops.release = [](fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) { self(req).release(req, ino, fi); };

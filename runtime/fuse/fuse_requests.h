@@ -68,7 +68,8 @@ class FuseRequests {
   void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,
               unsigned int flags);
   void setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* attr, int to_set, fuse_file_info* fi);
-  void write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off);
+  // open_flags: the descriptor's flags (O_DIRECT, O_DSYNC), as the kernel passes them.
+  void write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, int open_flags);
   void fsync(fuse_req_t req, fuse_ino_t ino);
   void not_replicated(fuse_req_t req, const char* what, const char* name);
 

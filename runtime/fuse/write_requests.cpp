@@ -221,15 +221,18 @@ void FuseRequests::setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* at
   });
 }
 
-void FuseRequests::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off) {
+void FuseRequests::write(fuse_req_t req, fuse_ino_t ino, const char* buf, size_t size, off_t off, int open_flags) {
   std::string path;
   if (!path_of(req, ino, path) || !may_change(req)) return;
   if (size == 0) {
     fuse_reply_write(req, 0);
     return;
   }
-  submit(req, split_write(directory_, path, static_cast<std::uint64_t>(off), buf, size),
-         [req, size] { fuse_reply_write(req, size); });
+  auto ops = split_write(directory_, path, static_cast<std::uint64_t>(off), buf, size);
+  // Through the page cache the kernel follows an O_SYNC / O_DSYNC write with an fsync;
+  // on a direct_io open (O_DIRECT) it does not, so the write carries its own.
+  if ((open_flags & O_DIRECT) != 0 && (open_flags & O_DSYNC) != 0) ops.push_back(op(core::OpKind::fsync, path));
+  submit(req, std::move(ops), [req, size] { fuse_reply_write(req, size); });
 }
 
 // fsync, fdatasync, and O_SYNC / O_DSYNC writes (the kernel follows each with an fsync):

@@ -79,6 +79,29 @@ TEST_F(FuseMountTest, writes_renames_directories_truncate_and_fsync_through_the_
   EXPECT_GE(mount_->on_loop<int>([this] { return mount_->sink().ops_[core::OpKind::fsync]; }), 3);
 }
 
+TEST_F(FuseMountTest, each_o_sync_and_o_dsync_write_is_followed_by_a_replicated_fsync_also_with_o_direct) {
+  const auto fsyncs = [this] { return mount_->on_loop<int>([this] { return mount_->sink().ops_[core::OpKind::fsync]; }); };
+  // O_DIRECT needs an aligned buffer.
+  void* block = nullptr;
+  ASSERT_EQ(::posix_memalign(&block, 4096, 4096), 0);
+  std::memset(block, 'd', 4096);
+  for (const int flags : {O_DSYNC, O_SYNC, O_DIRECT | O_DSYNC, O_DIRECT | O_SYNC}) {
+    const int fd = open_file("sync.bin", O_CREAT | O_WRONLY | flags);
+    const int before = fsyncs();
+    EXPECT_EQ(::write(fd, block, 4096), 4096) << std::strerror(errno);
+    EXPECT_EQ(::write(fd, block, 4096), 4096) << std::strerror(errno);
+    EXPECT_EQ(fsyncs() - before, 2) << "flags " << std::hex << flags;
+    ::close(fd);
+  }
+  const int fd = open_file("sync.bin", O_WRONLY | O_DIRECT);
+  const int before = fsyncs();
+  EXPECT_EQ(::write(fd, block, 4096), 4096) << std::strerror(errno);
+  EXPECT_EQ(fsyncs(), before) << "a plain O_DIRECT write is not synced";
+  ::close(fd);
+  std::free(block);
+  expect_identical_copies();
+}
+
 TEST_F(FuseMountTest, a_file_renamed_while_open_is_still_written_through_its_descriptor) {
   const int fd = open_file("before.txt", O_CREAT | O_RDWR);
   write_all(fd, "one ");
