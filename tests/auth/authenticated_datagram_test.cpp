@@ -54,8 +54,10 @@ TEST_P(AuthDatagram, the_right_key_delivers_the_payload_whole) {
 TEST_P(AuthDatagram, an_oversized_payload_is_refused_at_once) {
   make_nodes(test_key(1), test_key(1));
   auto sender = open_or_fail(*node_a().network, harness().host_a(), [](const io::Address&, io::ByteView) {});
-  const io::Bytes largest(auth::kMaxAuthenticatedDatagramBytes, 0x42);
-  EXPECT_EQ(sender->send_to({harness().host_b(), 9}, largest), io::Error::ok);
+  // (Not the exact bound: an IPv4 UDP payload stops at 65507 bytes, below
+  // io::kMaxDatagramBytes, and Windows refuses that at once.)
+  const io::Bytes heartbeat(1200, 0x42);
+  EXPECT_EQ(sender->send_to({harness().host_b(), 9}, heartbeat), io::Error::ok);
   const io::Bytes too_big(auth::kMaxAuthenticatedDatagramBytes + 1, 0x42);
   EXPECT_EQ(sender->send_to({harness().host_b(), 9}, too_big), io::Error::message_too_large);
 }
