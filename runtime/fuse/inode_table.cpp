@@ -81,6 +81,7 @@ std::uint32_t InodeTable::open_count(Inode inode) const {
 }
 
 void InodeTable::moved(const std::string& from, const std::string& to) {
+  if (from == to) return;  // rename(2) onto itself changes nothing
   std::lock_guard lock(mutex_);
   detach_path(to);  // a replaced target is gone
   // `from` itself, then its descendants (adjacent in the ordered map, after "from/").

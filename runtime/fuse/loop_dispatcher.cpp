@@ -42,7 +42,11 @@ struct LoopDispatcher::Core : std::enable_shared_from_this<Core> {
     uv_async_send(async);
   }
 
-  static void on_async(uv_async_t* handle) { static_cast<Core*>(handle->data)->take_incoming(); }
+  static void on_async(uv_async_t* handle) {
+    auto* self = static_cast<Core*>(handle->data);
+    self->take_incoming();
+    self->pump();
+  }
   static void on_timer(uv_timer_t* handle) { static_cast<Core*>(handle->data)->pump(); }
 
   void take_incoming() {
@@ -60,7 +64,6 @@ struct LoopDispatcher::Core : std::enable_shared_from_this<Core> {
       unfinished.insert(tracked);
       waiting.push_back(std::move(tracked));
     }
-    pump();
   }
 
   // Submits waiting ops in order until the sink pushes back.
@@ -116,14 +119,15 @@ struct LoopDispatcher::Core : std::enable_shared_from_this<Core> {
     tracked->submission.finish(tracked->first_error);
   }
 
+  // What was posted is taken but not submitted: it is answered cancelled below.
   void close() {
     if (stopped) return;
-    take_incoming();
+    stopped = true;
     {
       std::lock_guard lock(mutex);
       closed = true;
     }
-    stopped = true;
+    take_incoming();
     const auto left = std::move(unfinished);
     for (const auto& tracked : left) {
       if (tracked->finished) continue;

@@ -48,9 +48,10 @@ class LoopDispatcher {
   void post(Submission submission);
   void post_log(std::string line);
 
-  // On the loop thread: runs what was posted (a last time), then finishes every
-  // unfinished submission with cancelled and closes the loop handles. Completions that
-  // arrive later from the sink are ignored. Nothing posted afterwards runs.
+  // On the loop thread: finishes every unfinished submission — posted, waiting or
+  // submitted — with cancelled (none is submitted any more) and closes the loop
+  // handles. Completions that arrive later from the sink are ignored; later posts are
+  // dropped.
   void close();
 
  private:

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 #include "tests/fuse/fuse_test_support.h"
 
@@ -153,7 +154,9 @@ TEST_F(FuseMountTest, a_file_replaced_by_a_rename_while_open_keeps_its_data_unti
   EXPECT_EQ(read_file(at("target.txt")), "new");
   expect_identical_copies();
   ::close(fd);
-  EXPECT_TRUE(eventually([&] { return snapshot(dirs_.primary()).size() == 2; }));  // target.txt, hidden area
+  // Left: target.txt and the (empty) hidden area, on both copies.
+  EXPECT_TRUE(eventually([&] { return snapshot(dirs_.primary()).size() == 2 && snapshot(dirs_.secondary()).size() == 2; }))
+      << "the replaced file was not removed at its last close";
   EXPECT_EQ(read_file(dirs_.secondary() / "target.txt"), "new");
   expect_identical_copies();
 }
@@ -211,6 +214,24 @@ TEST_F(FuseMountTest, links_device_nodes_and_mode_changes_are_refused_as_not_rep
   ASSERT_EQ(::stat(at("file.txt").c_str(), &attr), 0);
   EXPECT_EQ(::chmod(at("file.txt").c_str(), attr.st_mode & 07777), 0) << "a chmod that changes nothing";
   expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, stop_answers_a_write_still_waiting_for_the_sink_with_eio) {
+  const int fd = open_file("waiting.txt", O_CREAT | O_WRONLY);
+  mount_->sink().hold_writes_ = true;
+  ssize_t written = 0;
+  int write_errno = 0;
+  std::thread writer([&] {
+    written = ::write(fd, "x", 1);
+    write_errno = errno;
+  });
+  const bool held = eventually([this] { return mount_->on_loop<std::size_t>([this] { return mount_->sink().held_.size(); }) == 1; });
+  mount_->stop();
+  writer.join();
+  ASSERT_TRUE(held) << "the write never reached the sink";
+  EXPECT_EQ(written, -1);
+  EXPECT_EQ(write_errno, EIO);
+  ::close(fd);
 }
 
 TEST_F(FuseMountTest, stop_unmounts_even_while_a_file_is_open) {

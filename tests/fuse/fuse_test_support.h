@@ -51,12 +51,14 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
   out << text;
 }
 
-// Relative path -> "dir" or the file's bytes, for every entry under root.
+// Relative path -> "dir" or the file's bytes, for every entry under root. Entries that
+// vanish while it looks (an unlink being applied) are left out, never an exception.
 inline std::map<std::string, std::string> snapshot(const std::filesystem::path& root) {
   std::map<std::string, std::string> entries;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-    const std::string relative = std::filesystem::relative(entry.path(), root).string();
-    entries[relative] = entry.is_directory() ? std::string("dir") : "file:" + read_file(entry.path());
+  std::error_code error;
+  for (std::filesystem::recursive_directory_iterator it(root, error), end; !error && it != end; it.increment(error)) {
+    const std::string relative = std::filesystem::relative(it->path(), root, error).string();
+    entries[relative] = it->is_directory(error) ? std::string("dir") : "file:" + read_file(it->path());
   }
   return entries;
 }

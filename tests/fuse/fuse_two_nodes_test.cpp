@@ -205,7 +205,7 @@ TEST_F(FuseOnTwoNodes, what_applications_do_through_the_primary_mount_ends_up_id
   EXPECT_EQ(read_file(at("hello.txt")), "hell");
   EXPECT_EQ(read_file(at("dir/final.txt")), "draft final");
   EXPECT_EQ(fs::file_size(at("big.bin")), 4u * 1024 * 1024);
-  EXPECT_TRUE(eventually([&] { return hidden_files(data(secondary_)).empty(); }))
+  EXPECT_TRUE(eventually([&] { return hidden_files(data(primary_)).empty() && hidden_files(data(secondary_)).empty(); }))
       << "the unlink at the last close was not replicated";
   expect_identical_copies();
   EXPECT_EQ(snapshot(data(primary_)).size(), 5u);  // hello.txt big.bin dir dir/final.txt .hamirror-unlinked

@@ -85,6 +85,14 @@ TEST(InodeTable, an_entry_goes_once_the_kernel_forgot_it_and_it_is_closed) {
   EXPECT_NE(table.remember("f"), file) << "numbers are never reused";
 }
 
+TEST(InodeTable, a_rename_onto_itself_changes_nothing) {
+  InodeTable table;
+  const Inode file = table.remember("f");
+  table.moved("f", "f");
+  EXPECT_EQ(table.path_of(file), "f");
+  EXPECT_EQ(table.inode_at("f"), file);
+}
+
 TEST(InodeTable, a_replaced_target_is_removed) {
   InodeTable table;
   const Inode from = table.remember("from");

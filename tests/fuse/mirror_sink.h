@@ -1,8 +1,9 @@
 // A WriteSink for tests: applies each op to two copies (a "primary" and a "secondary"
 // directory) with the core's OpApplier on one uv backend, and completes once both
 // did — the shape of synchronous replication without the network. Faults: refuse
-// everything (not writable), or answer a chosen error for writes or fsyncs (after
-// applying them, like a secondary that was lost after the local apply).
+// everything (not writable), answer a chosen error for writes or fsyncs (after
+// applying them, like a secondary that was lost after the local apply), or hold writes
+// without ever completing them.
 #pragma once
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/replication/op_applier.h"
 #include "fuse/write_sink.h"
@@ -25,6 +27,10 @@ class MirrorSink final : public fuse::WriteSink {
 
   io::Error submit(core::FileOp op, DoneFn done) override {
     if (!writable_) return io::Error::read_only;
+    if (hold_writes_ && op.kind == core::OpKind::write) {
+      held_.push_back(std::move(done));
+      return io::Error::ok;
+    }
     ++ops_[op.kind];
     max_write_bytes_ = std::max<std::size_t>(max_write_bytes_, op.data.size());
     io::Error injected = io::Error::ok;
@@ -42,6 +48,9 @@ class MirrorSink final : public fuse::WriteSink {
   std::atomic<bool> writable_{true};
   std::atomic<io::Error> fail_writes_{io::Error::ok};
   std::atomic<io::Error> fail_fsyncs_{io::Error::ok};
+  // Writes neither applied nor completed, like a primary waiting for a lost secondary.
+  std::atomic<bool> hold_writes_{false};
+  std::vector<DoneFn> held_;
   // Loop thread only (read them inside LoopThread::run).
   std::map<core::OpKind, int> ops_;
   std::size_t max_write_bytes_ = 0;
