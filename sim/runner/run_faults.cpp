@@ -16,7 +16,6 @@ bool is_partition(FaultKind kind) {
 bool is_admin(FaultKind kind) {
   return kind == FaultKind::admin_swap || kind == FaultKind::admin_prim || kind == FaultKind::admin_restart;
 }
-bool is_primary(core::NodeState state) { return state == core::NodeState::alone || state == core::NodeState::prim; }
 // The node reported a split brain and waits for the admin.
 bool waits_in_split_brain(const core::Node& node) {
   return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;

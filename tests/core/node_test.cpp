@@ -712,6 +712,26 @@ TEST_F(NodeTest, with_a_witness_a_frozen_primary_that_resumes_after_losing_its_l
   EXPECT_EQ(node("node1").state(), NodeState::wait);
 }
 
+// Seed 74 of the runner: after a swap the old primary kept renewing the lease as a
+// secondary, so the new primary never got it, and when the old one later took over it
+// was granted at once (a "renewal"), with the new primary still holding the VIP.
+TEST_F(NodeTest, with_a_witness_a_swap_hands_the_lease_to_the_new_primary_too) {
+  settle_with_witness_and_files();
+  ASSERT_EQ(node("node1").swap(), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); })) << dump_log();
+  EXPECT_FALSE(node("node1").holds_lease()) << "a secondary leaves the lease to its primary";
+  ASSERT_TRUE(run_until([&] { return node("node2").holds_lease(); }, 60)) << dump_log();
+  // The new primary is cut from its secondary (one way: it still hears node1's
+  // heartbeats): it holds the lease, so it goes on alone and node1 never takes over.
+  cluster_.world().partition("node2", "node1", netsim::Direction::one_way);
+  AckLog acks;
+  keep_writing(*this, acks, 60 * io::kNsPerS);
+  EXPECT_EQ(node("node2").state(), NodeState::alone) << dump_log();
+  EXPECT_FALSE(core::is_primary(node("node1").state())) << dump_log();
+  EXPECT_GT(acks.first_ack_ns("node2"), 0);
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << sim::to_string(*cluster_.vips().first_overlap(kVip));
+}
+
 TEST_F(NodeTest, with_failover_off_the_secondary_never_takes_over_by_itself) {
   settle_prim_and_second();
   node("node2").set_failover(false);

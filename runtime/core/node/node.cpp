@@ -13,8 +13,6 @@ namespace {
 constexpr const char* kGenerationFileName = "generation";
 constexpr std::uint64_t kMaxGenerationFileBytes = 4096;
 
-bool is_primary(NodeState state) { return state == NodeState::alone || state == NodeState::prim; }
-
 }  // namespace
 
 Node::Node(io::Io& io, NodeConfig config, Listener listener)
@@ -72,6 +70,11 @@ void Node::set_state(NodeState state, const std::string& reason) {
   state_reason_ = reason;
   publish_status();
   if (from != state) listener_.on_state_change(from, state, reason);
+  if (from != NodeState::second && state == NodeState::second && lease_ && lease_->wants_lease()) {
+    // A secondary leaves the lease to its primary: kept, it would make the primary
+    // wait a whole term for it, and let this node take over later without the grace.
+    lease_->want_lease(false);
+  }
   log(std::string(node_state_name(from)) + " -> " + std::string(node_state_name(state)) + ": " + reason);
   follow_role(from, state, reason);
 }
@@ -694,6 +697,12 @@ void Node::on_link_lost(const std::string& reason) {
   }
   if (state_ == NodeState::prim) {
     if (!peer_alive) return primary_without_secondary("the secondary is gone: replication link lost and no heartbeat");
+    if (lease_ && lease_->holds_lease()) {
+      // The secondary takes over only with the lease, and the witness grants it no
+      // lease on the generation this node is about to leave: no outdate exchange needed.
+      go_alone("the replication link is lost (" + reason + ") and this node holds the witness lease");
+      return reconnect_later();  // the peer is alive: a new link reintegrates it
+    }
     requesting_outdate_ = true;
     publish_status();
     log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");

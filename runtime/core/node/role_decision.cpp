@@ -15,9 +15,9 @@ std::string_view node_state_name(NodeState state) {
 
 int state_exit_code(NodeState state) { return static_cast<int>(state); }
 
-namespace {
-
 bool is_primary(NodeState state) { return state == NodeState::alone || state == NodeState::prim; }
+
+namespace {
 
 MeetingDecision wait_because(std::string reason, bool split_brain = false) {
   return MeetingDecision{Role::wait, Reintegration::none, split_brain, std::move(reason)};

@@ -25,6 +25,8 @@ namespace hamirror::core {
 
 enum class NodeState : std::uint8_t { stop, wait, alone, prim, second };
 std::string_view node_state_name(NodeState state);  // "STOP", "WAIT", ...
+// ALONE or PRIM: the node serves writes (and holds the VIP once its role is taken).
+bool is_primary(NodeState state);
 // SafeKit's `state` exit codes: STOP 0, WAIT 1, ALONE 2, PRIM 3, SECOND 4.
 int state_exit_code(NodeState state);
 
