@@ -71,8 +71,8 @@ std::string FuseMount::Impl::start() {
   bool hidden_exists = false;
   std::vector<std::string> leftovers = hidden_leftovers(backing_dir, hidden_exists);
   if (!leftovers.empty() && log) {
-    log("fuse: " + backing_dir + ": " + std::to_string(leftovers.size()) +
-        " file(s) unlinked while open before a crash will be removed at the first change");
+    log("fuse: " + backing_dir + ": removing " + std::to_string(leftovers.size()) +
+        " file(s) unlinked while open before a crash (now if writable, else at the first change)");
   }
 
   const std::string mount_options = std::string("default_permissions,fsname=hamirror:") + backing_dir +
@@ -106,6 +106,7 @@ std::string FuseMount::Impl::start() {
     release_resources();
     return "fuse: eventfd for " + mount_point + ": " + why;
   }
+  if (sink.writable()) requests->remove_leftovers();
   thread = std::thread([this] { serve(); });
   if (log) log("fuse: mounted " + mount_point + " over " + backing_dir);
   return "";

@@ -121,15 +121,16 @@ bool FuseRequests::may_change(fuse_req_t req) {
     fuse_reply_err(req, EROFS);
     return false;
   }
-  if (!leftovers_.empty()) {
-    std::vector<core::FileOp> ops;
-    for (const auto& name : leftovers_) {
-      ops.push_back(op(core::OpKind::unlink, std::string(kHiddenDirectory) + "/" + name));
-    }
-    leftovers_.clear();
-    submit_unanswered(std::move(ops), "removing files left open by an earlier run");
-  }
+  remove_leftovers();
   return true;
+}
+
+void FuseRequests::remove_leftovers() {
+  if (leftovers_.empty()) return;
+  std::vector<core::FileOp> ops;
+  for (const auto& name : leftovers_) ops.push_back(op(core::OpKind::unlink, std::string(kHiddenDirectory) + "/" + name));
+  leftovers_.clear();
+  submit_unanswered(std::move(ops), "removing files left open by an earlier run");
 }
 
 int FuseRequests::fill_entry(const std::string& path, fuse_entry_param& entry) {

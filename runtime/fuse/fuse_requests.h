@@ -38,12 +38,14 @@ constexpr double kAttrTimeoutS = 1.0;
 
 class FuseRequests {
  public:
-  // leftovers: names in the hidden area found at start (removed at the first change
-  // made while writable). conn_opts: from fuse_parse_conn_info_opts, applied at init.
+  // leftovers: names in the hidden area found at start (see remove_leftovers). conn_opts: from fuse_parse_conn_info_opts, applied at init.
   FuseRequests(std::string backing_dir, std::uint32_t directory, WriteSink& sink, LoopDispatcher& dispatcher,
                std::vector<std::string> leftovers, bool hidden_directory_exists, fuse_conn_info_opts* conn_opts);
 
   static const fuse_lowlevel_ops& operations();
+  // Replicates the unlink of the leftovers, once: called at start when writable (before
+  // FUSE's thread runs), else by the first change made while writable.
+  void remove_leftovers();
 
   void init(fuse_conn_info* conn);
   // Reads (read_requests.cpp).

@@ -1,7 +1,8 @@
 // Where an unlinked file lives while it is still open: a directory at the top of the
 // replicated directory that the mount never shows (lookup and readdir skip it), so the
 // file keeps its data on both copies until its last close, when its unlink is
-// replicated. Leftovers from a crash are removed at the next start while writable.
+// replicated. Leftovers from a crash are removed, on both copies, at the next start if
+// writable, else at the first change made once writable.
 #pragma once
 
 #include <string>
