@@ -14,7 +14,7 @@ static_assert(kMaxAuthenticatedDatagramBytes + kDatagramOverheadBytes == io::kMa
 
 // Handshakes one listener runs at once (lingering failures included); beyond, new
 // connections are dropped, so a connection flood cannot grow memory without bound.
-constexpr std::size_t kMaxPendingHandshakes = 64;
+constexpr std::size_t kMaxPendingHandshakes = 256;
 
 class AuthenticatedDatagram final : public io::DatagramEndpoint {
  public:

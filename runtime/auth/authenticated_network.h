@@ -25,6 +25,11 @@
 // most once per options.refusal_log_interval_ns per sender (replay_guard.h says what
 // replays remain possible). Payloads are limited to kMaxAuthenticatedDatagramBytes.
 //
+// What the key proves is membership of the cluster, not which member: use one
+// AuthenticatedNetwork per node (a connection from a node to its own listener through
+// it is refused, as the reflection attack it would be), and let the protocol check
+// whom it talks to.
+//
 // Single-threaded like the network it wraps. The inner network, the nonce source and
 // the clock must outlive this object and everything it made.
 #pragma once

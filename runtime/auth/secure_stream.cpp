@@ -26,7 +26,9 @@ SecureStream::SecureStream(std::shared_ptr<AuthContext> context, std::unique_ptr
       handshake_timer_(context_->clock.make_timer()),
       delivery_timer_(context_->clock.make_timer()) {}
 
-SecureStream::~SecureStream() = default;
+// The nonce stays known while the stream lives, lingering included: the peer may read
+// our hello after we already gave up on the handshake.
+SecureStream::~SecureStream() { context_->own_nonces.erase(own_nonce_); }
 
 std::string SecureStream::peer_description() const {
   return (role_ == Role::server ? "from " : "with ") + io::to_string(remote_);
@@ -37,6 +39,7 @@ void SecureStream::start_handshake(HandshakeDoneFn done, ReapFn reap) {
   handshake_done_ = std::move(done);
   reap_ = std::move(reap);
   context_->nonces.fill(own_nonce_);
+  context_->own_nonces.insert(own_nonce_);
   inner_->set_handlers([this](io::ByteView chunk) { on_inner_data(chunk); },
                        [this](io::Error reason) { on_inner_close(reason); });
   handshake_timer_->start(context_->options.handshake_timeout_ns, 0, [this] {
@@ -75,6 +78,11 @@ void SecureStream::advance_handshake() {
     if (!nonce) {
       return fail_handshake("the peer did not start the hamirror-v1 authentication handshake (hamirror without "
                             "authentication, an older version, or not hamirror at all)",
+                            io::Error::permission_denied);
+    }
+    if (context_->own_nonces.contains(*nonce)) {
+      return fail_handshake("the peer presented this node's own handshake: a connection to itself, or someone "
+                            "relaying our handshake back to us",
                             io::Error::permission_denied);
     }
     peer_nonce_ = *nonce;

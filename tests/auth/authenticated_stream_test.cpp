@@ -250,6 +250,22 @@ TEST_P(AuthStream, a_whole_recorded_connection_replayed_fails_the_handshake) {
   EXPECT_TRUE(node_b().logged("wrong cluster key?"));
 }
 
+// An attacker who redirects A's outgoing connection to A's own listener makes A's
+// client and A's server answer each other's proofs: both nonces are A's own.
+TEST_P(AuthStream, a_handshake_relayed_back_to_its_own_node_is_refused) {
+  make_nodes(test_key(1), test_key(1));
+  int accepted = 0;
+  auto own_listener = node_a().network->listen({harness().host_a(), 0}, [&](std::unique_ptr<io::StreamConnection>) { ++accepted; });
+  ASSERT_TRUE(own_listener.ok());
+  Relay attacker(a().network, harness().host_a(), own_listener.value()->local_address());
+  AuthPair pair;
+  EXPECT_EQ(connect_from_a(pair, attacker.address()), io::Error::permission_denied);
+  ASSERT_TRUE(run_until([&] { return node_a().network->counters().handshakes_failed == 2; }));
+  EXPECT_TRUE(node_a().logged("this node's own handshake")) << node_a().all_lines();
+  harness().run_for(50);
+  EXPECT_EQ(accepted, 0);
+}
+
 HM_CONTRACT_SUITE(AuthStream);
 
 }  // namespace
