@@ -3,6 +3,7 @@
 // on both copies, and errors reach them as errno.
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,21 @@ TEST_F(FuseMountTest, each_o_sync_and_o_dsync_write_is_followed_by_a_replicated_
   EXPECT_EQ(fsyncs(), before) << "a plain O_DIRECT write is not synced";
   ::close(fd);
   std::free(block);
+  expect_identical_copies();
+}
+
+// What SQLite's WAL index does: a shared writable mapping (this is why the mount uses
+// the page cache and not direct_io).
+TEST_F(FuseMountTest, a_shared_mapping_written_and_msynced_reaches_both_copies) {
+  const int fd = open_file("mapped.bin", O_CREAT | O_RDWR);
+  ASSERT_EQ(::ftruncate(fd, 8192), 0) << std::strerror(errno);
+  void* map = ::mmap(nullptr, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  ASSERT_NE(map, MAP_FAILED) << std::strerror(errno);
+  std::memcpy(static_cast<char*>(map) + 4096, "mapped", 6);
+  EXPECT_EQ(::msync(map, 8192, MS_SYNC), 0) << std::strerror(errno);
+  ::munmap(map, 8192);
+  ::close(fd);
+  EXPECT_EQ(read_file(dirs_.secondary() / "mapped.bin").substr(4096, 6), "mapped");
   expect_identical_copies();
 }
 
