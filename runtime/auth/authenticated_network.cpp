@@ -106,10 +106,6 @@ class AuthenticatedListener final : public io::StreamListener {
 
 }  // namespace
 
-class AuthenticatedNetwork::PendingConnects : public PendingHandshakes {
-  using PendingHandshakes::PendingHandshakes;
-};
-
 AuthenticatedNetwork::AuthenticatedNetwork(io::Network& inner, const ClusterKey& key, NonceSource& nonces,
                                            io::Clock& clock, LogFn log, AuthOptions options)
     : context_(std::make_shared<AuthContext>(AuthContext{.inner = inner,
@@ -119,7 +115,7 @@ AuthenticatedNetwork::AuthenticatedNetwork(io::Network& inner, const ClusterKey&
                                                          .log = std::move(log),
                                                          .options = options,
                                                          .counters = {}})),
-      connects_(std::make_unique<PendingConnects>(context_)) {
+      connects_(std::make_unique<PendingHandshakes>(context_)) {
   HM_ASSERT(options.handshake_timeout_ns > 0 && options.refusal_log_interval_ns >= 0);
 }
 

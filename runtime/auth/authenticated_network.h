@@ -65,6 +65,7 @@ using LogFn = std::function<void(const std::string& line)>;
 constexpr std::size_t kMaxAuthenticatedDatagramBytes = io::kMaxDatagramBytes - 56;
 
 struct AuthContext;
+class PendingHandshakes;
 
 class AuthenticatedNetwork final : public io::Network {
  public:
@@ -80,9 +81,8 @@ class AuthenticatedNetwork final : public io::Network {
   AuthCounters counters() const;
 
  private:
-  class PendingConnects;
   std::shared_ptr<AuthContext> context_;
-  std::unique_ptr<PendingConnects> connects_;
+  std::unique_ptr<PendingHandshakes> connects_;
   // Connect callbacks that the inner network still holds check it: expired means this
   // network is gone and they must not run.
   std::shared_ptr<const int> alive_ = std::make_shared<const int>(0);
