@@ -56,6 +56,15 @@ void read_node(Context& context, const toml::table* table, NodeConfig& out) {
   out.log_dir = read_directory(reader, "log_dir", context.path_style);
   out.state_dir_line = reader.line_of("state_dir");
   out.log_dir_line = reader.line_of("log_dir");
+  // The cluster key (hamirror genkey): optional here; the daemon warns when it is absent.
+  if (const auto key_file = reader.read_string("key_file", false)) {
+    if (const auto problem = replicated_dir_problem(*key_file, context.path_style)) {
+      reader.error_at("key_file", "= \"" + *key_file + "\" " + *problem);
+    } else {
+      out.key_file = *key_file;
+      out.key_file_line = reader.line_of("key_file");
+    }
+  }
   const bool console_ok = reader.read_port("console_port", out.console_port);
   const bool replication_ok = reader.read_port("replication_port", out.replication_port);
   reader.read_port("heartbeat_port", out.heartbeat_port);

@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Run this cluster node in the foreground until SIGTERM / SIGINT");
   run->add_option("--node", node_options.node_file, "this node's TOML file")->required()->type_name("FILE");
   run->add_option("--module", node_options.module_file, "the module's userconfig.xml")->required()->type_name("FILE");
+  run->add_option("--mount-prefix", node_options.mount_prefix,
+                  "mount each replicated directory at DIR/<dir> instead of <dir> (two nodes on one machine)")
+      ->type_name("DIR");
 
   std::string witness_config;
   auto* witness = app.add_subcommand("witness", "Run the split-brain witness (on a third machine) until SIGTERM / SIGINT");

@@ -8,6 +8,9 @@
 #include <memory>
 #include <optional>
 
+#include "auth/authenticated_network.h"
+#include "auth/cluster_key.h"
+#include "auth/nonce_source.h"
 #include "config/config_check.h"
 #include "daemon/control_api.h"
 #include "daemon/control_server.h"
@@ -16,6 +19,7 @@
 #include "daemon/pid_lock.h"
 #include "daemon/resolver.h"
 #include "daemon/state_report.h"
+#include "daemon/write_capture.h"
 #include "platform/platform.h"
 #include "uv/uv_backend.h"
 
@@ -29,14 +33,16 @@ constexpr std::uint64_t kProgressLogIntervalMs = 5000;
 // Everything one running node owns, on one loop. Destroyed after the loop stopped.
 class NodeDaemon {
  public:
-  NodeDaemon(uv_loop_t* loop, const config::NodeConfig& node, core::NodeConfig core_config)
+  // key: the cluster key; nullopt: peers are not authenticated (warned in the log).
+  NodeDaemon(uv_loop_t* loop, const config::NodeConfig& node, core::NodeConfig core_config,
+             const std::optional<auth::ClusterKey>& key)
       : loop_(loop),
         module_log_((fs::path(node.log_dir) / kModuleLogName).string()),
         application_log_((fs::path(node.log_dir) / kApplicationLogName).string()),
         peer_(node.peer_name),
         console_port_(node.console_port),
         backend_(loop),
-        io_(backend_.io()),
+        io_(authenticated_io(key)),
         node_(io_, std::move(core_config), listener()),
         control_(loop, [this](const ControlRequest& request) { return handle(request); }) {
     module_log_.set_echo(true);
@@ -44,9 +50,23 @@ class NodeDaemon {
 
   LogFile& module_log() { return module_log_; }
 
+  // The backend's I/O with its network wrapped by the cluster key's authentication:
+  // the core is unchanged, every frame and heartbeat carries an HMAC.
+  io::Io authenticated_io(const std::optional<auth::ClusterKey>& key) {
+    io::Io plain = backend_.io();
+    if (!key) return plain;
+    nonces_ = auth::make_os_nonce_source();
+    network_ = std::make_unique<auth::AuthenticatedNetwork>(plain.network, *key, *nonces_, plain.clock,
+                                                            [this](const std::string& line) { module_log_.write('E', line); });
+    return io::Io{plain.clock, plain.random, *network_, plain.fs, plain.processes, plain.services, plain.vip};
+  }
+
   // "" when running.
-  std::string start() {
+  std::string start(const std::vector<CaptureMount>& mounts) {
     if (auto error = control_.start(console_port_); !error.empty()) return error;
+    auto capture = start_write_capture(loop_, node_, mounts, [this](const std::string& line) { module_log_.write('I', line); });
+    if (!capture.capture) return capture.error;
+    capture_ = std::move(capture.capture);
     watch_signal(sigint_, SIGINT);
     watch_signal(sigterm_, SIGTERM);
     uv_timer_init(loop_, &progress_timer_);
@@ -66,7 +86,11 @@ class NodeDaemon {
     return core::Node::Listener{
         // The core's own log line already says "NODE: FROM -> TO: reason"; here only
         // the time of the change, which the state report shows.
-        .on_state_change = [this](core::NodeState, core::NodeState, const std::string&) { state_since_ = utc_timestamp_now(); },
+        .on_state_change =
+            [this](core::NodeState, core::NodeState to, const std::string&) {
+              state_since_ = utc_timestamp_now();
+              if (capture_) capture_->set_writable(to == core::NodeState::alone || to == core::NodeState::prim);
+            },
         .on_log = [this](const std::string& line) { module_log_.write('I', line); },
         .on_application_log = [this](const std::string& line) { application_log_.write('I', line); }};
   }
@@ -99,6 +123,7 @@ class NodeDaemon {
     module_log_.write('I', name + " received: stopping the node (stop_prim, virtual IP removed, state saved)");
     node_.stop([this] {
       stopped_cleanly_ = true;
+      capture_.reset();  // unmounted: the node no longer takes writes
       module_log_.write('I', "hamirrord stopped");
       shut_down();
     });
@@ -127,9 +152,12 @@ class NodeDaemon {
   std::string state_since_ = utc_timestamp_now();
   std::uint16_t console_port_;
   uv::UvBackend backend_;
+  std::unique_ptr<auth::NonceSource> nonces_;
+  std::unique_ptr<auth::AuthenticatedNetwork> network_;  // null without a key
   io::Io io_;
   core::Node node_;
   ControlServer control_;
+  std::unique_ptr<WriteCapture> capture_;  // the mounts, once started
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
   uv_timer_t progress_timer_{};
@@ -167,8 +195,20 @@ int run_node_daemon(const NodeDaemonOptions& options) {
     std::fprintf(stderr, "hamirrord: %s\n", mapped.error.c_str());
     return kExitConfig;
   }
+  std::vector<CaptureMount> mounts;
+  for (std::size_t i = 0; i < checked.module->rfs.directories.size(); ++i) {
+    const fs::path dir(checked.module->rfs.directories[i].dir);
+    const fs::path mount_point = options.mount_prefix.empty() ? dir : fs::path(options.mount_prefix) / dir.relative_path();
+    mounts.push_back({mount_point.string(), mapped.config->roots[i], static_cast<std::uint32_t>(i)});
+  }
   std::vector<std::string> directories{node.state_dir, node.log_dir, mapped.config->state_dir};
   directories.insert(directories.end(), mapped.config->roots.begin(), mapped.config->roots.end());
+  for (const auto& mount : mounts) {
+    // A crashed daemon's stale mount cannot even be stat'ed (ENOTCONN): the FUSE
+    // frontend recovers it at mount time; only a missing mount point is created here.
+    std::error_code error;
+    if (!fs::exists(mount.mount_point, error) && !error) directories.push_back(mount.mount_point);
+  }
   if (const auto error = create_directories(directories)) {
     std::fprintf(stderr, "hamirrord: %s\n", error->c_str());
     return kExitStartup;
@@ -179,11 +219,29 @@ int run_node_daemon(const NodeDaemonOptions& options) {
     return kExitStartup;
   }
 
+  std::optional<auth::ClusterKey> key;
+  std::string key_warning;
+  if (!node.key_file.empty()) {
+    auto loaded = auth::load_key(node.key_file);
+    if (!loaded.key) {
+      std::fprintf(stderr, "hamirrord: %s (key_file, %s:%d)\n", loaded.error.c_str(), options.node_file.c_str(),
+                   node.key_file_line);
+      return kExitConfig;
+    }
+    key = loaded.key;
+    key_warning = loaded.warning;
+  } else {
+    key_warning = "no key_file in " + options.node_file +
+                  ": the peer and the witness are not authenticated (make a key with `hamirror genkey`, copy it to "
+                  "both nodes and name it with key_file = \"PATH\" under [node])";
+  }
+
   platform::prepare_process_for_io();
   int exit_code = 0;
   {
-    NodeDaemon daemon(&loop, node, *mapped.config);
-    if (const auto error = daemon.start(); !error.empty()) {
+    NodeDaemon daemon(&loop, node, *mapped.config, key);
+    if (!key_warning.empty()) daemon.module_log().write('E', key_warning);
+    if (const auto error = daemon.start(mounts); !error.empty()) {
       daemon.module_log().write('E', "hamirrord cannot start: " + error);
       return kExitStartup;
     }

@@ -13,6 +13,9 @@ struct NodeDaemonOptions {
   std::string node_file;    // the node's TOML file
   std::string module_file;  // the module's userconfig.xml
   std::string install_dir;  // where hamirrord's programs are (for scripts' SAFEBIN)
+  // Mount each replicated directory at <mount_prefix>/<dir> instead of <dir>: two
+  // nodes on one machine (tests, the demo) must not mount on the same path.
+  std::string mount_prefix;
 };
 
 // Exit codes: 0 after a clean stop; kExitConfig for configuration errors;

@@ -8,6 +8,9 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "auth/authenticated_network.h"
+#include "auth/cluster_key.h"
+#include "auth/nonce_source.h"
 #include "core/witness/witness_server.h"
 #include "daemon/log_file.h"
 #include "daemon/resolver.h"
@@ -53,6 +56,7 @@ WitnessConfigResult parse_witness_config(const std::string& text, const std::str
     return {std::nullopt, where(file, section->source()) + ": [witness] needs state_file = \"PATH\" (where the lease epoch is kept)"};
   }
   config.state_file = *state_file;
+  if (const auto key_file = (*section)["key_file"].value<std::string>()) config.key_file = *key_file;
   return {config, {}};
 }
 
@@ -78,11 +82,32 @@ int run_witness(const std::string& config_file) {
     std::fprintf(stderr, "hamirrord witness: cannot resolve listen = %s in %s\n", config.listen.c_str(), config_file.c_str());
     return 2;
   }
+  std::optional<auth::ClusterKey> key;
+  if (!config.key_file.empty()) {
+    auto loaded = auth::load_key(config.key_file);
+    if (!loaded.key) {
+      std::fprintf(stderr, "hamirrord witness: %s (key_file in %s)\n", loaded.error.c_str(), config_file.c_str());
+      return 2;
+    }
+    if (!loaded.warning.empty()) log_line(loaded.warning);
+    key = loaded.key;
+  } else {
+    log_line("no key_file in " + config_file + ": lease requests are not authenticated (use the nodes' cluster key)");
+  }
   platform::prepare_process_for_io();
-  int exit_code = 0;
   {
     uv::UvBackend backend(&loop);
-    io::Io io = backend.io();
+    io::Io plain = backend.io();
+    // With a key, every lease datagram is authenticated like the nodes' heartbeats.
+    std::unique_ptr<auth::NonceSource> nonces;
+    std::unique_ptr<auth::AuthenticatedNetwork> network;
+    if (key) {
+      nonces = auth::make_os_nonce_source();
+      network = std::make_unique<auth::AuthenticatedNetwork>(plain.network, *key, *nonces, plain.clock,
+                                                             [](const std::string& line) { log_line(line); });
+    }
+    io::Io io{plain.clock, plain.random, network ? *network : plain.network, plain.fs, plain.processes, plain.services,
+              plain.vip};
     core::witness::WitnessServer server(
         io, core::witness::WitnessConfig{{*listen, config.port}, config.nodes, config.state_file},
         core::witness::WitnessServer::Listener{
@@ -115,7 +140,7 @@ int run_witness(const std::string& config_file) {
     uv_run(&loop, UV_RUN_NOWAIT);
   }
   uv_run(&loop, UV_RUN_NOWAIT);
-  return exit_code;
+  return 0;
 }
 
 }  // namespace hamirror::daemon

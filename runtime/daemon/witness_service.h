@@ -6,6 +6,7 @@
 //   port = 9020                     # UDP
 //   nodes = ["node1", "node2"]      # the two nodes it arbitrates between
 //   state_file = "/var/lib/hamirror-witness/epoch"  # its directory must exist
+//   key_file = "/etc/hamirror/cluster.key"  # optional: the nodes' cluster key
 // Grants and problems are logged to stderr with timestamps (journald under systemd).
 #pragma once
 
@@ -21,6 +22,7 @@ struct WitnessFileConfig {
   std::uint16_t port = 9020;
   std::array<std::string, 2> nodes;
   std::string state_file;
+  std::string key_file;  // empty: lease requests are not authenticated
 };
 
 struct WitnessConfigResult {

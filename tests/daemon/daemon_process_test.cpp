@@ -5,10 +5,12 @@
 // starts is killed in the fixture's destructor, also when an assertion failed.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -64,23 +66,24 @@ class TwoDaemons : public ::testing::Test {
   <rfs async="none"><replicated dir="/srv/hamirror-test" mode="read_only"/></rfs>
 </service></safe>
 )";
-    std::map<std::string, std::uint16_t> heartbeat, replication;
     for (const std::string name : {"node1", "node2"}) {
-      heartbeat[name] = free_udp_port();
-      replication[name] = free_tcp_port();
+      heartbeat_[name] = free_udp_port();
+      replication_[name] = free_tcp_port();
       console_[name] = free_tcp_port();
     }
-    for (const std::string name : {"node1", "node2"}) {
-      const std::string peer = name == "node1" ? "node2" : "node1";
-      std::ofstream(node_file(name)) << "[node]\nname = \"" << name << "\"\nstate_dir = \"" << (dir_ / name / "state").string()
-                                     << "\"\nlog_dir = \"" << (dir_ / name / "log").string()
-                                     << "\"\nconsole_port = " << console_[name]
-                                     << "\nreplication_port = " << replication[name]
-                                     << "\nheartbeat_port = " << heartbeat[name] << "\n[peer]\nname = \"" << peer
-                                     << "\"\nreplication_port = " << replication[peer]
-                                     << "\nheartbeat_port = " << heartbeat[peer]
-                                     << "\n[networks.default]\nnode = \"127.0.0.1\"\npeer = \"127.0.0.1\"\n";
-    }
+    for (const std::string name : {"node1", "node2"}) write_node_file(name, "");
+  }
+
+  // key_file: "" for none.
+  void write_node_file(const std::string& name, const std::string& key_file) {
+    const std::string peer = name == "node1" ? "node2" : "node1";
+    std::ofstream out(node_file(name));
+    out << "[node]\nname = \"" << name << "\"\nstate_dir = \"" << (dir_ / name / "state").string() << "\"\nlog_dir = \""
+        << (dir_ / name / "log").string() << "\"\nconsole_port = " << console_[name]
+        << "\nreplication_port = " << replication_[name] << "\nheartbeat_port = " << heartbeat_[name] << "\n";
+    if (!key_file.empty()) out << "key_file = \"" << key_file << "\"\n";
+    out << "[peer]\nname = \"" << peer << "\"\nreplication_port = " << replication_[peer]
+        << "\nheartbeat_port = " << heartbeat_[peer] << "\n[networks.default]\nnode = \"127.0.0.1\"\npeer = \"127.0.0.1\"\n";
   }
 
   ~TwoDaemons() override {
@@ -89,6 +92,8 @@ class TwoDaemons : public ::testing::Test {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
       }
+      // A killed daemon leaves its FUSE mount behind ("Transport endpoint is not connected").
+      ::umount2(mounted(name).c_str(), MNT_DETACH);
     }
     if (HasFailure()) {
       for (const std::string name : {"node1", "node2"}) {
@@ -99,7 +104,16 @@ class TwoDaemons : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
+  // Each daemon mounts the replicated directory with FUSE: root and /dev/fuse needed.
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "hamirrord mounts its replicated directories with FUSE: run as root";
+    if (::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no usable /dev/fuse: FUSE is not available here";
+  }
+
   fs::path node_file(const std::string& name) const { return dir_ / (name + ".toml"); }
+  // Where applications see the replicated directory on that node, and its copy.
+  fs::path mounted(const std::string& name) const { return dir_ / name / "mnt" / "srv" / "hamirror-test"; }
+  fs::path copy(const std::string& name) const { return dir_ / name / "state" / "data" / "0"; }
   fs::path module_log(const std::string& name) const { return dir_ / name / "log" / "module.log"; }
 
   // hamirrord run, stderr appended to <dir>/<name>.stderr.
@@ -107,11 +121,13 @@ class TwoDaemons : public ::testing::Test {
     const std::string node = node_file(name).string();
     const std::string module = (dir_ / "mirror" / "conf" / "userconfig.xml").string();
     const std::string log = (dir_ / (name + ".stderr")).string();
+    const std::string mount_prefix = (dir_ / name / "mnt").string();
     const pid_t pid = ::fork();
     if (pid == 0) {
       std::freopen(log.c_str(), "a", stderr);
       std::freopen("/dev/null", "w", stdout);
-      ::execl(HAMIRRORD_PATH, "hamirrord", "run", "--node", node.c_str(), "--module", module.c_str(), nullptr);
+      ::execl(HAMIRRORD_PATH, "hamirrord", "run", "--node", node.c_str(), "--module", module.c_str(), "--mount-prefix",
+              mount_prefix.c_str(), nullptr);
       ::_exit(127);
     }
     return pid;
@@ -155,7 +171,7 @@ class TwoDaemons : public ::testing::Test {
   static constexpr int kStop = 0, kWait = 1, kAlone = 2, kPrim = 3, kSecond = 4, kNotRunning = 10;
 
   fs::path dir_;
-  std::map<std::string, std::uint16_t> console_;
+  std::map<std::string, std::uint16_t> console_, heartbeat_, replication_;
   std::map<std::string, pid_t> pids_;
 };
 
@@ -252,6 +268,74 @@ TEST_F(TwoDaemons, printi_and_printe_reach_the_module_log_through_the_daemon_or_
   EXPECT_NE(log.find(" I script started"), std::string::npos) << log;
   EXPECT_NE(log.find(" E script failed"), std::string::npos) << log;
   EXPECT_NE(log.find(" I written while down"), std::string::npos) << log;
+}
+
+TEST_F(TwoDaemons, with_one_cluster_key_the_nodes_pair_and_a_peer_with_another_key_is_refused_and_logged) {
+  const std::string key = (dir_ / "cluster.key").string();
+  const std::string other = (dir_ / "other.key").string();
+  ASSERT_EQ(std::system((std::string(HAMIRROR_CLI_PATH) + " genkey -o " + key + " >/dev/null 2>&1").c_str()), 0);
+  ASSERT_EQ(std::system((std::string(HAMIRROR_CLI_PATH) + " genkey -o " + other + " >/dev/null 2>&1").c_str()), 0);
+  write_node_file("node1", key);
+  write_node_file("node2", key);
+  settle_prim_second();
+  signal_daemon("node2", SIGTERM);
+  ASSERT_EQ(wait_exit("node2"), 0);
+  ASSERT_TRUE(reaches("node1", kAlone));
+  write_node_file("node2", other);
+  start_daemon("node2");
+  // Its heartbeats are refused (forged tag), and so is any replication handshake.
+  EXPECT_TRUE(eventually([&] {
+    const std::string log = read_file(module_log("node1"));
+    return log.find("refused a datagram from") != std::string::npos || log.find("authentication failed") != std::string::npos;
+  })) << read_file(module_log("node1"));
+  EXPECT_EQ(state("node1"), kAlone) << "a peer with the wrong key never pairs";
+  EXPECT_NE(state("node2"), kSecond);
+}
+
+// Every regular file under root, relative path -> contents.
+std::map<std::string, std::string> tree(const fs::path& root) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (entry.is_regular_file()) files[fs::relative(entry.path(), root).string()] = read_file(entry.path());
+  }
+  return files;
+}
+
+TEST_F(TwoDaemons, writes_through_the_primarys_mount_end_up_identical_on_both_copies_and_the_secondarys_mount_is_read_only) {
+  settle_prim_second();
+  {
+    std::ofstream out(mounted("node1") / "hello.txt", std::ios::binary);
+    out << "written by an unmodified application\n";
+    std::string block(1 << 20, 'x');
+    for (int i = 0; i < 4; ++i) out << block;
+    ASSERT_TRUE(out.good());
+  }
+  fs::create_directories(mounted("node1") / "sub");
+  std::ofstream(mounted("node1") / "sub" / "b.txt") << "b";
+  fs::rename(mounted("node1") / "sub" / "b.txt", mounted("node1") / "sub" / "c.txt");
+  EXPECT_EQ(read_file(mounted("node1") / "sub" / "c.txt"), "b");
+  const auto primary = tree(copy("node1"));
+  EXPECT_EQ(primary.size(), 2u);
+  EXPECT_EQ(primary, tree(copy("node2"))) << "acknowledged writes are on the secondary's copy";
+  EXPECT_EQ(read_file(mounted("node2") / "sub" / "c.txt"), "b") << "the secondary's mount shows the replicated data";
+  std::ofstream refused(mounted("node2") / "nope.txt");
+  EXPECT_FALSE(refused.is_open()) << "the secondary's mount is read-only";
+}
+
+TEST_F(TwoDaemons, sigterm_releases_the_mounts) {
+  settle_prim_second();
+  ASSERT_TRUE(read_file("/proc/self/mountinfo").find(mounted("node1").string()) != std::string::npos);
+  signal_daemon("node1", SIGTERM);
+  ASSERT_EQ(wait_exit("node1"), 0);
+  EXPECT_EQ(read_file("/proc/self/mountinfo").find(mounted("node1").string()), std::string::npos);
+}
+
+TEST_F(TwoDaemons, an_unreadable_key_file_stops_the_daemon_with_a_configuration_error_naming_it) {
+  write_node_file("node1", (dir_ / "missing.key").string());
+  start_daemon("node1");
+  EXPECT_EQ(wait_exit("node1"), 2);
+  const std::string err = read_file(dir_ / "node1.stderr");
+  EXPECT_NE(err.find("missing.key"), std::string::npos) << err;
 }
 
 }  // namespace
