@@ -95,10 +95,16 @@ void Run::check_new_primary(const std::string& name) {
   std::string detail = name + " began acknowledging at " + format_time(cluster_.scheduler().now_ns()) +
                        " but its replicated directory contradicts " + std::to_string(mismatches.size()) + " thing(s):";
   bool own = false;
+  const std::int64_t now = cluster_.scheduler().now_ns();
   for (std::size_t i = 0; i < mismatches.size(); ++i) {
     const Mismatch& m = mismatches[i];
-    if (m.op_id == 0 || oracle_.op(m.op_id).node == name) own = true;
-    else by_peer.push_back(m.op_id);
+    // An op this node acknowledged only now is not evidence that it lost its own
+    // writes: the mismatch is named after the op that last shaped that range in the
+    // oracle's model, and a write past the end of a file the peer recreated meanwhile
+    // names the write, not the peer's ops that explain the difference.
+    const bool just_now = m.op_id != 0 && oracle_.op(m.op_id).node == name && oracle_.op(m.op_id).done_ns >= now;
+    if (m.op_id == 0 || (oracle_.op(m.op_id).node == name && !just_now)) own = true;
+    else if (!just_now) by_peer.push_back(m.op_id);
     if (i < kMismatchesShown) {
       detail += "\n  " + m.path + ": " + m.what + (m.op_id ? "; " + describe(oracle_.op(m.op_id)) : "");
     }

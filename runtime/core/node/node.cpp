@@ -778,6 +778,7 @@ void Node::on_local_disk_error(std::uint64_t sequence, io::Error result) {
 // From inside a Replicator callback: the stop destroys the Replicator, so it happens
 // on the next turn of the loop.
 void Node::stop_soon(const std::string& why) {
+  if (disk_failure_timer_ && disk_failure_timer_->active()) return;  // already on its way
   log(why);
   if (!disk_failure_timer_) disk_failure_timer_ = io_.clock.make_timer();
   disk_failure_timer_->start(0, 0, guarded([this] { stop(); }));
@@ -894,7 +895,15 @@ std::string Node::prim(bool force) {
 io::Error Node::submit(FileOp op, Replicator::DoneFn done) {
   if (!is_primary(state_) || !replicator_ || !writable_) return io::Error::read_only;
   if (const io::Error valid = validate(op, config_.roots.size()); valid != io::Error::ok) return valid;
-  return writes_->submit(std::move(op), std::move(done));
+  return writes_->submit(std::move(op), [this, alive = std::weak_ptr<char>(life_), done = std::move(done)](io::Error result) {
+    done(result);
+    if (result != io::Error::ok && alive.lock() && activity_ && activity_->failed() && is_primary(state_)) {
+      // The activity record can no longer be written, so no write can be admitted: a
+      // primary that cannot say what may differ must not go on (ActivityLog). Stopping
+      // lets a synchronised peer take over; a restart reads the records again.
+      stop_soon("the activity record cannot be written: stopping this node so that " + config_.peer + " takes over");
+    }
+  });
 }
 
 // Where an op admitted by the activity record goes now: see WritePath.
