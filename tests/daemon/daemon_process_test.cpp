@@ -330,6 +330,42 @@ TEST_F(TwoDaemons, sigterm_releases_the_mounts) {
   EXPECT_EQ(read_file("/proc/self/mountinfo").find(mounted("node1").string()), std::string::npos);
 }
 
+TEST_F(TwoDaemons, snapshot_archives_the_configuration_logs_state_and_the_current_state_report) {
+  settle_prim_second();
+  const fs::path archive = dir_ / "support.tar.gz";
+  const CliResult made = cli("node1", "snapshot --module " + (dir_ / "mirror" / "conf" / "userconfig.xml").string() +
+                                          " -o " + archive.string());
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const fs::path unpacked = dir_ / "unpacked";
+  fs::create_directories(unpacked);
+  ASSERT_EQ(std::system(("tar xzf " + archive.string() + " -C " + unpacked.string()).c_str()), 0);
+  EXPECT_TRUE(fs::exists(unpacked / "node1.toml"));
+  EXPECT_TRUE(fs::exists(unpacked / "mirror" / "conf" / "userconfig.xml"));
+  EXPECT_TRUE(fs::exists(unpacked / "log" / "module.log"));
+  EXPECT_TRUE(fs::exists(unpacked / "node")) << "the persisted state";
+  EXPECT_NE(read_file(unpacked / "hamirror-snapshot-info" / "state.txt").find("node1: PRIM"), std::string::npos);
+}
+
+TEST_F(TwoDaemons, the_witness_service_starts_from_its_toml_file_and_stops_on_sigterm) {
+  fs::create_directories(dir_ / "witness");
+  const std::string config = (dir_ / "witness.toml").string();
+  std::ofstream(config) << "[witness]\nlisten = \"127.0.0.1\"\nport = " << free_udp_port()
+                        << "\nnodes = [\"node1\", \"node2\"]\nstate_file = \"" << (dir_ / "witness" / "epoch").string() << "\"\n";
+  const std::string log = (dir_ / "witness.stderr").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    std::freopen(log.c_str(), "a", stderr);
+    ::execl(HAMIRRORD_PATH, "hamirrord", "witness", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  pids_["witness"] = pid;
+  EXPECT_TRUE(eventually([&] { return read_file(log).find("witness for node1 and node2 on 127.0.0.1") != std::string::npos; }))
+      << read_file(log);
+  signal_daemon("witness", SIGTERM);
+  EXPECT_EQ(wait_exit("witness"), 0);
+  EXPECT_NE(read_file(log).find("witness stopped"), std::string::npos);
+}
+
 TEST_F(TwoDaemons, an_unreadable_key_file_stops_the_daemon_with_a_configuration_error_naming_it) {
   write_node_file("node1", (dir_ / "missing.key").string());
   start_daemon("node1");
