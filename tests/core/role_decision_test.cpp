@@ -25,11 +25,20 @@ TEST(RoleDecision, a_wiped_node_gets_a_full_reintegration) {
   EXPECT_EQ(d.reintegration, Reintegration::full);
 }
 
-TEST(RoleDecision, newer_data_is_never_overwritten_by_a_running_primary) {
-  // node2 went on alone (generation 9 after 5); node1 came up alone with old data.
-  const auto d = decide_on_meeting(node("node2", NodeState::wait, data(9, {5, 1})), node("node1", NodeState::alone, data(5)), {});
-  EXPECT_EQ(d.role, Role::wait);
+TEST(RoleDecision, newer_data_is_never_overwritten_by_a_running_primary_it_takes_the_role) {
+  // node2 went on alone (generation 9 after 5); node1 still runs as primary on 5 (it
+  // held its writes: acknowledging alone would have started a new generation).
+  const auto d = decide_on_meeting(node("node2", NodeState::wait, data(9, {5, 1})), node("node1", NodeState::prim, data(5)), {});
+  EXPECT_EQ(d.role, Role::primary);
   EXPECT_NE(d.reason.find("newer"), std::string::npos);
+  const auto from_primary = decide_on_meeting(node("node1", NodeState::prim, data(5)), node("node2", NodeState::wait, data(9, {5, 1})), {});
+  EXPECT_EQ(from_primary.role, Role::secondary);
+  EXPECT_EQ(from_primary.reintegration, d.reintegration);
+  // A newer copy that is not promotable (outdated, or mid-reintegration) waits.
+  GenerationInfo inconsistent = data(9, {5, 1});
+  inconsistent.consistent = false;
+  EXPECT_EQ(decide_on_meeting(node("node2", NodeState::wait, inconsistent), node("node1", NodeState::prim, data(5)), {}).role,
+            Role::wait);
 }
 
 TEST(RoleDecision, diverged_data_is_a_split_brain_reported_and_never_merged) {

@@ -954,6 +954,11 @@ void Node::on_checkpoint(std::uint64_t through, io::Error result) {
 void Node::drop_replicator() {
   if (!replicator_) return;
   next_sequence_ = replicator_->next_sequence();
+  // Ops still waiting for an acknowledgement fail now (their writers hear read_only):
+  // this copy is leaving the primary role, and destroying the Replicator would drop
+  // their completions unanswered.
+  replicator_->set_policy(AckPolicy::refuse);
+  if (!replicator_) return;  // a writer's callback stopped the node meanwhile
   replicator_.reset();
   writes_->fail_waiting(io::Error::read_only);
 }

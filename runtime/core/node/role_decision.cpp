@@ -123,8 +123,28 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
     return wait_because("SPLIT BRAIN: this node and " + peer.name + " were both primary and both wrote; an admin runs "
                         "`prim` on the node whose data wins", relation == DataRelation::diverged);
   }
-  if (is_primary(peer.state)) return become_secondary(compare(local.generation, peer.generation), peer.name);
+  // A running primary whose data the other node's extends never acknowledged a write
+  // alone in its generation (that would have started a new one): everything it
+  // acknowledged, the other has. The newer copy takes the role and the primary is
+  // reintegrated, rather than both waiting for an admin.
+  auto newer_than_primary = [](const NodeView& waiting, const NodeView& primary) {
+    return compare(waiting.generation, primary.generation) == DataRelation::local_newer &&
+           may_promote_itself(waiting.generation);
+  };
+  if (is_primary(peer.state)) {
+    if (newer_than_primary(local, peer)) {
+      return {Role::primary, Reintegration::fast, false,
+              "this node's data is newer than the running primary " + peer.name + "'s, which never wrote alone since: "
+              "this node takes the role and " + peer.name + " is reintegrated"};
+    }
+    return become_secondary(compare(local.generation, peer.generation), peer.name);
+  }
   if (is_primary(local.state)) {
+    if (newer_than_primary(peer, local)) {
+      return {Role::secondary, Reintegration::fast, false,
+              peer.name + "'s data is newer than this running primary's, which never wrote alone since: " + peer.name +
+                  " takes the role and this node is reintegrated"};
+    }
     MeetingDecision d = become_secondary(compare(peer.generation, local.generation), local.name);
     if (d.role == Role::wait) {
       d.role = Role::primary;  // stay primary; the peer waits
