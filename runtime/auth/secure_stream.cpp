@@ -13,7 +13,10 @@ constexpr std::int64_t kLingerNs = 2 * io::kNsPerS;
 // Opened bytes are dropped from the front of the buffer once this many accumulated.
 constexpr std::size_t kCompactAfterBytes = 64 * 1024;
 
-std::string seconds(std::int64_t ns) { return std::to_string(ns / io::kNsPerS) + " s"; }
+std::string duration_text(std::int64_t ns) {
+  if (ns % io::kNsPerS == 0) return std::to_string(ns / io::kNsPerS) + " s";
+  return std::to_string(ns / io::kNsPerMs) + " ms";
+}
 
 }  // namespace
 
@@ -43,7 +46,7 @@ void SecureStream::start_handshake(HandshakeDoneFn done, ReapFn reap) {
   inner_->set_handlers([this](io::ByteView chunk) { on_inner_data(chunk); },
                        [this](io::Error reason) { on_inner_close(reason); });
   handshake_timer_->start(context_->options.handshake_timeout_ns, 0, [this] {
-    fail_handshake("no authentication handshake within " + seconds(context_->options.handshake_timeout_ns) +
+    fail_handshake("no authentication handshake within " + duration_text(context_->options.handshake_timeout_ns) +
                        " (a peer without the cluster key, or not hamirror?)",
                    io::Error::timed_out);
   });
