@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/fuse/fuse_test_support.h"
 
@@ -54,7 +55,8 @@ class FuseMountTest : public ::testing::Test {
 };
 
 TEST_F(FuseMountTest, writes_renames_directories_truncate_and_fsync_through_the_mount_reach_both_copies) {
-  ASSERT_EQ(std::system(("echo hello > " + at("a.txt")).c_str()), 0);
+  ASSERT_EQ(std::system(("echo 'a much longer first line' > " + at("a.txt")).c_str()), 0);
+  ASSERT_EQ(std::system(("echo hello > " + at("a.txt")).c_str()), 0);  // O_TRUNC: a replicated truncate
   ASSERT_EQ(std::system(("dd if=/dev/urandom of=" + at("big.bin") + " bs=1M count=3 conv=fsync status=none").c_str()),
             0);
   ASSERT_EQ(::mkdir(at("dir").c_str(), 0755), 0) << std::strerror(errno);
@@ -102,6 +104,24 @@ TEST_F(FuseMountTest, each_o_sync_and_o_dsync_write_is_followed_by_a_replicated_
   ::close(fd);
   std::free(block);
   expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, a_modification_time_set_through_the_mount_reaches_both_copies) {
+  write_file(at("dated.txt"), "x");
+  const timespec times[2] = {{.tv_sec = 0, .tv_nsec = UTIME_OMIT}, {.tv_sec = 1'000'000'000, .tv_nsec = 123'456'789}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, at("dated.txt").c_str(), times, 0), 0) << std::strerror(errno);
+  // Microseconds survive (the uv backend sets times through uv_fs_utime, a double).
+  std::vector<std::int64_t> mtimes_ns;
+  for (const auto& copy : {dirs_.primary(), dirs_.secondary()}) {
+    struct stat attr {};
+    ASSERT_EQ(::stat((copy / "dated.txt").c_str(), &attr), 0);
+    mtimes_ns.push_back(std::int64_t{attr.st_mtim.tv_sec} * 1'000'000'000 + attr.st_mtim.tv_nsec);
+    EXPECT_NEAR(static_cast<double>(mtimes_ns.back()), 1'000'000'000'123'456'789.0, 1000.0) << copy;
+  }
+  EXPECT_EQ(mtimes_ns[0], mtimes_ns[1]);
+  struct stat through_mount {};
+  ASSERT_EQ(::stat(at("dated.txt").c_str(), &through_mount), 0);
+  EXPECT_EQ(through_mount.st_mtim.tv_sec, 1'000'000'000);
 }
 
 // What SQLite's WAL index does: a shared writable mapping (this is why the mount uses
