@@ -34,9 +34,11 @@ constexpr std::uint64_t kProgressLogIntervalMs = 5000;
 class NodeDaemon {
  public:
   // key: the cluster key; nullopt: peers are not authenticated (warned in the log).
+  // log_script_output: <user logging="userlog"> (false: "none", script output dropped).
   NodeDaemon(uv_loop_t* loop, const config::NodeConfig& node, core::NodeConfig core_config,
-             const std::optional<auth::ClusterKey>& key)
+             const std::optional<auth::ClusterKey>& key, bool log_script_output)
       : loop_(loop),
+        log_script_output_(log_script_output),
         module_log_((fs::path(node.log_dir) / kModuleLogName).string()),
         application_log_((fs::path(node.log_dir) / kApplicationLogName).string()),
         peer_(node.peer_name),
@@ -92,7 +94,10 @@ class NodeDaemon {
               if (capture_) capture_->set_writable(to == core::NodeState::alone || to == core::NodeState::prim);
             },
         .on_log = [this](const std::string& line) { module_log_.write('I', line); },
-        .on_application_log = [this](const std::string& line) { application_log_.write('I', line); }};
+        .on_application_log =
+            [this](const std::string& line) {
+              if (log_script_output_) application_log_.write('I', line);
+            }};
   }
 
   ControlResponse handle(const ControlRequest& request) {
@@ -146,6 +151,7 @@ class NodeDaemon {
   }
 
   uv_loop_t* loop_;
+  bool log_script_output_;
   LogFile module_log_;
   LogFile application_log_;
   std::string peer_;
@@ -239,7 +245,7 @@ int run_node_daemon(const NodeDaemonOptions& options) {
   platform::prepare_process_for_io();
   int exit_code = 0;
   {
-    NodeDaemon daemon(&loop, node, *mapped.config, key);
+    NodeDaemon daemon(&loop, node, *mapped.config, key, checked.module->user.log_script_output);
     if (!key_warning.empty()) daemon.module_log().write('E', key_warning);
     if (const auto error = daemon.start(mounts); !error.empty()) {
       daemon.module_log().write('E', "hamirrord cannot start: " + error);
@@ -252,6 +258,7 @@ int run_node_daemon(const NodeDaemonOptions& options) {
   // Let the handles closed by the destructors finish closing; the process exits next,
   // so a handle still open is not worth waiting for.
   uv_run(&loop, UV_RUN_NOWAIT);
+  uv_loop_close(&loop);  // UV_EBUSY if a handle is still closing: harmless, the process ends
   return exit_code;
 }
 

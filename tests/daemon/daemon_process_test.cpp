@@ -366,6 +366,24 @@ TEST_F(TwoDaemons, the_witness_service_starts_from_its_toml_file_and_stops_on_si
   EXPECT_NE(read_file(log).find("witness stopped"), std::string::npos);
 }
 
+TEST_F(TwoDaemons, the_primarys_scripts_get_safekit_variables_and_their_output_goes_to_the_application_log) {
+  fs::create_directories(dir_ / "mirror" / "bin");
+  for (const std::string script : {"start_prim", "stop_prim"}) {
+    const fs::path path = dir_ / "mirror" / "bin" / script;
+    std::ofstream(path) << "#!/bin/sh\necho \"" << script << " $1 module=$SAFEMODULE node=$HAMIRROR_NODE var=$SAFEVAR\"\n";
+    fs::permissions(path, fs::perms::owner_all);
+  }
+  start_daemon("node1");
+  ASSERT_TRUE(reaches("node1", kAlone));
+  const fs::path application_log = dir_ / "node1" / "log" / "application.log";
+  const std::string expected = "start_prim  module=mirror node=node1 var=" + (dir_ / "node1" / "state").string();
+  EXPECT_TRUE(eventually([&] { return read_file(application_log).find(expected) != std::string::npos; }))
+      << read_file(application_log);
+  signal_daemon("node1", SIGTERM);
+  ASSERT_EQ(wait_exit("node1"), 0);
+  EXPECT_NE(read_file(application_log).find("stop_prim  module=mirror"), std::string::npos) << read_file(application_log);
+}
+
 TEST_F(TwoDaemons, an_unreadable_key_file_stops_the_daemon_with_a_configuration_error_naming_it) {
   write_node_file("node1", (dir_ / "missing.key").string());
   start_daemon("node1");
