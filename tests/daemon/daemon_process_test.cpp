@@ -205,6 +205,27 @@ TEST_F(TwoDaemons, a_refused_command_exits_1_with_the_nodes_reason) {
   EXPECT_NE(again.output.find("already started"), std::string::npos) << again.output;
 }
 
+// The primary wrote alone after its secondary stopped; then the primary stopped too. The
+// former secondary, started alone, may hold older data: it waits, says why, and only
+// the admin's prim makes it primary.
+TEST_F(TwoDaemons, a_former_secondary_started_alone_waits_says_why_and_becomes_primary_only_by_the_admins_prim) {
+  settle_prim_second();
+  signal_daemon("node2", SIGTERM);
+  ASSERT_EQ(wait_exit("node2"), 0);
+  ASSERT_TRUE(reaches("node1", kAlone));
+  std::ofstream(mounted("node1") / "written-alone.txt") << "only node1 has this";
+  ASSERT_TRUE(fs::exists(copy("node1") / "written-alone.txt"));
+  signal_daemon("node1", SIGTERM);
+  ASSERT_EQ(wait_exit("node1"), 0);
+  start_daemon("node2");
+  ASSERT_TRUE(eventually([&] { return cli("node2", "state").output.find("may have newer data") != std::string::npos; }))
+      << cli("node2", "state").output;
+  EXPECT_EQ(state("node2"), kWait) << "it never goes ALONE by itself";
+  EXPECT_EQ(cli("node2", "prim").exit_code, 0);
+  EXPECT_TRUE(reaches("node2", kAlone));
+  EXPECT_FALSE(fs::exists(copy("node2") / "written-alone.txt")) << "what node1 wrote alone is not here: the admin chose";
+}
+
 TEST_F(TwoDaemons, stop_start_cycles_bring_the_secondary_back_each_time_and_swap_exchanges_roles) {
   settle_prim_second();
   for (int cycle = 0; cycle < 3; ++cycle) {
