@@ -187,6 +187,7 @@ void ActivityTracker::forget_marks(std::function<void(io::Error)> done) {
 }
 
 bool ActivityTracker::failed() const { return state_->log.failed(); }
+std::uint64_t ActivityTracker::marked_through() const { return state_->marked_through; }
 std::size_t ActivityTracker::active_extents() const { return state_->log.active_count(); }
 
 FileOp ActivityTracker::shape_of(const FileOp& op) {

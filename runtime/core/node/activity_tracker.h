@@ -74,6 +74,10 @@ class ActivityTracker {
 
   bool failed() const;
   std::size_t active_extents() const;
+  // The last op number the dirty record covers (loaded, or marked since): a node's
+  // op numbers continue above it after a restart, so a save counted in the last run's
+  // numbers never retires the extents of this run's ops.
+  std::uint64_t marked_through() const;
   // The op without its data, the write's length in size_bytes: what marking needs.
   static FileOp shape_of(const FileOp& op);
 

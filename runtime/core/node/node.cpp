@@ -218,6 +218,7 @@ void Node::load_generation() {
       if (loaded != io::Error::ok) {
         return set_state(NodeState::stop, "cannot read the activity record: " + std::string(io::error_name(loaded)));
       }
+      next_sequence_ = std::max(next_sequence_, activity_->marked_through() + 1);
       // Set until the clean stop: a crash from now on is found at the next start.
       GenerationInfo next = generation_;
       next.running = true;
@@ -791,7 +792,13 @@ void Node::set_failover(bool on) {
 }
 
 void Node::go_alone(const std::string& reason, std::function<void()> then) {
-  if (going_alone_) return;
+  if (going_alone_) {
+    // The new generation is on its way to the disk: what this request meant to do
+    // next (a reintegration to start) runs once it is there, with the first one's.
+    log("going alone already under way; then also: " + reason);
+    if (then) after_alone_.push_back(std::move(then));
+    return;
+  }
   if (state_ == NodeState::alone) {
     if (then) then();
     return;
@@ -839,7 +846,10 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     forget_marks_after_.reset();
     if (checkpoint_timer_) checkpoint_timer_->stop();
     set_state(NodeState::alone, reason);
+    std::vector<std::function<void()>> after = std::move(after_alone_);
+    after_alone_.clear();
     if (then) then();
+    for (auto& next_step : after) next_step();
     writes_->kick();
   });
 }
@@ -1007,6 +1017,7 @@ void Node::finish_stop(std::function<void()> left) {
   connect_timer_.reset();
   connecting_ = false;
   going_alone_ = false;
+  after_alone_.clear();
   requesting_outdate_ = false;
   peer_hello_seen_ = false;
   last_run_crashed_ = false;

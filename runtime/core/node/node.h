@@ -297,6 +297,7 @@ class Node {
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;
   bool going_alone_ = false;
+  std::vector<std::function<void()>> after_alone_;  // go_alone requests that joined one under way
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.
   std::shared_ptr<std::uint64_t> run_ = std::make_shared<std::uint64_t>(0);
