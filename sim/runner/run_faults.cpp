@@ -310,13 +310,20 @@ void Run::resolve_split_brain(const std::string& winner) {
   for (const std::uint64_t id : suspicion_demoted_) {
     if (oracle_.op(id).node == winner) oracle_.promote(id);
   }
+  // A check names one op per difference it finds (a file of the wrong size is one
+  // difference, whatever the ops inside it): demoting those reveals the next ones, so
+  // check again until no loser's op is named.
   std::uint64_t lost = 0;
-  for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
-    if (m.op_id == 0) continue;
-    const OpRecord& op = oracle_.op(m.op_id);
-    if (op.node != loser || !op.certain()) continue;
-    oracle_.demote(m.op_id, "acknowledged by " + loser + ", the losing side of the split brain resolved for " + winner);
-    ++lost;
+  for (bool demoted = true; demoted;) {
+    demoted = false;
+    for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
+      if (m.op_id == 0) continue;
+      const OpRecord& op = oracle_.op(m.op_id);
+      if (op.node != loser || !op.certain()) continue;
+      oracle_.demote(m.op_id, "acknowledged by " + loser + ", the losing side of the split brain resolved for " + winner);
+      ++lost;
+      demoted = true;
+    }
   }
   stats_.split_brain_lost_acks += lost;
   note("split brain resolved for " + winner + ": " + std::to_string(lost) + " ops acknowledged by " + loser + " are lost");

@@ -85,6 +85,11 @@ TEST(RoleDecision, prim_is_refused_on_stale_data_and_primforce_overrides) {
   EXPECT_NE(check_admin_prim(mid_resync, false).find("inconsistent"), std::string::npos);
   EXPECT_EQ(check_admin_prim(mid_resync, true), "");
   EXPECT_EQ(check_admin_prim(data(5), false), "");
+  GenerationInfo secondary = data(5);
+  secondary.last_role = LastRole::secondary;
+  EXPECT_EQ(check_admin_prim(secondary, false, /*crashed=*/false), "") << "a clean stop keeps what it acknowledged";
+  EXPECT_NE(check_admin_prim(secondary, false, /*crashed=*/true).find("crashed as a secondary"), std::string::npos);
+  EXPECT_EQ(check_admin_prim(secondary, true, /*crashed=*/true), "");
 }
 
 TEST(RoleDecision, a_secondary_takes_over_only_with_failover_on_up_to_date_data_and_the_lease) {

@@ -260,7 +260,7 @@ TEST_F(TwoDaemons, after_kill_9_the_node_restarts_from_its_persisted_state_and_r
   start_daemon("node1");
   EXPECT_TRUE(reaches("node1", kSecond)) << cli("node1", "state").output;
   EXPECT_TRUE(reaches("node2", kPrim));
-  EXPECT_NE(read_file(module_log("node1")).find("the last run did not stop cleanly"), std::string::npos)
+  EXPECT_NE(read_file(module_log("node1")).find("a run ended in a crash"), std::string::npos)
       << "the restart knows the last run crashed";
 }
 

@@ -70,6 +70,9 @@ void Node::set_state(NodeState state, const std::string& reason) {
   state_reason_ = reason;
   publish_status();
   if (from != state) listener_.on_state_change(from, state, reason);
+  // Primary, this copy is the reference; synchronised, it holds the primary's data: a
+  // crash before no longer says anything about it.
+  if (is_primary(state)) last_run_crashed_ = false;
   if (from != NodeState::second && state == NodeState::second && lease_ && lease_->wants_lease()) {
     // A secondary leaves the lease to its primary: kept, it would make the primary
     // wait a whole term for it, and let this node take over later without the grace.
@@ -213,7 +216,7 @@ void Node::load_generation() {
     }
     generation_ = std::move(decoded).value();
     last_run_crashed_ = generation_.running;
-    if (last_run_crashed_) log("the last run did not stop cleanly: this copy may lack writes it had not made durable");
+    if (last_run_crashed_) log("this copy may lack writes it had not made durable: a run ended in a crash and no resynchronisation has repaired it since");
     activity_->load(false, guarded([this](io::Error loaded) {
       if (loaded != io::Error::ok) {
         return set_state(NodeState::stop, "cannot read the activity record: " + std::string(io::error_name(loaded)));
@@ -537,6 +540,7 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
                                          if (link_) link_->fail("secondary copy diverged");
                                        })});
   replica_->attach(*link_);
+  last_run_crashed_ = false;
   set_state(NodeState::second, reason + "; synchronised");
   GenerationInfo next = primary_generation;
   next.last_role = LastRole::secondary;
@@ -877,7 +881,7 @@ std::string Node::prim(bool force) {
     log(refused);
     return refused;
   }
-  if (const std::string refused = check_admin_prim(generation_, force); !refused.empty()) {
+  if (const std::string refused = check_admin_prim(generation_, force, last_run_crashed_); !refused.empty()) {
     log(refused);
     return refused;
   }
@@ -1020,6 +1024,9 @@ void Node::finish_stop(std::function<void()> left) {
   after_alone_.clear();
   requesting_outdate_ = false;
   peer_hello_seen_ = false;
+  // A crash not yet repaired by a resynchronisation stays recorded through a clean
+  // stop: the copy still may lack writes it had acknowledged.
+  const bool still_crashed = last_run_crashed_;
   last_run_crashed_ = false;
   set_state(NodeState::stop, "stopped");
   // `left` runs once the role is left and the record says this run ended cleanly.
@@ -1028,7 +1035,7 @@ void Node::finish_stop(std::function<void()> left) {
   auto one_done = [alive, pending, left = std::move(left)] {
     if (--*pending == 0 && alive.lock() && left) left();
   };
-  if (generation_.running) {
+  if (generation_.running && !still_crashed) {
     GenerationInfo clean = generation_;
     clean.running = false;
     generation_ = clean;

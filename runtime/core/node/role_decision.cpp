@@ -180,9 +180,13 @@ AloneDecision decide_on_primary_lost(const GenerationInfo& local, const ClusterP
                                    : "the primary is gone (every heartbeat network timed out)"};
 }
 
-std::string check_admin_prim(const GenerationInfo& local, bool force) {
+std::string check_admin_prim(const GenerationInfo& local, bool force, bool crashed) {
   if (force) return {};
   if (const std::string why = why_not_promotable(local); !why.empty()) return "prim refused: " + why + " (primforce overrides)";
+  if (crashed && local.last_role == LastRole::secondary) {
+    return "prim refused: this copy crashed as a secondary and may lack writes it had acknowledged but not made "
+           "durable (primforce overrides)";
+  }
   return {};
 }
 

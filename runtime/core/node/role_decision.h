@@ -75,6 +75,9 @@ AloneDecision decide_on_primary_lost(const GenerationInfo& local, const ClusterP
                                      bool holds_lease);
 
 // The admin's `prim` (force = `primforce`): "" when allowed, else why not.
-std::string check_admin_prim(const GenerationInfo& local, bool force);
+// crashed: the node's last run ended in a crash. A secondary that crashed may lack
+// writes it acknowledged but had not made durable: its data is not known to be up to
+// date, so only primforce takes it as it is.
+std::string check_admin_prim(const GenerationInfo& local, bool force, bool crashed = false);
 
 }  // namespace hamirror::core
