@@ -43,6 +43,7 @@ class NodeDaemon {
         application_log_((fs::path(node.log_dir) / kApplicationLogName).string()),
         peer_(node.peer_name),
         console_port_(node.console_port),
+        vip_(core_config.vip),
         backend_(loop),
         io_(authenticated_io(key)),
         node_(io_, std::move(core_config), listener()),
@@ -77,7 +78,21 @@ class NodeDaemon {
                    kProgressLogIntervalMs, kProgressLogIntervalMs);
     module_log_.write('I', "hamirrord started: node " + node_.name() + ", peer " + peer_ +
                                ", control API on 127.0.0.1:" + std::to_string(console_port_));
-    node_.start();
+    if (vip_.address.empty()) {
+      node_.start();
+      return {};
+    }
+    // A node starts as no one's primary: a VIP left on this machine by a crashed run
+    // (kill -9, a daemon that died) would answer for the cluster beside the real
+    // primary. Removed first (idempotent), then the node starts, so a quick promotion
+    // never races the removal.
+    io_.vip.remove(vip_, [this](io::Error removed) {
+      if (removed != io::Error::ok) {
+        module_log_.write('E', "could not make sure the virtual IP " + vip_.address + " is not held here (" +
+                                   std::string(io::error_name(removed)) + "); starting anyway");
+      }
+      if (!stopping_) node_.start();
+    });
     return {};
   }
 
@@ -157,6 +172,7 @@ class NodeDaemon {
   std::string peer_;
   std::string state_since_ = utc_timestamp_now();
   std::uint16_t console_port_;
+  io::VipSpec vip_;  // the module's VIP (address empty: none)
   uv::UvBackend backend_;
   std::unique_ptr<auth::NonceSource> nonces_;
   std::unique_ptr<auth::AuthenticatedNetwork> network_;  // null without a key
