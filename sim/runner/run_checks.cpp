@@ -161,8 +161,14 @@ bool Run::converged() {
   core::Node* two = node("node2");
   convergence_problem_.clear();
   if (!one || !two) return false;
-  const bool one_serves = one->state() == core::NodeState::prim && two->synchronised() && !one->reintegration_progress();
-  const bool two_serves = two->state() == core::NodeState::prim && one->synchronised() && !two->reintegration_progress();
+  // Settled: PRIM with its role's resources taken (not taking them, nor handing the
+  // role back for defaultprim), the peer synchronised, no reintegration running.
+  auto serves = [](core::Node& primary, core::Node& secondary) {
+    return primary.state() == core::NodeState::prim && primary.role_state() == core::PrimaryRole::State::primary &&
+           secondary.synchronised() && !primary.reintegration_progress();
+  };
+  const bool one_serves = serves(*one, *two);
+  const bool two_serves = serves(*two, *one);
   if (!one_serves && !two_serves) return false;
   for (const OpRecord& op : oracle_.ops()) {
     if (op.outcome == OpOutcome::pending) {

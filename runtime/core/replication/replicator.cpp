@@ -107,19 +107,24 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
     return;
   }
   // Both copies must agree; a copy that failed what the other applied has diverged.
-  io::Error result = entry.local_result;
-  if (result == io::Error::ok && entry.secondary_result != io::Error::ok) {
-    result = entry.secondary_result;
-    listener_.on_secondary_failed(sequence, entry.secondary_result);
-  }
-  if ((result == io::Error::io_error || result == io::Error::no_space) && entry.local_result == result &&
-      listener_.on_local_failed) {
-    listener_.on_local_failed(sequence, result);
-  }
+  const io::Error local = entry.local_result;
+  const io::Error secondary = entry.secondary_result;
+  const bool secondary_failed = local == io::Error::ok && secondary != io::Error::ok;
+  const bool local_failed = local == io::Error::io_error || local == io::Error::no_space;
+  const io::Error result = secondary_failed ? secondary : local;
+  // The entry leaves before anyone hears of it: the listeners may change the policy
+  // (completing every other op at once) or destroy this replicator, so nothing of
+  // this object is used once they run — only these copies.
   DoneFn done = std::move(entry.done);
   in_flight_bytes_ -= entry.bytes;
   in_flight_.erase(found);
   ++ops_completed_;
+  auto on_secondary_failed = secondary_failed ? listener_.on_secondary_failed : nullptr;
+  auto on_local_failed = local_failed ? listener_.on_local_failed : nullptr;
+  // The node hears of a failure before the writer does: it drops the link before a
+  // checkpoint could retire the failed op's extent.
+  if (on_secondary_failed) on_secondary_failed(sequence, secondary);
+  if (on_local_failed) on_local_failed(sequence, local);
   done(result);
 }
 
