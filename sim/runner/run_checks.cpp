@@ -162,10 +162,12 @@ bool Run::converged() {
   convergence_problem_.clear();
   if (!one || !two) return false;
   // Settled: PRIM with its role's resources taken (not taking them, nor handing the
-  // role back for defaultprim), the peer synchronised, no reintegration running.
+  // role back for defaultprim), the peer synchronised with its role left (its VIP
+  // gone), no reintegration running.
   auto serves = [](core::Node& primary, core::Node& secondary) {
     return primary.state() == core::NodeState::prim && primary.role_state() == core::PrimaryRole::State::primary &&
-           secondary.synchronised() && !primary.reintegration_progress();
+           secondary.synchronised() && secondary.role_state() == core::PrimaryRole::State::secondary &&
+           !primary.reintegration_progress();
   };
   const bool one_serves = serves(*one, *two);
   const bool two_serves = serves(*two, *one);

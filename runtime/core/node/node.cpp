@@ -563,6 +563,18 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
               log(std::string(last_reintegration_fast_ ? "fast" : "full") + " reintegration of " + config_.peer +
                   " finished: " + std::to_string(last_reintegration_.bytes_done) + " bytes compared or sent, " +
                   std::to_string(last_reintegration_.data_bytes_sent) + " data bytes sent");
+              if (state_ != NodeState::alone) {
+                // Fenced meanwhile (the lease ran out): this node is no primary to pair
+                // with. The nodes meet again and decide afresh; not from inside the
+                // source's own call, since dropping the link destroys it.
+                log("the reintegration finished while this node was " + std::string(node_state_name(state_)) +
+                    ": meeting " + config_.peer + " again");
+                if (!reintegration_failed_timer_) reintegration_failed_timer_ = io_.clock.make_timer();
+                reintegration_failed_timer_->start(0, 0, guarded([this] {
+                  if (link_) link_->fail("the reintegration finished while this node was not primary");
+                }));
+                return;
+              }
               become_primary_with_secondary(config_.peer + " is synchronised");
             }),
             .on_failed = guarded([this](std::string why) {
