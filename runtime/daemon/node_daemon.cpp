@@ -65,13 +65,15 @@ class NodeDaemon {
   }
 
   // "" when running.
-  std::string start(const std::vector<CaptureMount>& mounts) {
+  // stop_request: stops asked for from another thread (the Windows service); may be null.
+  std::string start(const std::vector<CaptureMount>& mounts, StopRequest* stop_request) {
     if (auto error = control_.start(console_port_); !error.empty()) return error;
     auto capture = start_write_capture(loop_, node_, mounts, [this](const std::string& line) { module_log_.write('I', line); });
     if (!capture.capture) return capture.error;
     capture_ = std::move(capture.capture);
     watch_signal(sigint_, SIGINT);
     watch_signal(sigterm_, SIGTERM);
+    if (stop_request != nullptr) watch_stop_request(*stop_request);
     uv_timer_init(loop_, &progress_timer_);
     progress_timer_.data = this;
     uv_timer_start(&progress_timer_, [](uv_timer_t* timer) { static_cast<NodeDaemon*>(timer->data)->log_progress(); },
@@ -130,8 +132,22 @@ class NodeDaemon {
     }
   }
 
+  void watch_stop_request(StopRequest& request) {
+    uv_async_init(loop_, &stop_requested_, [](uv_async_t* handle) {
+      auto* daemon = static_cast<NodeDaemon*>(handle->data);
+      // STOP then SHUTDOWN asks twice: one clean stop, never the forced exit below.
+      if (!daemon->stopping_) daemon->begin_stop("the service manager's stop");
+    });
+    stop_requested_.data = this;
+    stop_request_ = &request;
+    request.attach(&stop_requested_);
+  }
+
   void on_signal(int signal_number) {
-    const std::string name = signal_number == SIGTERM ? "SIGTERM" : "SIGINT";
+    begin_stop(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  }
+
+  void begin_stop(const std::string& name) {
     if (stopping_) {
       // A stop_prim that hangs should not hold the node for nicestoptimeout + forcestoptimeout
       // when the admin insists; the core treats this like a crash at the next start.
@@ -153,6 +169,10 @@ class NodeDaemon {
     control_.stop();
     for (uv_signal_t* handle : {&sigint_, &sigterm_}) {
       if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(handle))) uv_close(reinterpret_cast<uv_handle_t*>(handle), nullptr);
+    }
+    if (stop_request_ != nullptr) {
+      stop_request_->detach();  // before the close: the SCM's thread must not signal a closed handle
+      uv_close(reinterpret_cast<uv_handle_t*>(&stop_requested_), nullptr);
     }
     uv_close(reinterpret_cast<uv_handle_t*>(&progress_timer_), nullptr);
     uv_stop(loop_);
@@ -182,6 +202,8 @@ class NodeDaemon {
   std::unique_ptr<WriteCapture> capture_;  // the mounts, once started
   uv_signal_t sigint_{};
   uv_signal_t sigterm_{};
+  StopRequest* stop_request_ = nullptr;  // null unless run as a Windows service
+  uv_async_t stop_requested_{};
   uv_timer_t progress_timer_{};
   bool stopping_ = false;
   bool stopped_cleanly_ = false;
@@ -263,10 +285,11 @@ int run_node_daemon(const NodeDaemonOptions& options) {
   {
     NodeDaemon daemon(&loop, node, *mapped.config, key, checked.module->user.log_script_output);
     if (!key_warning.empty()) daemon.module_log().write('E', key_warning);
-    if (const auto error = daemon.start(mounts); !error.empty()) {
+    if (const auto error = daemon.start(mounts, options.stop_request); !error.empty()) {
       daemon.module_log().write('E', "hamirrord cannot start: " + error);
       return kExitStartup;
     }
+    if (options.on_running) options.on_running();
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_run(&loop, UV_RUN_NOWAIT);  // the close callbacks of what shut_down closed, before the memory goes
     exit_code = daemon.stopped_cleanly() ? 0 : 1;

@@ -5,7 +5,10 @@
 // here needs a clean exit: after kill -9 the core restarts from its persisted state.
 #pragma once
 
+#include <functional>
 #include <string>
+
+#include "daemon/stop_request.h"
 
 namespace hamirror::daemon {
 
@@ -16,6 +19,10 @@ struct NodeDaemonOptions {
   // Mount each replicated directory at <mount_prefix>/<dir> instead of <dir>: two
   // nodes on one machine (tests, the demo) must not mount on the same path.
   std::string mount_prefix;
+  // The Windows service: stops asked for by the Service Control Manager (null: only
+  // signals stop the node), and told once the node runs, to report SERVICE_RUNNING.
+  StopRequest* stop_request = nullptr;
+  std::function<void()> on_running;
 };
 
 // Exit codes: 0 after a clean stop; kExitConfig for configuration errors;
