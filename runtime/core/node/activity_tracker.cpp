@@ -59,6 +59,7 @@ struct ActivityTracker::State : std::enable_shared_from_this<State> {
   bool alone = false;
   bool pinned = false;   // the log holds recovered entries until the map is durable
   bool changed = false;  // the map holds marks not yet handed to a save
+  bool compacting = false;  // a rewrite of the activity record without retired extents is under way
   std::uint64_t marked_through = 0;
 };
 
@@ -153,7 +154,21 @@ void ActivityTracker::end_alone() {
 bool ActivityTracker::alone() const { return state_->alone; }
 
 void ActivityTracker::on_durable_on_both(std::uint64_t through) {
-  if (!state_->alone) state_->log.retire_through(through);
+  State& s = *state_;
+  if (s.alone) return;
+  const std::size_t before = s.log.active_count();
+  s.log.retire_through(through);
+  if (s.log.active_count() == before || s.compacting || s.log.failed()) return;
+  s.compacting = true;
+  s.log.compact([weak = std::weak_ptr<State>(state_)](io::Error result) {
+    const auto self = weak.lock();
+    if (!self) return;
+    self->compacting = false;
+    if (result != io::Error::ok) {
+      self->log_fn("cannot rewrite the activity record without its retired extents (" +
+                   std::string(io::error_name(result)) + "); they count as changed after a restart");
+    }
+  });
 }
 
 bool ActivityTracker::wants_checkpoint() const { return state_->log.full(); }

@@ -62,7 +62,9 @@ class ActivityTracker {
   // PRIM again (the peer is synchronised): marks come from the extents again.
   void end_alone();
   bool alone() const;
-  // Both copies are durable for every op up to `through` (PRIM).
+  // Both copies are durable for every op up to `through` (PRIM). When that retired
+  // extents, the record on disk is rewritten without them (one write at a time): a
+  // restart, clean or not, then counts as changed only what may still differ.
   void on_durable_on_both(std::uint64_t through);
   // The log is full: writers wait until a checkpoint (PRIM) or a save (ALONE) retires.
   bool wants_checkpoint() const;
