@@ -565,25 +565,16 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
                   std::to_string(last_reintegration_.data_bytes_sent) + " data bytes sent");
               if (state_ != NodeState::alone) {
                 // Fenced meanwhile (the lease ran out): this node is no primary to pair
-                // with. The nodes meet again and decide afresh; not from inside the
-                // source's own call, since dropping the link destroys it.
+                // with. The nodes meet again and decide afresh.
                 log("the reintegration finished while this node was " + std::string(node_state_name(state_)) +
                     ": meeting " + config_.peer + " again");
-                if (!reintegration_failed_timer_) reintegration_failed_timer_ = io_.clock.make_timer();
-                reintegration_failed_timer_->start(0, 0, guarded([this] {
-                  if (link_) link_->fail("the reintegration finished while this node was not primary");
-                }));
-                return;
+                return fail_link_soon("the reintegration finished while this node was not primary");
               }
               become_primary_with_secondary(config_.peer + " is synchronised");
             }),
             .on_failed = guarded([this](std::string why) {
               log("reintegration of " + config_.peer + " failed: " + why);
-              // Not from inside the source's own call: dropping the link destroys it.
-              if (!reintegration_failed_timer_) reintegration_failed_timer_ = io_.clock.make_timer();
-              reintegration_failed_timer_->start(0, 0, guarded([this] {
-                if (link_) link_->fail("reintegration failed");
-              }));
+              fail_link_soon("reintegration failed");
             })});
     log("reintegration of " + config_.peer + " begins (" + reason + ")");
     if (!fast) return start_reintegration(std::nullopt, "the peer's data is not the point this node's record starts from");
@@ -794,6 +785,15 @@ void Node::on_local_disk_error(std::uint64_t sequence, io::Error result) {
 
 // From inside a Replicator callback: the stop destroys the Replicator, so it happens
 // on the next turn of the loop.
+// From inside the reintegration source's own callback: dropping the link destroys the
+// source, so it happens on the next turn of the loop.
+void Node::fail_link_soon(const std::string& why) {
+  if (!reintegration_failed_timer_) reintegration_failed_timer_ = io_.clock.make_timer();
+  reintegration_failed_timer_->start(0, 0, guarded([this, why] {
+    if (link_) link_->fail(why);
+  }));
+}
+
 void Node::stop_soon(const std::string& why) {
   if (disk_failure_timer_ && disk_failure_timer_->active()) return;  // already on its way
   log(why);

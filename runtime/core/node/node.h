@@ -218,6 +218,7 @@ class Node {
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);
   void stop_soon(const std::string& why);
+  void fail_link_soon(const std::string& why);
   void want_lease();
   void on_lease_acquired(std::uint64_t epoch, const std::string& reason);
   void on_lease_lost(const std::string& reason);
@@ -293,7 +294,7 @@ class Node {
   std::uint64_t discard_on_alone_ = 0;
   std::unique_ptr<io::Timer> handover_timer_;
   std::unique_ptr<io::Timer> disk_failure_timer_;
-  std::unique_ptr<io::Timer> reintegration_failed_timer_;
+  std::unique_ptr<io::Timer> reintegration_failed_timer_;  // fail_link_soon's
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;
   bool going_alone_ = false;
