@@ -7,7 +7,7 @@ set -euo pipefail
 what=${1:-all}
 linux_pkgs=(build-essential cmake ninja-build ccache pkg-config
             libuv1-dev libmsgpack-cxx-dev libpugixml-dev libtomlplusplus-dev
-            librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev libcli11-dev libssl-dev libcpp-httplib-dev libfuse3-dev fuse3 iputils-arping iproute2 sqlite3 rsync
+            librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev libxxhash-dev libcli11-dev libssl-dev libcpp-httplib-dev libfuse3-dev fuse3 iputils-arping iproute2 nftables sqlite3 rsync
             binutils)
 windows_pkgs=(g++-mingw-w64-x86-64-posix gcc-mingw-w64-x86-64-posix mingw-w64 wine
               dpkg-dev xz-utils)
