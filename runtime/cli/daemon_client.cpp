@@ -21,16 +21,12 @@ constexpr int kConnectTimeoutS = 2;
 void add_node_option(CLI::App& command, std::string& target) {
   command
       .add_option("--node", target,
-                  std::string("this node's TOML file (default: $") + kNodeFileVariable + ", else " + kDefaultNodeFile + ")")
+                  std::string("this node's TOML file (default: $") + kNodeFileVariable + ", else " + paths::default_node_file() + ")")
       ->type_name("FILE");
 }
 
 std::string node_file_path(const std::string& option) {
-  if (!option.empty()) return option;
-  if (const char* from_environment = std::getenv(kNodeFileVariable); from_environment != nullptr && *from_environment != '\0') {
-    return from_environment;
-  }
-  return kDefaultNodeFile;
+  return paths::choose_node_file(option, std::getenv(kNodeFileVariable));
 }
 
 std::optional<config::NodeConfig> load_node_config(const std::string& option) {

@@ -2,16 +2,20 @@
 // port (and log_dir / state_dir for logview, printi and snapshot); the control API
 // (runtime/daemon/CONTROL-API.md) answers on 127.0.0.1 in text (Accept: text/plain).
 //
-// The node's TOML file: --node FILE, else $HAMIRROR_NODE, else /etc/hamirror/node.toml.
+// The node's TOML file: --node FILE, else $HAMIRROR_NODE, else the default (default_paths.h:
+// /etc/hamirror/node.toml, or C:\ProgramData\hamirror\node.toml on Windows).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
 
+#include "cli/default_paths.h"
 #include "config/node_config.h"
 
 namespace hamirror::cli {
+
+using paths::kNodeFileVariable;
 
 // Exit codes of the verbs that talk to the daemon (state uses SafeKit's 0..4 instead
 // of kExitOk/kExitRefused; verb.h has the shared ones).
@@ -19,9 +23,6 @@ constexpr int kExitRefused = 1;            // the daemon refused the command; it
 constexpr int kExitNodeConfig = 2;         // the node's TOML file cannot be read
 constexpr int kExitDaemonNotRunning = 10;  // nothing answers on the console port
 constexpr int kExitDaemonError = 11;       // the daemon answered with an error (busy, stopping)
-
-constexpr const char* kDefaultNodeFile = "/etc/hamirror/node.toml";
-constexpr const char* kNodeFileVariable = "HAMIRROR_NODE";
 
 // Adds --node to a verb; `target` receives the option's value.
 void add_node_option(CLI::App& command, std::string& target);

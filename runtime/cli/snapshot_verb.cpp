@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/daemon_client.h"
+#include "cli/default_paths.h"
 #include "daemon/log_file.h"
 #include "daemon/node_mapping.h"
 
@@ -21,7 +22,7 @@ namespace fs = std::filesystem;
 
 struct SnapshotOptions {
   std::string node;
-  std::string module = kDefaultModuleFile;
+  std::string module = paths::default_module_file();
   std::string output;
 };
 

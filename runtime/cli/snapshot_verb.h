@@ -10,8 +10,6 @@
 
 namespace hamirror::cli {
 
-constexpr const char* kDefaultModuleFile = "/etc/hamirror/mirror/conf/userconfig.xml";
-
 void add_snapshot_verb(CLI::App& app, Verbs& verbs);
 
 }  // namespace hamirror::cli

@@ -1,16 +1,14 @@
 // hamirrord install / uninstall: the service's registration with the Service Control
-// Manager, and the %ProgramData% defaults.
+// Manager, and the %ProgramData% defaults (cli/default_paths.h, shared with the hamirror command).
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "cli/default_paths.h"
 #include "daemon/windows_service.h"
 #include "platform/win/text.h"
-
-#include <knownfolders.h>
-#include <shlobj.h>
 
 namespace hamirror::daemon {
 namespace {
@@ -33,16 +31,6 @@ struct ScHandleCloser {
   void operator()(SC_HANDLE handle) const { ::CloseServiceHandle(handle); }
 };
 using ScHandle = std::unique_ptr<std::remove_pointer_t<SC_HANDLE>, ScHandleCloser>;
-
-// The known folder, not %ProgramData%: a service's environment may differ (Wine sets it
-// to C:\users\Public there).
-std::string program_data() {
-  wchar_t* path = nullptr;
-  std::string result = "C:\\ProgramData";
-  if (::SHGetKnownFolderPath(FOLDERID_ProgramData, 0, nullptr, &path) == S_OK) result = to_utf8(path);
-  ::CoTaskMemFree(path);
-  return result;
-}
 
 int fail(const std::string& verb, const std::string& message) {
   std::fprintf(stderr, "hamirrord %s: %s\n", verb.c_str(), message.c_str());
@@ -92,11 +80,8 @@ void set_description_and_recovery(SC_HANDLE service) {
 
 }  // namespace
 
-std::string default_node_file() { return (fs::path(program_data()) / "hamirror" / "node.toml").string(); }
-
-std::string default_module_file() {
-  return (fs::path(program_data()) / "hamirror" / "mirror" / "conf" / "userconfig.xml").string();
-}
+std::string default_node_file() { return paths::default_node_file(); }
+std::string default_module_file() { return paths::default_module_file(); }
 
 int install_service(const ServiceInstallOptions& options) {
   const auto name = to_wide(options.service_name);
