@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes the Windows package from a windows-cross build:
 #   <build-dir>/hamirror-windows-x64.zip
-# with hamirrord.exe, hamirror.exe, docs/INSTALL-WINDOWS.md, the example configurations
-# and SafeKit's sample scripts (copied from ../shared/samples, which stays untouched).
+# with hamirrord.exe, hamirror.exe, docs/INSTALL-WINDOWS.md, the example configuration and
+# scripts for Windows (checked by the test windows_package_examples_pass_confcheck) and
+# SafeKit's samples (copied from ../shared/samples, which stays untouched).
 # Usage: tools/package-windows.sh [build-dir]   (default: build/windows-cross, built first
 #        with: cmake --preset windows-cross && cmake --build build/windows-cross)
 set -euo pipefail
@@ -29,7 +30,9 @@ for program in runtime/daemon/hamirrord.exe runtime/cli/hamirror.exe; do
 done
 cp "$source_dir/docs/INSTALL-WINDOWS.md" "$package/"
 cp "$source_dir/runtime/daemon/node-windows.example.toml" "$package/examples/node.toml"
-cp "$source_dir/runtime/config/examples/userconfig.xml" "$package/examples/userconfig.xml"
+cp "$source_dir/runtime/daemon/userconfig-windows.example.xml" "$package/examples/userconfig.xml"
+cp "$source_dir/runtime/daemon/start_prim.example.cmd" "$package/examples/start_prim.cmd"
+cp "$source_dir/runtime/daemon/stop_prim.example.cmd" "$package/examples/stop_prim.cmd"
 cp "$source_dir/runtime/daemon/witness.example.toml" "$package/examples/witness.toml"
 cp "$samples/start_prim.cmd" "$samples/stop_prim.cmd" "$samples/userconfig.safekit.xml" "$package/samples/"
 
