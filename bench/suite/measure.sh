@@ -1,0 +1,200 @@
+# Sourced by tools/bench-suite.sh: each measure_* function fills fig[...] with figures
+# (numbers; MB/s are 10^6 bytes per second, times in ms or s as named).
+
+# Runs a program that prints "figure value" lines and stores them in fig.
+run_figures() {
+  local output key value
+  output=$("$@") || die "$(basename "$1") ${2:-} failed"
+  while read -r key value; do fig[$key]=$value; done <<<"$output"
+}
+
+elapsed_s() { awk -v ms=$(( $(now_ms) - $1 )) 'BEGIN { printf "%.2f", ms / 1000 }'; }
+
+measure_baselines() {
+  say "baselines: loopback round trip, local fsync, disk, raw TCP and the two-process pipeline"
+  run_figures "$baseline_bench" rtt --count 5000
+  run_figures "$baseline_bench" fsync --count "$latency_count" --dir "$work"
+  local block
+  for block in 1048576 65536; do
+    run_figures "$baseline_bench" disk --block "$block" --total-mib "$stream_mib" --dir "$work"
+    run_figures "$baseline_bench" tcp --block "$block" --total-mib "$stream_mib" --dir "$work"
+    run_figures "$baseline_bench" pipeline --block "$block" --total-mib "$stream_mib" --dir "$work"
+  done
+}
+
+# The primary in-process (hm_core_bench), the secondary a real hamirrord.
+measure_core_api() {
+  make_cluster core 300 3000 node1 19110 127.0.0.1 127.0.0.1
+  say "core API: ${stream_mib} MiB in 1 MiB and 64 KiB writes, $latency_count 4 KiB write+fsync"
+  "$core_bench" --node "$work/core/node1.toml" --module "$work/core/node1/mirror/conf/userconfig.xml" \
+    --total-mib "$stream_mib" --latency-count "$latency_count" >"$work/core/figures" 2>"$work/core/node1.out" &
+  core_pid=$!
+  start_daemon core node2
+  if ! wait "$core_pid"; then
+    core_pid=""
+    tail -n 20 "$work/core/node1.out" >&2
+    die "hm_core_bench failed (its log is above)"
+  fi
+  core_pid=""
+  run_figures cat "$work/core/figures"
+  fig[mem_secondary_core_peak]=$(memory_mib core node2 VmHWM)
+  stop_daemon core node2
+}
+
+# dd through a directory: 1 MiB and 64 KiB writes with conv=fsync, 4 KiB O_DSYNC writes.
+dd_figures() {  # prefix directory
+  local name bs count start
+  for spec in "1024k 1M $stream_mib" "64k 64K $((stream_mib * 16))"; do
+    read -r name bs count <<<"$spec"
+    start=$(now_ms)
+    dd if=/dev/zero of="$2/dd-$name.bin" bs="$bs" count="$count" conv=fsync status=none || die "dd through $2 failed"
+    fig[${1}_${name}_MBps]=$(awk -v b=$((stream_mib << 20)) -v ms=$(( $(now_ms) - start )) 'BEGIN { printf "%.1f", b / ms / 1000 }')
+    rm -f "$2/dd-$name.bin"
+  done
+  start=$(now_ms)
+  dd if=/dev/zero of="$2/dd-4k.bin" bs=4k count="$dsync_count" oflag=dsync status=none || die "dd through $2 failed"
+  fig[${1}_4k_dsync_us]=$(( ($(now_ms) - start) * 1000 / dsync_count ))
+  rm -f "$2/dd-4k.bin"
+}
+
+measure_fuse_and_reintegration() {
+  make_cluster fuse 300 3000 node1 19130 127.0.0.1 127.0.0.1
+  local m1 c1 c2 start
+  m1=$(mount_of fuse node1); c1=$(copy_of fuse node1); c2=$(copy_of fuse node2)
+  say "FUSE: two hamirrord on loopback"
+  start_daemon fuse node1
+  start_daemon fuse node2
+  wait_pair fuse node1 60
+  sleep 2  # idle: what a started node holds, not what starting it took
+  fig[mem_primary_idle]=$(memory_mib fuse node1 VmRSS)
+  fig[mem_secondary_idle]=$(memory_mib fuse node2 VmRSS)
+  dd_figures fuse_on "$m1"
+  fig[mem_primary_peak]=$(memory_mib fuse node1 VmHWM)
+  fig[mem_secondary_peak]=$(memory_mib fuse node2 VmHWM)
+  say "FUSE: the primary ALONE (secondary stopped), then the plain disk"
+  stop_daemon fuse node2
+  wait_code fuse node1 2 30
+  dd_figures fuse_alone "$m1"
+  mkdir -p "$work/plain"
+  dd_figures plain "$work/plain"
+  start_daemon fuse node2
+  wait_pair fuse node1 120
+
+  say "reintegration: a tree of $files files of 1 MiB through the primary's mount"
+  python3 "$repo/bench/suite/tree.py" make "$m1/tree" "$files"
+  sleep 2
+  fig[mem_primary_after_tree]=$(memory_mib fuse node1 VmRSS)
+  fig[mem_secondary_after_tree]=$(memory_mib fuse node2 VmRSS)
+  stop_daemon fuse node2
+  wait_code fuse node1 2 30
+  cp -a "$c2" "$work/rsync-stale"  # rsync's stale copy: the secondary's, as it was left
+  python3 "$repo/bench/suite/tree.py" change "$m1/tree" "$files"
+  say "reintegration: fast (secondary restarted) vs rsync -a --inplace onto the stale copy"
+  drop_caches
+  start=$(now_ms)
+  start_daemon fuse node2
+  wait_code fuse node1 3 900 0.05
+  fig[fast_reint_s]=$(elapsed_s "$start")
+  fig[fast_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log fuse node1)" | tail -n 1 | sed 's/.*finished: //')
+  wait_code fuse node2 4 30
+  diff -rq "$c1/tree" "$c2/tree" >/dev/null || die "the copies differ after the fast reintegration"
+  drop_caches
+  start=$(now_ms)
+  rsync -a --inplace "$c1/" "$work/rsync-stale/"
+  fig[rsync_stale_s]=$(elapsed_s "$start")
+  sync
+  fig[rsync_stale_sync_s]=$(elapsed_s "$start")
+  diff -rq "$c1/tree" "$work/rsync-stale/tree" >/dev/null || die "rsync left the copies different"
+
+  say "reintegration: full (secondary wiped) vs rsync -a --inplace to an empty folder"
+  stop_daemon fuse node2
+  wait_code fuse node1 2 30
+  rm -rf "$work/fuse/node2/state"
+  mkdir -p "$work/fuse/node2/state" "$work/rsync-empty"
+  drop_caches
+  start=$(now_ms)
+  start_daemon fuse node2
+  wait_code fuse node1 3 900 0.05
+  fig[full_reint_s]=$(elapsed_s "$start")
+  fig[full_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log fuse node1)" | tail -n 1 | sed 's/.*finished: //')
+  wait_code fuse node2 4 30
+  diff -rq "$c1/tree" "$c2/tree" >/dev/null || die "the copies differ after the full reintegration"
+  fig[mem_primary_after_full]=$(memory_mib fuse node1 VmRSS)
+  fig[mem_primary_peak_end]=$(memory_mib fuse node1 VmHWM)
+  fig[mem_secondary_peak_full]=$(memory_mib fuse node2 VmHWM)
+  drop_caches
+  start=$(now_ms)
+  rsync -a --inplace "$c1/" "$work/rsync-empty/"
+  fig[rsync_empty_s]=$(elapsed_s "$start")
+  sync
+  fig[rsync_empty_sync_s]=$(elapsed_s "$start")
+  stop_daemon fuse node2
+  stop_daemon fuse node1
+  rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work/fuse"
+}
+
+# --- RTO: namespaces hm-bench-n1, -n2 and -c (client) on a bridge in hm-bench-br --------------
+rto_network() {
+  local n
+  for n in hm-bench-br hm-bench-n1 hm-bench-n2 hm-bench-c; do ip netns add "$n"; ip -n "$n" link set lo up; done
+  ip -n hm-bench-br link add br0 type bridge
+  ip -n hm-bench-br link set br0 up
+  attach() {  # namespace device address
+    ip link add "$2" netns "$1" type veth peer name "b-$2" netns hm-bench-br
+    ip -n hm-bench-br link set "b-$2" master br0 up
+    ip -n "$1" addr add "$3/24" dev "$2"
+    ip -n "$1" link set "$2" up
+  }
+  attach hm-bench-n1 hmbench-n1 10.79.0.1
+  attach hm-bench-n2 hmbench-n2 10.79.0.2
+  attach hm-bench-c hmbench-c 10.79.0.3
+}
+
+# ms from t0 to the first start_prim of node that ended at or after t0.
+start_prim_done_after() {  # node t0
+  awk -v node="$1" -v since="$2" '$2 == node && $3 >= since { print $3 - since; exit }' "$work/rto/events.log"
+}
+
+measure_rto() {
+  say "RTO: $rto_runs power cuts of the primary, pulse 100 ms / timeout 1000 ms, namespaces hm-bench-*"
+  rto_network
+  local vip=10.79.0.100 primary survivor mac t0 deadline sp_ms run
+  make_cluster rto 100 1000 alone 19150 10.79.0.1 10.79.0.2 "$vip"
+  netns_of[rto/node1]=hm-bench-n1
+  netns_of[rto/node2]=hm-bench-n2
+  start_daemon rto node1
+  start_daemon rto node2
+  wait_code rto node1 3 60
+  wait_code rto node2 4 60
+  primary=node1
+  fig[rto_ms_list]=""
+  fig[rto_start_prim_ms_list]=""
+  for run in $(seq "$rto_runs"); do
+    survivor=$(other "$primary")
+    mac=$(ip -n "${netns_of[rto/$survivor]}" -o link show "hmbench-${survivor/node/n}" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+    t0=$(now_ms)
+    kill -KILL "${pid[rto/$primary]}"
+    ip -n "${netns_of[rto/$primary]}" link set "hmbench-${primary/node/n}" down
+    deadline=$(( t0 + 30000 ))
+    until sp_ms=$(start_prim_done_after "$survivor" "$t0") && [ -n "$sp_ms" ]; do
+      [ "$(now_ms)" -lt "$deadline" ] || die "RTO run $run: $survivor's start_prim did not finish within 30 s"
+      sleep 0.01
+    done
+    until ip netns exec hm-bench-c arping -c 1 -w 1 -I hmbench-c "$vip" 2>/dev/null | grep -qi "\[$mac\]"; do
+      [ "$(now_ms)" -lt "$deadline" ] || die "RTO run $run: the VIP did not answer from $survivor within 30 s"
+    done
+    fig[rto_ms_list]+="$(( $(now_ms) - t0 )) "
+    fig[rto_start_prim_ms_list]+="$sp_ms "
+    gone "${pid[rto/$primary]}" 5 || die "the killed daemon survived"
+    unset "pid[rto/$primary]"
+    # The node reboots: its link back, its daemon afresh; it returns as the secondary.
+    ip -n "${netns_of[rto/$primary]}" link set "hmbench-${primary/node/n}" up
+    start_daemon rto "$primary"
+    wait_code rto "$primary" 4 120
+    wait_code rto "$survivor" 3 60
+    primary=$survivor
+  done
+  stop_daemon rto node1
+  stop_daemon rto node2
+  remove_namespaces
+}

@@ -1,0 +1,115 @@
+# Sourced by tools/bench-suite.sh: prints fig[...] as one Markdown table, each figure
+# beside its baseline from the same run, the ratio, the goal and whether it is met.
+
+calc() { awk "BEGIN { $1 }"; }  # calc 'printf "%.2f", 1/3'
+ratio() { calc "b = $2 + 0; if (b > 0) printf \"%.2f×\", ($1 + 0) / b; else printf \"-\""; }
+at_least() { calc "print (($1 + 0) >= ($2 + 0)) ? \"yes\" : \"**NO**\""; }
+at_most() { calc "print (($1 + 0) <= ($2 + 0)) ? \"yes\" : \"**NO**\""; }
+median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+f() { echo "${fig[$1]:-n/a}"; }
+row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
+
+throughput_rows() {
+  local size label
+  for size in 1024k 64k; do
+    label=$([ $size = 1024k ] && echo "1 MiB" || echo "64 KiB")
+    row "replicated write, $label (core API), MB/s" "$(f core_write_${size}_MBps)" \
+      "pipeline $(f pipeline_write_${size}_MBps)" "$(ratio "$(f core_write_${size}_MBps)" "$(f pipeline_write_${size}_MBps)")" \
+      "≥ 0.9×" "$(at_least "$(f core_write_${size}_MBps)" "0.9 * $(f pipeline_write_${size}_MBps)")"
+  done
+  row "reference: raw TCP loopback, MB/s" "" "1 MiB $(f tcp_loopback_1024k_MBps), 64 KiB $(f tcp_loopback_64k_MBps)" "" "" ""
+  row "reference: local disk, fsync at end, MB/s" "" "1 MiB $(f disk_write_1024k_MBps), 64 KiB $(f disk_write_64k_MBps)" "" "" ""
+}
+
+latency_rows() {
+  local bound
+  bound=$(calc "printf \"%.0f\", $(f local_fsync_4k_p50_us) + $(f loopback_rtt_p50_us)")
+  row "4 KiB write + fsync (core API), p50 µs" "$(f core_fsync_4k_p50_us)" \
+    "local fsync $(f local_fsync_4k_p50_us) + RTT $(f loopback_rtt_p50_us) = $bound" "$(ratio "$(f core_fsync_4k_p50_us)" "$bound")" \
+    "≤ 1.1×" "$(at_most "$(f core_fsync_4k_p50_us)" "1.1 * $bound")"
+  row "4 KiB write + fsync (core API), p99 µs" "$(f core_fsync_4k_p99_us)" \
+    "local fsync $(f local_fsync_4k_p99_us), RTT $(f loopback_rtt_p99_us)" "" "" ""
+}
+
+fuse_rows() {
+  local size label
+  for size in 1024k 64k; do
+    label=$([ $size = 1024k ] && echo "1 MiB" || echo "64 KiB")
+    row "FUSE mount, dd bs=$label conv=fsync, MB/s" "$(f fuse_on_${size}_MBps)" \
+      "ALONE $(f fuse_alone_${size}_MBps); disk $(f plain_${size}_MBps)" \
+      "$(ratio "$(f fuse_on_${size}_MBps)" "$(f fuse_alone_${size}_MBps)"); disk $(ratio "$(f fuse_on_${size}_MBps)" "$(f plain_${size}_MBps)")" \
+      "≥ 0.9× ALONE" "$(at_least "$(f fuse_on_${size}_MBps)" "0.9 * $(f fuse_alone_${size}_MBps)")"
+  done
+  # Latencies: the ratio is turned round so that, like the others, higher is better.
+  row "FUSE mount, dd bs=4k oflag=dsync, µs per write" "$(f fuse_on_4k_dsync_us)" \
+    "ALONE $(f fuse_alone_4k_dsync_us); disk $(f plain_4k_dsync_us)" \
+    "$(ratio "$(f fuse_alone_4k_dsync_us)" "$(f fuse_on_4k_dsync_us)"); disk $(ratio "$(f plain_4k_dsync_us)" "$(f fuse_on_4k_dsync_us)")" \
+    "≥ 0.9× ALONE" "$(at_least "$(f fuse_alone_4k_dsync_us)" "0.9 * $(f fuse_on_4k_dsync_us)")"
+}
+
+reintegration_rows() {
+  row "fast reintegration ($files × 1 MiB, 10 rewritten + 2,000 × 4 KiB), s" "$(f fast_reint_s)" \
+    "rsync $(f rsync_stale_s) (+ sync $(f rsync_stale_sync_s))" "$(ratio "$(f rsync_stale_s)" "$(f fast_reint_s)") faster" \
+    "≥ 10× faster" "$(at_least "$(f rsync_stale_s)" "10 * $(f fast_reint_s)")"
+  row "full reintegration ($files × 1 MiB, wiped secondary), s" "$(f full_reint_s)" \
+    "rsync $(f rsync_empty_s) (+ sync $(f rsync_empty_sync_s))" "$(ratio "$(f full_reint_s)" "$(f rsync_empty_s)")" \
+    "≤ 1.0×" "$(at_most "$(f full_reint_s)" "$(f rsync_empty_s)")"
+}
+
+rto_rows() {
+  [ -n "${fig[rto_ms_list]:-}" ] || return 0
+  local rto sp
+  rto=$(median "${fig[rto_ms_list]}")
+  sp=$(median "${fig[rto_start_prim_ms_list]}")
+  row "RTO, power cut → VIP answers + start_prim done, median ms" "$rto" \
+    "runs: ${fig[rto_ms_list]% } (start_prim done: median $sp)" "" "≤ 1500" "$(at_most "$rto" 1500)"
+}
+
+memory_rows() {
+  row "daemon RSS idle, MiB (primary / secondary)" "$(f mem_primary_idle) / $(f mem_secondary_idle)" "" "" "≤ 30" \
+    "$(at_most "$(calc "print ($(f mem_primary_idle) > $(f mem_secondary_idle)) ? $(f mem_primary_idle) : $(f mem_secondary_idle)")" 30)"
+  row "daemon peak RSS under FUSE load (VmHWM), MiB" "$(f mem_primary_peak) / $(f mem_secondary_peak)" \
+    "secondary under the core-API load: $(f mem_secondary_core_peak)" "" "" ""
+  row "daemon RSS idle after $files MiB replicated, MiB" "$(f mem_primary_after_tree) / $(f mem_secondary_after_tree)" \
+    "primary after the full reintegration: $(f mem_primary_after_full) (peak $(f mem_primary_peak_end)); secondary's peak: $(f mem_secondary_peak_full)" "" "no growth" \
+    "$(at_most "$(f mem_primary_after_tree)" "$(f mem_primary_idle) + 5")"
+}
+
+print_table() {
+  echo
+  echo "hamirror benchmark suite, $(date -u +%Y-%m-%d) — $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)," \
+    "$(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), $(uname -r);" \
+    "load average before / after: ${fig[load_before]} / ${fig[load_after]}"
+  echo
+  row "figure" "hamirror" "baseline (same run)" "ratio" "goal" "met"
+  row "---" "---" "---" "---" "---" "---"
+  throughput_rows
+  latency_rows
+  fuse_rows
+  reintegration_rows
+  rto_rows
+  memory_rows
+  cat <<EOF
+
+What is measured:
+- core API: hm_core_bench runs the primary's core::Node in-process on the libuv backend
+  (hamirrord's wiring: same configuration mapping, HMAC-authenticated link) and submits
+  ${stream_mib} MiB of writes with Node::submit (up to 64 MiB in flight), then one fsync op; the
+  secondary is a real \`hamirrord run\` on 127.0.0.1 (async="none": it acknowledges after
+  writing). Time: first write to the fsync's completion on both copies. The pipeline does
+  the same work in two processes with plain write(2)/TCP, fsync on both at the end.
+- 4 KiB write + fsync: the write and an fsync op submitted together, one at a time,
+  timed to the fsync's completion; local fsync: pwrite + fsync(2); RTT: 1-byte TCP
+  ping-pong on loopback.
+- FUSE: dd through the primary's mount with the peer on loopback; "ALONE": the same
+  daemon with the secondary stopped (hamirrord has no passthrough mode; ALONE still runs
+  the activity record); disk: dd into a plain folder on the same file system.
+- reintegration: from the secondary's \`hamirrord run\` to the primary's PRIM (copies
+  compared with diff -r after each); rsync -a --inplace between local folders (whole-file
+  copies of every changed file, no fsync; "+ sync" adds the sync(1) after it). The page
+  cache is dropped before each timed step. hamirror: fast: $(f fast_reint_log); full: $(f full_reint_log).
+- RTO: namespaces on a bridge, kill -9 of the primary's daemon and its link down; the
+  end is the first ARP reply for the VIP from the survivor's MAC, seen from a client
+  namespace, after the survivor's start_prim finished.
+EOF
+}
