@@ -1,105 +1,99 @@
 #!/usr/bin/env python3
-"""The application of the end-to-end test: commits numbered transactions into two SQLite
-databases on the primary's FUSE mount, wal.db in WAL mode and journal.db in rollback-journal
-mode, each over one long-lived connection, as a real database client would.
+"""The client of the end-to-end test, run in the client namespace: asks the database
+service on the VIP (sqlite_service.py, started by start_prim on the primary) to commit
+numbered transactions, one at a time, and records a number as acknowledged only when
+the service answered "ok N".
 
-It talks to the test driver through files in WORK:
-  primary        the node whose start_prim ran last ("none" after its stop_prim)
-  hold           present while the driver checks the copies: write nothing
-  writer.status  "idle" once the connection is closed, "writing NODE" otherwise
-  acked          one transaction number a line, written only after COMMIT returned success
-                 in both databases
-Transaction numbers are never reused: a commit that failed (or whose outcome is unknown
-because the node died under it) is not acknowledged, and the next one gets a new number.
+Usage: sqlite_client.py WORK VIP PORT. Files in WORK it shares with the test driver:
+  hold           present while the driver checks the copies: send nothing
+  client.status  "idle" once it sends nothing more (hold seen, no request under way),
+                 "writing" otherwise
+  acked          one transaction number a line, written only after "ok N" arrived
+  client.log     every transaction not acknowledged, and why
+Transaction numbers are never reused: a request that failed, or whose outcome is unknown
+(no answer within REPLY_TIMEOUT_S: the node may have died under it), is not
+acknowledged, and the next one gets a new number.
 """
 import os
-import sqlite3
+import socket
 import sys
 import time
 
-work = sys.argv[1]
-mount_of = lambda node: os.path.join(work, node, "mnt", "srv", "hm-e2e")  # noqa: E731
-
-
-def read_primary():
-    try:
-        with open(os.path.join(work, "primary")) as f:
-            node = f.read().strip()
-    except OSError:
-        return None
-    if node in ("", "none") or os.path.exists(os.path.join(work, "hold")):
-        return None
-    return node
+work, vip, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+hold_path = os.path.join(work, "hold")
+CONNECT_TIMEOUT_S = 1.0
+# Shorter than any fault's duration, so an answer held up by a cut link never arrives
+# after the client moved on (it would reach a closed socket).
+REPLY_TIMEOUT_S = 2.0
+RETRY_PAUSE_S = 0.1
+PACE_S = 0.005  # between two transactions: a steady load, not a flood
+REPLY_MAX = 512
 
 
 def set_status(text):
     # Renamed into place, so the driver never reads a half-written status.
-    tmp = os.path.join(work, "writer.status.tmp")
-    with open(tmp, "w") as f:
+    path = os.path.join(work, "client.status")
+    with open(path + ".tmp", "w") as f:
         f.write(text + "\n")
-    os.replace(tmp, os.path.join(work, "writer.status"))
+    os.replace(path + ".tmp", path)
 
 
-# Both ways SQLite makes a commit durable: the WAL, and the rollback journal.
-JOURNAL_MODES = {"wal.db": "WAL", "journal.db": "DELETE"}
-
-
-def open_databases(node):
-    conns = []
-    try:
-        for name, mode in JOURNAL_MODES.items():
-            conn = sqlite3.connect(os.path.join(mount_of(node), name), timeout=2, isolation_level=None)
-            conns.append(conn)
-            conn.execute(f"PRAGMA journal_mode={mode}")
-            conn.execute("CREATE TABLE IF NOT EXISTS t(n INTEGER PRIMARY KEY, committed_at REAL)")
-    except (sqlite3.Error, OSError):
-        close_quietly(conns)
-        raise
-    return conns
-
-
-def close_quietly(conns):
-    for conn in conns or []:
-        try:
-            conn.close()
-        except sqlite3.Error:
-            pass  # the node died under it: nothing left to close cleanly
+def request(conn, n):
+    """The service's answer to transaction n, or raises OSError."""
+    conn.sendall(f"{n}\n".encode())
+    reply = b""
+    while not reply.endswith(b"\n"):
+        data = conn.recv(REPLY_MAX)
+        if not data:
+            raise OSError("the service closed the connection")
+        reply += data
+        if len(reply) > REPLY_MAX:
+            raise OSError("the service's answer is too long")
+    return reply.decode(errors="replace").strip()
 
 
 def main():
     acked = open(os.path.join(work, "acked"), "a", buffering=1)
-    log = open(os.path.join(work, "writer.log"), "a", buffering=1)
-    n = 0
-    conns = None
-    target = None
-    set_status("idle")
+    log = open(os.path.join(work, "client.log"), "a", buffering=1)
+    n, conn, status = 0, None, None
     # The driver removes its work folder when it ends, even when killed before it could
     # stop this client: then there is nobody left to write for.
     while os.path.isdir(work):
-        wanted = read_primary()
-        if wanted != target:
-            close_quietly(conns)
-            conns = None
-            target = wanted
-            set_status("idle" if target is None else "writing " + target)
-        if target is None:
-            time.sleep(0.02)
+        # "writing" is published BEFORE hold is looked at: once the driver has made
+        # hold and then reads "idle", no request can start any more.
+        if status != "writing":
+            status = "writing"
+            set_status(status)
+        if os.path.exists(hold_path):
+            if conn:
+                conn.close()
+                conn = None
+            status = "idle"
+            set_status(status)
+            while os.path.exists(hold_path) and os.path.isdir(work):
+                time.sleep(0.02)
             continue
+        if conn is None:
+            try:
+                conn = socket.create_connection((vip, port), timeout=CONNECT_TIMEOUT_S)
+                conn.settimeout(REPLY_TIMEOUT_S)
+            except OSError as error:
+                log.write(f"{time.time():.3f} cannot connect to {vip}:{port}: {error}\n")
+                time.sleep(RETRY_PAUSE_S)
+                continue
         try:
-            if conns is None:
-                conns = open_databases(target)
             n += 1
-            for db in conns:
-                db.execute("BEGIN IMMEDIATE")
-                db.execute("INSERT INTO t VALUES (?, ?)", (n, time.time()))
-                db.execute("COMMIT")
+            reply = request(conn, n)
+            if reply != f"ok {n}":
+                raise OSError(f"the service answered {reply!r}")
             acked.write(f"{n}\n")
-        except (sqlite3.Error, OSError) as error:
-            log.write(f"{time.time():.3f} transaction {n} on {target} not acknowledged: {error}\n")
-            close_quietly(conns)
-            conns = None
-            time.sleep(0.1)
-        time.sleep(0.005)
+            time.sleep(PACE_S)
+        except OSError as error:
+            log.write(f"{time.time():.3f} transaction {n} not acknowledged: {error}\n")
+            if conn:
+                conn.close()
+                conn = None
+            time.sleep(RETRY_PAUSE_S)
 
 
 if __name__ == "__main__":
