@@ -218,6 +218,15 @@ std::optional<std::string> create_directories(const std::vector<std::string>& pa
   return std::nullopt;
 }
 
+// Says why the node cannot start, on stderr and to options.on_start_failed (with the
+// details already printed on stderr: the configuration's diagnostics); returns exit_code.
+int start_failed(const NodeDaemonOptions& options, int exit_code, const std::string& why,
+                 const std::string& printed_details = {}) {
+  std::fprintf(stderr, "hamirrord: %s\n", why.c_str());
+  if (options.on_start_failed) options.on_start_failed(printed_details + why);
+  return exit_code;
+}
+
 }  // namespace
 
 int run_node_daemon(const NodeDaemonOptions& options) {
@@ -228,17 +237,15 @@ int run_node_daemon(const NodeDaemonOptions& options) {
   const auto checked = config::check_config_files(options.module_file, options.node_file, parse_options);
   std::fputs(checked.diagnostics.to_string().c_str(), stderr);
   if (!checked.module || !checked.node || checked.diagnostics.error_count() > 0) {
-    std::fprintf(stderr, "hamirrord: the configuration has errors (check it with: hamirror confcheck --userconfig %s --node %s)\n",
-                 options.module_file.c_str(), options.node_file.c_str());
-    return kExitConfig;
+    return start_failed(options, kExitConfig,
+                        "the configuration has errors (check it with: hamirror confcheck --userconfig " + options.module_file +
+                            " --node " + options.node_file + ")",
+                        checked.diagnostics.to_string());
   }
   const config::NodeConfig& node = *checked.node;
   const auto mapped = map_node_config(node, *checked.module, locate_module(options.module_file), options.install_dir,
                                       [&loop](const std::string& host) { return resolve_host(&loop, host); });
-  if (!mapped.config) {
-    std::fprintf(stderr, "hamirrord: %s\n", mapped.error.c_str());
-    return kExitConfig;
-  }
+  if (!mapped.config) return start_failed(options, kExitConfig, mapped.error);
   std::vector<CaptureMount> mounts;
   for (std::size_t i = 0; i < checked.module->rfs.directories.size(); ++i) {
     const fs::path dir(checked.module->rfs.directories[i].dir);
@@ -253,24 +260,17 @@ int run_node_daemon(const NodeDaemonOptions& options) {
     std::error_code error;
     if (!fs::exists(mount.mount_point, error) && !error) directories.push_back(mount.mount_point);
   }
-  if (const auto error = create_directories(directories)) {
-    std::fprintf(stderr, "hamirrord: %s\n", error->c_str());
-    return kExitStartup;
-  }
+  if (const auto error = create_directories(directories)) return start_failed(options, kExitStartup, *error);
   const auto lock = acquire_pid_lock((fs::path(node.state_dir) / "hamirrord.pid").string());
-  if (!lock.lock) {
-    std::fprintf(stderr, "hamirrord: %s\n", lock.error.c_str());
-    return kExitStartup;
-  }
+  if (!lock.lock) return start_failed(options, kExitStartup, lock.error);
 
   std::optional<auth::ClusterKey> key;
   std::string key_warning;
   if (!node.key_file.empty()) {
     auto loaded = auth::load_key(node.key_file);
     if (!loaded.key) {
-      std::fprintf(stderr, "hamirrord: %s (key_file, %s:%d)\n", loaded.error.c_str(), options.node_file.c_str(),
-                   node.key_file_line);
-      return kExitConfig;
+      return start_failed(options, kExitConfig,
+                          loaded.error + " (key_file, " + options.node_file + ":" + std::to_string(node.key_file_line) + ")");
     }
     key = loaded.key;
     key_warning = loaded.warning;
@@ -287,6 +287,7 @@ int run_node_daemon(const NodeDaemonOptions& options) {
     if (!key_warning.empty()) daemon.module_log().write('E', key_warning);
     if (const auto error = daemon.start(mounts, options.stop_request); !error.empty()) {
       daemon.module_log().write('E', "hamirrord cannot start: " + error);
+      if (options.on_start_failed) options.on_start_failed(error);
       return kExitStartup;
     }
     if (options.on_running) options.on_running();

@@ -23,6 +23,10 @@ struct NodeDaemonOptions {
   // signals stop the node), and told once the node runs, to report SERVICE_RUNNING.
   StopRequest* stop_request = nullptr;
   std::function<void()> on_running;
+  // Why the node could not start (configuration, directories, lock, ports), once, besides
+  // stderr and (when already open) the module log: a service has no console, so the
+  // Windows service writes it to the Event Log.
+  std::function<void(const std::string&)> on_start_failed;
 };
 
 // Exit codes: 0 after a clean stop; kExitConfig for configuration errors;

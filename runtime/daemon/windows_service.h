@@ -30,6 +30,16 @@ std::string default_module_file();
 int install_service(const ServiceInstallOptions& options);
 // Stops the service (waiting for its clean stop) and deletes it.
 int uninstall_service(const std::string& service_name);
+// The Windows Event Log (Application log), source "hamirrord": what a service cannot
+// print. false when the event could not be written (nothing else to tell then).
+inline constexpr const wchar_t* kEventSourceName = L"hamirrord";
+enum class EventKind { error, information };
+bool write_event_log(EventKind kind, const std::string& message);
+// install / uninstall: the source's registration, naming `program`'s message table so
+// Event Viewer shows the text plainly. "" or why not.
+std::string register_event_source(const std::wstring& program);
+void unregister_event_source();
+
 // The `service` verb: hands the process to the SCM (StartServiceCtrlDispatcher) and
 // runs the node until the SCM stops it. Started from a console, it says so and fails.
 int run_as_service(const std::string& service_name, NodeDaemonOptions options);

@@ -120,6 +120,10 @@ int install_service(const ServiceInstallOptions& options) {
     return fail("install", scm_refusal("register the service \"" + options.service_name + "\"", error));
   }
   set_description_and_recovery(service.get());
+  if (const std::string why = register_event_source(own_program()); !why.empty()) {
+    std::fprintf(stderr, "hamirrord install: warning: cannot register the Event Log source \"hamirrord\" (%s): the service's "
+                 "start-up errors will show in Event Viewer with a \"description cannot be found\" note around them\n", why.c_str());
+  }
   std::printf("hamirrord install: service \"%s\" registered (%s start); start it with: sc start %s\n",
               options.service_name.c_str(), options.auto_start ? "automatic" : "manual", options.service_name.c_str());
   return 0;
@@ -155,6 +159,9 @@ int uninstall_service(const std::string& service_name) {
   if (!::DeleteService(service.get()) && ::GetLastError() != ERROR_SERVICE_MARKED_FOR_DELETE) {
     return fail("uninstall", scm_refusal("remove the service \"" + service_name + "\"", ::GetLastError()));
   }
+  // The source is shared by every service name (tests install others): only the real
+  // service's removal takes it away.
+  if (service_name == kDefaultServiceName) unregister_event_source();
   std::printf("hamirrord uninstall: service \"%s\" removed\n", service_name.c_str());
   return 0;
 }

@@ -2,10 +2,11 @@
 // START_PENDING, then RUNNING once the node runs; STOP and SHUTDOWN become the node's
 // clean stop (as Ctrl-C in `run`), reported as STOP_PENDING with a checkpoint that
 // advances every second while stop_prim runs, then STOPPED with the exit code.
-// A service has no console: what the node says before its module log is open
-// (configuration errors) is lost; STOPPED carries hamirrord's exit code as the
-// service-specific code (`sc query`: 2 = configuration, 3 = start-up), and
-// `hamirror confcheck` or `hamirrord run` in a console shows the reason.
+// A service has no console: why the node could not start (configuration errors,
+// directories, the lock, a port in use) goes to the Windows Event Log (source
+// "hamirrord", Application log) and, when it is already open, to the module log;
+// STOPPED carries hamirrord's exit code as the service-specific code (`sc query`:
+// 2 = configuration, 3 = start-up).
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -18,6 +19,7 @@
 namespace hamirror::daemon {
 namespace {
 
+using platform::win::to_utf8;
 using platform::win::to_wide;
 using platform::win::win32_message;
 
@@ -91,7 +93,16 @@ void WINAPI service_main(DWORD, wchar_t**) {
   NodeDaemonOptions options = service.options;
   options.stop_request = &service.stop;
   options.on_running = [&service] { report(service, SERVICE_RUNNING, 0); };
+  bool start_failure_reported = false;
+  options.on_start_failed = [&](const std::string& why) {
+    start_failure_reported = true;
+    write_event_log(EventKind::error, "The service " + to_utf8(service.name.c_str()) + " could not start: " + why);
+  };
   const int exit_code = run_node_daemon(options);
+  if (exit_code != 0 && !start_failure_reported) {
+    write_event_log(EventKind::error, "The service " + to_utf8(service.name.c_str()) + " stopped without a clean stop (exit code " +
+                                          std::to_string(exit_code) + "): see the module log for why");
+  }
   std::jthread stop_progress;
   {
     std::lock_guard lock(service.mutex);

@@ -1,8 +1,11 @@
 // hamirrord as a Windows service, through the Service Control Manager (Wine's under
 // tools/wine-ctest.sh): install / uninstall with their errors, the `service` verb
 // started from a console, and a full cycle: sc start → RUNNING with the node up,
-// sc stop → the node's clean stop → STOPPED with exit code 0.
+// sc stop → the node's clean stop → STOPPED with exit code 0; a service that cannot
+// start says why in its module log and the Event Log (source "hamirrord"), which install
+// registers.
 #include <gtest/gtest.h>
+#include <winsock2.h>
 #include <windows.h>
 
 #include <chrono>
@@ -13,6 +16,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/windows_service.h"
 #include "tests/daemon/free_port.h"
 
 namespace {
@@ -96,8 +100,9 @@ class WindowsService : public ::testing::Test {
                                  << "  <heart pulse=\"100\" timeout=\"1000\"><heartbeat name=\"default\" ident=\"flow\"/></heart>\n"
                                  << "  <rfs async=\"none\"><replicated dir=\"" << (dir_ / "replicated").string()
                                  << "\" mode=\"read_only\"/></rfs>\n</service></safe>\n";
+    console_port_ = free_tcp_port();
     std::ofstream(node_file()) << "[node]\nname = \"node1\"\nstate_dir = '" << (dir_ / "state").string() << "'\nlog_dir = '"
-                               << (dir_ / "log").string() << "'\nconsole_port = " << free_tcp_port()
+                               << (dir_ / "log").string() << "'\nconsole_port = " << console_port_
                                << "\nreplication_port = " << free_tcp_port() << "\nheartbeat_port = " << free_udp_port()
                                << "\n[peer]\nname = \"node2\"\nreplication_port = " << free_tcp_port()
                                << "\nheartbeat_port = " << free_udp_port()
@@ -169,6 +174,7 @@ class WindowsService : public ::testing::Test {
 
   std::string name_;
   fs::path dir_;
+  std::uint16_t console_port_ = 0;
   bool skipped_ = false;
   mutable std::string binary_path_;
 };
@@ -249,6 +255,68 @@ TEST_F(WindowsService, a_service_with_a_broken_configuration_stops_with_hamirror
     return now.dwCurrentState == SERVICE_STOPPED && now.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR;
   }));
   EXPECT_EQ(status().dwServiceSpecificExitCode, 2u);
+}
+
+// A TCP listener on 127.0.0.1:port for the test's lifetime (the port "in use").
+class Listener {
+ public:
+  explicit Listener(std::uint16_t port) {
+    WSADATA data{};
+    ::WSAStartup(MAKEWORD(2, 2), &data);
+    socket_ = ::socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = ::htons(port);
+    address.sin_addr.s_addr = ::htonl(INADDR_LOOPBACK);
+    listening_ = socket_ != INVALID_SOCKET &&
+                 ::bind(socket_, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0 && ::listen(socket_, 1) == 0;
+  }
+  ~Listener() {
+    if (socket_ != INVALID_SOCKET) ::closesocket(socket_);
+    ::WSACleanup();
+  }
+  bool listening() const { return listening_; }
+
+ private:
+  SOCKET socket_ = INVALID_SOCKET;
+  bool listening_ = false;
+};
+
+TEST_F(WindowsService, a_service_whose_port_is_in_use_stops_with_exit_code_3_and_says_why_in_its_module_log) {
+  Listener taken(console_port_);
+  ASSERT_TRUE(taken.listening()) << "cannot listen on 127.0.0.1:" << console_port_;
+  const Result installed = install("");
+  if (skipped_) GTEST_SKIP() << "this account may not register services: " << installed.output;
+  ASSERT_EQ(installed.exit_code, 0u) << installed.output;
+  with_service([](SC_HANDLE service, SERVICE_STATUS&) { EXPECT_TRUE(::StartServiceA(service, 0, nullptr)) << ::GetLastError(); });
+  const fs::path module_log = dir_ / "log" / "module.log";
+  ASSERT_TRUE(eventually([&] {
+    const SERVICE_STATUS now = status();
+    return now.dwCurrentState == SERVICE_STOPPED && now.dwWin32ExitCode == ERROR_SERVICE_SPECIFIC_ERROR;
+  })) << read_file(module_log);
+  EXPECT_EQ(status().dwServiceSpecificExitCode, 3u);
+  const std::string log = read_file(module_log);
+  EXPECT_NE(log.find("hamirrord cannot start:"), std::string::npos) << log;
+  EXPECT_NE(log.find(std::to_string(console_port_)), std::string::npos) << "the log should name the port:\n" << log;
+}
+
+TEST_F(WindowsService, install_registers_hamirrord_as_an_event_log_source_with_its_message_table) {
+  const Result installed = install("");
+  if (skipped_) GTEST_SKIP() << "this account may not register services: " << installed.output;
+  ASSERT_EQ(installed.exit_code, 0u) << installed.output;
+  char value[4096] = {};
+  DWORD size = sizeof value;
+  ASSERT_EQ(::RegGetValueA(HKEY_LOCAL_MACHINE, "SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\hamirrord",
+                           "EventMessageFile", RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, nullptr, value, &size),
+            ERROR_SUCCESS);
+  EXPECT_NE(std::string(value).find("hamirrord.exe"), std::string::npos) << value;
+}
+
+// What can be checked without a real Event Log: the source opens and the event is
+// accepted (Wine traces it on its eventlog channel; Event Viewer on Windows Server).
+TEST(WindowsEventLog, accepts_an_error_event_from_the_hamirrord_source) {
+  EXPECT_TRUE(hamirror::daemon::write_event_log(hamirror::daemon::EventKind::error,
+                                                "daemon_windows_service_test: a test event (not a real failure)"));
 }
 
 }  // namespace
