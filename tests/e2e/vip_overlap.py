@@ -87,7 +87,7 @@ def main():
             print(f"both nodes held the VIP from {iso(start)} to {iso(end)} ({(end - start) * 1000:.0f} ms)")
     print(f"VIP {vip}: held by {iface1} {len(held1)} times, by {iface2} {len(held2)} times")
     for label, seconds in excused_s.items():
-        print(f"VIP held by both during {label} (expected): {seconds * 1000:.0f} ms")
+        print(f"VIP held by both during {label} (excused): {seconds * 1000:.0f} ms")
     print(f"VIP held by both anywhere else: {unexcused_s * 1000:.0f} ms")
     if not held1 and not held2:
         print("vip_overlap: neither node ever held the VIP: the logs prove nothing", file=sys.stderr)
