@@ -26,7 +26,8 @@
 # Needs root (FUSE mounts, namespaces, drop_caches), /dev/fuse, ip, nsenter, arping,
 # rsync, python3. Takes about 10 minutes and 4 GB of disk (--quick: 2 minutes).
 # Options: --quick (100-file tree, 128 MiB streams: for trying things out; the README's
-#          table is from a full run), --no-rto, --keep (leave the work folder).
+#          table is from a full run), --no-rto, --keep (leave the work folder),
+#          --only=SECTION (baselines, core, fuse — with reintegration and memory — or rto).
 # Environment: HAMIRROR_BENCH_BUILD_DIR (default build/release), HAMIRROR_BUILD_LOCK (a
 #          file to flock around the build, for shared machines).
 set -euo pipefail
@@ -34,12 +35,14 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 files=1000; stream_mib=512; latency_count=1000; dsync_count=2000; rto_runs=5; keep=0; rto=1
+sections="baselines core fuse rto"
 for arg in "$@"; do
   case "$arg" in
+    --only=*) sections=${arg#--only=} ;;
     --quick) files=100; stream_mib=128; latency_count=300; dsync_count=500; rto_runs=5 ;;
     --no-rto) rto=0 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "bench-suite: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -111,9 +114,10 @@ source "$repo/bench/suite/table.sh"
 
 say "work folder $work; load: $(uptime | sed 's/.*load average/load average/')"
 fig[load_before]=$(cut -d' ' -f1-3 /proc/loadavg)
-measure_baselines
-measure_core_api
-measure_fuse_and_reintegration
-[ "$rto" -eq 1 ] && measure_rto
+wanted() { [[ " $sections " == *" $1 "* ]]; }
+wanted baselines && measure_baselines
+wanted core && measure_core_api
+wanted fuse && measure_fuse_and_reintegration
+[ "$rto" -eq 1 ] && wanted rto && measure_rto
 fig[load_after]=$(cut -d' ' -f1-3 /proc/loadavg)
 print_table

@@ -5,6 +5,7 @@
 //     completion (every byte applied, acknowledged and durable on both copies).
 //   latency: --latency-count times a 4 KiB write followed by an fsync op, submitted
 //     together; the time from the write's submit to the fsync's completion, one at a time.
+// --alone: no secondary (the node goes ALONE): the same figures without replication.
 // Prints "figure value" lines for the script.
 #include <CLI/CLI.hpp>
 
@@ -132,6 +133,8 @@ int run(int argc, char** argv) {
   app.add_option("--total-mib", total_mib, "MiB written per throughput figure");
   app.add_option("--window-mib", window_mib, "MiB of writes in flight at most");
   app.add_option("--latency-count", latency_count, "4 KiB fsync'd writes timed");
+  bool alone = false;
+  app.add_flag("--alone", alone, "no secondary: the node goes ALONE after its start timeout (the write path without replication)");
   CLI11_PARSE(app, argc, argv);
 
   PrimaryNode primary(node_file, module_file);
@@ -139,11 +142,12 @@ int run(int argc, char** argv) {
     std::fprintf(stderr, "hm_core_bench: %s\n", primary.error().c_str());
     return 2;
   }
-  if (!primary.start_and_wait_for_prim(60'000)) {
-    std::fprintf(stderr, "hm_core_bench: the node did not become PRIM with a synchronised secondary within 60 s "
-                         "(is the secondary hamirrord running? see its module.log)\n");
+  if (!primary.start_and_wait_for(alone ? core::NodeState::alone : core::NodeState::prim, 60'000)) {
+    std::fprintf(stderr, "hm_core_bench: the node did not become %s within 60 s (is the secondary hamirrord running? "
+                         "see its module.log)\n", alone ? "ALONE" : "PRIM with a synchronised secondary");
     return 1;
   }
+  const std::string prefix = alone ? "core_alone" : "core";
   int status = 0;
   for (const std::size_t block : {std::size_t{1} << 20, std::size_t{64} << 10}) {
     StreamWriter writer(primary, "stream-" + std::to_string(block) + ".bin", block, total_mib << 20, window_mib << 20);
@@ -153,7 +157,7 @@ int run(int argc, char** argv) {
       status = 1;
       break;
     }
-    std::printf("core_write_%zuk_MBps %.1f\n", block >> 10, static_cast<double>(total_mib << 20) / seconds / 1e6);
+    std::printf("%s_write_%zuk_MBps %.1f\n", prefix.c_str(), block >> 10, static_cast<double>(total_mib << 20) / seconds / 1e6);
   }
   if (status == 0) {
     const auto latencies = fsynced_write_latencies_us(primary, latency_count);
@@ -161,8 +165,8 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "hm_core_bench: the 4 KiB fsync'd writes failed\n");
       status = 1;
     } else {
-      std::printf("core_fsync_4k_p50_us %.0f\ncore_fsync_4k_p99_us %.0f\n", percentile(latencies, 0.5),
-                  percentile(latencies, 0.99));
+      std::printf("%s_fsync_4k_p50_us %.0f\n%s_fsync_4k_p99_us %.0f\n", prefix.c_str(), percentile(latencies, 0.5),
+                  prefix.c_str(), percentile(latencies, 0.99));
     }
   }
   std::fflush(stdout);

@@ -22,8 +22,13 @@ measure_baselines() {
   done
 }
 
-# The primary in-process (hm_core_bench), the secondary a real hamirrord.
+# The primary in-process (hm_core_bench), the secondary a real hamirrord; first the same
+# node with no secondary (ALONE): where the time goes without replication.
 measure_core_api() {
+  make_cluster core-alone 300 3000 node1 19100 127.0.0.1 127.0.0.1
+  say "core API, the node ALONE (no secondary): the write path without replication"
+  run_figures "$core_bench" --alone --node "$work/core-alone/node1.toml" \
+    --module "$work/core-alone/node1/mirror/conf/userconfig.xml" --total-mib "$stream_mib" --latency-count "$latency_count"
   make_cluster core 300 3000 node1 19110 127.0.0.1 127.0.0.1
   say "core API: ${stream_mib} MiB in 1 MiB and 64 KiB writes, $latency_count 4 KiB write+fsync"
   "$core_bench" --node "$work/core/node1.toml" --module "$work/core/node1/mirror/conf/userconfig.xml" \

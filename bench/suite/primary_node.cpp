@@ -60,10 +60,10 @@ PrimaryNode::~PrimaryNode() {
   uv_loop_close(&loop_);
 }
 
-bool PrimaryNode::start_and_wait_for_prim(std::int64_t timeout_ms) {
+bool PrimaryNode::start_and_wait_for(core::NodeState wanted, std::int64_t timeout_ms) {
   node_->start();
-  return backend_->run_until(
-      [this] { return node_->state() == core::NodeState::prim && !node_->reintegration_progress(); }, timeout_ms);
+  return backend_->run_until([this, wanted] { return node_->state() == wanted && !node_->reintegration_progress(); },
+                             timeout_ms);
 }
 
 void PrimaryNode::stop() {

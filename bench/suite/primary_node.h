@@ -27,9 +27,9 @@ class PrimaryNode {
   PrimaryNode& operator=(const PrimaryNode&) = delete;
 
   const std::string& error() const { return error_; }
-  // Starts the node and runs the loop until it is PRIM with no reintegration under way
-  // (its secondary is synchronised), or timeout_ms passed.
-  bool start_and_wait_for_prim(std::int64_t timeout_ms);
+  // Starts the node and runs the loop until it is `wanted` with no reintegration under
+  // way (PRIM: its secondary is synchronised), or timeout_ms passed.
+  bool start_and_wait_for(core::NodeState wanted, std::int64_t timeout_ms);
   // Stops the node cleanly (state saved), running the loop until it has.
   void stop();
 

@@ -3,8 +3,10 @@
 
 calc() { awk "BEGIN { $1 }"; }  # calc 'printf "%.2f", 1/3'
 ratio() { calc "b = $2 + 0; if (b > 0) printf \"%.2f×\", ($1 + 0) / b; else printf \"-\""; }
-at_least() { calc "print (($1 + 0) >= ($2 + 0)) ? \"yes\" : \"**NO**\""; }
-at_most() { calc "print (($1 + 0) <= ($2 + 0)) ? \"yes\" : \"**NO**\""; }
+# "n/a" when a figure is missing (a section not run, --only).
+compare() { [[ "$2 $3" == *n/a* ]] && { echo n/a; return; }; calc "print (($2 + 0) $1 ($3 + 0)) ? \"yes\" : \"**NO**\""; }
+at_least() { compare ">=" "$1" "$2"; }
+at_most() { compare "<=" "$1" "$2"; }
 median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 f() { echo "${fig[$1]:-n/a}"; }
 row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
@@ -17,6 +19,7 @@ throughput_rows() {
       "pipeline $(f pipeline_write_${size}_MBps)" "$(ratio "$(f core_write_${size}_MBps)" "$(f pipeline_write_${size}_MBps)")" \
       "≥ 0.9×" "$(at_least "$(f core_write_${size}_MBps)" "0.9 * $(f pipeline_write_${size}_MBps)")"
   done
+  row "reference: core API, node ALONE (no replication), MB/s" "1 MiB $(f core_alone_write_1024k_MBps), 64 KiB $(f core_alone_write_64k_MBps)" "" "" "" ""
   row "reference: raw TCP loopback, MB/s" "" "1 MiB $(f tcp_loopback_1024k_MBps), 64 KiB $(f tcp_loopback_64k_MBps)" "" "" ""
   row "reference: local disk, fsync at end, MB/s" "" "1 MiB $(f disk_write_1024k_MBps), 64 KiB $(f disk_write_64k_MBps)" "" "" ""
 }
@@ -27,6 +30,7 @@ latency_rows() {
   row "4 KiB write + fsync (core API), p50 µs" "$(f core_fsync_4k_p50_us)" \
     "local fsync $(f local_fsync_4k_p50_us) + RTT $(f loopback_rtt_p50_us) = $bound" "$(ratio "$(f core_fsync_4k_p50_us)" "$bound")" \
     "≤ 1.1×" "$(at_most "$(f core_fsync_4k_p50_us)" "1.1 * $bound")"
+  row "reference: 4 KiB write + fsync, node ALONE, p50 / p99 µs" "$(f core_alone_fsync_4k_p50_us) / $(f core_alone_fsync_4k_p99_us)" "" "" "" ""
   row "4 KiB write + fsync (core API), p99 µs" "$(f core_fsync_4k_p99_us)" \
     "local fsync $(f local_fsync_4k_p99_us), RTT $(f loopback_rtt_p99_us)" "" "" ""
 }
