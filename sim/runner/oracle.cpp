@@ -80,8 +80,17 @@ void Oracle::demote(std::uint64_t id, const std::string& why) {
 }
 
 void Oracle::promote(std::uint64_t id) {
+  HM_ASSERT(!op(id).excluded);
   op(id).demoted = false;
   op(id).demoted_why.clear();
+}
+
+void Oracle::exclude(std::uint64_t id, const std::string& why) {
+  OpRecord& rec = op(id);
+  HM_ASSERT(rec.outcome == OpOutcome::acked);
+  rec.demoted = true;
+  rec.excluded = true;
+  rec.demoted_why = why;
 }
 
 namespace {

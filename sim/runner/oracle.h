@@ -47,6 +47,11 @@ struct OpRecord {
   OpOutcome outcome = OpOutcome::pending;
   io::Error error = io::Error::ok;
   bool demoted = false;  // acknowledged, but the spec allows losing it (see above)
+  // Demoted and known never to have reached the copy that serves from now on: the
+  // losing side of a resolved split brain acknowledged it after the two copies parted.
+  // The model leaves it out rather than widening (uncertain) -- a rename or create the
+  // winner never saw must not blur the winner's own history of that path.
+  bool excluded = false;
   std::string demoted_why;
 
   bool certain() const { return outcome == OpOutcome::acked && !demoted; }
@@ -102,6 +107,7 @@ class Oracle {
   std::size_t demote_unsynced(std::int64_t now_ns, const std::string& why);
   void demote(std::uint64_t id, const std::string& why);
   void promote(std::uint64_t id);  // undoes demote()
+  void exclude(std::uint64_t id, const std::string& why);  // see OpRecord::excluded
 
   // The replicated directory as the log says it must be.
   std::map<std::string, EntryModel> expected() const;

@@ -160,6 +160,7 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
 std::map<std::string, EntryModel> Oracle::expected() const {
   std::map<std::string, EntryModel> model;
   for (const OpRecord& op : ops_) {
+    if (op.excluded) continue;
     if (op.certain()) apply_certain(model, op);
     else apply_uncertain(model, op);
   }

@@ -303,26 +303,38 @@ bool Run::admin_prim(const std::string& name, bool force) {
 }
 
 // The admin chose `winner`'s data in a reported split brain: what only the loser
-// acknowledged is gone (counted, not a violation); the winner's own acknowledgements,
-// set aside when the loser was checked, are owed again.
+// acknowledged after the copies parted is gone (counted, not a violation) and, for the
+// winner's lineage, never happened; the winner's own acknowledgements, set aside when
+// the loser was checked, are owed again.
 void Run::resolve_split_brain(const std::string& winner) {
   const std::string loser = other(winner);
-  for (const std::uint64_t id : suspicion_demoted_) {
-    if (oracle_.op(id).node == winner) oracle_.promote(id);
-  }
-  // A check names one op per difference it finds (a file of the wrong size is one
-  // difference, whatever the ops inside it): demoting those reveals the next ones, so
-  // check again until no loser's op is named.
+  // The last sample that saw the pair synchronised: the loser's acknowledgements
+  // before it are on the winner too, and missing ones stay violations.
+  const std::int64_t parted_ns = slot(winner).last_synchronised_ns;
+  const std::string why = "acknowledged by " + loser + ", the losing side of the split brain resolved for " + winner;
   std::uint64_t lost = 0;
-  for (bool demoted = true; demoted;) {
-    demoted = false;
+  for (const std::uint64_t id : suspicion_demoted_) {
+    const OpRecord& op = oracle_.op(id);
+    if (op.node == winner || op.done_ns <= parted_ns) {
+      oracle_.promote(id);
+    } else {
+      oracle_.exclude(id, why);
+      ++lost;
+    }
+  }
+  suspicion_demoted_.clear();
+  // A check names one op per difference it finds (a file of the wrong size is one
+  // difference, whatever the ops inside it): leaving those out reveals the next ones,
+  // so check again until no loser's op is named.
+  for (bool excluded = true; excluded;) {
+    excluded = false;
     for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
       if (m.op_id == 0) continue;
       const OpRecord& op = oracle_.op(m.op_id);
-      if (op.node != loser || !op.certain()) continue;
-      oracle_.demote(m.op_id, "acknowledged by " + loser + ", the losing side of the split brain resolved for " + winner);
+      if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted_ns) continue;
+      oracle_.exclude(m.op_id, why);
       ++lost;
-      demoted = true;
+      excluded = true;
     }
   }
   stats_.split_brain_lost_acks += lost;

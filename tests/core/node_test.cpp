@@ -369,6 +369,83 @@ TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when
   EXPECT_EQ(dump_log().find("SPLIT BRAIN DETECTED", dump_log().find("node2: WAIT -> ALONE: admin prim")), std::string::npos);
 }
 
+// Seed 1063: a node that hears its peer's heartbeats at start but gets no replication
+// link used to go ALONE after the timeout, next to a peer that was serving.
+TEST_F(NodeTest, seed_1063_nodes_that_hear_each_other_without_a_replication_link_wait_for_it_rather_than_go_alone) {
+  install_synchronised_generation();
+  cluster_.world().partition("node1", "node2", netsim::Direction::both, "flow");
+  start("node1");
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state_reason().find("replication link is not") != std::string::npos; }))
+      << dump_log();
+  cluster_.scheduler().run_for(5 * kTimeoutMs * io::kNsPerMs);
+  EXPECT_FALSE(ever_in("node1", NodeState::alone)) << dump_log();
+  EXPECT_FALSE(ever_in("node2", NodeState::alone)) << dump_log();
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
+  EXPECT_EQ(dump_log().find("SPLIT BRAIN"), std::string::npos);
+}
+
+// Still deferred when the peer then falls silent: the node decides as at any start.
+TEST_F(NodeTest, a_start_deferred_for_a_peer_heard_without_a_link_goes_alone_once_the_peer_is_silent) {
+  install_synchronised_generation();
+  cluster_.world().partition("node1", "node2", netsim::Direction::both, "flow");
+  start("node1");
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state_reason().find("replication link is not") != std::string::npos; }))
+      << dump_log();
+  nodes_.erase("node2");  // gone for good
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+}
+
+// Seed 1353: a primary crashed while its secondary was synchronised, losing writes it
+// had acknowledged but not made durable (the secondary had them); restarted while cut
+// off, it used to go ALONE on its damaged copy, and the admin's choice in the split
+// brain that followed lost those writes.
+TEST_F(NodeTest, seed_1353_a_primary_that_crashed_while_paired_waits_for_its_peer_and_prim_is_refused) {
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, std::string(5000, 'a'))}), 2);
+  cluster_.world().partition("node1", "node2");
+  crash("node1");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  ASSERT_EQ(write_all("node2", {write_op("f", 0, "served by node2")}), 1);
+  transitions_["node1"].clear();  // only this run's
+  start("node1");
+  ASSERT_TRUE(run_until([&] { return node("node1").state_reason().find("crashed while its peer") != std::string::npos; }))
+      << dump_log();
+  cluster_.scheduler().run_for(5 * kTimeoutMs * io::kNsPerMs);
+  EXPECT_EQ(node("node1").state(), NodeState::wait);
+  EXPECT_FALSE(ever_in("node1", NodeState::alone));
+  EXPECT_NE(node("node1").prim(false).find("prim refused"), std::string::npos);
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/f"), disk_text("node2", "/data/f"));
+  EXPECT_EQ(disk_text("node2", "/data/f").substr(0, 15), "served by node2");
+  EXPECT_EQ(dump_log().find("SPLIT BRAIN"), std::string::npos);
+}
+
+// Seed 273: the secondary took over (node1's heartbeats lost one way), then crashed
+// while ALONE; its copy lost writes acknowledged while paired that it had applied but
+// not yet made durable, and its newer generation then overwrote node1, which had them.
+TEST_F(NodeTest, seed_273_a_secondary_makes_its_copy_durable_before_taking_over_so_its_crash_loses_no_paired_write) {
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return node("node1").active_extents() == 0; })) << dump_log();
+  const std::string paired(6000, 'p');
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, paired)}), 2);
+  cluster_.world().partition("node1", "node2", netsim::Direction::one_way);  // node1's packets are lost
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  crash("node2");
+  EXPECT_EQ(disk_text("node2", "/data/f"), paired) << "made durable before node2 acknowledged anything alone";
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] {
+    return (primary_and_synchronised("node1", "node2") || primary_and_synchronised("node2", "node1"));
+  }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/f"), paired);
+  EXPECT_EQ(disk_text("node2", "/data/f"), paired);
+}
+
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {
   settle_prim_and_second();
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [](io::Error) {}), io::Error::ok);

@@ -79,6 +79,23 @@ TEST(RoleDecision, a_stale_node_starting_alone_waits_and_says_why) {
   EXPECT_FALSE(decide_alone_at_start(was_secondary, {}).go_alone);
 }
 
+// Seeds 446 (stopped) and 1353 (crashed): a node that went down while its peer held a
+// synchronised copy waits for the peer at its next start, which may have taken over.
+TEST(RoleDecision, seed_446_a_node_that_went_down_while_paired_waits_for_its_peer_at_start) {
+  GenerationInfo paired = data(5);
+  paired.paired = true;
+  const auto stopped = decide_alone_at_start(paired, {}, /*crashed=*/false);
+  EXPECT_FALSE(stopped.go_alone);
+  EXPECT_NE(stopped.reason.find("stopped while its peer held a synchronised copy"), std::string::npos) << stopped.reason;
+  const auto crashed = decide_alone_at_start(paired, {}, /*crashed=*/true);
+  EXPECT_FALSE(crashed.go_alone);
+  EXPECT_NE(crashed.reason.find("crashed while its peer"), std::string::npos) << crashed.reason;
+  EXPECT_EQ(check_admin_prim(paired, false, /*crashed=*/false), "") << "after a clean stop the admin may decide";
+  EXPECT_NE(check_admin_prim(paired, false, /*crashed=*/true), "") << "a crashed copy may lack acknowledged writes";
+  EXPECT_EQ(check_admin_prim(paired, true, /*crashed=*/true), "");
+  EXPECT_TRUE(decide_alone_at_start(data(5), {}, /*crashed=*/true).go_alone) << "a node that was alone goes on";
+}
+
 TEST(RoleDecision, prim_is_refused_on_stale_data_and_primforce_overrides) {
   GenerationInfo mid_resync = data(5);
   mid_resync.consistent = false;

@@ -277,7 +277,17 @@ void Node::on_start_timeout() {
   // Only for a node that never met its peer in this run: one that did knows how their
   // data relate, and waits for the peer rather than trusting its own copy.
   if (state_ != NodeState::wait || peer_hello_seen_ || met_peer_) return;
-  const AloneDecision decision = decide_alone_at_start(generation_, config_.policy);
+  if (monitor_ && monitor_->peer_up()) {
+    // The peer's heartbeats arrive but no replication link came up: the peer is alive
+    // and may be serving newer data (it took over while this node was down). Going
+    // ALONE here is a split brain made by hand; wait for the link, or for the peer to
+    // fall silent on every heartbeat network (on_peer_lost decides again then).
+    start_deferred_ = true;
+    return set_state(NodeState::wait, config_.peer + " is up (heartbeats) but the replication link is not: waiting for "
+                                      "the link before deciding which copy serves");
+  }
+  start_deferred_ = false;
+  const AloneDecision decision = decide_alone_at_start(generation_, config_.policy, last_run_crashed_);
   if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
   if (lease_ && !lease_->holds_lease()) {
     alone_at_start_ = true;
@@ -311,7 +321,7 @@ void Node::on_lease_acquired(std::uint64_t epoch, const std::string& reason) {
   }
   if (state_ == NodeState::wait && alone_at_start_ && !link_) {
     alone_at_start_ = false;
-    const AloneDecision decision = decide_alone_at_start(generation_, config_.policy);
+    const AloneDecision decision = decide_alone_at_start(generation_, config_.policy, last_run_crashed_);
     if (!decision.go_alone) return set_state(NodeState::wait, decision.reason);
     go_alone(decision.reason + "; the witness granted the lease");
   }
@@ -410,6 +420,7 @@ void Node::on_frame(const wire::Frame& frame) {
 void Node::on_peer_hello(const NodeHello& hello) {
   peer_hello_seen_ = true;
   met_peer_ = true;
+  start_deferred_ = false;
   std::string why;
   if (auto marks = open_marks(hello.marks, why)) {
     peer_marks_ = std::move(*marks);
@@ -526,6 +537,7 @@ void Node::become_primary_with_secondary(const std::string& reason) {
   GenerationInfo next = generation_;
   next.last_role = LastRole::primary;
   next.split_brain = false;  // the peer is a faithful copy now
+  next.paired = true;
   persist(next, [] {});
 }
 
@@ -546,6 +558,7 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   next.last_role = LastRole::secondary;
   next.outdated = false;
   next.consistent = true;
+  next.paired = true;
   persist(next, [] {});
 }
 
@@ -750,6 +763,7 @@ void Node::on_peer_lost(const std::string& reason) {
     return log("every heartbeat network is silent but the replication link is up: not acting");
   }
   if (state_ == NodeState::prim) return primary_without_secondary("the secondary is gone: " + reason);
+  if (start_deferred_) return on_start_timeout();  // the peer was heard at start, and now is silent
   if (state_ != NodeState::second) return;
   const AloneDecision decision = decide_on_primary_lost(generation_, config_.policy, lease_ != nullptr, holds_lease());
   if (!decision.go_alone && lease_ && config_.policy.failover && may_promote_itself(generation_)) {
@@ -836,6 +850,41 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     return set_state(NodeState::wait, reason + "; waiting for the witness lease");
   }
   going_alone_ = true;
+  if (replica_) {
+    // A secondary taking over: what it applied for the old primary may still sit in
+    // unsynced buffers. It is made durable first, so that a crash while ALONE loses
+    // only what this node acknowledged alone -- never writes acknowledged while
+    // paired, which the old primary still holds and a reintegration from this newer
+    // copy would otherwise overwrite (seed 273).
+    const Replica* syncing = replica_.get();
+    const io::Error queued = replica_->make_durable(guarded([this, syncing, reason, then = std::move(then)](io::Error synced) mutable {
+      if (!going_alone_) return;  // stopped meanwhile
+      if (replica_.get() != syncing) {
+        // The nodes met again meanwhile and that meeting decided the roles afresh.
+        going_alone_ = false;
+        after_alone_.clear();
+        return log("going alone abandoned: " + config_.peer + " was met again while this copy was made durable");
+      }
+      if (synced != io::Error::ok) {
+        going_alone_ = false;
+        return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
+                         std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
+                         "lose writes the peer acknowledged");
+      }
+      replica_->detach();
+      replica_.reset();
+      start_alone_generation(reason, std::move(then));
+    }));
+    if (queued == io::Error::ok) return;
+    going_alone_ = false;
+    return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
+                     std::string(io::error_name(queued)) + ")");
+  }
+  start_alone_generation(reason, std::move(then));
+}
+
+void Node::start_alone_generation(const std::string& reason, std::function<void()> then) {
+  HM_ASSERT(going_alone_ && !replica_);
   // The new generation is durable before the first write is acknowledged alone: when
   // the nodes meet again, the other side's copy is recognised as older.
   GenerationInfo next = start_new_generation(generation_, io_.random);
@@ -1030,6 +1079,7 @@ void Node::finish_stop(std::function<void()> left) {
   alone_at_start_ = false;
   pending_alone_.reset();
   start_timer_.reset();
+  start_deferred_ = false;
   connect_timer_.reset();
   connecting_ = false;
   going_alone_ = false;

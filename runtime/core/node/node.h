@@ -213,6 +213,7 @@ class Node {
   void be_reintegrated(const std::string& reason);
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
+  void start_alone_generation(const std::string& reason, std::function<void()> then);
   void on_peer_lost(const std::string& reason);
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
   void primary_without_secondary(const std::string& reason);
@@ -260,6 +261,7 @@ class Node {
   std::unique_ptr<wire::FramedConnection> link_;
   bool connecting_ = false;
   bool peer_hello_seen_ = false;
+  bool start_deferred_ = false;  // the start timeout found the peer's heartbeats but no link
   bool met_peer_ = false;  // a hello was received at least once in this run
   bool last_run_crashed_ = false;  // found GenerationInfo::running set at this start
   std::unique_ptr<io::Timer> start_timer_;

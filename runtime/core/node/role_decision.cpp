@@ -158,7 +158,7 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
   return mirror(decide_between_starting(peer, local, policy));
 }
 
-AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPolicy& policy) {
+AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPolicy& policy, bool crashed) {
   if (const std::string why = why_not_promotable(local); !why.empty()) return {false, why + "; no peer to take data from"};
   if (local.split_brain) {
     return {false, "a split brain with the peer is not resolved: an admin runs prim on the node whose data wins"};
@@ -166,6 +166,17 @@ AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPo
   if (local.last_role == LastRole::secondary) {
     return {false, "this node was secondary when it stopped: its peer may have newer data; waiting for the peer "
                    "(an admin may run prim here)"};
+  }
+  if (local.paired) {
+    // DRBD's wfc-timeout: the peer could take over once this node was gone, and may
+    // be serving newer data now. A node that went down alone (degraded) may go on.
+    if (crashed) {
+      return {false, "this node crashed while its peer held a synchronised copy: the peer has acknowledged writes this "
+                     "copy may have lost, and may have taken over since; waiting for the peer (an admin may run "
+                     "primforce here)"};
+    }
+    return {false, "this node stopped while its peer held a synchronised copy: the peer may have taken over since; "
+                   "waiting for the peer (an admin may run prim here once sure the peer is not serving)"};
   }
   (void)policy;
   return {true, "no peer answered within the timeout and this node's data is up to date"};
@@ -186,6 +197,10 @@ std::string check_admin_prim(const GenerationInfo& local, bool force, bool crash
   if (crashed && local.last_role == LastRole::secondary) {
     return "prim refused: this copy crashed as a secondary and may lack writes it had acknowledged but not made "
            "durable (primforce overrides)";
+  }
+  if (crashed && local.paired) {
+    return "prim refused: this copy crashed while its peer held a synchronised copy and may lack writes it had "
+           "acknowledged but not made durable; the peer has them (primforce overrides)";
   }
   return {};
 }

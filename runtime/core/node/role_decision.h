@@ -67,7 +67,7 @@ struct AloneDecision {
   bool go_alone = false;
   std::string reason;
 };
-AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPolicy& policy);
+AloneDecision decide_alone_at_start(const GenerationInfo& local, const ClusterPolicy& policy, bool crashed = false);
 
 // The secondary lost its primary (every heartbeat network silent, or the witness says
 // so): take over, or wait.

@@ -49,6 +49,7 @@ GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random) {
   while (fresh == 0 || fresh == info.current || contains(info.history, fresh)) fresh = random.next_u64();
   info.current = fresh;
   info.changes_alone = 0;
+  info.paired = false;  // the peer never held this one
   return info;
 }
 

@@ -44,9 +44,17 @@ struct GenerationInfo {
   // A split brain with the peer was detected and no admin has resolved it yet: this
   // node does not go ALONE by itself, even after a restart without its peer.
   bool split_brain = false;
+  // The peer holds this generation as a synchronised copy (set when the pair becomes
+  // PRIM + synchronised SECOND, cleared by every new generation). A node that went down
+  // while paired does not go ALONE at its next start without meeting the peer, which
+  // may have taken over meanwhile (DRBD's wfc-timeout, as opposed to degr-wfc-timeout
+  // for a node that was already alone); after a crash, the peer also holds the
+  // acknowledged writes this copy had not made durable.
+  bool paired = false;
 
   HM_WIRE_MESSAGE(wire::MessageType::generation_info, "generation_info")
-  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role, discarded, running, split_brain)
+  HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role, discarded, running, split_brain,
+                 paired)
   static constexpr std::size_t kMaxBodyBytes = 512;
   std::string check() const {
     if (history.size() > kMaxGenerationHistory) return "history longer than " + std::to_string(kMaxGenerationHistory);

@@ -42,6 +42,10 @@ class Replica {
   std::string on_frame(const wire::Frame& frame);
   void on_writable() { outbox_.flush(); }
 
+  // Makes every op applied or queued so far durable on this copy (a checkpoint no
+  // primary asked for); done(ok) once it is. For a secondary about to take over.
+  io::Error make_durable(std::function<void(io::Error)> done) { return applier_.checkpoint(std::move(done)); }
+
   // Every op up to this sequence number is applied to this copy.
   std::uint64_t applied_through() const { return applied_through_; }
 
