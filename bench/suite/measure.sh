@@ -135,7 +135,7 @@ measure_fuse_and_reintegration() {
   fig[rsync_empty_sync_s]=$(elapsed_s "$start")
   stop_daemon fuse node2
   stop_daemon fuse node1
-  rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work/fuse"
+  rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work"/fuse/node*/state/data  # the logs stay (--keep)
 }
 
 # --- RTO: namespaces hm-bench-n1, -n2 and -c (client) on a bridge in hm-bench-br --------------
