@@ -96,6 +96,24 @@ TEST(RoleDecision, seed_446_a_node_that_went_down_while_paired_waits_for_its_pee
   EXPECT_TRUE(decide_alone_at_start(data(5), {}, /*crashed=*/true).go_alone) << "a node that was alone goes on";
 }
 
+// Seed 425: the secondary marked itself outdated on a stale request of a primary that
+// crashed before going on alone. Same generation: the mark is moot, and the copy that
+// did not crash (it holds every acknowledged write) must win over the crashed one.
+TEST(RoleDecision, seed_425_an_outdated_mark_within_the_same_generation_does_not_hand_the_role_to_a_crashed_copy) {
+  NodeView crashed = node("node1", NodeState::wait, data(5));
+  crashed.crashed = true;
+  GenerationInfo marked = data(5);
+  marked.outdated = true;
+  const NodeView outdated = node("node2", NodeState::wait, marked);
+  const auto d = decide_on_meeting(crashed, outdated, {});
+  EXPECT_EQ(d.role, Role::secondary) << d.reason;
+  EXPECT_EQ(decide_on_meeting(outdated, crashed, {}).role, Role::primary) << "both sides agree";
+  GenerationInfo newer = data(6);
+  newer.history = {5};
+  EXPECT_EQ(decide_on_meeting(node("node1", NodeState::wait, newer), outdated, {}).role, Role::primary)
+      << "a primary that did go on alone has the newer data";
+}
+
 TEST(RoleDecision, prim_is_refused_on_stale_data_and_primforce_overrides) {
   GenerationInfo mid_resync = data(5);
   mid_resync.consistent = false;

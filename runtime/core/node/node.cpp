@@ -850,41 +850,41 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     return set_state(NodeState::wait, reason + "; waiting for the witness lease");
   }
   going_alone_ = true;
-  if (replica_) {
-    // A secondary taking over: what it applied for the old primary may still sit in
-    // unsynced buffers. It is made durable first, so that a crash while ALONE loses
-    // only what this node acknowledged alone -- never writes acknowledged while
-    // paired, which the old primary still holds and a reintegration from this newer
-    // copy would otherwise overwrite (seed 273).
-    const Replica* syncing = replica_.get();
-    const io::Error queued = replica_->make_durable(guarded([this, syncing, reason, then = std::move(then)](io::Error synced) mutable {
-      if (!going_alone_) return;  // stopped meanwhile
-      if (replica_.get() != syncing) {
-        // The nodes met again meanwhile and that meeting decided the roles afresh.
-        going_alone_ = false;
-        after_alone_.clear();
-        return log("going alone abandoned: " + config_.peer + " was met again while this copy was made durable");
-      }
-      if (synced != io::Error::ok) {
-        going_alone_ = false;
-        return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
-                         std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
-                         "lose writes the peer acknowledged");
-      }
-      replica_->detach();
-      replica_.reset();
-      start_alone_generation(reason, std::move(then));
-    }));
-    if (queued == io::Error::ok) return;
-    going_alone_ = false;
-    return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
-                     std::string(io::error_name(queued)) + ")");
-  }
-  start_alone_generation(reason, std::move(then));
+  // This copy is made durable before the first write is acknowledged alone, so that a
+  // crash while ALONE loses only what this node acknowledged alone -- never writes
+  // acknowledged while paired, which the peer still holds and a reintegration from
+  // this newer copy would otherwise overwrite (seed 273: a secondary taking over with
+  // ops applied for the old primary still in unsynced buffers; a primary going on
+  // alone likewise).
+  const void* syncing = replica_ ? static_cast<const void*>(replica_.get()) : static_cast<const void*>(replicator_.get());
+  auto durable = guarded([this, syncing, reason, then = std::move(then)](io::Error synced) mutable {
+    if (!going_alone_) return;  // stopped meanwhile
+    const void* now = replica_ ? static_cast<const void*>(replica_.get()) : static_cast<const void*>(replicator_.get());
+    if (now != syncing) {
+      // The nodes met again meanwhile and that meeting decided the roles afresh.
+      going_alone_ = false;
+      after_alone_.clear();
+      return log("going alone abandoned: " + config_.peer + " was met again while this copy was made durable");
+    }
+    if (synced != io::Error::ok) {
+      going_alone_ = false;
+      return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
+                       std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
+                       "lose writes the peer acknowledged");
+    }
+    start_alone_generation(reason, std::move(then));
+  });
+  io::Error queued = io::Error::ok;
+  if (replica_) queued = replica_->make_durable(std::move(durable));
+  else if (replicator_) queued = replicator_->make_local_durable(std::move(durable));
+  else return durable(io::Error::ok);  // nothing applied in this run yet
+  if (queued == io::Error::ok) return;
+  going_alone_ = false;
+  stop_soon("cannot make this copy durable before acknowledging writes alone (" + std::string(io::error_name(queued)) + ")");
 }
 
 void Node::start_alone_generation(const std::string& reason, std::function<void()> then) {
-  HM_ASSERT(going_alone_ && !replica_);
+  HM_ASSERT(going_alone_);
   // The new generation is durable before the first write is acknowledged alone: when
   // the nodes meet again, the other side's copy is recognised as older.
   GenerationInfo next = start_new_generation(generation_, io_.random);

@@ -53,8 +53,18 @@ MeetingDecision mirror(const MeetingDecision& decision) {
 
 // Both nodes starting: which should be primary? Computed for (first, second) in a
 // fixed order so that both sides agree.
-MeetingDecision decide_between_starting(const NodeView& first, const NodeView& second, const ClusterPolicy& policy) {
-  const DataRelation relation = compare(first.generation, second.generation);
+MeetingDecision decide_between_starting(const NodeView& first_view, const NodeView& second_view, const ClusterPolicy& policy) {
+  const DataRelation relation = compare(first_view.generation, second_view.generation);
+  NodeView first = first_view;
+  NodeView second = second_view;
+  if (relation == DataRelation::same) {
+    // "Outdated" says the peer acknowledged writes without this copy, which it does
+    // only in a new generation. With the same generation on both sides that never
+    // happened (the primary that asked crashed or stopped before going on alone): the
+    // mark is moot, and a copy that did not crash must not lose to one that did (seed 425).
+    first.generation.outdated = false;
+    second.generation.outdated = false;
+  }
   const bool first_ok = may_promote_itself(first.generation);
   const bool second_ok = may_promote_itself(second.generation);
   auto first_primary = [&](std::string reason) {

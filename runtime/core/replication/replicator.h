@@ -82,6 +82,9 @@ class Replicator {
   // refuse. done is not called when not ok.
   io::Error request_checkpoint(CheckpointFn done);
   std::size_t pending_checkpoints() const { return checkpoints_.size(); }
+  // Makes every op applied or queued here so far durable on this (the primary's)
+  // copy, whatever the secondary does; done(ok) once it is. Before going on alone.
+  io::Error make_local_durable(std::function<void(io::Error)> done) { return applier_.checkpoint(std::move(done)); }
 
   void set_policy(AckPolicy policy);
   AckPolicy policy() const { return policy_; }
