@@ -13,6 +13,7 @@
 
 #include "core/activity/activity_log.h"
 #include "core/witness/witness_server.h"
+#include "fsim/faulty_fs.h"
 #include "sim/cluster/sim_cluster.h"
 
 namespace hamirror::core {
@@ -137,9 +138,21 @@ class TwoNodes {
     }
   }
 
+  // A disk that fails on demand under `name`'s node (used from its next start).
+  fsim::FaultyFs& faulty_disk(const std::string& name) {
+    auto& slot = faulty_[name];
+    if (!slot.fs) {
+      io::Io& base = cluster_.node(name).io();
+      slot.fs = std::make_unique<fsim::FaultyFs>(base.fs, cluster_.scheduler(), io::Prng(cluster_.seed()));
+      slot.io = std::make_unique<io::Io>(io::Io{base.clock, base.random, base.network, *slot.fs, base.processes,
+                                                base.services, base.vip});
+    }
+    return *slot.fs;
+  }
+
   Node& start(const std::string& name) {
     auto node = std::make_unique<Node>(
-        cluster_.node(name).io(), config_for(name),
+        faulty_.contains(name) ? *faulty_.at(name).io : cluster_.node(name).io(), config_for(name),
         Node::Listener{.on_state_change = [this, name](NodeState, NodeState to, const std::string&) {
                          transitions_[name].push_back({cluster_.scheduler().now_ns(), to});
                        },
@@ -241,6 +254,11 @@ class TwoNodes {
   ProcessCheckerConfig errd_;
   std::map<std::string, int> start_prim_runs_;
   sim::SimCluster cluster_;
+  struct FaultySlot {
+    std::unique_ptr<fsim::FaultyFs> fs;
+    std::unique_ptr<io::Io> io;
+  };
+  std::map<std::string, FaultySlot> faulty_;  // before nodes_: destroyed after them
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::unique_ptr<witness::WitnessServer> witness_server_;  // destroyed before the cluster
   std::map<std::string, std::vector<std::pair<std::int64_t, NodeState>>> transitions_;
@@ -444,6 +462,25 @@ TEST_F(NodeTest, seed_273_a_secondary_makes_its_copy_durable_before_taking_over_
   }, 60)) << dump_log();
   EXPECT_EQ(disk_text("node1", "/data/f"), paired);
   EXPECT_EQ(disk_text("node2", "/data/f"), paired);
+}
+
+// Seed 862: the primary's disk failed a write its secondary applied; the primary
+// stopped (handing its role over) with the copies different within one generation,
+// and a later meeting of the same generations settled without any reintegration.
+TEST_F(NodeTest, seed_862_a_primary_whose_disk_failed_an_op_the_secondary_applied_marks_its_copy_inconsistent) {
+  faulty_disk("node1");
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "aaaa")}), 2);
+  faulty_disk("node1").fail_next(fsim::FaultKind::write, 1);  // the extent is active: the data write itself
+  EXPECT_EQ(write_all("node1", {write_op("f", 0, "bbbb")}), 0);
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; })) << dump_log();
+  EXPECT_FALSE(node("node1").generation().consistent);
+  EXPECT_EQ(disk_text("node1", "/data/f"), "aaaa");
+  EXPECT_EQ(disk_text("node2", "/data/f"), "bbbb");
+  node("node1").start();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/f"), "bbbb");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
 }
 
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {

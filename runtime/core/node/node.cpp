@@ -792,7 +792,14 @@ void Node::on_local_disk_error(std::uint64_t sequence, io::Error result) {
   if (state_ != NodeState::prim) return;  // alone, the error reaches the writer and nothing differs
   log("this copy failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) + ")");
   if (result == io::Error::io_error) {
-    return stop_soon("the local disk reports I/O errors: stopping this node so that " + config_.peer + " takes over");
+    // The secondary may have applied what this copy failed: the copies differ within
+    // one generation, where no activity mark is sure to survive (a later checkpoint
+    // may retire the extent). Inconsistent, this copy is never promoted by itself and
+    // is compared in full at the next meeting (seed 862).
+    generation_.consistent = false;  // at once: the stop's own record carries it too
+    persist(generation_, [] {});
+    return stop_soon("the local disk reports I/O errors: this copy is marked inconsistent; stopping this node so "
+                     "that " + config_.peer + " takes over");
   }
   if (link_) link_->fail("this copy could not apply an op the secondary may have applied");
 }
