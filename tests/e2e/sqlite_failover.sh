@@ -298,6 +298,7 @@ stop_witness() {
 mount_of() { echo "$work/$1/mnt/srv/hm-e2e"; }
 copy_of() { echo "$work/$1/state/data/0"; }
 other() { [ "$1" = node1 ] && echo node2 || echo node1; }
+mac_of() { ip -n "${ns[$1]}" -o link show "${dev[$1]}" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
 now_ms() { date +%s%3N; }
 iso_now() { date +%Y-%m-%dT%H:%M:%S.%3N; }
 start_daemon() {
@@ -394,7 +395,7 @@ let_it_write() {  # at least 30 more acknowledged transactions (bounded)
 # --- the checks -----------------------------------------------------------------------------------
 check_vip_answers() {  # primary: the client namespace reaches the VIP at the primary's MAC
   local mac deadline=$(( $(date +%s) + 5 ))
-  mac=$(ip -n "${ns[$1]}" -o link show "${dev[$1]}" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
+  mac=$(mac_of "$1")
   [ -n "$mac" ] || fail "cannot read the MAC address of ${dev[$1]} in ${ns[$1]}"
   # arping asks who has the VIP: exactly the primary must answer.
   until nsenter "--net=/var/run/netns/$ns_c" arping -c 1 -w 1 -I hme2e-c "$vip" >"$work/arping.out" 2>&1 &&
@@ -529,6 +530,14 @@ fault_swap() {
   cli "$victim" swap >>"$work/swap.out" 2>&1 || fail "hamirror swap on $victim failed: $(tail -n 2 "$work/swap.out")"
   took_ms=$(wait_start_prim_after "$fault_ms")
 }
+whose_mac_for_vip() {  # the node whose MAC the client's ARP entry for the VIP names
+  local mac
+  mac=$(ip -n "$ns_c" neigh show "$vip" | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
+  if [ -z "$mac" ]; then echo "no MAC (no ARP entry)"
+  elif [ "$mac" = "$(mac_of node1)" ]; then echo "node1's MAC"
+  elif [ "$mac" = "$(mac_of node2)" ]; then echo "node2's MAC"
+  else echo "an unknown MAC $mac"; fi
+}
 wait_split_brain_seen() {  # bounded: one of the nodes logged the divergence
   local deadline=$(( $(date +%s) + stable_bound_s ))
   until grep -qs "SPLIT BRAIN DETECTED" "$work/node1/log/module.log" "$work/node2/log/module.log"; do
@@ -560,7 +569,7 @@ fault_split_brain() {  # without a witness: both sides go ALONE; the admin settl
   mend_ms=$(now_ms)
   mend_link "$victim"
   wait_split_brain_seen
-  log "  states after the meeting: $victim $(state_of "$victim"), $survivor $(state_of "$survivor")"
+  log "  states after the meeting: $victim $(state_of "$victim"), $survivor $(state_of "$survivor"); the client reaches the VIP at $(whose_mac_for_vip)"
   admin_prim "$survivor"
   primary=$(wait_stable)
   [ "$primary" = "$survivor" ] || fail "the admin chose $survivor but $primary is PRIM"
@@ -672,7 +681,8 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int(
 echo
 echo "===== end-to-end SQLite failover: summary ====="
 echo "cycles: $cycles ($(( cycles - 1 )) with the witness, the kinds in turn; then 1 split brain without it)"
-echo "transactions acknowledged: $(acked_count), lost: 0 (every one on the primary after every cycle)"
+echo "transactions acknowledged: $(acked_count), lost to a fault: 0 (every one on the primary after every cycle)$(
+  [ "$split_acked" -eq 0 ] || echo "; $split_acked discarded with the losing side of the split brain, by the admin's choice")"
 all=()
 for kind in "${kinds[@]}" "$split_kind"; do
   [ -n "${count_by_kind[$kind]:-}" ] || continue
