@@ -1,8 +1,9 @@
 // Write capture: what makes an application's writes into a replicated directory go
 // through the core's synchronous replication. On Linux, one FUSE mount per replicated
 // directory at the configured path, backed by this node's copy (write_capture_fuse.cpp,
-// runtime/fuse); writable only while this node is ALONE or PRIM. Windows has none yet
-// (write_capture_none.cpp).
+// runtime/fuse); writable only while this node is ALONE or PRIM. Windows: the same
+// over WinFsp (write_capture_winfsp.cpp, runtime/fuse_hl) when built with the WinFsp
+// SDK, else none, said in the module log at start (write_capture_none.cpp).
 #pragma once
 
 #include <uv.h>

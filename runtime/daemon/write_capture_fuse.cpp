@@ -1,25 +1,9 @@
-#include <atomic>
-
 #include "daemon/write_capture.h"
+#include "daemon/write_capture_node_sink.h"
 #include "fuse/fuse_mount.h"
-#include "fuse/write_sink.h"
 
 namespace hamirror::daemon {
 namespace {
-
-// The FUSE frontend's sink over the node: its writes go through Node::submit.
-class NodeWriteSink final : public fuse::WriteSink {
- public:
-  explicit NodeWriteSink(core::Node& node) : node_(node) {}
-
-  io::Error submit(core::FileOp op, DoneFn done) override { return node_.submit(std::move(op), std::move(done)); }
-  bool writable() const override { return writable_.load(std::memory_order_relaxed); }
-  void set_writable(bool writable) { writable_.store(writable, std::memory_order_relaxed); }
-
- private:
-  core::Node& node_;
-  std::atomic<bool> writable_{false};  // read from FUSE's threads too
-};
 
 class FuseWriteCapture final : public WriteCapture {
  public:

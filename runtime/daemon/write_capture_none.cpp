@@ -1,5 +1,7 @@
-// Windows: no write capture yet (a filter driver or a ProjFS/WinFsp frontend is later
-// work). The node runs and replicates what the core API submits; nothing is mounted.
+// Windows built without the WinFsp SDK: no write capture. The node runs the cluster
+// (heartbeats, roles, failover, virtual IP, scripts) and replicates what the core API
+// submits; nothing is mounted, and the module log says so at every start, naming the
+// directories, since data written there would exist on this server only.
 #include "daemon/write_capture.h"
 
 namespace hamirror::daemon {
@@ -15,8 +17,11 @@ class NoWriteCapture final : public WriteCapture {
 WriteCaptureResult start_write_capture(uv_loop_t*, core::Node&, const std::vector<CaptureMount>& mounts,
                                        const std::function<void(const std::string&)>& log) {
   if (!mounts.empty()) {
-    log("write capture is not available on Windows yet: the replicated directories are not mounted, and "
-        "applications must not write into them");
+    std::string folders;
+    for (const auto& mount : mounts) folders += (folders.empty() ? "" : ", ") + mount.mount_point;
+    log("WARNING: this hamirrord was built without WinFsp, so the replicated directories (" + folders +
+        ") are NOT captured: what applications write there is not replicated to the peer. Use a build made with the "
+        "WinFsp SDK (docs/WINDOWS-CAPTURE.md)");
   }
   return {std::make_unique<NoWriteCapture>(), {}};
 }

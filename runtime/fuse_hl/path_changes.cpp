@@ -1,6 +1,7 @@
 // The callbacks that change the directory: FileOps for the sink, answered once
 // replicated.
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <chrono>
