@@ -24,7 +24,7 @@
 # Everything is stopped and removed at the end, also on error or Ctrl-C.
 #
 # Needs root (FUSE mounts, namespaces, drop_caches), /dev/fuse, ip, nsenter, arping,
-# rsync, python3. Takes about 10 minutes and 4 GB of disk (--quick: 2 minutes).
+# rsync, python3. Takes about 6 minutes and 5 GB of disk (--quick: 2 minutes).
 # Options: --quick (100-file tree, 128 MiB streams: for trying things out; the README's
 #          table is from a full run), --no-rto, --keep (leave the work folder),
 #          --only=SECTION (baselines, core, fuse — with reintegration and memory — or rto).
