@@ -237,8 +237,12 @@ void Run::liveness_phase() {
   if (violation_) return;
   std::string states;
   for (auto& [name, s] : slots_) {
-    states += " " + name + "=" + (s.node ? std::string(core::node_state_name(s.node->state())) + " (" + s.node->state_reason() + ")"
-                                         : std::string("crashed"));
+    states += " " + name + "=" +
+              (s.node ? std::string(core::node_state_name(s.node->state())) + " (" + s.node->state_reason() + "; role " +
+                            std::string(core::primary_state_name(s.node->role_state())) +
+                            (s.node->synchronised() ? ", synchronised" : "") +
+                            (s.node->reintegration_progress() ? ", reintegrating its peer" : "") + ")"
+                      : std::string("crashed"));
   }
   fail("convergence", "no PRIM with a synchronised SECOND and identical data after " +
                           std::to_string(options_.liveness_budget_s) + " s of liveness:" + states +

@@ -483,6 +483,21 @@ TEST_F(NodeTest, seed_862_a_primary_whose_disk_failed_an_op_the_secondary_applie
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
 }
 
+// Seed 1553: a swap abandoned when the link broke fences the primary's role before
+// taking it again; the primary went ALONE meanwhile (its secondary outdated itself),
+// and the role was never taken again: ALONE without VIP or application.
+TEST_F(NodeTest, seed_1553_a_primary_that_goes_alone_while_an_abandoned_swap_settles_takes_its_role_again) {
+  with_application_ = true;
+  settle_prim_and_second();
+  ASSERT_TRUE(run_until([&] { return node("node1").role_state() == PrimaryRole::State::primary; })) << dump_log();
+  ASSERT_EQ(node("node1").swap(), "");
+  cluster_.world().partition("node1", "node2", netsim::Direction::both, "flow");
+  ASSERT_TRUE(run_until([&] { return dump_log().find("handover abandoned") != std::string::npos; })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return node("node1").role_state() == PrimaryRole::State::primary && holds_vip("node1"); }))
+      << dump_log();
+}
+
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {
   settle_prim_and_second();
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [](io::Error) {}), io::Error::ok);

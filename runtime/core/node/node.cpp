@@ -1185,7 +1185,9 @@ void Node::abandon_handover(const std::string& why) {
   if (state_ != NodeState::prim) return;
   auto alive = std::weak_ptr<char>(life_);
   auto take = [this, alive] {
-    if (!alive.lock() || state_ != NodeState::prim) return;
+    // ALONE by now counts too (the secondary was lost meanwhile, seed 1553): PRIM and
+    // ALONE share the role, and no state change will ask for it again.
+    if (!alive.lock() || !is_primary(state_)) return;
     role_->become_primary("swap abandoned", [this, alive](const PrimaryRole::Outcome& outcome) {
       if (alive.lock()) on_role_taken(outcome);
     });
