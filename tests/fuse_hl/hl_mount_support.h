@@ -47,7 +47,15 @@ class HlMirroredMount {
     }
     return "";
   }
+  void stop() {
+    loop_.run([&] { mount_->stop(); });
+  }
   MirrorSink& sink() { return *sink_; }
+  std::size_t held_writes() {
+    std::size_t count = 0;
+    loop_.run([&] { count = sink_->held_.size(); });
+    return count;
+  }
   int ops_of(core::OpKind kind) {
     int count = 0;
     loop_.run([&] { count = sink_->ops_[kind]; });

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "tests/fuse_hl/hl_mount_support.h"
 
@@ -143,6 +145,44 @@ TEST_F(HlMount, without_case_insensitivity_names_differing_in_case_are_different
   write_file(dirs_.mnt() / "name", "lower");
   EXPECT_EQ(read_file(dirs_.secondary() / "Name"), "upper");
   EXPECT_EQ(read_file(dirs_.secondary() / "name"), "lower");
+}
+
+// FUSE's thread is blocked in the write's callback, waiting for the loop that stops the
+// mount: the stop must answer it (EIO) rather than wait for it forever.
+TEST_F(HlMount, stop_answers_a_write_still_waiting_for_the_sink_with_eio) {
+  SKIP_WITHOUT_FUSE();
+  mount();
+  const int fd = ::open((dirs_.mnt() / "waiting.txt").c_str(), O_WRONLY | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  mount_->sink().hold_writes_ = true;
+  ssize_t written = 0;
+  int write_errno = 0;
+  std::thread writer([&] {
+    written = ::write(fd, "x", 1);
+    write_errno = errno;
+  });
+  const bool held = eventually([this] { return mount_->held_writes() == 1; });
+  mount_->stop();
+  writer.join();
+  ASSERT_TRUE(held) << "the write never reached the sink";
+  EXPECT_EQ(written, -1);
+  EXPECT_EQ(write_errno, EIO);
+  ::close(fd);
+}
+
+TEST_F(HlMount, stop_unmounts_even_while_a_file_is_open) {
+  SKIP_WITHOUT_FUSE();
+  mount();
+  write_file(dirs_.mnt() / "open.txt", "x");
+  const int fd = ::open((dirs_.mnt() / "open.txt").c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  mount_->stop();
+  struct stat mnt {};
+  struct stat parent {};
+  ASSERT_EQ(::stat(dirs_.mnt().c_str(), &mnt), 0) << std::strerror(errno);
+  ASSERT_EQ(::stat(dirs_.mnt().parent_path().c_str(), &parent), 0);
+  EXPECT_EQ(mnt.st_dev, parent.st_dev) << "still mounted";
+  ::close(fd);
 }
 
 }  // namespace
