@@ -1,5 +1,7 @@
 // BackingDir on Windows: this node's copy read with Win32 (no POSIX layer), attributes
 // in WinFsp's struct fuse_stat. Built only with the WinFsp SDK.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdint>
 
