@@ -9,7 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,7 +96,7 @@ TEST_F(NetnsTest, vip_add_check_remove_in_the_subnet_interface_and_idempotently)
 
     ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
     EXPECT_NE(detail.find("on hm0"), std::string::npos) << detail;
-    const bool announced = detail.find("gratuitous ARP sent") != std::string::npos ||
+    const bool announced = detail.find("gratuitous ARP started") != std::string::npos ||
                            detail.find("arping is not installed") != std::string::npos;
     EXPECT_TRUE(announced) << detail;
     EXPECT_TRUE(vip_held(vip, &detail).value());
@@ -136,6 +141,85 @@ TEST_F(NetnsTest, vip_add_without_an_interface_in_the_subnet_or_on_a_missing_one
     EXPECT_EQ(vip_add(io::VipSpec{"10.213.0.98", 24, "hm-missing"}, &detail), io::Error::not_found) << detail;
     EXPECT_FALSE(vip_held(io::VipSpec{"10.214.0.5", 24, ""}, &detail).value());
   }));
+}
+
+// A stand-in for arping, first in PATH: it records its arguments and network namespace,
+// then waits for the test to release it (at most 10 s, so it never outlives a failed
+// test for long). Removed, and PATH restored, at the end of the test.
+class FakeArping {
+ public:
+  FakeArping() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "hm-arping-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) return;
+    dir_ = pattern;
+    const std::string script = dir_ + "/arping";
+    std::ofstream(script) << "#!/bin/sh\n"
+                          << "echo \"$*\" > " << dir_ << "/args\n"
+                          << "readlink /proc/self/ns/net > " << dir_ << "/netns\n"
+                          << "touch " << dir_ << "/started\n"
+                          << "end=$(($(date +%s) + 10))\n"
+                          << "while [ ! -e " << dir_ << "/release ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done\n"
+                          << "touch " << dir_ << "/finished\n";
+    std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    old_path_ = path != nullptr ? path : "";
+    ::setenv("PATH", (dir_ + ":" + old_path_).c_str(), 1);
+  }
+  ~FakeArping() {
+    if (dir_.empty()) return;
+    ::setenv("PATH", old_path_.c_str(), 1);
+    release();
+    if (has("started")) wait_for("finished");  // it must not write into a removed folder
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  FakeArping(const FakeArping&) = delete;
+  FakeArping& operator=(const FakeArping&) = delete;
+
+  bool ready() const { return !dir_.empty(); }
+  bool has(const std::string& file) const { return std::filesystem::exists(dir_ + "/" + file); }
+  std::string read(const std::string& file) const {
+    std::stringstream text;
+    text << std::ifstream(dir_ + "/" + file).rdbuf();
+    return text.str();
+  }
+  void release() const { std::ofstream(dir_ + "/release").put('\n'); }
+  bool wait_for(const std::string& file) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!has(file)) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+
+ private:
+  std::string dir_;
+  std::string old_path_;
+};
+
+TEST_F(NetnsTest, vip_add_completes_while_the_gratuitous_arp_is_still_being_sent) {
+  FakeArping arping;
+  ASSERT_TRUE(arping.ready()) << "cannot create a temporary folder for a fake arping";
+  const io::VipSpec vip{kVip, 24, ""};
+  std::string namespace_id;
+  ASSERT_TRUE(inside([&] {
+    std::string detail;
+    ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
+    // The add came back although arping cannot have finished: it waits for release().
+    EXPECT_FALSE(arping.has("finished"));
+    EXPECT_NE(detail.find("gratuitous ARP started on hm0"), std::string::npos) << detail;
+    EXPECT_TRUE(vip_held(vip, &detail).value());
+    char link[64] = {};
+    ASSERT_GT(::readlink("/proc/thread-self/ns/net", link, sizeof link - 1), 0);
+    namespace_id = link;
+  }));
+  ASSERT_TRUE(arping.wait_for("started")) << "the announcement was never started";
+  EXPECT_FALSE(arping.has("finished"));
+  EXPECT_EQ(arping.read("args"), "-U -c 3 -i 1 -I hm0 " + std::string(kVip) + "\n");
+  EXPECT_EQ(arping.read("netns"), namespace_id + "\n") << "arping ran outside the VIP's network namespace";
+  arping.release();
+  EXPECT_TRUE(arping.wait_for("finished"));
 }
 
 }  // namespace

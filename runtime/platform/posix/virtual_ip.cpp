@@ -1,5 +1,10 @@
 // The virtual IP on Linux: `ip addr add|del` and a gratuitous ARP (`arping -U`).
 //
+// The add reports success as soon as the address is on the interface: the announcement
+// runs on a thread of its own, because arping returns only ~1 s after sending (RTO:
+// start_prim waits for the add). The announcement's result goes to stderr (the daemon's
+// log) when arping exits.
+//
 // Only IPv4: the VIP is announced with ARP, and the Windows side (AddIPAddress) is
 // IPv4-only too. Everything runs in the calling thread's network namespace, which the
 // helper programs inherit; tests rely on that to stay inside a namespace of their own.
@@ -8,7 +13,11 @@
 // a secondary address and deleting it touches nothing else. (Deleting a *primary*
 // address also deletes its secondaries unless net.ipv4.conf.IF.promote_secondaries is
 // set; a VIP is never added before the interface's own address, so it is not primary.)
+#include <atomic>
+#include <cstdio>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "io/assert.h"
 #include "platform/platform.h"
@@ -22,8 +31,20 @@ using posix::CommandResult;
 using posix::InterfaceAddress;
 
 constexpr std::int64_t kIpChangeTimeoutMs = 10'000;
-// `arping -U -c 1` sends at once but returns only after ~1 s (see shared notes).
-constexpr std::int64_t kArpingTimeoutMs = 5'000;
+// Several announcements, since one unsolicited ARP can be lost. iputils arping takes
+// its interval in whole seconds; it sends the first at once and exits ~1 s after the
+// last (3 s in all). A remove does not stop them: if the VIP moves on meanwhile, the
+// new holder's announcements (same count and interval, started later) end later and
+// win.
+constexpr const char* kAnnouncementCount = "3";
+constexpr const char* kAnnouncementIntervalS = "1";
+constexpr std::int64_t kArpingTimeoutMs = 10'000;
+// Announcements running at once. Each ends within kArpingTimeoutMs; more than this
+// means adds repeat faster than arping finishes, and the ones running already tell the
+// LAN where the address is.
+constexpr int kAnnouncementsRunningMax = 4;
+// Process-wide because the announcement threads outlive the add that started them.
+std::atomic<int> announcements_running{0};
 constexpr std::size_t kInterfaceNameMaxChars = 15;  // IFNAMSIZ - 1
 
 void append_detail(std::string* detail, const std::string& text) {
@@ -107,24 +128,51 @@ std::string choose_interface(const io::VipSpec& vip, const Request& request,
   return {};
 }
 
-// Tells the LAN's switches and neighbours the address moved here. Never fails the add:
-// the address answers already; without the announcement neighbours keep the old MAC
-// until their ARP entry expires (~25 s measured), which the detail says.
-void announce(const std::string& vip_address, const std::string& interface, std::string* detail) {
+void log_line(const std::string& text) { std::fprintf(stderr, "hamirrord: %s\n", text.c_str()); }
+
+// Runs on the announcement's own thread, which inherited the adding thread's network
+// namespace (tests rely on that, as on the add's).
+void announce_and_log(const std::string& arping, const std::string& vip_address, const std::string& interface) {
+  auto run = posix::run_command(
+      {arping, "-U", "-c", kAnnouncementCount, "-i", kAnnouncementIntervalS, "-I", interface, vip_address},
+      kArpingTimeoutMs);
+  const std::string what = "gratuitous ARP for " + vip_address + " on " + interface;
+  if (!run) {
+    log_line("warning: " + what + " not sent: cannot run " + arping + ": " + std::string(io::error_name(run.error())) +
+             "; neighbours keep the old MAC until their ARP cache expires");
+  } else if (run->exit_code != 0 || run->timed_out || run->term_signal != 0) {
+    log_line("warning: " + what + " failed: arping " + posix::describe(*run) +
+             "; neighbours keep the old MAC until their ARP cache expires");
+  } else {
+    log_line(what + " sent (" + kAnnouncementCount + " announcements)");
+  }
+  announcements_running.fetch_sub(1);
+}
+
+// Tells the LAN's switches and neighbours the address moved here, in the background.
+// Never fails the add: the address answers already; without the announcement
+// neighbours keep the old MAC until their ARP entry expires (~25 s measured).
+void start_announcement(const std::string& vip_address, const std::string& interface, std::string* detail) {
   const std::string arping = posix::find_program("arping");
   if (arping.empty()) {
     append_detail(detail, "arping is not installed: no gratuitous ARP sent, neighbours keep the old MAC until "
                           "their ARP cache expires (install iputils-arping)");
     return;
   }
-  auto run = posix::run_command({arping, "-U", "-c", "1", "-I", interface, vip_address}, kArpingTimeoutMs);
-  if (!run) {
-    append_detail(detail, "cannot run " + arping + ": " + std::string(io::error_name(run.error())));
-  } else if (run->exit_code != 0 || run->timed_out || run->term_signal != 0) {
-    append_detail(detail, "gratuitous ARP failed: arping " + posix::describe(*run));
-  } else {
-    append_detail(detail, "gratuitous ARP sent on " + interface);
+  if (announcements_running.fetch_add(1) >= kAnnouncementsRunningMax) {
+    announcements_running.fetch_sub(1);
+    append_detail(detail, "gratuitous ARP skipped: " + std::to_string(kAnnouncementsRunningMax) +
+                          " announcements still running");
+    return;
   }
+  try {
+    std::thread(announce_and_log, arping, vip_address, interface).detach();
+  } catch (const std::system_error& error) {
+    announcements_running.fetch_sub(1);
+    append_detail(detail, "gratuitous ARP not sent: cannot start a thread for arping: " + std::string(error.what()));
+    return;
+  }
+  append_detail(detail, "gratuitous ARP started on " + interface + " (result in the log when arping exits)");
 }
 
 }  // namespace
@@ -164,7 +212,7 @@ io::Error vip_add(const io::VipSpec& vip, std::string* detail) {
   }
   // Announced even when already held: a retried add may follow an add whose
   // announcement failed, and one more gratuitous ARP harms nobody.
-  announce(vip.address, interface, detail);
+  start_announcement(vip.address, interface, detail);
   return io::Error::ok;
 }
 
