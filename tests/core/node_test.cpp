@@ -49,7 +49,7 @@ netsim::Options network_options() {
 
 class TwoNodes {
  public:
-  explicit TwoNodes(std::uint64_t seed = 7) : cluster_(seed, network_options()) {
+  explicit TwoNodes(std::uint64_t seed = 7, netsim::Options options = network_options()) : cluster_(seed, options) {
     std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
     for (const auto& [name, addresses] : kAddresses) {
       auto& node = cluster_.add_node({.name = name, .hosts = {{"hb", addresses.hb}, {"flow", addresses.flow}}});
@@ -496,6 +496,22 @@ TEST_F(NodeTest, seed_1553_a_primary_that_goes_alone_while_an_abandoned_swap_set
   ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
   ASSERT_TRUE(run_until([&] { return node("node1").role_state() == PrimaryRole::State::primary && holds_vip("node1"); }))
       << dump_log();
+}
+
+// Found by the e2e test: after a power cut the replication TCP connection stays "up"
+// for minutes (no FIN; the kernel's timers are slow), and a node trusted it over its
+// silent heartbeats. The link's own silence now ends it: the secondary takes over
+// within timeout + a pulse or two, long before the simulated TCP break (10 s).
+TEST(NodeHalfOpenLink, a_half_open_replication_link_does_not_hold_back_the_takeover_when_every_heartbeat_is_silent) {
+  netsim::Options slow_tcp = network_options();
+  slow_tcp.stream_break_timeout_ns = 600 * io::kNsPerS;  // Linux: many minutes without a FIN
+  TwoNodes world(7, slow_tcp);
+  world.settle_prim_and_second();
+  const std::int64_t cut = world.now_ns();
+  world.cluster_.world().partition("node1", "node2");  // everything: the TCP stream too, silently
+  ASSERT_TRUE(world.run_until([&] { return world.node("node2").state() == NodeState::alone; })) << world.dump_log();
+  EXPECT_LE(world.now_ns() - cut, (2 * kTimeoutMs + 3 * kPulseMs) * io::kNsPerMs) << world.dump_log();
+  EXPECT_NE(world.dump_log().find("the replication link carried nothing"), std::string::npos) << world.dump_log();
 }
 
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {

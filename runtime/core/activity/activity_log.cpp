@@ -273,6 +273,15 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
     // callbacks waits behind the ones not yet told.
     releasing = true;
     for (auto& go : released) go(outcome);
+    // Ops submitted from inside those callbacks had to queue (nothing overtakes the
+    // ones not yet told); those the durable record already covers go on now, in order,
+    // rather than each waiting for a record write of its own -- that convoy capped a
+    // writer at one record rewrite per op (~300 ops/s, measured by bench/suite).
+    while (outcome == io::Error::ok && !waiting.empty() && waiting.front().admitted && all_safe(waiting.front().touches)) {
+      GoFn go = std::move(waiting.front().go);
+      waiting.pop_front();
+      go(outcome);
+    }
     releasing = false;
     pump();
   }

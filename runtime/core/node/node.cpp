@@ -388,10 +388,24 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
             if (target_) target_->on_writable();
           })});
   peer_hello_seen_ = false;
+  link_heard_ns_ = io_.clock.now_ns();
+  if (!link_watch_timer_) link_watch_timer_ = io_.clock.make_timer();
+  const std::int64_t pulse_ns = config_.pulse_ms * io::kNsPerMs;
+  link_watch_timer_->start(pulse_ns, pulse_ns, guarded([this] { watch_link(); }));
   (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(activity_->marks()), last_run_crashed_});
 }
 
+void Node::watch_link() {
+  if (!link_) return link_watch_timer_->stop();
+  if (monitor_ && monitor_->peer_up()) return;  // heartbeats flow: an idle link is fine
+  const std::int64_t silent_ms = (io_.clock.now_ns() - link_heard_ns_) / io::kNsPerMs;
+  if (silent_ms < config_.timeout_ms) return;
+  link_->fail("every heartbeat network is silent and the replication link carried nothing for " +
+              std::to_string(silent_ms) + " ms: the peer is taken for gone");
+}
+
 void Node::on_frame(const wire::Frame& frame) {
+  link_heard_ns_ = io_.clock.now_ns();
   if (frame.header.type == wire::MessageType::node_hello) {
     auto hello = wire::decode_message<NodeHello>(frame);
     if (!hello) return link_->fail(hello.error());
@@ -1088,6 +1102,7 @@ void Node::finish_stop(std::function<void()> left) {
   start_timer_.reset();
   start_deferred_ = false;
   connect_timer_.reset();
+  link_watch_timer_.reset();
   connecting_ = false;
   going_alone_ = false;
   after_alone_.clear();

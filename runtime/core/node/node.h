@@ -193,6 +193,7 @@ class Node {
   void reconnect_later();
   void accept_link(std::unique_ptr<io::StreamConnection> stream);
   void set_link(std::unique_ptr<io::StreamConnection> stream);
+  void watch_link();
   void on_frame(const wire::Frame& frame);
   void on_link_lost(const std::string& reason);
   void on_peer_hello(const NodeHello& hello);
@@ -266,6 +267,12 @@ class Node {
   bool last_run_crashed_ = false;  // found GenerationInfo::running set at this start
   std::unique_ptr<io::Timer> start_timer_;
   std::unique_ptr<io::Timer> connect_timer_;
+  // The replication link's own liveness (DRBD's ping-timeout): a TCP connection to a
+  // peer that lost power stays "up" for many minutes (the kernel's retransmission and
+  // keepalive timers), so silence on every heartbeat network plus `timeout` without a
+  // frame on the link ends it.
+  std::unique_ptr<io::Timer> link_watch_timer_;
+  std::int64_t link_heard_ns_ = 0;
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<Replica> replica_;
   std::unique_ptr<ReintegrationSource> source_;  // this primary reintegrates its peer
