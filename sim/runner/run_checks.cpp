@@ -50,9 +50,20 @@ void Run::check_vip_now() {
   fail("single_primary", "node1 and node2 both hold the VIP at " + format_time(now) + ", with a witness configured");
 }
 
-void Run::on_acknowledged(const std::string& name) {
+void Run::on_acknowledged(const std::string& name, std::int64_t submitted_ns) {
   const std::int64_t now = cluster_.scheduler().now_ns();
   if (last_ack_node_ != name) {
+    const core::Node* n = slot(name).node.get();
+    if (!last_ack_node_.empty() && submitted_ns < last_ack_switch_ns_ && n && n->state() == core::NodeState::prim) {
+      // A late completion (seed 492: a frozen PRIM thawing after its secondary took
+      // over): accepted before the peer began acknowledging, and completed by a PRIM,
+      // which needs its secondary's acknowledgement -- the serving copy has it. Not a
+      // new acknowledging period.
+      note(name + " completes op submitted at " + format_time(submitted_ns) + ", before " + last_ack_node_ +
+           " began acknowledging: a late completion, on both copies");
+      return;
+    }
+    last_ack_switch_ns_ = now;
     if (!last_ack_node_.empty()) {
       ++stats_.primary_changes;
       recent_switches_ns_.push_back(now);

@@ -141,7 +141,7 @@ class Run {
 
   // run_checks.cpp
   void sample();
-  void on_acknowledged(const std::string& node);
+  void on_acknowledged(const std::string& node, std::int64_t submitted_ns);
   void check_new_primary(const std::string& node);
   std::string classify(const std::string& node, const std::vector<std::uint64_t>& missing);
   void final_checks();
@@ -171,6 +171,7 @@ class Run {
 
   // Checker state.
   std::string last_ack_node_;
+  std::int64_t last_ack_switch_ns_ = 0;  // when last_ack_node_ began acknowledging
   std::deque<std::int64_t> recent_switches_ns_;
   bool pair_healthy_ = false;
   std::vector<Suspicion> suspicions_;

@@ -149,7 +149,7 @@ void Run::on_op_done(int id, std::uint64_t op_id, const std::string& node, std::
       case core::OpKind::unlink: belief = {Exists::no, 0}; break;
       default: break;
     }
-    on_acknowledged(node);
+    on_acknowledged(node, rec.submitted_ns);
   } else {
     belief.first = Exists::maybe;
     if (rec.kind == core::OpKind::rename) client.belief[rec.target].first = Exists::maybe;

@@ -514,6 +514,27 @@ TEST(NodeHalfOpenLink, a_half_open_replication_link_does_not_hold_back_the_takeo
   EXPECT_NE(world.dump_log().find("the replication link carried nothing"), std::string::npos) << world.dump_log();
 }
 
+// Seed 405: a secondary that could not make its copy durable before taking over
+// stopped, and its stop was recorded as clean; after a power cut it then accepted
+// `prim` on a copy missing writes its peer had acknowledged.
+TEST_F(NodeTest, seed_405_a_stop_after_a_failed_sync_is_not_recorded_clean_so_prim_is_refused_after_a_power_cut) {
+  faulty_disk("node2");
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "acknowledged")}), 2);
+  faulty_disk("node2").fail_next(fsim::FaultKind::fsync, 1000);
+  crash("node1");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::stop; })) << dump_log();
+  EXPECT_NE(dump_log().find("cannot make this copy durable"), std::string::npos) << dump_log();
+  nodes_.erase("node2");
+  cluster_.node("node2").disk().crash();
+  faulty_disk("node2").cancel_pending();
+  faulty_disk("node2").set_options({});
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::wait && now_ns() > 0; })) << dump_log();
+  cluster_.scheduler().run_for(3 * kTimeoutMs * io::kNsPerMs);
+  EXPECT_NE(node("node2").prim(false), "") << "this copy may lack acknowledged writes";
+}
+
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {
   settle_prim_and_second();
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [](io::Error) {}), io::Error::ok);

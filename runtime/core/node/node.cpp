@@ -889,6 +889,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     }
     if (synced != io::Error::ok) {
       going_alone_ = false;
+      copy_not_durable_ = true;  // the stop must not record a clean end (seed 405)
       return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
                        std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
                        "lose writes the peer acknowledged");
@@ -1110,8 +1111,10 @@ void Node::finish_stop(std::function<void()> left) {
   peer_hello_seen_ = false;
   // A crash not yet repaired by a resynchronisation stays recorded through a clean
   // stop: the copy still may lack writes it had acknowledged.
-  const bool still_crashed = last_run_crashed_;
+  // Likewise a copy this run failed to make durable: a power cut may still take from it.
+  const bool still_crashed = last_run_crashed_ || copy_not_durable_;
   last_run_crashed_ = false;
+  copy_not_durable_ = false;
   set_state(NodeState::stop, "stopped");
   // `left` runs once the role is left and the record says this run ended cleanly.
   auto alive = std::weak_ptr<char>(life_);
