@@ -243,9 +243,11 @@ int run_node_daemon(const NodeDaemonOptions& options) {
                         checked.diagnostics.to_string());
   }
   const config::NodeConfig& node = *checked.node;
-  const auto mapped = map_node_config(node, *checked.module, locate_module(options.module_file), options.install_dir,
+  auto mapped = map_node_config(node, *checked.module, locate_module(options.module_file), options.install_dir,
                                       [&loop](const std::string& host) { return resolve_host(&loop, host); });
   if (!mapped.config) return start_failed(options, kExitConfig, mapped.error);
+  // `hamirror printi|printe` from start_prim/stop_prim finds this node's file.
+  mapped.config->application.environment.extra.emplace_back("HAMIRROR_NODE", fs::absolute(options.node_file).string());
   std::vector<CaptureMount> mounts;
   for (std::size_t i = 0; i < checked.module->rfs.directories.size(); ++i) {
     const fs::path dir(checked.module->rfs.directories[i].dir);

@@ -391,7 +391,7 @@ TEST_F(TwoDaemons, the_primarys_scripts_get_safekit_variables_and_their_output_g
   fs::create_directories(dir_ / "mirror" / "bin");
   for (const std::string script : {"start_prim", "stop_prim"}) {
     const fs::path path = dir_ / "mirror" / "bin" / script;
-    std::ofstream(path) << "#!/bin/sh\necho \"" << script << " $1 module=$SAFEMODULE node=$HAMIRROR_NODE var=$SAFEVAR\"\n";
+    std::ofstream(path) << "#!/bin/sh\necho \"" << script << " $1 module=$SAFEMODULE node=$HAMIRROR_NODE_NAME var=$SAFEVAR\"\n";
     fs::permissions(path, fs::perms::owner_all);
   }
   start_daemon("node1");

@@ -69,7 +69,9 @@ std::vector<std::pair<std::string, std::string>> ApplicationControl::script_envi
   both("SAFEVAR", "HAMIRROR_VAR", e.var_dir);
   both("SAFEMODULE", "HAMIRROR_MODULE", e.module_name);
   both("SAFEUSERBIN", "HAMIRROR_SCRIPTS", e.scripts_dir);
-  ours("HAMIRROR_NODE", e.node_name);
+  // HAMIRROR_NODE is the CLI's node *file* (hamirror printi from a script): the
+  // daemon passes it in `extra`; the name has a variable of its own.
+  ours("HAMIRROR_NODE_NAME", e.node_name);
   ours("HAMIRROR_PEER", e.peer_name);
   ours("HAMIRROR_ACTION", action);
   ours("HAMIRROR_STOP_MODE", stop_mode);

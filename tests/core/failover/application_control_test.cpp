@@ -49,7 +49,7 @@ TEST(ApplicationControl, start_runs_start_prim_with_safekit_and_hamirror_variabl
   EXPECT_TRUE(has_env(spec, "SAFEMODULE", "mirror"));
   EXPECT_TRUE(has_env(spec, "HAMIRROR_MODULE", "mirror"));
   EXPECT_TRUE(has_env(spec, "SAFEUSERBIN", "/opt/hamirror/modules/mirror/bin"));
-  EXPECT_TRUE(has_env(spec, "HAMIRROR_NODE", "alpha"));
+  EXPECT_TRUE(has_env(spec, "HAMIRROR_NODE_NAME", "alpha"));
   EXPECT_TRUE(has_env(spec, "HAMIRROR_PEER", "beta"));
   EXPECT_TRUE(has_env(spec, "HAMIRROR_ACTION", "start_prim"));
   EXPECT_TRUE(has_env(spec, "HAMIRROR_REASON", "becoming primary"));
