@@ -145,10 +145,11 @@ TEST_F(NetnsTest, vip_add_without_an_interface_in_the_subnet_or_on_a_missing_one
 
 // A stand-in for arping, first in PATH: it records its arguments and network namespace,
 // then waits for the test to release it (at most 10 s, so it never outlives a failed
-// test for long). Removed, and PATH restored, at the end of the test.
+// test for long) and exits with `exit_code`. Removed, and PATH restored, at the end of
+// the test.
 class FakeArping {
  public:
-  FakeArping() {
+  explicit FakeArping(int exit_code = 0) {
     std::string pattern = (std::filesystem::temp_directory_path() / "hm-arping-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) return;
     dir_ = pattern;
@@ -159,7 +160,9 @@ class FakeArping {
                           << "touch " << dir_ << "/started\n"
                           << "end=$(($(date +%s) + 10))\n"
                           << "while [ ! -e " << dir_ << "/release ] && [ $(date +%s) -lt $end ]; do sleep 0.05; done\n"
-                          << "touch " << dir_ << "/finished\n";
+                          << "touch " << dir_ << "/finished\n"
+                          << "if [ " << exit_code << " -ne 0 ]; then echo 'arping: sendto: Network is down'; fi\n"
+                          << "exit " << exit_code << "\n";
     std::filesystem::permissions(script, std::filesystem::perms::owner_all);
     const char* path = std::getenv("PATH");
     old_path_ = path != nullptr ? path : "";
@@ -198,6 +201,49 @@ class FakeArping {
   std::string old_path_;
 };
 
+// Sends this process's stderr (where the announcement's result is logged) to a file
+// until destroyed.
+class CapturedStderr {
+ public:
+  CapturedStderr() : path_((std::filesystem::temp_directory_path() / ("hm-stderr-" + std::to_string(::getpid()))).string()) {
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return;
+    saved_ = ::dup(STDERR_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+  }
+  ~CapturedStderr() {
+    if (saved_ >= 0) {
+      ::dup2(saved_, STDERR_FILENO);
+      ::close(saved_);
+    }
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+  }
+  CapturedStderr(const CapturedStderr&) = delete;
+  CapturedStderr& operator=(const CapturedStderr&) = delete;
+
+  bool ready() const { return saved_ >= 0; }
+  // True once a line containing `text` was written, false after 10 s without one.
+  bool wait_for(const std::string& text) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (contents().find(text) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+  }
+  std::string contents() const {
+    std::stringstream text;
+    text << std::ifstream(path_).rdbuf();
+    return text.str();
+  }
+
+ private:
+  std::string path_;
+  int saved_ = -1;
+};
+
 TEST_F(NetnsTest, vip_add_completes_while_the_gratuitous_arp_is_still_being_sent) {
   FakeArping arping;
   ASSERT_TRUE(arping.ready()) << "cannot create a temporary folder for a fake arping";
@@ -220,6 +266,26 @@ TEST_F(NetnsTest, vip_add_completes_while_the_gratuitous_arp_is_still_being_sent
   EXPECT_EQ(arping.read("netns"), namespace_id + "\n") << "arping ran outside the VIP's network namespace";
   arping.release();
   EXPECT_TRUE(arping.wait_for("finished"));
+}
+
+TEST_F(NetnsTest, a_failed_gratuitous_arp_is_logged_as_a_warning_and_the_vip_stays_added) {
+  FakeArping arping(2);
+  ASSERT_TRUE(arping.ready()) << "cannot create a temporary folder for a fake arping";
+  CapturedStderr log;
+  ASSERT_TRUE(log.ready()) << "cannot capture stderr";
+  const io::VipSpec vip{kVip, 24, ""};
+  ASSERT_TRUE(inside([&] {
+    std::string detail;
+    ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
+    arping.release();
+  }));
+  const std::string warning = "hamirrord: warning: gratuitous ARP for " + std::string(kVip) +
+                              " on hm0 failed: arping exit 2: arping: sendto: Network is down";
+  EXPECT_TRUE(log.wait_for(warning)) << "no warning in: " << log.contents();
+  EXPECT_TRUE(inside([&] {
+    std::string detail;
+    EXPECT_TRUE(vip_held(vip, &detail).value()) << detail;
+  }));
 }
 
 }  // namespace
