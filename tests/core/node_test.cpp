@@ -855,6 +855,23 @@ TEST_F(NodeTest, with_a_witness_an_isolated_primary_stops_before_its_peer_takes_
   EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << sim::to_string(*cluster_.vips().first_overlap(kVip));
 }
 
+// Found by the e2e link cut: the cut-off PRIM's replication link is a half-open TCP
+// connection for as long as the kernel keeps it; the PRIM kept its VIP after its lease
+// ran out, and both nodes held it once the peer was granted the lease.
+TEST(NodeWitnessHalfOpen, a_cut_off_primary_whose_lease_runs_out_fences_at_once_even_with_a_half_open_link) {
+  netsim::Options slow_tcp = network_options();
+  slow_tcp.stream_break_timeout_ns = 600 * io::kNsPerS;
+  TwoNodes world(7, slow_tcp);
+  world.settle_with_witness_and_files();
+  world.cluster_.world().partition("node1", "node2");
+  world.cluster_.world().partition("node1", "witness");
+  ASSERT_TRUE(world.run_until([&] { return world.node("node2").state() == NodeState::alone; }, 60)) << world.dump_log();
+  EXPECT_EQ(world.node("node1").state(), NodeState::wait) << world.dump_log();
+  EXPECT_FALSE(world.holds_vip("node1"));
+  EXPECT_TRUE(world.holds_vip("node2"));
+  EXPECT_FALSE(world.cluster_.vips().first_overlap(kVip)) << sim::to_string(*world.cluster_.vips().first_overlap(kVip));
+}
+
 TEST_F(NodeTest, with_a_witness_a_frozen_primary_that_resumes_after_losing_its_lease_acknowledges_nothing) {
   add_witness();
   start("node1");

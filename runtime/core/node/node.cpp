@@ -332,6 +332,7 @@ void Node::on_lease_acquired(std::uint64_t epoch, const std::string& reason) {
 // kStepDownMs to spare (core/witness/lease_timing.h).
 void Node::on_lease_lost(const std::string& reason) {
   log("witness lease lost: " + reason);
+  if (fence_if_cut_off_without_lease()) return;
   if (state_ == NodeState::alone) {
     alone_at_start_ = true;  // ALONE again once granted, if the peer is still away
     want_lease();
@@ -398,6 +399,11 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
 void Node::watch_link() {
   if (!link_) return link_watch_timer_->stop();
   if (monitor_ && monitor_->peer_up()) return;  // heartbeats flow: an idle link is fine
+  // Only a secondary ends it: its takeover waits for the link. A primary that ended it
+  // while holding the witness lease would go on alone in a new generation the cut-off
+  // witness never records, and meet its peer as a split brain (found by the e2e link
+  // cut); it keeps waiting for the kernel to drop the connection, writes held.
+  if (state_ != NodeState::second) return;
   const std::int64_t silent_ms = (io_.clock.now_ns() - link_heard_ns_) / io::kNsPerMs;
   if (silent_ms < config_.timeout_ms) return;
   link_->fail("every heartbeat network is silent and the replication link carried nothing for " +
@@ -771,7 +777,22 @@ void Node::on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer
   }
 }
 
+// A PRIM without the lease whose every heartbeat network is silent is cut off: the
+// secondary may be granted the lease (kStepDownMs after this one ran out), and the
+// link is only a half-open TCP connection waiting for the kernel. Ending it fences
+// this node now (primary_without_secondary without the lease: WAIT, VIP removed)
+// rather than when the kernel gives up (found by the e2e link cut: both nodes held
+// the VIP for seconds). Whichever comes last -- lease lost or heartbeats silent -- acts.
+bool Node::fence_if_cut_off_without_lease() {
+  if (state_ != NodeState::prim || !link_ || !lease_ || lease_->holds_lease() || !monitor_ || monitor_->peer_up()) {
+    return false;
+  }
+  link_->fail("the witness lease ran out and every heartbeat network is silent: fencing");
+  return true;
+}
+
 void Node::on_peer_lost(const std::string& reason) {
+  if (fence_if_cut_off_without_lease()) return;
   if (link_) {
     // The replication link still works: the peer is alive whatever the heartbeats say.
     return log("every heartbeat network is silent but the replication link is up: not acting");

@@ -216,6 +216,7 @@ class Node {
   void go_alone(const std::string& reason, std::function<void()> then = {});
   void start_alone_generation(const std::string& reason, std::function<void()> then);
   void on_peer_lost(const std::string& reason);
+  bool fence_if_cut_off_without_lease();
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);
@@ -270,8 +271,8 @@ class Node {
   std::unique_ptr<io::Timer> connect_timer_;
   // The replication link's own liveness (DRBD's ping-timeout): a TCP connection to a
   // peer that lost power stays "up" for many minutes (the kernel's retransmission and
-  // keepalive timers), so silence on every heartbeat network plus `timeout` without a
-  // frame on the link ends it.
+  // keepalive timers), so on a secondary, silence on every heartbeat network plus
+  // `timeout` without a frame on the link ends it (see watch_link).
   std::unique_ptr<io::Timer> link_watch_timer_;
   std::int64_t link_heard_ns_ = 0;
   std::unique_ptr<Replicator> replicator_;
