@@ -34,6 +34,13 @@ Node::Node(io::Io& io, NodeConfig config, Listener listener)
       PrimaryRole::Hooks{.make_writable =
                              [this](PrimaryRole::HookDoneFn done) {
                                writable_ = true;
+                               // A fence joined while this node became primary again
+                               // refused writes after the new state set the policy
+                               // (seed 1898): the state decides it, not the fence.
+                               if (replicator_ && replicator_->policy() == AckPolicy::refuse) {
+                                 if (state_ == NodeState::prim) replicator_->set_policy(AckPolicy::wait_for_secondary);
+                                 if (state_ == NodeState::alone) replicator_->set_policy(AckPolicy::local_only);
+                               }
                                done(io::Error::ok);
                              },
                          .make_read_only =
@@ -493,6 +500,14 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
       if (!same_data) return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
+      if (lease_ && lease_->wants_lease()) {
+        // A meeting that makes this node secondary ends any takeover it was waiting
+        // for: a lease granted just now goes back at once, or the primary would wait
+        // for it forever (seed 729: SECOND -> SECOND keeps the state, so set_state's
+        // own give-up does not run).
+        taking_over_ = false;
+        lease_->want_lease(false);
+      }
       if (!same_data) return be_reintegrated(decision.reason);
       return become_secondary(peer.generation, decision.reason);
   }
