@@ -100,6 +100,18 @@ std::string Run::classify(const std::string& name, const std::vector<std::uint64
 // `name` acknowledged an op and the previous acknowledgement came from its peer: its
 // copy must hold everything acknowledged so far.
 void Run::check_new_primary(const std::string& name) {
+  if (name == resolved_winner_) {
+    // The loser of the split brain the admin just resolved for this node went on
+    // acknowledging until the two met (seed 654: half a second): those are the
+    // losing side's acknowledgements too, lost by the admin's choice and counted.
+    const std::string loser = other(name);
+    const std::uint64_t late = exclude_loser_ops(name, resolved_parted_ns_, "acknowledged by " + loser +
+                                                     " after the admin resolved the split brain for " + name +
+                                                     ", before the two met");
+    stats_.split_brain_lost_acks += late;
+    if (late > 0) note(std::to_string(late) + " more ops acknowledged by " + loser + " before it met " + name + " are lost");
+    resolved_winner_.clear();
+  }
   const auto mismatches = oracle_.check(cluster_.node(name).disk());
   if (mismatches.empty()) return;
   std::vector<std::uint64_t> by_peer;

@@ -323,9 +323,20 @@ void Run::resolve_split_brain(const std::string& winner) {
     }
   }
   suspicion_demoted_.clear();
-  // A check names one op per difference it finds (a file of the wrong size is one
-  // difference, whatever the ops inside it): leaving those out reveals the next ones,
-  // so check again until no loser's op is named.
+  lost += exclude_loser_ops(winner, parted_ns, why);
+  resolved_winner_ = winner;
+  resolved_parted_ns_ = parted_ns;
+  stats_.split_brain_lost_acks += lost;
+  note("split brain resolved for " + winner + ": " + std::to_string(lost) + " ops acknowledged by " + loser + " are lost");
+}
+
+// Leaves out of the model the loser's acknowledged ops, after the copies parted, that
+// `winner`'s disk contradicts. A check names one op per difference it finds (a file of
+// the wrong size is one difference, whatever the ops inside it): leaving those out
+// reveals the next ones, so check again until no loser's op is named.
+std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t parted_ns, const std::string& why) {
+  const std::string loser = other(winner);
+  std::uint64_t lost = 0;
   for (bool excluded = true; excluded;) {
     excluded = false;
     for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
@@ -337,8 +348,7 @@ void Run::resolve_split_brain(const std::string& winner) {
       excluded = true;
     }
   }
-  stats_.split_brain_lost_acks += lost;
-  note("split brain resolved for " + winner + ": " + std::to_string(lost) + " ops acknowledged by " + loser + " are lost");
+  return lost;
 }
 
 // Each second of the liveness phase: what an admin watching the console would do.

@@ -136,6 +136,7 @@ class Run {
   void restart(NodeSlot& slot);
   bool admin_prim(const std::string& name, bool force);
   void resolve_split_brain(const std::string& winner);
+  std::uint64_t exclude_loser_ops(const std::string& winner, std::int64_t parted_ns, const std::string& why);
   void liveness_admin();
   std::string random_node();
 
@@ -177,6 +178,8 @@ class Run {
   std::vector<Suspicion> suspicions_;
   std::set<std::uint64_t> suspicion_demoted_;
   std::vector<std::int64_t> split_brain_reports_ns_;
+  std::string resolved_winner_;  // the admin's last split-brain choice, until it acknowledges
+  std::int64_t resolved_parted_ns_ = -1;
   std::vector<std::int64_t> flip_flops_ns_;  // without a witness: must be explained
   std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> frozen_;  // per node
   std::int64_t last_admin_ns_ = -kAdminSpacingNs;
