@@ -113,7 +113,7 @@ void check_bytes(const std::string& path, const FileModel& file, const io::Bytes
     if (!ok) {
       out.push_back({path, "bytes " + std::to_string(start) + ".." + std::to_string(end) + " are not " +
                                (seg.kind == Segment::Kind::zeros ? "zeros" : "op " + std::to_string(seg.op_id) + "'s"),
-                     seg.op_id});
+                     seg.op_id, seg.cut_op_id});
     }
   }
 }
@@ -144,7 +144,7 @@ std::vector<Mismatch> Oracle::check(const fsim::MemFs& disk) const {
     if (bytes->size() < file.size_min || bytes->size() > file.size_max) {
       out.push_back({path, "size " + std::to_string(bytes->size()) + " not in [" + std::to_string(file.size_min) + ", " +
                                std::to_string(file.size_max) + "]",
-                     file.size_op != 0 ? file.size_op : entry.op_id});
+                     file.size_op != 0 ? file.size_op : entry.op_id, bytes->size() > file.size_max ? file.cut_op : 0});
     }
     check_bytes(path, file, *bytes, out);
   }

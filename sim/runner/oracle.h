@@ -62,6 +62,10 @@ struct Mismatch {
   std::string path;
   std::string what;        // "missing", "size 12 not in [40, 40]", "bytes at 4096..8192"
   std::uint64_t op_id = 0; // the acknowledged op the disk contradicts (0: none known)
+  // Another op whose absence would explain it as well: a file too big lacks the op that
+  // cut it or has one that grew it; old bytes in a gap of zeros lack the cut or the
+  // write past the end that opened the gap.
+  std::uint64_t or_op_id = 0;
 };
 
 // A byte range of a modelled file: who wrote it last.
@@ -69,12 +73,14 @@ struct Segment {
   std::uint64_t end = 0;
   std::uint64_t op_id = 0;  // the op that made it so
   enum class Kind : std::uint8_t { payload, zeros, unknown } kind = Kind::unknown;
+  std::uint64_t cut_op_id = 0;  // zeros past the old end: the op that had cut the file
 };
 
 struct FileModel {
   std::uint64_t size_min = 0;
   std::uint64_t size_max = 0;
   std::uint64_t size_op = 0;              // the op that last made the size certain
+  std::uint64_t cut_op = 0;               // the op that last set the size exactly (create, truncate)
   std::map<std::uint64_t, Segment> segs;  // start -> segment; covers [0, size_max)
 };
 

@@ -52,11 +52,23 @@ FileModel& content(EntryModel& entry, std::uint64_t op_id) {
   return *entry.file;
 }
 
+// An acknowledged write or truncate proves the file existed. If the model says it did
+// not, the op that created it was left out (a split brain's loser, seed 651): the entry
+// is then named after this op, so that a check blames it rather than the op that last
+// removed the file.
+void mark_present(EntryModel& entry, std::uint64_t op_id) {
+  if (entry.exists != Exists::yes) entry.op_id = op_id;
+  entry.exists = Exists::yes;
+}
+
 void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op) {
   EntryModel& entry = model[op.path];
   switch (op.kind) {
     case core::OpKind::create:
-      if (entry.exists == Exists::no) entry.file = FileModel{};
+      if (entry.exists == Exists::no) {
+        entry.file = FileModel{};
+        entry.file->cut_op = op.id;
+      }
       // Maybe there: its old content, or a new empty file.
       if (entry.exists == Exists::maybe && entry.file && entry.file->size_max != 0) entry.file.reset();
       entry.exists = Exists::yes;
@@ -64,10 +76,12 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       if (!entry.file) entry.file = unknown_file(op.id);
       return;
     case core::OpKind::write: {
-      entry.exists = Exists::yes;
+      mark_present(entry, op.id);
       FileModel& file = content(entry, op.id);
       const std::uint64_t end = op.offset + op.size_bytes;
-      if (op.offset > file.size_max) assign(file, file.size_max, op.offset, Segment{0, op.id, Kind::zeros});
+      // Old bytes in the gap contradict this write or the op that cut the file (seed
+      // 454: a split brain's lost truncate).
+      if (op.offset > file.size_max) assign(file, file.size_max, op.offset, Segment{0, op.id, Kind::zeros, file.cut_op});
       assign(file, op.offset, end, Segment{0, op.id, Kind::payload});
       if (end > file.size_min) file.size_op = op.id;
       file.size_min = std::max(file.size_min, end);
@@ -75,12 +89,13 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       return;
     }
     case core::OpKind::truncate: {
-      entry.exists = Exists::yes;
+      mark_present(entry, op.id);
       FileModel& file = content(entry, op.id);
       cut_at(file, op.size_bytes);
       if (op.size_bytes > file.size_max) assign(file, file.size_max, op.size_bytes, Segment{0, op.id, Kind::zeros});
       file.size_min = file.size_max = op.size_bytes;
       file.size_op = op.id;
+      file.cut_op = op.id;
       return;
     }
     case core::OpKind::rename: {

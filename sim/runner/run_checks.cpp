@@ -79,12 +79,14 @@ void Run::on_acknowledged(const std::string& name, std::int64_t submitted_ns) {
       note(name + " acknowledges now (before: " + last_ack_node_ + ")");
       last_ack_node_ = name;
       last_ack_incarnation_ = slot(name).incarnation;
+      last_ack_copy_crashed_ = false;
       check_new_primary(name);
       return;
     }
     last_ack_node_ = name;
   }
   last_ack_incarnation_ = slot(name).incarnation;
+  last_ack_copy_crashed_ = false;
 }
 
 // Missing ops acknowledged after `name` was last seen synchronised: it was stale and

@@ -87,11 +87,13 @@ void Run::end_all_faults() {
 // A power cut: the process and every unsynced byte it wrote may be gone. When the
 // node that crashes may hold acknowledged data its peer lacks (the peer is not a
 // synchronised secondary and is not the node serving), both copies have failed:
-// the spec then allows losing what no acknowledged fsync covered.
+// the spec then allows losing what no acknowledged fsync covered. A peer that
+// acknowledged last but crashed since no longer counts as serving (seed 982: the
+// acknowledging PRIM crashed, then its secondary crashed while reintegrating it).
 void Run::crash(NodeSlot& s) {
   const std::int64_t now = cluster_.scheduler().now_ns();
   NodeSlot& peer = slot(s.peer);
-  const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr;
+  const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
   const bool double_failure = !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;
   note("crash " + s.name + (double_failure ? " (its peer does not hold every acknowledged write: both copies failed)" : ""));
   s.node.reset();
@@ -107,6 +109,7 @@ void Run::crash(NodeSlot& s) {
   release_clients_of(s.name);
   mark_absent(s, true);
   pair_healthy_ = false;
+  if (s.name == last_ack_node_) last_ack_copy_crashed_ = true;
   if (double_failure) {
     ++stats_.double_failures;
     stats_.unsynced_acks_demoted += oracle_.demote_unsynced(now, "both copies failed (" + s.name + " crashed at " +
@@ -331,21 +334,24 @@ void Run::resolve_split_brain(const std::string& winner) {
 }
 
 // Leaves out of the model the loser's acknowledged ops, after the copies parted, that
-// `winner`'s disk contradicts. A check names one op per difference it finds (a file of
-// the wrong size is one difference, whatever the ops inside it): leaving those out
-// reveals the next ones, so check again until no loser's op is named.
+// `winner`'s disk contradicts. A check names one op per difference it finds, or two
+// that would each explain it (Mismatch::or_op_id; a file of the wrong size is one
+// difference, whatever the ops inside it): leaving those out reveals the next ones, so
+// check again until no loser's op is named.
 std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t parted_ns, const std::string& why) {
   const std::string loser = other(winner);
   std::uint64_t lost = 0;
   for (bool excluded = true; excluded;) {
     excluded = false;
     for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
-      if (m.op_id == 0) continue;
-      const OpRecord& op = oracle_.op(m.op_id);
-      if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted_ns) continue;
-      oracle_.exclude(m.op_id, why);
-      ++lost;
-      excluded = true;
+      for (const std::uint64_t id : {m.op_id, m.or_op_id}) {
+        if (id == 0) continue;
+        const OpRecord& op = oracle_.op(id);
+        if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted_ns) continue;
+        oracle_.exclude(id, why);
+        ++lost;
+        excluded = true;
+      }
     }
   }
   return lost;

@@ -173,6 +173,7 @@ class Run {
   // Checker state.
   std::string last_ack_node_;
   std::int64_t last_ack_switch_ns_ = 0;  // when last_ack_node_ began acknowledging
+  bool last_ack_copy_crashed_ = false;   // last_ack_node_ crashed since its last acknowledgement
   std::deque<std::int64_t> recent_switches_ns_;
   bool pair_healthy_ = false;
   std::vector<Suspicion> suspicions_;

@@ -535,6 +535,21 @@ TEST_F(NodeTest, seed_405_a_stop_after_a_failed_sync_is_not_recorded_clean_so_pr
   EXPECT_NE(node("node2").prim(false), "") << "this copy may lack acknowledged writes";
 }
 
+// Seed 777: a secondary stopped cleanly, then lost power while stopped; the ops it
+// had applied but not synced were gone, yet its record said "clean", and at the next
+// meeting its copy overwrote the primary's as the one holding every acknowledged write.
+TEST_F(NodeTest, seed_777_a_secondary_makes_its_copy_durable_before_its_stop_is_recorded_clean) {
+  settle_prim_and_second();
+  const std::string acknowledged(6000, 'a');
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, acknowledged)}), 2);
+  bool stopped = false;
+  node("node2").stop([&] { stopped = true; });
+  ASSERT_TRUE(run_until([&] { return stopped; })) << dump_log();
+  EXPECT_FALSE(node("node2").generation().running) << "the stop is recorded clean";
+  cluster_.node("node2").disk().crash();  // a power cut while stopped
+  EXPECT_EQ(disk_text("node2", "/data/f"), acknowledged) << "durable before the clean stop was recorded";
+}
+
 TEST_F(NodeTest, a_node_returning_after_a_failover_is_reintegrated_while_the_primary_keeps_writing) {
   settle_prim_and_second();
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [](io::Error) {}), io::Error::ok);

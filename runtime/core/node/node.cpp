@@ -185,6 +185,7 @@ void Node::persist(GenerationInfo next, std::function<void()> then) {
 
 void Node::start() {
   if (state_ != NodeState::stop) return;
+  retired_copy_.reset();  // a stop's sync still under way: its run stays recorded as crashed
   activity_ = std::make_unique<ActivityTracker>(io_.fs, io_.clock, config_.state_dir, config_.activity,
                                                 [this](std::string_view line) { log("activity record: " + std::string(line)); });
   writes_ = std::make_unique<WritePath>(
@@ -925,7 +926,6 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     }
     if (synced != io::Error::ok) {
       going_alone_ = false;
-      copy_not_durable_ = true;  // the stop must not record a clean end (seed 405)
       return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
                        std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
                        "lose writes the peer acknowledged");
@@ -1118,7 +1118,15 @@ void Node::finish_stop(std::function<void()> left) {
   adopt_target_generation();
   source_.reset();
   target_.reset();
-  drop_replicator();
+  // This run's copy outlives the stop until what it applied is durable (see below).
+  std::unique_ptr<Replica> replica = std::move(replica_);
+  if (replica) replica->detach();
+  std::unique_ptr<Replicator> replicator;
+  if (replicator_) {
+    next_sequence_ = replicator_->next_sequence();
+    replicator_->detach();
+    replicator = std::move(replicator_);
+  }
   writes_.reset();
   activity_.reset();
   planning_ = false;
@@ -1128,7 +1136,6 @@ void Node::finish_stop(std::function<void()> left) {
   diverged_peer_generation_ = 0;
   discard_on_alone_ = 0;
   met_peer_ = false;
-  replica_.reset();
   link_.reset();
   link_listener_.reset();
   monitor_.reset();
@@ -1147,18 +1154,28 @@ void Node::finish_stop(std::function<void()> left) {
   peer_hello_seen_ = false;
   // A crash not yet repaired by a resynchronisation stays recorded through a clean
   // stop: the copy still may lack writes it had acknowledged.
-  // Likewise a copy this run failed to make durable: a power cut may still take from it.
-  const bool still_crashed = last_run_crashed_ || copy_not_durable_;
+  const bool still_crashed = last_run_crashed_;
   last_run_crashed_ = false;
-  copy_not_durable_ = false;
   set_state(NodeState::stop, "stopped");
-  // `left` runs once the role is left and the record says this run ended cleanly.
+  // `left` runs once the role is left and the record says how this run ended.
   auto alive = std::weak_ptr<char>(life_);
   auto pending = std::make_shared<int>(2);
   auto one_done = [alive, pending, left = std::move(left)] {
     if (--*pending == 0 && alive.lock() && left) left();
   };
-  if (generation_.running && !still_crashed) {
+  // The stop is recorded clean only once every op this copy applied is durable (seed
+  // 777: a secondary stopped, lost power while stopped, and the ops it had applied but
+  // not synced were gone -- yet its record said "clean", so the next meeting took it
+  // as the copy holding every acknowledged write). A failed sync (sticky, see
+  // op_applier.h) leaves the run recorded as crashed: a power cut may still take from
+  // this copy.
+  auto record_end = [this, alive, one_done, still_crashed](io::Error synced) {
+    if (!alive.lock()) return;
+    if (synced != io::Error::ok) {
+      log("cannot make this copy durable at stop (" + std::string(io::error_name(synced)) +
+          "): the stop is not recorded as clean");
+    }
+    if (!generation_.running || still_crashed || synced != io::Error::ok || state_ != NodeState::stop) return one_done();
     GenerationInfo clean = generation_;
     clean.running = false;
     generation_ = clean;
@@ -1168,9 +1185,18 @@ void Node::finish_stop(std::function<void()> left) {
       one_done();
     });
     if (queued != io::Error::ok) one_done();
+  };
+  io::Error queued = io::Error::ok;
+  if (replica) {
+    queued = replica->make_durable(record_end);
+    retired_copy_ = std::shared_ptr<Replica>(std::move(replica));
+  } else if (replicator) {
+    queued = replicator->make_local_durable(record_end);
+    retired_copy_ = std::shared_ptr<Replicator>(std::move(replicator));
   } else {
-    one_done();
+    record_end(io::Error::ok);  // nothing applied in this run
   }
+  if (queued != io::Error::ok) record_end(queued);
   if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return one_done();
   // Joins the leave set_state began (or the one under way).
   role_->leave_gracefully("stopped", [alive, one_done](const PrimaryRole::Outcome&) {

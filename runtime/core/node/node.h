@@ -263,8 +263,10 @@ class Node {
   std::unique_ptr<wire::FramedConnection> link_;
   bool connecting_ = false;
   bool peer_hello_seen_ = false;
-  bool start_deferred_ = false;
-  bool copy_not_durable_ = false;  // a sync of this copy failed in this run: no clean stop recorded  // the start timeout found the peer's heartbeats but no link
+  bool start_deferred_ = false;  // the start timeout found the peer's heartbeats but no link
+  // The last run's Replica or Replicator, kept after its stop until what it applied is
+  // durable (finish_stop); a start drops it.
+  std::shared_ptr<void> retired_copy_;
   bool met_peer_ = false;  // a hello was received at least once in this run
   bool last_run_crashed_ = false;  // found GenerationInfo::running set at this start
   std::unique_ptr<io::Timer> start_timer_;

@@ -113,5 +113,40 @@ TEST_F(OracleTest, a_double_failure_demotes_what_no_fsync_covered) {
   EXPECT_FALSE(oracle_.check(disk_).empty()) << "the fsynced one may not";
 }
 
+// Seed 454: the losing side of a split brain truncated a file the winner then wrote
+// past its old end; the winner's old bytes in the gap name the write, or the truncate,
+// so that the runner can leave the loser's truncate out.
+TEST_F(OracleTest, old_bytes_in_a_gap_of_zeros_name_the_write_past_the_end_or_the_truncate_that_cut_the_file) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto old_write = acked(write("c0f0", 0, 300));
+  const auto cut = acked({.kind = core::OpKind::truncate, .path = "c0f0", .size_bytes = 100});
+  const auto past_end = acked(write("c0f0", 200, 50));
+  put("c0f0", written(past_end, 200, 50, written(old_write, 0, 300)));
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 2u);  // the gap 100..200, and 250..300 past the end
+  EXPECT_EQ(mismatches[0].what, "size 300 not in [250, 250]");
+  EXPECT_EQ(mismatches[0].op_id, past_end);
+  EXPECT_EQ(mismatches[0].or_op_id, cut);
+  EXPECT_EQ(mismatches[1].what, "bytes 100..200 are not zeros");
+  EXPECT_EQ(mismatches[1].op_id, past_end);
+  EXPECT_EQ(mismatches[1].or_op_id, cut);
+  oracle_.exclude(cut, "test: the truncate was lost");
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "without the truncate, the disk holds what the model does";
+}
+
+// Seed 651: with the op that created a file left out (a split brain's loser), a later
+// write of the same loser to it names itself, not the op that had removed the file.
+TEST_F(OracleTest, a_write_to_a_file_whose_create_was_left_out_names_the_write) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  acked({.kind = core::OpKind::unlink, .path = "c0f0"});
+  const auto create = acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w = acked(write("c0f0", 0, 10));
+  oracle_.exclude(create, "test: left out");
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].what, "missing");
+  EXPECT_EQ(mismatches[0].op_id, w);
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner

@@ -39,7 +39,8 @@ TEST_P(RunnerSeeds, runs_without_a_violation) {
 INSTANTIATE_TEST_SUITE_P(Seeds, RunnerSeeds, ::testing::Values<std::uint64_t>(2, 5, 7, 8, 9, 10, 11, 12));
 
 // Seeds of the CLI's default run (60 simulated seconds) whose findings were fixed in
-// the core (README, "Open findings"; each fix also has a named test in tests/core):
+// the core or in the runner's judges (README, "Open findings"; each fix also has a
+// named test in tests/core or oracle_test.cpp):
 // the whole scenario replays clean. Beyond the sweep's 1..375, so guarded here.
 class RunnerFixedSeeds : public ::testing::TestWithParam<std::uint64_t> {};
 
@@ -49,7 +50,8 @@ TEST_P(RunnerFixedSeeds, replays_clean_at_60_simulated_seconds) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Found, RunnerFixedSeeds,
-                         ::testing::Values<std::uint64_t>(425, 446, 492, 654, 709, 729, 862, 1063, 1353, 1553, 1898),
+                         ::testing::Values<std::uint64_t>(425, 446, 454, 492, 651, 654, 709, 729, 777, 862, 982, 1063, 1353,
+                                                          1553, 1898),
                          [](const auto& info) { return "seed_" + std::to_string(info.param); });
 
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
