@@ -99,7 +99,15 @@ bool is_client_path(const std::string& relative) {
   return relative.size() >= 2 && relative[0] == 'c' && relative.find('/') == std::string::npos;
 }
 
-void check_bytes(const std::string& path, const FileModel& file, const io::Bytes& actual, std::vector<Mismatch>& out) {
+// The ops besides the named one whose absence would explain a content difference.
+std::vector<std::uint64_t> also(const EntryModel& entry, std::uint64_t cut_op) {
+  std::vector<std::uint64_t> ops = entry.placed_by;
+  if (cut_op != 0) ops.push_back(cut_op);
+  return ops;
+}
+
+void check_bytes(const std::string& path, const EntryModel& entry, const io::Bytes& actual, std::vector<Mismatch>& out) {
+  const FileModel& file = *entry.file;
   for (const auto& [start, seg] : file.segs) {
     if (seg.kind == Segment::Kind::unknown || start >= actual.size()) continue;
     const std::uint64_t end = std::min<std::uint64_t>(seg.end, actual.size());
@@ -113,7 +121,7 @@ void check_bytes(const std::string& path, const FileModel& file, const io::Bytes
     if (!ok) {
       out.push_back({path, "bytes " + std::to_string(start) + ".." + std::to_string(end) + " are not " +
                                (seg.kind == Segment::Kind::zeros ? "zeros" : "op " + std::to_string(seg.op_id) + "'s"),
-                     seg.op_id, seg.cut_op_id});
+                     seg.op_id, also(entry, seg.cut_op_id)});
     }
   }
 }
@@ -144,9 +152,9 @@ std::vector<Mismatch> Oracle::check(const fsim::MemFs& disk) const {
     if (bytes->size() < file.size_min || bytes->size() > file.size_max) {
       out.push_back({path, "size " + std::to_string(bytes->size()) + " not in [" + std::to_string(file.size_min) + ", " +
                                std::to_string(file.size_max) + "]",
-                     file.size_op != 0 ? file.size_op : entry.op_id, bytes->size() > file.size_max ? file.cut_op : 0});
+                     file.size_op != 0 ? file.size_op : entry.op_id, also(entry, bytes->size() > file.size_max ? file.cut_op : 0)});
     }
-    check_bytes(path, file, *bytes, out);
+    check_bytes(path, entry, *bytes, out);
   }
   for (const auto& [path, kind] : present) {
     if (!model.contains(path)) out.push_back({path, "exists but no op ever created it", 0});

@@ -62,10 +62,11 @@ struct Mismatch {
   std::string path;
   std::string what;        // "missing", "size 12 not in [40, 40]", "bytes at 4096..8192"
   std::uint64_t op_id = 0; // the acknowledged op the disk contradicts (0: none known)
-  // Another op whose absence would explain it as well: a file too big lacks the op that
-  // cut it or has one that grew it; old bytes in a gap of zeros lack the cut or the
-  // write past the end that opened the gap.
-  std::uint64_t or_op_id = 0;
+  // Other ops whose absence would explain it as well: old bytes in a gap of zeros lack
+  // the write past the end that opened the gap or the op that had cut the file; a file
+  // too big lacks the cut; and any content difference may come from an op that put
+  // this file at this path (its create, the renames since).
+  std::vector<std::uint64_t> or_op_ids;
 };
 
 // A byte range of a modelled file: who wrote it last.
@@ -90,7 +91,11 @@ struct EntryModel {
   Exists exists = Exists::no;
   std::optional<FileModel> file;  // the content if it exists; nullopt: unknown
   std::uint64_t op_id = 0;        // the op that set `exists`
+  // The create and renames that brought this file to this path, oldest first (the
+  // last kPlacedByKept): leaving one out would give the path another file's content.
+  std::vector<std::uint64_t> placed_by;
 };
+inline constexpr std::size_t kPlacedByKept = 16;
 
 class Oracle {
  public:

@@ -56,6 +56,11 @@ FileModel& content(EntryModel& entry, std::uint64_t op_id) {
 // not, the op that created it was left out (a split brain's loser, seed 651): the entry
 // is then named after this op, so that a check blames it rather than the op that last
 // removed the file.
+void placed(EntryModel& entry, std::uint64_t op_id) {
+  if (entry.placed_by.size() == kPlacedByKept) entry.placed_by.erase(entry.placed_by.begin());
+  entry.placed_by.push_back(op_id);
+}
+
 void mark_present(EntryModel& entry, std::uint64_t op_id) {
   if (entry.exists != Exists::yes) entry.op_id = op_id;
   entry.exists = Exists::yes;
@@ -68,6 +73,7 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       if (entry.exists == Exists::no) {
         entry.file = FileModel{};
         entry.file->cut_op = op.id;
+        entry.placed_by = {op.id};
       }
       // Maybe there: its old content, or a new empty file.
       if (entry.exists == Exists::maybe && entry.file && entry.file->size_max != 0) entry.file.reset();
@@ -92,7 +98,7 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       mark_present(entry, op.id);
       FileModel& file = content(entry, op.id);
       cut_at(file, op.size_bytes);
-      if (op.size_bytes > file.size_max) assign(file, file.size_max, op.size_bytes, Segment{0, op.id, Kind::zeros});
+      if (op.size_bytes > file.size_max) assign(file, file.size_max, op.size_bytes, Segment{0, op.id, Kind::zeros, file.cut_op});
       file.size_min = file.size_max = op.size_bytes;
       file.size_op = op.id;
       file.cut_op = op.id;
@@ -102,12 +108,13 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       EntryModel moved = std::move(entry);
       moved.exists = Exists::yes;
       moved.op_id = op.id;
+      placed(moved, op.id);
       model[op.target] = std::move(moved);
-      model[op.path] = EntryModel{Exists::no, std::nullopt, op.id};
+      model[op.path] = EntryModel{Exists::no, std::nullopt, op.id, {}};
       return;
     }
     case core::OpKind::unlink:
-      entry = EntryModel{Exists::no, std::nullopt, op.id};
+      entry = EntryModel{Exists::no, std::nullopt, op.id, {}};
       return;
     default:
       return;  // fsync changes no content
@@ -151,10 +158,14 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
       EntryModel& target = model[op.target];
       const EntryModel source_copy = entry;
       if (target.exists == Exists::no) {
-        target = EntryModel{Exists::maybe, source_copy.file, op.id};
+        target = EntryModel{Exists::maybe, source_copy.file, op.id, source_copy.placed_by};
+        placed(target, op.id);
+      } else if (source_copy.exists == Exists::yes && target.exists == Exists::yes) {
+        // There either way; a disk without it contradicts the op that made it certain,
+        // not this one (seed 1276: a failed rename named as the node's own lost write).
+        target = EntryModel{Exists::yes, std::nullopt, target.op_id, {}};
       } else {
-        target = EntryModel{source_copy.exists == Exists::yes && target.exists == Exists::yes ? Exists::yes : Exists::maybe,
-                            std::nullopt, op.id};
+        target = EntryModel{Exists::maybe, std::nullopt, op.id, {}};
       }
       EntryModel& source = model[op.path];
       source.exists = Exists::maybe;

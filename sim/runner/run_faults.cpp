@@ -334,8 +334,8 @@ void Run::resolve_split_brain(const std::string& winner) {
 }
 
 // Leaves out of the model the loser's acknowledged ops, after the copies parted, that
-// `winner`'s disk contradicts. A check names one op per difference it finds, or two
-// that would each explain it (Mismatch::or_op_id; a file of the wrong size is one
+// `winner`'s disk contradicts. A check names one op per difference it finds, and others
+// that would each explain it (Mismatch::or_*; a file of the wrong size is one
 // difference, whatever the ops inside it): leaving those out reveals the next ones, so
 // check again until no loser's op is named.
 std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t parted_ns, const std::string& why) {
@@ -344,7 +344,9 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t par
   for (bool excluded = true; excluded;) {
     excluded = false;
     for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
-      for (const std::uint64_t id : {m.op_id, m.or_op_id}) {
+      std::vector<std::uint64_t> candidates = m.or_op_ids;
+      candidates.push_back(m.op_id);
+      for (const std::uint64_t id : candidates) {
         if (id == 0) continue;
         const OpRecord& op = oracle_.op(id);
         if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted_ns) continue;
