@@ -341,8 +341,8 @@ void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std:
                const std::uint64_t size = stat->size_bytes;
                const std::uint64_t length = offset >= size ? 0 : std::min(max_bytes, size - offset);
                fs_.read(file, offset, length, [this, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
+                 if (!*alive) return;  // the FileSystem may be gone too (see the target's read)
                  fs_.close(file, [](io::Error) {});
-                 if (!*alive) return;
                  if (!bytes) return done(bytes.error());
                  done(FileRead{size, std::move(bytes).value()});
                });
@@ -363,6 +363,12 @@ void ReintegrationSource::do_compare(Work work) {
       return finish_work(false, std::move(work));
     }
     const std::uint64_t length = read->data.size();
+    if (work.offset > 0 && length == 0) {
+      // It shrank below this batch since the last one: the live truncate that did it
+      // reaches the target in order, and there is nothing left here to compare.
+      add_done(work.budget);
+      return finish_work(false, std::move(work));
+    }
     const std::vector<std::uint64_t> sums = block_checksums(read->data, kResyncBlockBytes);
     const std::uint64_t first_block = work.offset / kResyncBlockBytes;
     // The file may have grown since it was listed: its budget grows with it.
@@ -510,6 +516,13 @@ io::Error ReintegrationSource::submit_live(FileOp&& op, DoneFn&& done) {
     // It may carry data the target has not been given into a part already compared.
     recheck(copy.directory, copy.target);
     recheck(copy.directory, parent_of(copy.path));
+  }
+  if (copy.kind == OpKind::create) {
+    // A create keeps a file already at its name. The target's may be one this resync
+    // has yet to remove or bring up to date -- or never will, when a listing read after
+    // the create sees the name taken on both sides (seed 639: the target kept a stale
+    // file's bytes under a name created afresh here).
+    recheck(copy.directory, copy.path);
   }
   live_.emplace(sequence, LiveInFlight{std::move(copy)});
   return io::Error::ok;

@@ -320,8 +320,10 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
       const std::uint64_t offset = message.first_block * kResyncBlockBytes;
       const std::uint64_t length = message.checksums.size() * kResyncBlockBytes;
       fs_.read(file, offset, length, [this, alive, file, message = std::move(message), next = std::move(next)](io::Result<io::Bytes> bytes) mutable {
-        fs_.close(file, [](io::Error) {});
+        // Destroyed meanwhile: so may be the FileSystem this member refers to (a node's
+        // crash in the simulator takes its I/O stack with it); the handle goes with it.
         if (!*alive) return;
+        fs_.close(file, [](io::Error) {});
         ResyncBlockNeeds needs{.id = message.id, .failed = !bytes.ok()};
         if (bytes) {
           const std::vector<std::uint64_t> mine = block_checksums(*bytes, kResyncBlockBytes);

@@ -349,6 +349,28 @@ TEST_F(Reintegration, fast_reintegration_sends_at_most_twice_the_bytes_written_m
   EXPECT_TRUE(link_errors_.empty());
 }
 
+// Seed 639: a file removed while the secondary was away is created again by a writer
+// just as the fast reintegration starts. The listing, read again after the create,
+// finds the name on both sides; the target must not keep its stale bytes under it.
+TEST_F(Reintegration, a_live_create_over_a_name_the_target_still_holds_stale_leaves_the_copies_identical) {
+  io::Prng prng(13);
+  install_both("/data/f", random_bytes(prng, 30'000));
+  GenerationInfo same{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary};
+  build(same);
+  bool removed = false;
+  ASSERT_EQ(replicator_->submit({.kind = OpKind::unlink, .path = "f"}, [&](io::Error e) { removed = e == io::Error::ok; }),
+            io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return removed; }));
+  FastResyncInput plan;
+  plan.changed_directories = {{0, ""}};
+  source_->start_fast(*prim_link_, plan);
+  bool created = false;
+  live({.kind = OpKind::create, .path = "f"}, [&](io::Error e) { created = e == io::Error::ok; });
+  ASSERT_TRUE(run_until([&] { return created && synchronised(); }));
+  EXPECT_EQ(second_->disk().contents("/data/f"), io::Bytes{}) << "the stale file's bytes are gone";
+  expect_identical_copies();
+}
+
 // Writers carry on during a full reintegration: writes, truncates, new directories
 // and files, renames and deletes, closed loop with random pauses, before, across and
 // after the switch.
@@ -418,7 +440,7 @@ TEST_P(ReintegrationWithLiveWrites, copies_end_identical_and_no_older_block_land
     if (switch_ns == 0 && synchronised()) switch_ns = cluster_.scheduler().now_ns();
     return synchronised() && completed == kOps && replicator_->in_flight() == 0;
   }, 300))
-      << "seed " << GetParam() << " synchronised " << synchronised() << " completed " << completed;
+      << "seed " << GetParam() << " synchronised " << synchronised() << " completed " << completed << " failures " << (failures_.empty() ? "" : failures_.front()) << " link " << (link_errors_.empty() ? "" : link_errors_.front());
   ASSERT_TRUE(run_until([&] { return replica_->applied_through() + 1 == replicator_->next_sequence(); }));
   EXPECT_TRUE(link_errors_.empty()) << (link_errors_.empty() ? "" : link_errors_.front());
   expect_identical_copies();
