@@ -10,6 +10,8 @@
 #include <cinttypes>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -35,6 +37,38 @@ extern "C" void on_abort(int) {
   }
 }
 
+// The fault schedule of --schedule FILE or --faults TEXT; false (after saying why) when
+// it cannot be read.
+bool read_schedule(const std::string& file, const std::string& inline_text, bool from_file, runner::RunOptions& options) {
+  std::string text = inline_text;
+  if (from_file) {
+    std::ifstream in(file);
+    if (!in) {
+      std::fprintf(stderr, "hamirror-chaos: cannot read the schedule file '%s'\n", file.c_str());
+      return false;
+    }
+    std::ostringstream content;
+    content << in.rdbuf();
+    text = content.str();
+  }
+  runner::ParsedSchedule parsed = runner::parse_schedule(text);
+  if (!parsed.error.empty()) {
+    std::fprintf(stderr, "hamirror-chaos: %s\n", parsed.error.c_str());
+    return false;
+  }
+  options.schedule = std::move(parsed.schedule);
+  return true;
+}
+
+// The scenario, with the schedule in place of the drawn fault mix when there is one.
+std::string describe_run(const runner::Scenario& scenario, const runner::RunOptions& options) {
+  std::string text = runner::describe(scenario);
+  if (!options.schedule) return text;
+  text = text.substr(0, text.find("faults: "));
+  return text + "faults: the schedule's " + std::to_string(options.schedule->size()) + ", nothing drawn\n" +
+         runner::format_schedule(*options.schedule);
+}
+
 bool parse_range(const std::string& text, std::uint64_t& first, std::uint64_t& last) {
   const auto dots = text.find("..");
   if (dots == std::string::npos) return false;
@@ -53,7 +87,11 @@ void print_violation(const runner::RunResult& result, const runner::RunOptions& 
   const auto& v = *result.violation;
   std::printf("\nVIOLATION seed=%" PRIu64 " invariant=%s at %.3fs\n  %s\n", result.seed, v.invariant.c_str(),
               static_cast<double>(v.at_ns) / 1e9, v.detail.c_str());
-  std::printf("scenario:\n%s", runner::describe(result.scenario).c_str());
+  std::printf("scenario:\n%s", describe_run(result.scenario, options).c_str());
+  if (!options.schedule) {
+    std::printf("faults injected:\n%s",
+                runner::format_schedule(result.faults_injected).c_str());
+  }
   const auto& events = result.last_events;
   if (!events.empty()) {
     std::printf("last events:\n");
@@ -116,6 +154,13 @@ int main(int argc, char** argv) {
   app.add_flag("--list-configs", list_configs, "list the named configurations and exit");
   app.add_option("--canary", canary, "plant a bug the checks must find: secondary_drops_writes, oracle_forgets_ack, fsync_lies");
   std::vector<std::string> without;
+  std::string schedule_file;
+  std::string schedule_text;
+  auto* schedule_option = app.add_option("--schedule", schedule_file,
+                                         "inject exactly the faults of this file, one per line "
+                                         "('t=12.340s partition_full node1 for 2.100s'), instead of drawing them");
+  auto* faults_option = app.add_option("--faults", schedule_text, "the same as --schedule, inline: faults separated by ';'");
+  schedule_option->excludes(faults_option);
   app.add_option("--without", without, "fault kinds never to inject, comma-separated (e.g. disk_eio,admin_prim)")->delimiter(',');
   app.add_flag("--trace", trace, "print every event of the run as it happens (one seed)");
   app.add_option("--jobs", jobs, "threads for --seeds (each seed runs on one)")->capture_default_str()->check(CLI::Range(1u, kMaxJobs));
@@ -142,6 +187,13 @@ int main(int argc, char** argv) {
     }
     options.without.push_back(*kind);
   }
+  if (schedule_option->count() + faults_option->count() != 0) {
+    if (!options.without.empty()) {
+      std::fprintf(stderr, "hamirror-chaos: --without leaves drawn fault kinds out; a schedule draws none\n");
+      return 2;
+    }
+    if (!read_schedule(schedule_file, schedule_text, schedule_option->count() != 0, options)) return 2;
+  }
   if (!options.preset.empty() && !runner::draw_scenario(1, options.preset)) {
     std::fprintf(stderr, "hamirror-chaos: unknown --config '%s' (see --list-configs)\n", options.preset.c_str());
     return 2;
@@ -150,7 +202,8 @@ int main(int argc, char** argv) {
   if (seeds_option->count() == 0) {
     options.seed = seed;
     options.echo_trace = trace;
-    std::printf("hamirror-chaos: seed %" PRIu64 "\n%s", seed, runner::describe(*runner::draw_scenario(seed, options.preset)).c_str());
+    std::printf("hamirror-chaos: seed %" PRIu64 "\n%s", seed,
+                describe_run(*runner::draw_scenario(seed, options.preset), options).c_str());
     std::fflush(stdout);
     const runner::RunResult result = runner::run_one(options, determinism);
     std::printf("seed=%" PRIu64 " trace=%016" PRIx64 " %s\n", result.seed, result.trace_hash,

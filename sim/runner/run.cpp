@@ -199,7 +199,11 @@ void Run::safety_phase() {
   note("safety phase: " + std::to_string(options_.duration_s) + " s with faults");
   for (auto& [name, s] : slots_) start_node(s);
   start_clients();
-  if (options_.faults) schedule_next_fault();
+  if (options_.schedule) {
+    schedule_given_faults();
+  } else if (options_.faults) {
+    schedule_next_fault();
+  }
   cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });
   if (options_.canary == Canary::oracle_forgets_ack) {
     // A write to a client's file that no node ever saw, "acknowledged" half-way.
@@ -265,6 +269,7 @@ RunResult Run::execute() {
   stats_.simulated_ns = cluster_.scheduler().now_ns();
   result.stats = stats_;
   result.trace_hash = cluster_.trace().hash();
+  result.faults_injected = injected_;
   if (violation_) {
     const auto& recent = cluster_.trace().recent_lines();
     result.last_events.assign(recent.begin(), recent.end());
@@ -295,6 +300,7 @@ std::string replay_command(const RunOptions& options) {
   if (options.liveness_budget_s != RunOptions{}.liveness_budget_s) {
     command += " --liveness " + std::to_string(options.liveness_budget_s);
   }
+  if (options.schedule) command += " --faults '" + format_schedule_inline(*options.schedule) + "'";
   return command + " --trace";
 }
 

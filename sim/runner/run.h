@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/runner/fault_schedule.h"
 #include "sim/runner/scenario.h"
 
 namespace hamirror::sim::runner {
@@ -60,6 +61,9 @@ struct RunOptions {
   bool faults = true;               // false: the safety phase injects nothing (benchmarks)
   std::optional<WorkloadOptions> workload;  // replaces the drawn workload
   std::vector<FaultKind> without;  // fault kinds never injected (to tell findings apart)
+  // Injects exactly these faults instead of drawing them (fault_schedule.h); the
+  // cluster and workload still come from the seed or the preset.
+  std::optional<FaultSchedule> schedule;
 };
 
 struct Violation {
@@ -98,6 +102,7 @@ struct RunResult {
   std::optional<Violation> violation;
   RunStats stats;
   std::vector<std::string> last_events;  // the trace's recent lines, on a violation
+  FaultSchedule faults_injected;          // what the safety phase injected, in order
   double wall_s = 0;                      // measured by the caller (no clock in here)
 };
 

@@ -21,6 +21,7 @@ bool waits_in_split_brain(const core::Node& node) {
   return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
 }
 std::string other(const std::string& name) { return name == "node1" ? "node2" : "node1"; }
+constexpr std::int64_t kUsPerMs = 1000;
 
 }  // namespace
 
@@ -44,7 +45,46 @@ void Run::inject_fault() {
   while (roll >= scenario_.faults.weights[k]) roll -= scenario_.faults.weights[k++];
   const auto kind = static_cast<FaultKind>(k);
   if (!is_admin(kind) && static_cast<int>(active_.size()) >= scenario_.faults.max_concurrent) return;
-  if (start_fault(kind)) ++stats_.faults[k];
+  ScheduledFault fault{.at_ms = cluster_.scheduler().now_ns() / io::kNsPerMs, .kind = kind};
+  if (start_fault(fault, true)) {
+    ++stats_.faults[k];
+    injected_.push_back(fault);
+  }
+}
+
+// An explicit schedule: exactly its faults at their times, nothing drawn. A fault
+// that cannot start when its time comes (its node is down, a partition is already
+// on, an admin command too soon after another) is skipped, and the trace says so.
+void Run::schedule_given_faults() {
+  for (const ScheduledFault& given : *options_.schedule) {
+    cluster_.scheduler().at(given.at_ms * io::kNsPerMs, [this, given] {
+      if (phase_ != Phase::safety || violation_) return;
+      ScheduledFault fault = given;
+      note("scheduled fault: " + format_fault(fault));
+      if (!start_fault(fault, false)) {
+        note("scheduled fault skipped: it cannot start now");
+        return;
+      }
+      ++stats_.faults[static_cast<std::size_t>(fault.kind)];
+      injected_.push_back(fault);
+    });
+  }
+}
+
+// link_chaos's link, drawn in the order these draws always had.
+LinkChaos Run::draw_link_chaos() {
+  LinkChaos link;
+  if (fault_rng_.chance(1, 3)) {
+    link.latency_min_us = fault_rng_.between(20, 100) * kUsPerMs;
+    link.latency_mean_us = link.latency_min_us + fault_rng_.between(0, 200) * kUsPerMs;
+  } else {
+    link.latency_mean_us = link.latency_min_us + fault_rng_.between(0, 2000);
+    link.jitter_us = fault_rng_.between(0, 500);
+  }
+  link.loss_pct = static_cast<std::uint32_t>(fault_rng_.below(11));
+  link.duplicate_pct = static_cast<std::uint32_t>(fault_rng_.below(6));
+  link.reorder_pct = static_cast<std::uint32_t>(fault_rng_.below(11));
+  return link;
 }
 
 bool Run::partition_active() const {
@@ -125,14 +165,24 @@ void Run::restart(NodeSlot& s) {
   start_node(s);
 }
 
-bool Run::start_fault(FaultKind kind) {
-  const std::string name = random_node();
+// Starts `fault` now, or returns false when it cannot start. Drawn (`draw`, the seed's
+// own faults): its node and parameters come from fault_rng_ where they are used, in
+// the order they always did (a seed keeps its trace), and are written into `fault`.
+// Given (a schedule): they are read from `fault`.
+bool Run::start_fault(ScheduledFault& fault, bool draw) {
+  const FaultKind kind = fault.kind;
+  if (draw) fault.node = random_node();
+  const std::string name = fault.node;
   NodeSlot& s = slot(name);
   SimNode& machine = cluster_.node(name);
   netsim::World& world = cluster_.world();
   const std::int64_t now = cluster_.scheduler().now_ns();
   const std::int64_t timeout_ms = scenario_.cluster.timeout_ms;
-  auto ms = [this](std::int64_t low, std::int64_t high) { return fault_rng_.between(low, high) * io::kNsPerMs; };
+  // The fault's duration, drawn in [low, high] ms or given.
+  auto ms = [this, draw, &fault](std::int64_t low, std::int64_t high) {
+    if (draw) fault.duration_ms = fault_rng_.between(low, high);
+    return fault.duration_ms * io::kNsPerMs;
+  };
   const std::string what = std::string(fault_kind_name(kind)) + " " + name;
   if (is_admin(kind)) {
     if (now - last_admin_ns_ < kAdminSpacingNs || !usable(name)) return false;
@@ -195,17 +245,14 @@ bool Run::start_fault(FaultKind kind) {
     }
     case FaultKind::link_chaos: {
       if (fault_active(kind, "")) return false;
+      if (draw) fault.link = draw_link_chaos();
       netsim::LinkOptions link;
-      if (fault_rng_.chance(1, 3)) {
-        link.latency_min_ns = ms(20, 100);
-        link.latency_mean_ns = link.latency_min_ns + ms(0, 200);
-      } else {
-        link.latency_mean_ns = link.latency_min_ns + fault_rng_.between(0, 2000) * io::kNsPerUs;
-        link.jitter_ns = fault_rng_.between(0, 500) * io::kNsPerUs;
-      }
-      link.loss_probability = static_cast<double>(fault_rng_.below(11)) / 100.0;
-      link.duplicate_probability = static_cast<double>(fault_rng_.below(6)) / 100.0;
-      link.reorder_probability = static_cast<double>(fault_rng_.below(11)) / 100.0;
+      link.latency_min_ns = fault.link.latency_min_us * io::kNsPerUs;
+      link.latency_mean_ns = fault.link.latency_mean_us * io::kNsPerUs;
+      link.jitter_ns = fault.link.jitter_us * io::kNsPerUs;
+      link.loss_probability = static_cast<double>(fault.link.loss_pct) / 100.0;
+      link.duplicate_probability = static_cast<double>(fault.link.duplicate_pct) / 100.0;
+      link.reorder_probability = static_cast<double>(fault.link.reorder_pct) / 100.0;
       note("link chaos: latency " + std::to_string(link.latency_mean_ns / io::kNsPerUs) + " us, loss " +
            std::to_string(link.loss_probability) + ", dup " + std::to_string(link.duplicate_probability) + ", reorder " +
            std::to_string(link.reorder_probability));
@@ -233,7 +280,8 @@ bool Run::start_fault(FaultKind kind) {
     }
     case FaultKind::disk_eio: {
       if (!s.node || fault_active(kind, name)) return false;
-      const double p = static_cast<double>(fault_rng_.between(1, 50)) / 1000.0;
+      if (draw) fault.eio_per_mille = static_cast<std::uint32_t>(fault_rng_.between(1, 50));
+      const double p = static_cast<double>(fault.eio_per_mille) / 1000.0;
       note("disk EIO on " + name + " with probability " + std::to_string(p));
       s.faulty->set_options(fsim::FaultyFsOptions{.trace_name = name + ".faulty", .read_error_probability = p,
                                                   .write_error_probability = p, .fsync_error_probability = p,
@@ -249,7 +297,8 @@ bool Run::start_fault(FaultKind kind) {
     }
     case FaultKind::disk_enospc: {
       if (!s.node || fault_active(kind, name)) return false;
-      const std::uint64_t slack = fault_rng_.below(256 * 1024);
+      if (draw) fault.free_bytes = fault_rng_.below(256 * 1024);
+      const std::uint64_t slack = fault.free_bytes;
       note("disk full on " + name + " (" + std::to_string(slack) + " bytes left)");
       s.capacity->set_capacity(s.capacity->used_bytes() + slack);
       const std::uint64_t incarnation = s.incarnation;

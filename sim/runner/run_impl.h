@@ -126,7 +126,9 @@ class Run {
   // run_faults.cpp
   void schedule_next_fault();
   void inject_fault();
-  bool start_fault(FaultKind kind);
+  void schedule_given_faults();
+  LinkChaos draw_link_chaos();
+  bool start_fault(ScheduledFault& fault, bool draw);
   void end_fault_later(FaultKind kind, const std::string& node, std::int64_t after_ns, std::function<void()> end);
   void end_fault(std::uint64_t id);
   bool partition_active() const;
@@ -165,6 +167,7 @@ class Run {
   Oracle oracle_{kRoot};
   std::vector<Client> clients_;
   std::vector<ActiveFault> active_;
+  FaultSchedule injected_;  // every fault started, drawn or given (RunResult::faults_injected)
   std::uint64_t next_fault_id_ = 0;
   enum class Phase : std::uint8_t { safety, liveness, done } phase_ = Phase::safety;
   std::optional<Violation> violation_;
