@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <utility>
 
-#include "core/canary.h"
 #include "core/reintegration/block_checksum.h"
 #include "io/assert.h"
 
@@ -198,10 +197,6 @@ void ReintegrationSource::begin_read(const Work& work, bool listing) {
 
 bool ReintegrationSource::end_read() {
   HM_ASSERT(read_.has_value());
-  if (canary_planted(ProtocolCanary::resync_block_over_live_write)) {  // CANARY: a read a live op overtook passes as current
-    read_->invalidated = false;
-    read_->watermark = live_sequence_;
-  }
   const bool valid = !read_->invalidated;
   read_watermark_ = read_->watermark;
   read_.reset();

@@ -79,10 +79,13 @@ std::string Replica::apply(ReplicateOp op) {
 
 // The canary apply_out_of_order: a write waits for the op after it, which is applied
 // first under the write's number, so acks and the applier see ascending numbers and
-// only the data is out of order.
+// only the data is out of order. (Only async="second" lets a writer's next op arrive
+// before its write is applied: with "none", the ops in flight together are other
+// writers', on other files, and their order does not matter.)
 std::string Replica::apply_out_of_order(ReplicateOp op) {
   if (!held_write_) {
     if (op.kind != OpKind::write) return apply(std::move(op));
+    if (mode_ == AsyncMode::second) outbox_.send(OpAck{op.sequence, io::Error::ok});  // on receipt, as always
     held_write_ = std::move(op);
     return {};
   }
@@ -95,6 +98,10 @@ std::string Replica::apply_out_of_order(ReplicateOp op) {
 
 std::string Replica::on_checkpoint(const Checkpoint& checkpoint) {
   if (!started_) return "checkpoint before replication_start";
+  // The canary apply_out_of_order: a write no op followed goes before the checkpoint.
+  if (held_write_) {
+    if (std::string bad = apply(*std::exchange(held_write_, std::nullopt)); !bad.empty()) return bad;
+  }
   const std::uint64_t through = checkpoint.through;
   if (through + 1 != next_expected_) {
     return "checkpoint through " + std::to_string(through) + " out of order: the last op was " + std::to_string(next_expected_ - 1);
