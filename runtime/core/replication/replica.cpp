@@ -98,7 +98,8 @@ std::string Replica::apply_out_of_order(ReplicateOp op) {
 
 std::string Replica::on_checkpoint(const Checkpoint& checkpoint) {
   if (!started_) return "checkpoint before replication_start";
-  // The canary apply_out_of_order: a write no op followed goes before the checkpoint.
+  // CANARY apply_out_of_order (held_write_ is always empty otherwise): a write no op
+  // followed goes before the checkpoint.
   if (held_write_) {
     if (std::string bad = apply(*std::exchange(held_write_, std::nullopt)); !bad.empty()) return bad;
   }
