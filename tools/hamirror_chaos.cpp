@@ -152,7 +152,9 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(10, 86400));
   app.add_option("--config", options.preset, "a named cluster configuration instead of a random one (see --list-configs)");
   app.add_flag("--list-configs", list_configs, "list the named configurations and exit");
-  app.add_option("--canary", canary, "plant a bug the checks must find: secondary_drops_writes, oracle_forgets_ack, fsync_lies");
+  std::string canary_names;
+  for (const runner::Canary c : runner::kCanaries) canary_names += (canary_names.empty() ? "" : ", ") + std::string(runner::canary_name(c));
+  app.add_option("--canary", canary, "plant a bug the checks must find: " + canary_names);
   std::vector<std::string> without;
   std::string schedule_file;
   std::string schedule_text;

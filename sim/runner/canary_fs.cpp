@@ -69,6 +69,8 @@ class LyingFsyncFs final : public fsim::FileSystemWrapper {
 
 }  // namespace
 
+bool planted_in_the_disk(Canary canary) { return canary == Canary::secondary_drops_writes || canary == Canary::fsync_lies; }
+
 std::unique_ptr<io::FileSystem> make_canary_fs(Canary canary, io::FileSystem& inner, Scheduler& scheduler,
                                                const std::string& replicated_root) {
   switch (canary) {

@@ -18,6 +18,9 @@
 
 namespace hamirror::sim::runner {
 
+// The canaries make_canary_fs plants (the others live in the oracle or in runtime/core).
+bool planted_in_the_disk(Canary canary);
+
 std::unique_ptr<io::FileSystem> make_canary_fs(Canary canary, io::FileSystem& inner, Scheduler& scheduler,
                                                const std::string& replicated_root);
 

@@ -130,7 +130,7 @@ void Run::start_node(NodeSlot& slot) {
                                                  fsim::FaultyFsOptions{.trace_name = slot.name + ".faulty"});
   slot.faulty->set_gate(&machine.gate());
   io::FileSystem* fs = slot.faulty.get();
-  if (slot.name == "node2" && options_.canary != Canary::none && options_.canary != Canary::oracle_forgets_ack) {
+  if (slot.name == "node2" && planted_in_the_disk(options_.canary)) {
     slot.canary_fs = make_canary_fs(options_.canary, *fs, cluster_.scheduler(), kRoot);
     fs = slot.canary_fs.get();
   }
@@ -283,6 +283,9 @@ std::optional<RunResult> run_seed(const RunOptions& options) {
   Scenario chosen = *scenario;
   if (options.workload) chosen.workload = *options.workload;
   for (const FaultKind kind : options.without) chosen.faults.weights[static_cast<std::size_t>(kind)] = 0;
+  // This thread's core runs with the canary (if it is one of runtime/core's) until the
+  // run ends: the other seeds' threads are unaffected.
+  const core::ScopedProtocolCanary planted(protocol_canary_of(options.canary));
   Run run(chosen, options);
   return run.execute();
 }
@@ -310,15 +313,35 @@ std::string_view canary_name(Canary canary) {
     case Canary::secondary_drops_writes: return "secondary_drops_writes";
     case Canary::oracle_forgets_ack: return "oracle_forgets_ack";
     case Canary::fsync_lies: return "fsync_lies";
+    default: return core::protocol_canary_name(protocol_canary_of(canary));
   }
-  return "unknown";
 }
 
 std::optional<Canary> canary_from_name(std::string_view name) {
-  for (const Canary c : {Canary::none, Canary::secondary_drops_writes, Canary::oracle_forgets_ack, Canary::fsync_lies}) {
+  if (name == canary_name(Canary::none)) return Canary::none;
+  for (const Canary c : kCanaries) {
     if (canary_name(c) == name) return c;
   }
   return std::nullopt;
+}
+
+core::ProtocolCanary protocol_canary_of(Canary canary) {
+  switch (canary) {
+    case Canary::ack_before_peer_ack: return core::ProtocolCanary::ack_before_peer_ack;
+    case Canary::skip_persisting_dirty_regions: return core::ProtocolCanary::skip_persisting_dirty_regions;
+    case Canary::promote_stale_node: return core::ProtocolCanary::promote_stale_node;
+    case Canary::ignore_witness: return core::ProtocolCanary::ignore_witness;
+    case Canary::fsync_without_peer_fsync: return core::ProtocolCanary::fsync_without_peer_fsync;
+    case Canary::apply_out_of_order: return core::ProtocolCanary::apply_out_of_order;
+    case Canary::alone_without_outdated_confirmation: return core::ProtocolCanary::alone_without_outdated_confirmation;
+    case Canary::no_activity_record_while_prim: return core::ProtocolCanary::no_activity_record_while_prim;
+    case Canary::resync_block_over_live_write: return core::ProtocolCanary::resync_block_over_live_write;
+    case Canary::none:
+    case Canary::secondary_drops_writes:
+    case Canary::oracle_forgets_ack:
+    case Canary::fsync_lies: return core::ProtocolCanary::none;
+  }
+  return core::ProtocolCanary::none;
 }
 
 void RunStats::add(const RunStats& o) {

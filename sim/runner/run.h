@@ -36,20 +36,44 @@
 #include <string>
 #include <vector>
 
+#include "core/canary.h"
 #include "sim/runner/fault_schedule.h"
 #include "sim/runner/scenario.h"
 
 namespace hamirror::sim::runner {
 
-// Planted bugs that live outside runtime/core, to prove the checks can fail.
+// Planted bugs, to prove the checks can fail. The checks never read which one is
+// planted: they must find it from the oracle, the disks, the VIP registry and time.
 enum class Canary : std::uint8_t {
   none,
+  // Outside runtime/core:
   secondary_drops_writes,  // node2's disk acknowledges some writes into the replicated directory without doing them
   oracle_forgets_ack,      // the oracle records an acknowledgement for a write no node ever saw
   fsync_lies,              // node2's fsyncs succeed without making anything durable
+  // Inside runtime/core, on both nodes (core/canary.h, the ProtocolCanary of the same name):
+  ack_before_peer_ack,
+  skip_persisting_dirty_regions,
+  promote_stale_node,
+  ignore_witness,
+  fsync_without_peer_fsync,
+  apply_out_of_order,
+  alone_without_outdated_confirmation,
+  no_activity_record_while_prim,
+  resync_block_over_live_write,
+};
+// Every canary but none, in declaration order.
+inline constexpr Canary kCanaries[] = {
+    Canary::secondary_drops_writes,   Canary::oracle_forgets_ack,
+    Canary::fsync_lies,               Canary::ack_before_peer_ack,
+    Canary::skip_persisting_dirty_regions, Canary::promote_stale_node,
+    Canary::ignore_witness,           Canary::fsync_without_peer_fsync,
+    Canary::apply_out_of_order,       Canary::alone_without_outdated_confirmation,
+    Canary::no_activity_record_while_prim, Canary::resync_block_over_live_write,
 };
 std::string_view canary_name(Canary canary);
 std::optional<Canary> canary_from_name(std::string_view name);
+// The core's switch for a canary planted in runtime/core; ProtocolCanary::none otherwise.
+core::ProtocolCanary protocol_canary_of(Canary canary);
 
 struct RunOptions {
   std::uint64_t seed = 1;

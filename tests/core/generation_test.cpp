@@ -2,8 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "core/canary.h"
+
 namespace hamirror::core {
 namespace {
+
+// The core these tests (and the daemon) link carries no canary: each planted branch is
+// `if (false)` at compile time (core/canary.h).
+static_assert(!canary_planted(ProtocolCanary::promote_stale_node));
 
 GenerationInfo synced(std::uint64_t id) { return GenerationInfo{.current = id, .history = {7, 5}}; }
 

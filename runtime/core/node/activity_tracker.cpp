@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/canary.h"
 #include "io/assert.h"
 
 namespace hamirror::core {
@@ -113,6 +114,9 @@ void ActivityTracker::load(bool first_start, std::function<void(io::Error)> done
 }
 
 Admit ActivityTracker::before_write(std::uint64_t sequence, const FileOp& op, ActivityLog::GoFn go) {
+  if (canary_planted(ProtocolCanary::no_activity_record_while_prim) && !state_->alone) {  // CANARY: nothing recorded
+    return {Admission::proceed_now, io::Error::ok};
+  }
   return state_->log.before_write(sequence, op, std::move(go));
 }
 

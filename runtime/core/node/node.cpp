@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "core/activity/resync_plan.h"
+#include "core/canary.h"
 #include "core/node/fast_resync.h"
 #include "core/node/node_messages.h"
 #include "io/assert.h"
@@ -763,7 +764,9 @@ void Node::on_link_lost(const std::string& reason) {
     requesting_outdate_ = true;
     publish_status();
     log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
-    if (peer_outdated_for_our_generation()) go_alone("the secondary marked itself outdated");
+    const bool confirmed = peer_outdated_for_our_generation() ||
+                           canary_planted(ProtocolCanary::alone_without_outdated_confirmation);  // CANARY
+    if (confirmed) go_alone("the secondary marked itself outdated");
   }
   if (peer_alive) reconnect_later();
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/canary.h"
 #include "core/reintegration/block_checksum.h"
 #include "core/reintegration/reintegration_source.h"
 #include "io/assert.h"
@@ -167,7 +168,13 @@ std::string ReintegrationTarget::on_frame(const wire::Frame& frame) {
       } else {
         last_file_live_[{op.directory, op.path}] = op.sequence;
       }
-      return push([this, op = std::move(op)](Next next) mutable { live_step(std::move(op), std::move(next)); });
+      Step step = [this, op = std::move(op)](Next next) mutable { live_step(std::move(op), std::move(next)); };
+      if (canary_planted(ProtocolCanary::resync_block_over_live_write) && steps_.size() < kMaxTargetSteps) {
+        steps_.push_front(std::move(step));  // CANARY: the live op overtakes the older resync blocks queued here
+        run_next();
+        return {};
+      }
+      return push(std::move(step));
     }
     case wire::MessageType::resync_done: {
       auto done = wire::decode_message<ResyncDone>(frame);

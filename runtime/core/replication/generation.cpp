@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/canary.h"
 #include "io/assert.h"
 
 namespace hamirror::core {
@@ -63,6 +64,7 @@ GenerationInfo discard_generation(GenerationInfo info, std::uint64_t peer_genera
 
 std::string why_not_promotable(const GenerationInfo& info) {
   if (info.current == 0) return "this node has no data yet (never synchronised)";
+  if (canary_planted(ProtocolCanary::promote_stale_node)) return {};  // CANARY: outdated or inconsistent data serves
   if (!info.consistent) return "this node's data is inconsistent: a reintegration into it did not finish";
   if (info.outdated) return "this node's data is outdated: the peer acknowledged writes without it";
   return {};

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "core/canary.h"
 #include "io/assert.h"
 
 namespace hamirror::core {
@@ -59,6 +60,11 @@ std::string Replica::on_op(ReplicateOp op) {
     return "op " + std::to_string(op.sequence) + " out of order: expected " + std::to_string(next_expected_);
   }
   ++next_expected_;
+  if (canary_planted(ProtocolCanary::apply_out_of_order)) return apply_out_of_order(std::move(op));  // CANARY
+  return apply(std::move(op));
+}
+
+std::string Replica::apply(ReplicateOp op) {
   const std::uint64_t sequence = op.sequence;
   const bool ack_on_receipt = mode_ == AsyncMode::second && op.kind != OpKind::fsync;
   if (ack_on_receipt) outbox_.send(OpAck{sequence, io::Error::ok});
@@ -71,8 +77,32 @@ std::string Replica::on_op(ReplicateOp op) {
   return {};
 }
 
+// The canary apply_out_of_order: a write waits for the op after it, which is applied
+// first under the write's number, so acks and the applier see ascending numbers and
+// only the data is out of order. (Only async="second" lets a writer's next op arrive
+// before its write is applied: with "none", the ops in flight together are other
+// writers', on other files, and their order does not matter.)
+std::string Replica::apply_out_of_order(ReplicateOp op) {
+  if (!held_write_) {
+    if (op.kind != OpKind::write) return apply(std::move(op));
+    if (mode_ == AsyncMode::second) outbox_.send(OpAck{op.sequence, io::Error::ok});  // on receipt, as always
+    held_write_ = std::move(op);
+    return {};
+  }
+  ReplicateOp held = std::move(*held_write_);
+  held_write_.reset();
+  std::swap(held.sequence, op.sequence);
+  if (std::string bad = apply(std::move(op)); !bad.empty()) return bad;
+  return apply(std::move(held));
+}
+
 std::string Replica::on_checkpoint(const Checkpoint& checkpoint) {
   if (!started_) return "checkpoint before replication_start";
+  // CANARY apply_out_of_order (held_write_ is always empty otherwise): a write no op
+  // followed goes before the checkpoint.
+  if (held_write_) {
+    if (std::string bad = apply(*std::exchange(held_write_, std::nullopt)); !bad.empty()) return bad;
+  }
   const std::uint64_t through = checkpoint.through;
   if (through + 1 != next_expected_) {
     return "checkpoint through " + std::to_string(through) + " out of order: the last op was " + std::to_string(next_expected_ - 1);

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,8 @@ class Replica {
  private:
   std::string on_start(const ReplicationStart& start);
   std::string on_op(ReplicateOp op);
+  std::string apply(ReplicateOp op);
+  std::string apply_out_of_order(ReplicateOp op);  // the canary of that name (core/canary.h)
   std::string on_checkpoint(const Checkpoint& checkpoint);
   void on_applied(std::uint64_t sequence, io::Error result, bool acknowledged);
 
@@ -64,6 +67,7 @@ class Replica {
   std::uint64_t next_expected_ = 0;
   std::uint64_t applied_through_ = 0;
   std::uint64_t last_applied_ = 0;
+  std::optional<ReplicateOp> held_write_;  // apply_out_of_order's canary only
 };
 
 }  // namespace hamirror::core

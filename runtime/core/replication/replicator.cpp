@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/canary.h"
 #include "io/assert.h"
 
 namespace hamirror::core {
@@ -97,7 +98,8 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
   auto found = in_flight_.find(sequence);
   HM_ASSERT(found != in_flight_.end());
   InFlight& entry = found->second;
-  if (!entry.local_done || entry.needs_secondary) return;
+  const bool ack_awaited = entry.needs_secondary && !canary_planted(ProtocolCanary::ack_before_peer_ack);  // CANARY
+  if (!entry.local_done || ack_awaited) return;
   // Alone, the gate is asked at this very moment: a node that lost its lease while
   // frozen acknowledges nothing when it resumes. A failed op tells the writer nothing
   // was stored, so only successes are held.
@@ -179,7 +181,8 @@ void Replicator::complete_checkpoint_if_ready(std::uint64_t id) {
   const auto found = checkpoints_.find(id);
   HM_ASSERT(found != checkpoints_.end());
   PendingCheckpoint& entry = found->second;
-  const bool wants_secondary = policy_ == AckPolicy::wait_for_secondary;
+  const bool wants_secondary = policy_ == AckPolicy::wait_for_secondary &&
+                               !canary_planted(ProtocolCanary::fsync_without_peer_fsync);  // CANARY: this sync alone
   if (!entry.local_done || (entry.needs_ack && wants_secondary)) return;
   io::Error result = entry.local_result;
   // What the policy requires when it completes: the secondary's word too, or not.
