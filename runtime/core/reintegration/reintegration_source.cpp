@@ -329,8 +329,16 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
   const Work& work = answered.work;
   if (ack.failed) recheck(work.directory, work.path);
   add_done(answered.bytes);
-  // A listing that does not recurse (fast mode, rechecks) fills in what the target
-  // lacked; a recursive one already queued everything.
+  // A recursive listing already queued everything: files the target lacked are sent
+  // whole rather than compared (do_compare). One that does not recurse (fast mode,
+  // rechecks) fills in what the target lacked.
+  if (answered.listing && work.recursive) {
+    for (const ListingEntry& entry : ack.created) {
+      if (entry.kind == io::FileKind::regular && lacking_.size() < kMaxQueuedResyncWork) {
+        lacking_.insert({work.directory, child_path(work.path, entry.name)});
+      }
+    }
+  }
   if (answered.listing && !work.recursive) {
     for (const ListingEntry& entry : ack.created) {
       const std::string path = child_path(work.path, entry.name);
@@ -372,6 +380,12 @@ void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std:
 }
 
 void ReintegrationSource::do_compare(Work work) {
+  if (lacking_.erase({work.directory, work.path}) > 0 && work.offset == 0) {
+    // Whole: the budget reserved for comparing it is what sending it will fill.
+    work.kind = WorkKind::send_ranges;
+    work.whole_file = true;
+    return do_send_ranges(std::move(work));
+  }
   const std::uint64_t id = begin_read(work, false);
   const std::uint64_t batch = kMaxChecksumsPerMessage * kResyncBlockBytes;
   read_file(work, work.offset, batch, [this, id, work](io::Result<FileRead> read) mutable {
@@ -448,9 +462,12 @@ void ReintegrationSource::do_send_ranges(Work work) {
       return finish_work(false, std::move(work));
     }
     if (work.whole_file) {
-      // Sized now: the rest of the file becomes ranges, read in later chunks.
+      // Sized now: the rest of the file becomes ranges, read in later chunks. A budget
+      // already reserved (a comparison turned into a whole send) counts towards it.
       work.whole_file = false;
-      add_to_do(read->size);
+      const std::uint64_t reserved = std::min(work.budget, read->size);
+      add_to_do(read->size - reserved);
+      add_done(work.budget - reserved);
       work.budget = read->size;
       if (read->size > 0) work.ranges.push_back({0, read->size});
     }

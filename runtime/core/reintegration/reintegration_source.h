@@ -6,7 +6,9 @@
 // - full: every replicated directory is walked. Each directory's listing is sent;
 //   the target deletes what it has in excess and creates what it lacks. Each file is
 //   hashed per block (XXH3-64, kResyncBlockBytes) and the checksums are sent; the
-//   target hashes its own blocks and asks only for those that differ.
+//   target hashes its own blocks and asks only for those that differ. A file the
+//   target answered it lacked (its listing's ack) is sent whole instead, when its
+//   comparison has not begun: nothing of it could match.
 // - fast (the generations match, the activity record says what changed): only the
 //   listed directories are compared by listing, and only the listed byte ranges are
 //   sent, without checksums. Entries the target lacked are then sent whole.
@@ -240,6 +242,8 @@ class ReintegrationSource {
   std::map<std::uint64_t, Read> reads_;  // by id
   std::uint64_t next_read_id_ = 1;
   std::uint64_t read_watermark_ = 0;  // of the read that just ended
+  // Files the target created empty at their listing, whose comparison has not begun.
+  std::set<std::pair<std::uint32_t, std::string>> lacking_;
   std::map<std::uint64_t, Unanswered> unanswered_;
   std::uint64_t next_id_ = 1;
 
