@@ -355,22 +355,28 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
 
 void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std::uint64_t max_bytes,
                                     std::function<void(io::Result<FileRead>)> done) {
+  // The handle is closed through the FileSystem (which outlives its calls), not through
+  // this source: a source destroyed while reads are in flight must not be touched.
+  io::FileSystem* fs = &fs_;
   const io::OpenFlags flags{.read = true};
-  fs_.open(native(work.directory, work.path), flags,
-           [this, alive = alive_, offset, max_bytes, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
-             if (!*alive) return;
-             if (!opened) return done(opened.error());
+  fs->open(native(work.directory, work.path), flags,
+           [fs, alive = alive_, offset, max_bytes, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+             if (!opened) {
+               if (*alive) done(opened.error());
+               return;
+             }
              const io::FileHandle file = *opened;
-             fs_.fstat(file, [this, alive, file, offset, max_bytes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
-               if (!*alive) return;
-               if (!stat || stat->kind != io::FileKind::regular) {
-                 fs_.close(file, [](io::Error) {});
-                 return done(stat ? io::Error::is_directory : stat.error());
+             if (!*alive) return fs->close(file, [](io::Error) {});
+             fs->fstat(file, [fs, alive, file, offset, max_bytes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+               if (!*alive || !stat || stat->kind != io::FileKind::regular) {
+                 fs->close(file, [](io::Error) {});
+                 if (*alive) done(stat ? io::Error::is_directory : stat.error());
+                 return;
                }
                const std::uint64_t size = stat->size_bytes;
                const std::uint64_t length = offset >= size ? 0 : std::min(max_bytes, size - offset);
-               fs_.read(file, offset, length, [this, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
-                 fs_.close(file, [](io::Error) {});
+               fs->read(file, offset, length, [fs, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
+                 fs->close(file, [](io::Error) {});
                  if (!*alive) return;
                  if (!bytes) return done(bytes.error());
                  done(FileRead{size, std::move(bytes).value()});

@@ -304,7 +304,10 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
       return next();
     }
     const std::string file_path = native(message.directory, message.path);  // before message moves into the callback
-    fs_.open(file_path, {.read = true}, [this, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
+    // Closed through the FileSystem, which outlives its calls: this target may not.
+    io::FileSystem* fs = &fs_;
+    fs->open(file_path, {.read = true}, [this, fs, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
+      if (opened && !*alive) return fs->close(*opened, [](io::Error) {});
       if (!*alive) return;
       if (!opened) {
         outbox_.send(ResyncBlockNeeds{message.id, true, {}});
@@ -313,8 +316,8 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
       const io::FileHandle file = *opened;
       const std::uint64_t offset = message.first_block * kResyncBlockBytes;
       const std::uint64_t length = message.checksums.size() * kResyncBlockBytes;
-      fs_.read(file, offset, length, [this, alive, file, message = std::move(message), next = std::move(next)](io::Result<io::Bytes> bytes) mutable {
-        fs_.close(file, [](io::Error) {});
+      fs->read(file, offset, length, [this, fs, alive, file, message = std::move(message), next = std::move(next)](io::Result<io::Bytes> bytes) mutable {
+        fs->close(file, [](io::Error) {});
         if (!*alive) return;
         ResyncBlockNeeds needs{.id = message.id, .failed = !bytes.ok()};
         if (bytes) {
