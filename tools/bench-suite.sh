@@ -27,7 +27,7 @@
 # rsync, python3. Takes about 6 minutes and 5 GB of disk (--quick: 2 minutes).
 # Options: --quick (100-file tree, 128 MiB streams: for trying things out; the README's
 #          table is from a full run), --no-rto, --keep (leave the work folder),
-#          --only=SECTION (baselines, core, fuse — with reintegration and memory — or rto).
+#          --only=SECTION (baselines, core, fuse — with memory —, reint or rto; several: --only='core reint').
 # Environment: HAMIRROR_BENCH_BUILD_DIR (default build/release), HAMIRROR_BUILD_LOCK (a
 #          file to flock around the build, for shared machines).
 set -euo pipefail
@@ -35,7 +35,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 
 files=1000; stream_mib=512; latency_count=1000; dsync_count=2000; rto_runs=5; keep=0; rto=1
-sections="baselines core fuse rto"
+sections="baselines core fuse reint rto"
 for arg in "$@"; do
   case "$arg" in
     --only=*) sections=${arg#--only=} ;;
@@ -117,7 +117,8 @@ fig[load_before]=$(cut -d' ' -f1-3 /proc/loadavg)
 wanted() { [[ " $sections " == *" $1 "* ]]; }
 wanted baselines && measure_baselines
 wanted core && measure_core_api
-wanted fuse && measure_fuse_and_reintegration
+wanted fuse && measure_fuse
+wanted reint && measure_reintegration
 [ "$rto" -eq 1 ] && wanted rto && measure_rto
 fig[load_after]=$(cut -d' ' -f1-3 /proc/loadavg)
 print_table

@@ -62,7 +62,7 @@ dd_figures() {  # prefix directory
   rm -f "$2/dd-4k.bin"
 }
 
-measure_fuse_and_reintegration() {
+measure_fuse() {
   make_cluster fuse 300 3000 node1 19130 127.0.0.1 127.0.0.1
   local m1 c1 c2 start
   m1=$(mount_of fuse node1); c1=$(copy_of fuse node1); c2=$(copy_of fuse node2)
@@ -82,26 +82,35 @@ measure_fuse_and_reintegration() {
   dd_figures fuse_alone "$m1"
   mkdir -p "$work/plain"
   dd_figures plain "$work/plain"
-  start_daemon fuse node2
-  wait_pair fuse node1 120
+  stop_daemon fuse node1
+}
+
+# Its own cluster, so that `--only=reint` measures reintegration without the FUSE figures.
+measure_reintegration() {
+  make_cluster reint 300 3000 node1 19170 127.0.0.1 127.0.0.1
+  local m1 c1 c2 start
+  m1=$(mount_of reint node1); c1=$(copy_of reint node1); c2=$(copy_of reint node2)
+  start_daemon reint node1
+  start_daemon reint node2
+  wait_pair reint node1 120
 
   say "reintegration: a tree of $files files of 1 MiB through the primary's mount"
   python3 "$repo/bench/suite/tree.py" make "$m1/tree" "$files"
   sleep 2
-  fig[mem_primary_after_tree]=$(memory_mib fuse node1 VmRSS)
-  fig[mem_secondary_after_tree]=$(memory_mib fuse node2 VmRSS)
-  stop_daemon fuse node2
-  wait_code fuse node1 2 30
+  fig[mem_primary_after_tree]=$(memory_mib reint node1 VmRSS)
+  fig[mem_secondary_after_tree]=$(memory_mib reint node2 VmRSS)
+  stop_daemon reint node2
+  wait_code reint node1 2 30
   cp -a "$c2" "$work/rsync-stale"  # rsync's stale copy: the secondary's, as it was left
   python3 "$repo/bench/suite/tree.py" change "$m1/tree" "$files"
   say "reintegration: fast (secondary restarted) vs rsync -a --inplace onto the stale copy"
   drop_caches
   start=$(now_ms)
-  start_daemon fuse node2
-  wait_code fuse node1 3 900 0.05
+  start_daemon reint node2
+  wait_code reint node1 3 900 0.05
   fig[fast_reint_s]=$(elapsed_s "$start")
-  fig[fast_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log fuse node1)" | tail -n 1 | sed 's/.*finished: //')
-  wait_code fuse node2 4 30
+  fig[fast_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
+  wait_code reint node2 4 30
   diff -rq "$c1/tree" "$c2/tree" >/dev/null || die "the copies differ after the fast reintegration"
   drop_caches
   start=$(now_ms)
@@ -112,30 +121,30 @@ measure_fuse_and_reintegration() {
   diff -rq "$c1/tree" "$work/rsync-stale/tree" >/dev/null || die "rsync left the copies different"
 
   say "reintegration: full (secondary wiped) vs rsync -a --inplace to an empty folder"
-  stop_daemon fuse node2
-  wait_code fuse node1 2 30
-  rm -rf "$work/fuse/node2/state"
-  mkdir -p "$work/fuse/node2/state" "$work/rsync-empty"
+  stop_daemon reint node2
+  wait_code reint node1 2 30
+  rm -rf "$work/reint/node2/state"
+  mkdir -p "$work/reint/node2/state" "$work/rsync-empty"
   drop_caches
   start=$(now_ms)
-  start_daemon fuse node2
-  wait_code fuse node1 3 900 0.05
+  start_daemon reint node2
+  wait_code reint node1 3 900 0.05
   fig[full_reint_s]=$(elapsed_s "$start")
-  fig[full_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log fuse node1)" | tail -n 1 | sed 's/.*finished: //')
-  wait_code fuse node2 4 30
+  fig[full_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
+  wait_code reint node2 4 30
   diff -rq "$c1/tree" "$c2/tree" >/dev/null || die "the copies differ after the full reintegration"
-  fig[mem_primary_after_full]=$(memory_mib fuse node1 VmRSS)
-  fig[mem_primary_peak_end]=$(memory_mib fuse node1 VmHWM)
-  fig[mem_secondary_peak_full]=$(memory_mib fuse node2 VmHWM)
+  fig[mem_primary_after_full]=$(memory_mib reint node1 VmRSS)
+  fig[mem_primary_peak_end]=$(memory_mib reint node1 VmHWM)
+  fig[mem_secondary_peak_full]=$(memory_mib reint node2 VmHWM)
   drop_caches
   start=$(now_ms)
   rsync -a --inplace "$c1/" "$work/rsync-empty/"
   fig[rsync_empty_s]=$(elapsed_s "$start")
   sync
   fig[rsync_empty_sync_s]=$(elapsed_s "$start")
-  stop_daemon fuse node2
-  stop_daemon fuse node1
-  rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work"/fuse/node*/state/data  # the logs stay (--keep)
+  stop_daemon reint node2
+  stop_daemon reint node1
+  rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work"/reint/node*/state/data  # the logs stay (--keep)
 }
 
 # --- RTO: namespaces hm-bench-n1, -n2 and -c (client) on a bridge in hm-bench-br --------------

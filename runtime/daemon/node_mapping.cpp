@@ -88,6 +88,7 @@ MappingResult map_node_config(const config::NodeConfig& node, const config::Modu
 
   for (std::size_t i = 0; i < module.rfs.directories.size(); ++i) out.roots.push_back(replicated_copy_dir(node.state_dir, i));
   out.state_dir = node_state_dir(node.state_dir);
+  out.reintegration_reads = static_cast<std::size_t>(module.rfs.nbrei);
   out.async_mode = module.rfs.async == config::AsyncMode::none ? core::AsyncMode::none : core::AsyncMode::second;
   out.policy.default_prim = map_default_prim(module.service.defaultprim.kind);
   out.policy.default_prim_node = module.service.defaultprim.node;

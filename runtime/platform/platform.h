@@ -18,7 +18,8 @@ namespace hamirror::platform {
 
 // Process-wide settings the I/O backend needs, applied once before the loop runs.
 // POSIX: ignore SIGPIPE, so a write to a connection the peer reset fails with EPIPE
-// instead of killing the daemon. Windows: nothing to do.
+// instead of killing the daemon; keep large buffers in the heap (see posix/). Windows:
+// nothing to do.
 void prepare_process_for_io();
 
 // Running processes whose executable name equals `name` (Linux: /proc/<pid>/comm or

@@ -625,7 +625,8 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
             .on_failed = guarded([this](std::string why) {
               log("reintegration of " + config_.peer + " failed: " + why);
               fail_link_soon("reintegration failed");
-            })});
+            })},
+        config_.reintegration_reads);
     log("reintegration of " + config_.peer + " begins (" + reason + ")");
     if (!fast) return start_reintegration(std::nullopt, "the peer's data is not the point this node's record starts from");
     // The plan must see every op applied here: new ops wait until those in flight are done.

@@ -93,6 +93,8 @@ struct NodeConfig {
   // PRIM: how often both copies are made durable so active extents can retire (and at
   // once when the activity log is full).
   std::int64_t checkpoint_interval_ms = 1000;
+  // Reintegrating the peer: file reads in flight at once (userconfig.xml's nbrei).
+  std::size_t reintegration_reads = 3;
   // What being primary means here: the VIP (address empty: none), the application
   // (no scripts and no services: nothing to run), errd (no processes: no checks).
   io::VipSpec vip;

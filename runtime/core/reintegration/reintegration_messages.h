@@ -3,10 +3,10 @@
 // answers (block_needs, ack, live_ack, done_ack) which go back.
 //
 // Every message that reflects the source's disk (a listing, checksums, block data)
-// carries `watermark`: the last live op the source had forwarded when it started
-// reading. The target applies everything in stream order and checks that no live op
-// newer than the watermark touched what the message describes (see
-// reintegration_source.h for why that holds).
+// carries `watermark`: the last live op the source had forwarded when its read
+// completed (a read raced by a live op on the same data is redone). The target applies
+// everything in stream order and checks that no live op newer than the watermark
+// touched what the message describes (see reintegration_source.h for why that holds).
 #pragma once
 
 #include <cstdint>

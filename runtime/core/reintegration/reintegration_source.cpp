@@ -48,14 +48,17 @@ void stat_each(io::FileSystem& fs, std::shared_ptr<std::vector<std::string>> pat
 }  // namespace
 
 ReintegrationSource::ReintegrationSource(io::FileSystem& fs, const io::Clock& clock, std::vector<std::string> roots,
-                                         std::uint64_t generation, LocalSubmitFn local_submit, Listener listener)
+                                         std::uint64_t generation, LocalSubmitFn local_submit, Listener listener,
+                                         std::size_t parallel_reads)
     : fs_(fs),
       clock_(clock),
       roots_(std::move(roots)),
       generation_(generation),
       local_submit_(std::move(local_submit)),
-      listener_(std::move(listener)) {
+      listener_(std::move(listener)),
+      parallel_reads_(parallel_reads) {
   HM_ASSERT(!roots_.empty() && roots_.size() <= kMaxReplicatedDirectories);
+  HM_ASSERT(parallel_reads_ >= 1 && parallel_reads_ <= kMaxParallelResyncReads);
   HM_ASSERT(generation_ != 0);
   HM_ASSERT(local_submit_ && listener_.on_synchronised && listener_.on_failed);
 }
@@ -97,7 +100,7 @@ void ReintegrationSource::start_fast(wire::FramedConnection& link, FastResyncInp
 void ReintegrationSource::detach() {
   outbox_.detach();
   if (state_ != State::synchronised) state_ = State::stopped;
-  read_.reset();
+  reads_.clear();
 }
 
 void ReintegrationSource::enqueue(Work work, bool front) {
@@ -148,29 +151,41 @@ void ReintegrationSource::pump() {
 
 void ReintegrationSource::pump_once() {
   if (state_ != State::running && state_ != State::switching) return;
-  if (busy_ || unanswered_.size() >= kMaxUnansweredResyncMessages) return;
-  if (dirs_.empty() && files_.empty()) {
-    if (recheck_everything_ || !recheck_.empty()) {
-      take_rechecks();
-      pump_again_ = true;
-      return;
-    }
-    if (!unanswered_.empty()) return;  // an answer may still ask for blocks or a recheck
-    maybe_switch();
+  while (start_one()) {
+  }
+  if (busy_ > 0 || !dirs_.empty() || !files_.empty()) return;  // each finishing item pumps again
+  if (unanswered_.size() >= kMaxUnansweredResyncMessages) return;
+  if (recheck_everything_ || !recheck_.empty()) {
+    take_rechecks();
+    pump_again_ = true;
     return;
   }
+  if (!unanswered_.empty()) return;  // an answer may still ask for blocks or a recheck
+  maybe_switch();
+}
+
+// Starts the next work item when the bounds allow it; false when none started.
+bool ReintegrationSource::start_one() {
+  // Each item sends at least one message: together they stay within the target's bound.
+  if (busy_ >= parallel_reads_ || busy_ + unanswered_.size() >= kMaxUnansweredResyncMessages) return false;
+  if (exclusive_busy_) return false;
+  const bool directory_work = !dirs_.empty();
+  if (!directory_work && files_.empty()) return false;
+  if (directory_work && busy_ > 0) return false;  // a listing waits for the file reads to end, then runs alone
+  std::deque<Work>& queue = directory_work ? dirs_ : files_;
+  if (!quiet_for(queue.front())) return false;  // a local apply completing pumps again
   state_ = State::running;  // new work (a recheck) cancels a switch under way
-  std::deque<Work>& queue = dirs_.empty() ? files_ : dirs_;
-  if (!quiet_for(queue.front())) return;  // a local apply completing pumps again
   Work work = std::move(queue.front());
   queue.pop_front();
-  busy_ = true;
+  ++busy_;
+  exclusive_busy_ = directory_work;
   switch (work.kind) {
-    case WorkKind::list_dir: return do_list_dir(std::move(work));
-    case WorkKind::compare_file: return do_compare(std::move(work));
-    case WorkKind::send_ranges: return do_send_ranges(std::move(work));
-    case WorkKind::recheck: return do_recheck(std::move(work));
+    case WorkKind::list_dir: do_list_dir(std::move(work)); break;
+    case WorkKind::compare_file: do_compare(std::move(work)); break;
+    case WorkKind::send_ranges: do_send_ranges(std::move(work)); break;
+    case WorkKind::recheck: do_recheck(std::move(work)); break;
   }
+  return true;
 }
 
 void ReintegrationSource::take_rechecks() {
@@ -189,23 +204,29 @@ bool ReintegrationSource::quiet_for(const Work& work) const {
   return !file_ops_applying_.contains({work.directory, work.path});
 }
 
-void ReintegrationSource::begin_read(const Work& work, bool listing) {
-  HM_ASSERT(!read_.has_value());
+std::uint64_t ReintegrationSource::begin_read(const Work& work, bool listing) {
   HM_ASSERT(quiet_for(work));
-  read_ = Read{work.directory, work.path, listing, live_sequence_, false};
+  HM_ASSERT(reads_.size() < parallel_reads_);
+  const std::uint64_t id = next_read_id_++;
+  reads_.emplace(id, Read{work.directory, work.path, listing, false});
+  progress_.reads_in_flight_max = std::max<std::uint64_t>(progress_.reads_in_flight_max, reads_.size());
+  return id;
 }
 
-bool ReintegrationSource::end_read() {
-  HM_ASSERT(read_.has_value());
-  const bool valid = !read_->invalidated;
-  read_watermark_ = read_->watermark;
-  read_.reset();
+bool ReintegrationSource::end_read(std::uint64_t id) {
+  const auto found = reads_.find(id);
+  HM_ASSERT(found != reads_.end());
+  const bool valid = !found->second.invalidated;
+  reads_.erase(found);
+  // Not raced: what was read is this copy after every op forwarded so far.
+  read_watermark_ = live_sequence_;
   return valid;
 }
 
 void ReintegrationSource::finish_work(bool redo, Work work) {
-  HM_ASSERT(busy_);
-  busy_ = false;
+  HM_ASSERT(busy_ > 0);
+  --busy_;
+  exclusive_busy_ = false;
   if (redo) {
     ++progress_.reads_redone;
     enqueue(std::move(work), true);
@@ -244,11 +265,11 @@ void ReintegrationSource::fail_reading(const Work& work, io::Error error) {
 // --- listings ------------------------------------------------------------------
 
 void ReintegrationSource::do_list_dir(Work work) {
-  begin_read(work, true);
-  fs_.readdir(native(work.directory, work.path), [this, alive = alive_, work](io::Result<std::vector<io::DirEntry>> listed) mutable {
-    if (!*alive || !read_) return;
+  const std::uint64_t id = begin_read(work, true);
+  fs_.readdir(native(work.directory, work.path), [this, alive = alive_, id, work](io::Result<std::vector<io::DirEntry>> listed) mutable {
+    if (!*alive || !read_running(id)) return;
     if (!listed) {
-      end_read();
+      end_read(id);
       if (!gone(listed.error())) return fail_reading(work, listed.error());
       // Gone or replaced by a live op, which the target applies too (or rechecks).
       return finish_work(false, std::move(work));
@@ -263,9 +284,9 @@ void ReintegrationSource::do_list_dir(Work work) {
     }
     auto sizes = std::make_shared<std::vector<std::uint64_t>>(paths->size(), 0);
     // Sizes only size the progress; they are read in the same race-free window.
-    stat_each(fs_, paths, 0, sizes, [this, alive, work = std::move(work), entries, sizes]() mutable {
-      if (!*alive || !read_) return;
-      if (!end_read()) return finish_work(true, std::move(work));
+    stat_each(fs_, paths, 0, sizes, [this, alive, id, work = std::move(work), entries, sizes]() mutable {
+      if (!*alive || !read_running(id)) return;
+      if (!end_read(id)) return finish_work(true, std::move(work));
       on_listed(std::move(work), std::move(*entries), *sizes);
     });
   });
@@ -273,7 +294,7 @@ void ReintegrationSource::do_list_dir(Work work) {
 
 void ReintegrationSource::on_listed(Work work, std::vector<ListingEntry> entries, const std::vector<std::uint64_t>& sizes) {
   HM_ASSERT(entries.size() == sizes.size());
-  const std::uint64_t watermark = live_sequence_;
+  const std::uint64_t watermark = read_watermark_;
   std::string after;
   std::size_t index = 0;
   do {  // at least one page: an empty directory empties the target's too
@@ -308,8 +329,16 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
   const Work& work = answered.work;
   if (ack.failed) recheck(work.directory, work.path);
   add_done(answered.bytes);
-  // A listing that does not recurse (fast mode, rechecks) fills in what the target
-  // lacked; a recursive one already queued everything.
+  // A recursive listing already queued everything: files the target lacked are sent
+  // whole rather than compared (do_compare). One that does not recurse (fast mode,
+  // rechecks) fills in what the target lacked.
+  if (answered.listing && work.recursive) {
+    for (const ListingEntry& entry : ack.created) {
+      if (entry.kind == io::FileKind::regular && lacking_.size() < kMaxQueuedResyncWork) {
+        lacking_.insert({work.directory, child_path(work.path, entry.name)});
+      }
+    }
+  }
   if (answered.listing && !work.recursive) {
     for (const ListingEntry& entry : ack.created) {
       const std::string path = child_path(work.path, entry.name);
@@ -326,23 +355,31 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
 
 void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std::uint64_t max_bytes,
                                     std::function<void(io::Result<FileRead>)> done) {
+  // A source destroyed while a read is in flight must not be touched, nor may the
+  // FileSystem then: a node's crash in the simulator takes its I/O stack with it. The
+  // handle is then left to that FileSystem (in production: one descriptor, when a
+  // reintegration is torn down mid-read).
+  io::FileSystem* fs = &fs_;
   const io::OpenFlags flags{.read = true};
-  fs_.open(native(work.directory, work.path), flags,
-           [this, alive = alive_, offset, max_bytes, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+  fs->open(native(work.directory, work.path), flags,
+           [fs, alive = alive_, offset, max_bytes, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+             if (!opened) {
+               if (*alive) done(opened.error());
+               return;
+             }
              if (!*alive) return;
-             if (!opened) return done(opened.error());
              const io::FileHandle file = *opened;
-             fs_.fstat(file, [this, alive, file, offset, max_bytes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+             fs->fstat(file, [fs, alive, file, offset, max_bytes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
                if (!*alive) return;
                if (!stat || stat->kind != io::FileKind::regular) {
-                 fs_.close(file, [](io::Error) {});
+                 fs->close(file, [](io::Error) {});
                  return done(stat ? io::Error::is_directory : stat.error());
                }
                const std::uint64_t size = stat->size_bytes;
                const std::uint64_t length = offset >= size ? 0 : std::min(max_bytes, size - offset);
-               fs_.read(file, offset, length, [this, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
-                 if (!*alive) return;  // the FileSystem may be gone too (see the target's read)
-                 fs_.close(file, [](io::Error) {});
+               fs->read(file, offset, length, [fs, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
+                 if (!*alive) return;
+                 fs->close(file, [](io::Error) {});
                  if (!bytes) return done(bytes.error());
                  done(FileRead{size, std::move(bytes).value()});
                });
@@ -351,11 +388,17 @@ void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std:
 }
 
 void ReintegrationSource::do_compare(Work work) {
-  begin_read(work, false);
+  if (lacking_.erase({work.directory, work.path}) > 0 && work.offset == 0) {
+    // Whole: the budget reserved for comparing it is what sending it will fill.
+    work.kind = WorkKind::send_ranges;
+    work.whole_file = true;
+    return do_send_ranges(std::move(work));
+  }
+  const std::uint64_t id = begin_read(work, false);
   const std::uint64_t batch = kMaxChecksumsPerMessage * kResyncBlockBytes;
-  read_file(work, work.offset, batch, [this, work](io::Result<FileRead> read) mutable {
-    if (!read_) return;
-    if (!end_read()) return finish_work(true, std::move(work));
+  read_file(work, work.offset, batch, [this, id, work](io::Result<FileRead> read) mutable {
+    if (!read_running(id)) return;
+    if (!end_read(id)) return finish_work(true, std::move(work));
     if (!read) {
       if (!gone(read.error())) return fail_reading(work, read.error());
       // Gone (a live unlink or rename, which the target applies or rechecks).
@@ -416,24 +459,27 @@ void ReintegrationSource::on_block_needs(const ResyncBlockNeeds& needs) {
 }
 
 void ReintegrationSource::do_send_ranges(Work work) {
-  begin_read(work, false);
+  const std::uint64_t id = begin_read(work, false);
   // One chunk per read: at most kMaxResyncDataBytes of the first range left.
   const std::uint64_t offset = work.whole_file || work.ranges.empty() ? 0 : work.ranges.front().offset;
   const std::uint64_t wanted = work.whole_file ? kMaxResyncDataBytes
                                : work.ranges.empty() ? 0
                                                      : std::min<std::uint64_t>(work.ranges.front().length, kMaxResyncDataBytes);
-  read_file(work, offset, wanted, [this, work, offset, wanted](io::Result<FileRead> read) mutable {
-    if (!read_) return;
-    if (!end_read()) return finish_work(true, std::move(work));
+  read_file(work, offset, wanted, [this, id, work, offset, wanted](io::Result<FileRead> read) mutable {
+    if (!read_running(id)) return;
+    if (!end_read(id)) return finish_work(true, std::move(work));
     if (!read) {
       if (!gone(read.error())) return fail_reading(work, read.error());
       add_done(work.budget);
       return finish_work(false, std::move(work));
     }
     if (work.whole_file) {
-      // Sized now: the rest of the file becomes ranges, read in later chunks.
+      // Sized now: the rest of the file becomes ranges, read in later chunks. A budget
+      // already reserved (a comparison turned into a whole send) counts towards it.
       work.whole_file = false;
-      add_to_do(read->size);
+      const std::uint64_t reserved = std::min(work.budget, read->size);
+      add_to_do(read->size - reserved);
+      add_done(work.budget - reserved);
       work.budget = read->size;
       if (read->size > 0) work.ranges.push_back({0, read->size});
     }
@@ -507,8 +553,8 @@ io::Error ReintegrationSource::submit_live(FileOp&& op, DoneFn&& done) {
     ++file_ops_applying_[{copy.directory, copy.path}];
   }
   // A read racing this op may have seen it half applied: it is redone.
-  if (read_ && (names || (!read_->listing && read_->directory == copy.directory && read_->path == copy.path))) {
-    read_->invalidated = true;
+  for (auto& [id, read] : reads_) {
+    if (names || (!read.listing && read.directory == copy.directory && read.path == copy.path)) read.invalidated = true;
   }
   outbox_.send(ResyncLiveOp{ReplicateOp::from(sequence, copy)});
   ++progress_.live_ops_forwarded;
@@ -573,7 +619,7 @@ void ReintegrationSource::settle_live(std::map<std::uint64_t, LiveInFlight>::ite
 // --- the switch --------------------------------------------------------------------
 
 void ReintegrationSource::maybe_switch() {
-  HM_ASSERT(dirs_.empty() && files_.empty() && !busy_ && unanswered_.empty());
+  HM_ASSERT(dirs_.empty() && files_.empty() && busy_ == 0 && unanswered_.empty());
   if (done_sent_) return;
   state_ = State::switching;  // new live ops wait: the last ones must reach the target
   if (!live_.empty()) return;

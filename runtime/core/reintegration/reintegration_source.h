@@ -6,7 +6,9 @@
 // - full: every replicated directory is walked. Each directory's listing is sent;
 //   the target deletes what it has in excess and creates what it lacks. Each file is
 //   hashed per block (XXH3-64, kResyncBlockBytes) and the checksums are sent; the
-//   target hashes its own blocks and asks only for those that differ.
+//   target hashes its own blocks and asks only for those that differ. A file the
+//   target answered it lacked (its listing's ack) is sent whole instead, when its
+//   comparison has not begun: nothing of it could match.
 // - fast (the generations match, the activity record says what changed): only the
 //   listed directories are compared by listing, and only the listed byte ranges are
 //   sent, without checksums. Entries the target lacked are then sent whole.
@@ -20,16 +22,23 @@
 //
 // The ordering argument (why a resync block never overwrites a newer live write).
 // A live op is forwarded when it is submitted, before this copy applies it. The
-// source reads for resync one thing at a time (a listing, or a run of one file's
-// blocks), and only when no live op that could change it is still being applied
-// here: for a file, no op on that file and no namespace op (create, mkdir, rename,
-// unlink, rmdir); for a listing, no namespace op. If such an op is submitted while
-// the read runs, the read is thrown away and redone. So a read's result is exactly
-// this copy after every op forwarded before it was sent, and its message (sent the
-// moment the read completes) lands on the target after those ops and before every
-// later one. Each message carries that point (`watermark`), and the target checks
-// it: a file's block whose watermark is older than a live op on that file it already
-// applied is a protocol error, never written.
+// source reads for resync (a listing, or a run of one file's blocks) only when no
+// live op that could change it is still being applied here: for a file, no op on
+// that file and no namespace op (create, mkdir, rename, unlink, rmdir); for a
+// listing, no namespace op. If such an op is submitted while the read runs, the read
+// is thrown away and redone. So a read's result is exactly this copy after every op
+// forwarded before it completed, and its message (sent the moment the read
+// completes) lands on the target after those ops and before every later one. Each
+// message carries that point (`watermark`), and the target checks it: a file's
+// block whose watermark is older than a live op on that file it already applied is a
+// protocol error, never written.
+//
+// Pipelining. Up to `parallel_reads` file reads (different files, or different parts
+// of one) run at once, so the disk and the target work while the next file is read.
+// The argument above holds for each read on its own; the watermark is taken when a
+// read completes, so messages leave with watermarks that never go backwards. A
+// listing (or a recheck) runs alone: every message about a file leaves after the
+// listings queued before it, as the target needs (it creates what a listing names).
 //
 // Checksums are compared at one point of the stream too: the target hashes its
 // blocks when the checksum message reaches it, so equal checksums mean equal data at
@@ -56,7 +65,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -78,6 +86,8 @@ constexpr std::size_t kMaxUnackedLiveOps = 1024;
 constexpr std::size_t kMaxRecheckPaths = 4096;
 // Work items queued (directories and files found by listings).
 constexpr std::size_t kMaxQueuedResyncWork = 1 << 20;
+// Resync reads in flight at once; each holds at most kMaxResyncDataBytes.
+constexpr std::size_t kMaxParallelResyncReads = 64;
 
 struct ResyncProgress {
   std::uint64_t bytes_to_do = 0;
@@ -90,6 +100,7 @@ struct ResyncProgress {
   std::uint64_t live_ops_forwarded = 0;
   std::uint64_t live_ops_failed_on_target = 0;
   std::uint64_t reads_redone = 0;  // a live op raced a resync read (see the argument above)
+  std::uint64_t reads_in_flight_max = 0;  // the most resync reads that ran at once
   std::uint64_t rechecks = 0;
   std::uint64_t rate_bytes_per_s = 0;  // bytes_done over the time since start
   bool synchronised = false;
@@ -109,8 +120,9 @@ class ReintegrationSource {
   };
 
   // generation: the primary's current generation id, which the target adopts.
+  // parallel_reads: file reads in flight at once (the configuration's nbrei), 1..kMaxParallelResyncReads.
   ReintegrationSource(io::FileSystem& fs, const io::Clock& clock, std::vector<std::string> roots, std::uint64_t generation,
-                      LocalSubmitFn local_submit, Listener listener);
+                      LocalSubmitFn local_submit, Listener listener, std::size_t parallel_reads = 1);
   ~ReintegrationSource();
   ReintegrationSource(const ReintegrationSource&) = delete;
   ReintegrationSource& operator=(const ReintegrationSource&) = delete;
@@ -168,7 +180,6 @@ class ReintegrationSource {
     std::uint32_t directory = 0;
     std::string path;
     bool listing = false;  // any namespace op races a listing; a file read also races ops on that file
-    std::uint64_t watermark = 0;
     bool invalidated = false;
   };
   struct FileRead {
@@ -179,10 +190,12 @@ class ReintegrationSource {
   void start(wire::FramedConnection& link, ResyncMode mode);
   void pump();
   void pump_once();
+  bool start_one();
   void take_rechecks();
   bool quiet_for(const Work& work) const;
-  void begin_read(const Work& work, bool listing);
-  bool end_read();  // false: a live op raced the read; redo it
+  std::uint64_t begin_read(const Work& work, bool listing);  // the read's id
+  bool read_running(std::uint64_t id) const { return reads_.contains(id); }
+  bool end_read(std::uint64_t id);  // false: a live op raced the read; redo it
   void finish_work(bool redo, Work work);
   std::string native(std::uint32_t directory, const std::string& path) const;
   static bool gone(io::Error error);
@@ -223,9 +236,14 @@ class ReintegrationSource {
   std::deque<Work> files_;  // then file comparisons and sends
   std::set<std::pair<std::uint32_t, std::string>> recheck_;
   bool recheck_everything_ = false;
-  bool busy_ = false;  // one work item (one read) at a time
-  std::optional<Read> read_;
+  std::size_t parallel_reads_;
+  std::size_t busy_ = 0;           // work items under way (at most parallel_reads_)
+  bool exclusive_busy_ = false;    // the one under way is a listing or a recheck
+  std::map<std::uint64_t, Read> reads_;  // by id
+  std::uint64_t next_read_id_ = 1;
   std::uint64_t read_watermark_ = 0;  // of the read that just ended
+  // Files the target created empty at their listing, whose comparison has not begun.
+  std::set<std::pair<std::uint32_t, std::string>> lacking_;
   std::map<std::uint64_t, Unanswered> unanswered_;
   std::uint64_t next_id_ = 1;
 

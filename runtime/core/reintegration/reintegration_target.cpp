@@ -12,13 +12,6 @@ namespace hamirror::core {
 
 namespace {
 std::string child_path(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
-std::string parent_of(const std::string& path) {
-  const std::size_t slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
-bool is_inside(const std::string& path, const std::string& dir) {
-  return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
-}
 }  // namespace
 
 ReintegrationTarget::ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, PersistFn persist_generation,
@@ -87,13 +80,8 @@ void ReintegrationTarget::run_next() {
   do {
     run_again_ = false;
     if (step_running_ || steps_.empty() || state_ == State::failed) break;
-    Step step;
-    if (unsynced_files_.size() + unsynced_dirs_.size() >= kMaxUnsyncedPaths) {
-      step = [this](Next next) { flush_step(std::move(next)); };
-    } else {
-      step = std::move(steps_.front());
-      steps_.pop_front();
-    }
+    Step step = std::move(steps_.front());
+    steps_.pop_front();
     step_running_ = true;
     step([this, alive = alive_] {
       if (!*alive) return;
@@ -213,6 +201,7 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
       return next();
     }
     ++counters_.listings_applied;
+    sized_.clear();  // it may remove or replace files
     // The page speaks for names in (after, last entry] (or to the end).
     auto in_range = [&listing](const std::string& name) {
       if (!listing.after.empty() && !(listing.after < name)) return false;
@@ -243,7 +232,6 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
 void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actions, std::size_t index, std::uint32_t directory,
                                       std::string path, std::shared_ptr<ResyncAck> ack, Next next) {
   if (index == actions->size()) {
-    if (!actions->empty()) unsynced_dirs_.insert({directory, path});
     outbox_.send(*ack);
     return next();
   }
@@ -260,7 +248,6 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
   };
   if (action.remove) return remove_tree(directory, child, action.kind, std::move(after));
   if (action.kind == io::FileKind::directory) {
-    unsynced_dirs_.insert({directory, child});
     return apply({.kind = OpKind::mkdir, .directory = directory, .path = child}, std::move(after));
   }
   apply({.kind = OpKind::create, .directory = directory, .path = child}, std::move(after));
@@ -269,7 +256,6 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
 void ReintegrationTarget::remove_tree(std::uint32_t directory, std::string path, io::FileKind kind,
                                       std::function<void(io::Error)> done) {
   if (kind != io::FileKind::directory) {
-    unsynced_files_.erase({directory, path});
     return apply({.kind = OpKind::unlink, .directory = directory, .path = path}, std::move(done));
   }
   fs_.readdir(native(directory, path), [this, alive = alive_, directory, path, done = std::move(done)](io::Result<std::vector<io::DirEntry>> children) mutable {
@@ -283,7 +269,6 @@ void ReintegrationTarget::remove_tree(std::uint32_t directory, std::string path,
 void ReintegrationTarget::remove_children(std::uint32_t directory, std::string path, std::shared_ptr<std::vector<io::DirEntry>> children,
                                           std::size_t index, std::function<void(io::Error)> done) {
   if (index == children->size()) {
-    unsynced_dirs_.erase({directory, path});
     return apply({.kind = OpKind::rmdir, .directory = directory, .path = path}, std::move(done));
   }
   const io::DirEntry& child = (*children)[index];
@@ -296,13 +281,22 @@ void ReintegrationTarget::remove_children(std::uint32_t directory, std::string p
 
 void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size,
                                       std::function<void(io::Error)> done) {
-  unsynced_files_.insert({directory, path});
+  const auto sized = sized_.find({directory, path});
+  if (sized != sized_.end() && sized->second == size) return done(io::Error::ok);
+  ++counters_.files_sized;
   // Not exclusive: usually the file is there (its listing created it); if an earlier
   // live op failed it is made here, and a missing parent fails (the source rechecks).
   apply({.kind = OpKind::create, .directory = directory, .path = path},
         [this, directory, path, size, done = std::move(done)](io::Error created) mutable {
           if (created != io::Error::ok) return done(created);
-          apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size}, std::move(done));
+          apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size},
+                [this, directory, path, size, done = std::move(done)](io::Error truncated) {
+                  if (truncated == io::Error::ok) {
+                    if (sized_.size() >= kMaxSizedFiles) sized_.clear();
+                    sized_[{directory, path}] = size;
+                  }
+                  done(truncated);
+                });
         });
 }
 
@@ -318,7 +312,7 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
     }
     const std::string file_path = native(message.directory, message.path);  // before message moves into the callback
     fs_.open(file_path, {.read = true}, [this, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
-      if (!*alive) return;
+      if (!*alive) return;  // the FileSystem may be gone too (see below)
       if (!opened) {
         outbox_.send(ResyncBlockNeeds{message.id, true, {}});
         return next();
@@ -377,16 +371,11 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
 void ReintegrationTarget::live_step(ReplicateOp op, Next next) {
   const std::uint64_t sequence = op.sequence;
   FileOp file_op = std::move(op).to_op();
-  switch (file_op.kind) {
-    case OpKind::write:
-    case OpKind::truncate: unsynced_files_.insert({file_op.directory, file_op.path}); break;
-    case OpKind::rename: note_rename(file_op.directory, file_op.path, file_op.target); break;
-    case OpKind::create:
-    case OpKind::mkdir:
-    case OpKind::unlink:
-    case OpKind::rmdir: unsynced_dirs_.insert({file_op.directory, parent_of(file_op.path)}); break;
-    case OpKind::set_mtime:
-    case OpKind::fsync: break;
+  // Whatever it does to a file (a size, a name) the next resync message sets afresh.
+  if (is_namespace_op(file_op.kind)) {
+    sized_.clear();
+  } else {
+    sized_.erase({file_op.directory, file_op.path});
   }
   apply(std::move(file_op), [this, sequence, next = std::move(next)](io::Error result) {
     ++counters_.live_ops_applied;
@@ -396,57 +385,14 @@ void ReintegrationTarget::live_step(ReplicateOp op, Next next) {
   });
 }
 
-// What still has to be fsynced moves with a rename; both directories change.
-void ReintegrationTarget::note_rename(std::uint32_t directory, const std::string& from, const std::string& to) {
-  for (std::set<Key>* set : {&unsynced_files_, &unsynced_dirs_}) {
-    std::vector<Key> moved;
-    for (auto it = set->begin(); it != set->end();) {
-      if (it->first == directory && (it->second == from || is_inside(it->second, from))) {
-        moved.push_back({directory, to + it->second.substr(from.size())});
-        it = set->erase(it);
-      } else {
-        ++it;
-      }
-    }
-    set->insert(moved.begin(), moved.end());
-  }
-  unsynced_dirs_.insert({directory, parent_of(from)});
-  unsynced_dirs_.insert({directory, parent_of(to)});
-}
-
-void ReintegrationTarget::flush_step(Next next) {
-  ++counters_.flushes;
-  auto files = std::make_shared<std::vector<Key>>(unsynced_files_.begin(), unsynced_files_.end());
-  auto dirs = std::make_shared<std::vector<Key>>(unsynced_dirs_.begin(), unsynced_dirs_.end());
-  unsynced_files_.clear();
-  unsynced_dirs_.clear();
-  flush_paths(std::move(files), std::move(dirs), 0, std::move(next));
-}
-
-// Files first (each fsync also syncs its parent's entry), then directories.
-void ReintegrationTarget::flush_paths(std::shared_ptr<std::vector<Key>> files, std::shared_ptr<std::vector<Key>> dirs,
-                                      std::size_t index, Next next) {
-  if (index == files->size() + dirs->size()) return next();
-  auto after = [this, alive = alive_, files, dirs, index, next = std::move(next)](io::Error result) mutable {
-    if (!*alive) return;
-    // not_found: removed since it changed, nothing of it is left to make durable.
-    if (result != io::Error::ok && result != io::Error::not_found) flush_failed_ = true;
-    flush_paths(std::move(files), std::move(dirs), index + 1, std::move(next));
-  };
-  if (index < files->size()) {
-    const Key& key = (*files)[index];
-    return apply({.kind = OpKind::fsync, .directory = key.first, .path = key.second}, std::move(after));
-  }
-  const Key& key = (*dirs)[index - files->size()];
-  fs_.fsync_dir(native(key.first, key.second), std::move(after));
-}
-
 void ReintegrationTarget::done_step(ResyncDone done, Next next) {
-  flush_step([this, alive = alive_, done, next = std::move(next)]() mutable {
+  // After every change queued before it: done(ok) means all of them are durable, and a
+  // sync that failed at any point of the reintegration is reported here (sticky).
+  const io::Error queued = applier_.checkpoint([this, alive = alive_, done, next = std::move(next)](io::Error durable) mutable {
     if (!*alive) return;
-    if (flush_failed_) {
+    if (durable != io::Error::ok) {
       outbox_.send(ResyncDoneAck{false});
-      return fail("could not make the reintegrated copy durable");
+      return fail("could not make the reintegrated copy durable: " + std::string(io::error_name(durable)));
     }
     GenerationInfo synced = local_;
     if (synced.current != 0 && synced.current != done.generation) synced.history.insert(synced.history.begin(), synced.current);
@@ -470,6 +416,7 @@ void ReintegrationTarget::done_step(ResyncDone done, Next next) {
       listener_.on_synchronised();
     });
   });
+  HM_ASSERT(queued == io::Error::ok);  // one step at a time keeps the applier's queue short
 }
 
 }  // namespace hamirror::core

@@ -10,6 +10,9 @@
 //   promoted (may_promote_itself).
 // - consistent=true is persisted only at done, after every file and directory the
 //   reintegration changed here was fsynced, with the primary's generation adopted.
+//   Every change goes through the OpApplier, so that one durable checkpoint of it
+//   covers them all: each changed file fsynced once, several at a time, then each
+//   changed directory once (not a file and its parent one after the other).
 // - A resync message older than a live op on the same file (or than any namespace
 //   op) it follows in the stream is refused as a protocol error, never applied: the
 //   source guarantees it cannot happen, and this checks it.
@@ -23,7 +26,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,8 +40,8 @@ namespace hamirror::core {
 // Steps received and not yet applied. The source's own bounds keep it far below
 // (kMaxUnansweredResyncMessages + kMaxUnackedLiveOps + a few); more is a protocol error.
 constexpr std::size_t kMaxTargetSteps = 4096;
-// Files and directories changed and not yet fsynced; reaching it flushes them.
-constexpr std::size_t kMaxUnsyncedPaths = 1024;
+// Files remembered as already created at a resync message's size; beyond it, forgotten.
+constexpr std::size_t kMaxSizedFiles = 1024;
 
 struct ResyncTargetCounters {
   std::uint64_t listings_applied = 0;
@@ -51,7 +53,7 @@ struct ResyncTargetCounters {
   std::uint64_t live_ops_applied = 0;
   std::uint64_t live_ops_failed = 0;
   std::uint64_t ordering_checks = 0;  // resync messages checked against the live ops before them
-  std::uint64_t flushes = 0;
+  std::uint64_t files_sized = 0;      // create + truncate before a resync message (not skipped)
 };
 
 class ReintegrationTarget {
@@ -113,10 +115,7 @@ class ReintegrationTarget {
   void checksums_step(ResyncBlockChecksums message, Next next);
   void data_step(ResyncBlockData message, Next next);
   void live_step(ReplicateOp op, Next next);
-  void flush_step(Next next);
-  void flush_paths(std::shared_ptr<std::vector<Key>> files, std::shared_ptr<std::vector<Key>> dirs, std::size_t index, Next next);
   void done_step(ResyncDone done, Next next);
-  void note_rename(std::uint32_t directory, const std::string& from, const std::string& to);
   void fail(const std::string& reason);
 
   io::FileSystem& fs_;
@@ -133,7 +132,6 @@ class ReintegrationTarget {
   bool step_running_ = false;
   bool in_run_ = false;
   bool run_again_ = false;
-  bool flush_failed_ = false;
 
   // The stream's order, checked on receipt (receipt order is apply order).
   std::uint64_t last_live_sequence_ = 0;
@@ -141,8 +139,9 @@ class ReintegrationTarget {
   std::uint64_t last_watermark_ = 0;
   std::map<Key, std::uint64_t> last_file_live_;  // ops newer than last_watermark_ only
 
-  std::set<Key> unsynced_files_;
-  std::set<Key> unsynced_dirs_;
+  // Files ensure_file made exist at this size, untouched since (no live op on them, no
+  // namespace op, no listing): the next message about them skips create + truncate.
+  std::map<Key, std::uint64_t> sized_;
 
   ResyncTargetCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
