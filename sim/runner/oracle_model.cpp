@@ -170,6 +170,9 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
       EntryModel& source = model[op.path];
       source.exists = Exists::maybe;
       source.op_id = op.id;
+      // If the rename did not last, writes through the new name landed in this file
+      // (seed 1422: a power cut undid the rename, not the writes after it).
+      source.file.reset();
       return;
     }
     case core::OpKind::unlink:

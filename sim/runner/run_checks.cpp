@@ -128,7 +128,14 @@ void Run::check_new_primary(const std::string& name) {
     // oracle's model, and a write past the end of a file the peer recreated meanwhile
     // names the write, not the peer's ops that explain the difference.
     const bool just_now = m.op_id != 0 && oracle_.op(m.op_id).node == name && oracle_.op(m.op_id).done_ns >= now;
-    if (m.op_id == 0 || (oracle_.op(m.op_id).node == name && !just_now)) own = true;
+    // A difference another op of the peer's explains as well (the rename that moved
+    // this node's old writes elsewhere, seed 873) is the peer's, not a loss of its own.
+    std::uint64_t peer_op = 0;
+    for (const std::uint64_t id : m.or_op_ids) {
+      if (id != 0 && oracle_.op(id).node != name && oracle_.op(id).certain()) peer_op = id;
+    }
+    if (!just_now && m.op_id != 0 && oracle_.op(m.op_id).node == name && peer_op != 0) by_peer.push_back(peer_op);
+    else if (m.op_id == 0 || (oracle_.op(m.op_id).node == name && !just_now)) own = true;
     else if (!just_now) by_peer.push_back(m.op_id);
     if (i < kMismatchesShown) {
       detail += "\n  " + m.path + ": " + m.what + (m.op_id ? "; " + describe(oracle_.op(m.op_id)) : "");

@@ -256,6 +256,19 @@ bool ReintegrationSource::gone(io::Error error) {
   return error == io::Error::not_found || error == io::Error::not_directory || error == io::Error::is_directory;
 }
 
+bool ReintegrationSource::target_failed(std::uint32_t directory, const std::string& path) {
+  if (++target_failures_[{directory, path}] < kMaxTargetFailuresPerPath) {
+    recheck(directory, path);
+    return false;
+  }
+  // Seed 900: a target whose disk was full failed the same truncate at once, again and
+  // again, without simulated time moving.
+  state_ = State::stopped;
+  listener_.on_failed("the target failed to take " + native(directory, path) + " " +
+                      std::to_string(kMaxTargetFailuresPerPath) + " times (is its disk full or failing?)");
+  return true;
+}
+
 void ReintegrationSource::fail_reading(const Work& work, io::Error error) {
   state_ = State::stopped;
   listener_.on_failed("cannot read " + native(work.directory, work.path) + " on this copy: " +
@@ -327,7 +340,7 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
   Unanswered answered = std::move(found->second);
   unanswered_.erase(found);
   const Work& work = answered.work;
-  if (ack.failed) recheck(work.directory, work.path);
+  if (ack.failed && target_failed(work.directory, work.path)) return;
   add_done(answered.bytes);
   // A recursive listing already queued everything: files the target lacked are sent
   // whole rather than compared (do_compare). One that does not recurse (fast mode,
@@ -442,7 +455,8 @@ void ReintegrationSource::on_block_needs(const ResyncBlockNeeds& needs) {
   const Work& work = answered.work;
   if (needs.failed) {
     add_done(answered.bytes);
-    return recheck(work.directory, work.path);
+    target_failed(work.directory, work.path);
+    return;
   }
   const std::uint64_t begin = answered.first_block * kResyncBlockBytes;
   const std::uint64_t end = begin + answered.bytes;

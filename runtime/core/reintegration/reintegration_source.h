@@ -84,6 +84,9 @@ constexpr std::size_t kMaxUnansweredResyncMessages = 16;
 constexpr std::size_t kMaxUnackedLiveOps = 1024;
 // Paths waiting to be compared again; beyond it the whole tree is walked again.
 constexpr std::size_t kMaxRecheckPaths = 4096;
+// Times the target may fail to take one path before the reintegration gives up (a
+// full or failing disk there would otherwise be retried at once, forever).
+constexpr unsigned kMaxTargetFailuresPerPath = 4;
 // Work items queued (directories and files found by listings).
 constexpr std::size_t kMaxQueuedResyncWork = 1 << 20;
 // Resync reads in flight at once; each holds at most kMaxResyncDataBytes.
@@ -213,6 +216,9 @@ class ReintegrationSource {
   void on_live_applied(std::uint64_t sequence, io::Error result, const DoneFn& done);
   void settle_live(std::map<std::uint64_t, LiveInFlight>::iterator found);
   void recheck(std::uint32_t directory, const std::string& path);
+  // The target could not take this path: compared again, or, past
+  // kMaxTargetFailuresPerPath, the reintegration fails. True if it failed.
+  bool target_failed(std::uint32_t directory, const std::string& path);
   void enqueue(Work work, bool front = false);
   void add_to_do(std::uint64_t bytes);
   void add_done(std::uint64_t bytes);
@@ -235,6 +241,7 @@ class ReintegrationSource {
   std::deque<Work> dirs_;   // listings and rechecks first, so bytes_to_do is known early
   std::deque<Work> files_;  // then file comparisons and sends
   std::set<std::pair<std::uint32_t, std::string>> recheck_;
+  std::map<std::pair<std::uint32_t, std::string>, unsigned> target_failures_;
   bool recheck_everything_ = false;
   std::size_t parallel_reads_;
   std::size_t busy_ = 0;           // work items under way (at most parallel_reads_)

@@ -50,8 +50,9 @@ TEST_P(RunnerFixedSeeds, replays_clean_at_60_simulated_seconds) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Found, RunnerFixedSeeds,
-                         ::testing::Values<std::uint64_t>(376, 425, 446, 454, 492, 651, 654, 709, 729, 777, 862, 982, 1063,
-                                                          1276, 1353, 1381, 1553, 1898, 1945),
+                         ::testing::Values<std::uint64_t>(376, 425, 446, 454, 492, 639, 651, 654, 709, 729, 756, 777, 794,
+                                                          862, 873, 900, 982, 1063, 1276, 1353, 1381, 1422,
+                                                          1553, 1898, 1945),
                          [](const auto& info) { return "seed_" + std::to_string(info.param); });
 
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
