@@ -756,6 +756,14 @@ void Node::on_link_lost(const std::string& reason) {
   }
   if (state_ == NodeState::prim) {
     if (!peer_alive) return primary_without_secondary("the secondary is gone: replication link lost and no heartbeat");
+    if (lease_ && !lease_->holds_lease()) {
+      // Without the lease and without the link, nothing can be acknowledged here (alone
+      // needs the lease), and the secondary may hold the lease already: the heartbeats
+      // that say it is alive may be stale (seed 819: a PRIM thawing from a VM stall
+      // kept the VIP its secondary had taken over). Fenced until the lease is back.
+      primary_without_secondary("the replication link is lost (" + reason + ") and the witness lease ran out");
+      return reconnect_later();
+    }
     if (lease_ && lease_->holds_lease()) {
       // The secondary takes over only with the lease, and the witness grants it no
       // lease on the generation this node is about to leave: no outdate exchange needed.

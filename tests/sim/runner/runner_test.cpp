@@ -38,23 +38,6 @@ TEST_P(RunnerSeeds, runs_without_a_violation) {
 // fixed in the core with a regression test, never papered over here.
 INSTANTIATE_TEST_SUITE_P(Seeds, RunnerSeeds, ::testing::Values<std::uint64_t>(2, 5, 7, 8, 9, 10, 11, 12));
 
-// Seeds of the CLI's default run (60 simulated seconds) whose findings were fixed in
-// the core or in the runner's judges (README, "Open findings"; each fix also has a
-// named test in tests/core or oracle_test.cpp):
-// the whole scenario replays clean. Beyond the sweep's 1..375, so guarded here.
-class RunnerFixedSeeds : public ::testing::TestWithParam<std::uint64_t> {};
-
-TEST_P(RunnerFixedSeeds, replays_clean_at_60_simulated_seconds) {
-  const RunResult result = run(GetParam(), Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
-}
-
-INSTANTIATE_TEST_SUITE_P(Found, RunnerFixedSeeds,
-                         ::testing::Values<std::uint64_t>(376, 425, 446, 454, 492, 639, 651, 654, 709, 729, 756, 777, 794,
-                                                          862, 873, 900, 982, 1063, 1276, 1353, 1381, 1422,
-                                                          1553, 1898, 1945),
-                         [](const auto& info) { return "seed_" + std::to_string(info.param); });
-
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
   const RunResult first = run(5);
   const RunResult again = run(5);
