@@ -48,6 +48,34 @@ TEST(RoleDecision, diverged_data_is_a_split_brain_reported_and_never_merged) {
   EXPECT_NE(d.reason.find("SPLIT BRAIN"), std::string::npos);
 }
 
+// Property counterexample (seed 570253): both first starts, cut off from each other,
+// went ALONE; unrelated data on two primaries is a split brain, flagged, so that an
+// admin's prim settles it.
+TEST(RoleDecision, two_primaries_with_unrelated_data_are_a_split_brain) {
+  const auto d = decide_on_meeting(node("node1", NodeState::alone, data(8, {})), node("node2", NodeState::alone, data(9, {})), {});
+  EXPECT_EQ(d.role, Role::wait);
+  EXPECT_TRUE(d.split_brain);
+}
+
+// Property counterexample (seed 430052): node1 went ALONE at its first start and
+// acknowledged writes; node2, started apart, went ALONE too. Unrelated data that served
+// alone is never overwritten without the admin's word.
+TEST(RoleDecision, unrelated_data_that_served_alone_is_never_overwritten_silently) {
+  GenerationInfo served = data(8, {});
+  served.last_role = LastRole::primary;
+  const auto d = decide_on_meeting(node("node1", NodeState::wait, served), node("node2", NodeState::alone, data(9, {})), {});
+  EXPECT_EQ(d.role, Role::wait);
+  EXPECT_TRUE(d.split_brain);
+  // A copy that never served is filled by a full reintegration, as before.
+  const auto fresh = decide_on_meeting(node("node1", NodeState::wait, data(8, {})), node("node2", NodeState::alone, data(9, {})), {});
+  EXPECT_EQ(fresh.role, Role::secondary);
+  EXPECT_EQ(fresh.reintegration, Reintegration::full);
+  // Both starting: the one that served takes the role, whatever the names say.
+  const auto starting = decide_on_meeting(node("node1", NodeState::wait, data(7, {})), node("node2", NodeState::wait, served), {});
+  EXPECT_EQ(starting.role, Role::secondary);
+  EXPECT_EQ(starting.reintegration, Reintegration::full);
+}
+
 TEST(RoleDecision, a_configured_policy_may_discard_the_side_with_fewer_changes) {
   ClusterPolicy policy{.on_divergence = DivergencePolicy::discard_fewer_changes};
   GenerationInfo busy = data(8, {5, 1});

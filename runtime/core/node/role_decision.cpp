@@ -23,16 +23,29 @@ MeetingDecision wait_because(std::string reason, bool split_brain = false) {
   return MeetingDecision{Role::wait, Reintegration::none, split_brain, std::move(reason)};
 }
 
+// A copy that served as primary in its current generation may hold writes it
+// acknowledged alone; one given up (current 0) or never primary holds none.
+bool may_hold_writes_alone(const GenerationInfo& info) {
+  return info.current != 0 && info.last_role == LastRole::primary;
+}
+
 // How the secondary gets the primary's data, given how their data relate (seen from
 // the secondary). nullopt-like: wait when the secondary's data cannot be overwritten
 // without an admin's word.
-MeetingDecision become_secondary(DataRelation relation_from_secondary, const std::string& primary) {
+MeetingDecision become_secondary(DataRelation relation_from_secondary, const GenerationInfo& secondary,
+                                 const std::string& primary) {
   switch (relation_from_secondary) {
     case DataRelation::same:
       return {Role::secondary, Reintegration::fast, false, "same data generation as " + primary};
     case DataRelation::peer_newer:
       return {Role::secondary, Reintegration::fast, false, primary + " has newer data: its changes are reintegrated"};
     case DataRelation::unrelated:
+      if (may_hold_writes_alone(secondary)) {
+        // Property counterexample (seed 430052): both first starts went ALONE apart, and
+        // the one that had acknowledged writes was silently overwritten.
+        return wait_because("SPLIT BRAIN: this node and " + primary + " share no data history and both served alone; "
+                            "nothing is merged: an admin runs `prim` on the node whose data wins", true);
+      }
       return {Role::secondary, Reintegration::full, false, "no common data history with " + primary + ": full reintegration"};
     case DataRelation::local_newer:
       return wait_because("this node's data is newer than the running primary " + primary +
@@ -68,14 +81,14 @@ MeetingDecision decide_between_starting(const NodeView& first_view, const NodeVi
   const bool first_ok = may_promote_itself(first.generation);
   const bool second_ok = may_promote_itself(second.generation);
   auto first_primary = [&](std::string reason) {
-    MeetingDecision d = become_secondary(compare(second.generation, first.generation), first.name);
+    MeetingDecision d = become_secondary(compare(second.generation, first.generation), second.generation, first.name);
     if (d.role == Role::wait) return d;
     d.role = Role::primary;  // seen from `first`
     d.reason = reason + "; " + d.reason;
     return d;
   };
   auto second_primary = [&](std::string reason) {
-    MeetingDecision d = become_secondary(compare(first.generation, second.generation), second.name);
+    MeetingDecision d = become_secondary(compare(first.generation, second.generation), first.generation, second.name);
     if (d.role == Role::wait) return d;
     d.reason = reason + "; " + d.reason;
     return d;  // `first` is the secondary
@@ -105,6 +118,13 @@ MeetingDecision decide_between_starting(const NodeView& first_view, const NodeVi
                             " crashed: the copy that did not crash holds every acknowledged write";
     return first.crashed ? second_primary(second.name + why) : first_primary(first.name + why);
   }
+  if (relation == DataRelation::unrelated) {
+    // Only one may hold writes it acknowledged alone: it serves, the other is filled.
+    const bool first_served = may_hold_writes_alone(first.generation);
+    const bool second_served = may_hold_writes_alone(second.generation);
+    if (first_served && !second_served) return first_primary(first.name + " served alone and " + second.name + " never did");
+    if (second_served && !first_served) return second_primary(second.name + " served alone and " + first.name + " never did");
+  }
   // Same (or unrelated) data, both fine: the configured preference, then the names.
   if (policy.default_prim == DefaultPrim::node && !policy.default_prim_node.empty()) {
     if (policy.default_prim_node == first.name) return first_primary("defaultprim is " + first.name);
@@ -129,9 +149,13 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
     if (relation == DataRelation::local_newer) {
       return {Role::primary, Reintegration::fast, false, "both primary, but only this node wrote alone: it stays primary"};
     }
-    if (relation == DataRelation::peer_newer) return become_secondary(relation, peer.name);
+    if (relation == DataRelation::peer_newer) return become_secondary(relation, local.generation, peer.name);
+    // Unrelated is a split brain too: two first starts cut off from each other both went
+    // ALONE (property counterexample, seed 570253); flagged, so that the admin's prim
+    // on either side settles it like any other.
     return wait_because("SPLIT BRAIN: this node and " + peer.name + " were both primary and both wrote; an admin runs "
-                        "`prim` on the node whose data wins", relation == DataRelation::diverged);
+                        "`prim` on the node whose data wins",
+                        relation == DataRelation::diverged || relation == DataRelation::unrelated);
   }
   // A running primary whose data the other node's extends never acknowledged a write
   // alone in its generation (that would have started a new one): everything it
@@ -147,7 +171,7 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
               "this node's data is newer than the running primary " + peer.name + "'s, which never wrote alone since: "
               "this node takes the role and " + peer.name + " is reintegrated"};
     }
-    return become_secondary(compare(local.generation, peer.generation), peer.name);
+    return become_secondary(compare(local.generation, peer.generation), local.generation, peer.name);
   }
   if (is_primary(local.state)) {
     if (newer_than_primary(peer, local)) {
@@ -155,7 +179,7 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
               peer.name + "'s data is newer than this running primary's, which never wrote alone since: " + peer.name +
                   " takes the role and this node is reintegrated"};
     }
-    MeetingDecision d = become_secondary(compare(peer.generation, local.generation), local.name);
+    MeetingDecision d = become_secondary(compare(peer.generation, local.generation), peer.generation, local.name);
     if (d.role == Role::wait) {
       d.role = Role::primary;  // stay primary; the peer waits
       d.reintegration = Reintegration::none;
