@@ -188,6 +188,10 @@ class TwoNodes {
     for (const auto& line : log_) text += line + "\n";
     return text;
   }
+  bool logged(const std::string& words) {
+    for (const auto& line : log_) if (line.find(words) != std::string::npos) return true;
+    return false;
+  }
   bool ever_in(const std::string& name, NodeState state) {
     for (const auto& [at, to] : transitions_[name]) if (to == state) return true;
     return false;
@@ -481,6 +485,29 @@ TEST_F(NodeTest, seed_862_a_primary_whose_disk_failed_an_op_the_secondary_applie
   ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
   EXPECT_EQ(disk_text("node1", "/data/f"), "bbbb");
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
+// Seed 2363: under async "second" the secondary acknowledged an op on receipt, then
+// its full disk failed it. The primary stopped before it could ask that copy to mark
+// itself outdated, and the secondary took over without the acknowledged write.
+TEST_F(NodeTest, seed_2363_a_secondary_that_failed_an_op_it_had_acknowledged_never_takes_over_without_it) {
+  async_mode_ = AsyncMode::second;
+  faulty_disk("node2");
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "aaaa")}), 2);
+  faulty_disk("node2").fail_next(fsim::FaultKind::write, 1, io::Error::no_space);
+  ASSERT_EQ(write_all("node1", {write_op("f", 0, "bbbb")}), 1) << "acknowledged on receipt";
+  ASSERT_TRUE(run_until([&] { return logged("writes wait: asking the secondary"); })) << dump_log();
+  node("node1").stop();  // before node2 heard the request to mark itself outdated
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return node("node2").state() != NodeState::second; })) << dump_log();
+  EXPECT_EQ(node("node2").state(), NodeState::wait) << dump_log();
+  EXPECT_FALSE(run_until([&] { return node("node2").state() == NodeState::alone; }, 10))  // well past the timeout
+      << dump_log();
+  EXPECT_FALSE(node("node2").generation().consistent);
+  node("node1").start();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node2", "/data/f"), "bbbb");
 }
 
 // Seed 1553: a swap abandoned when the link broke fences the primary's role before

@@ -584,9 +584,7 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   source_.reset();  // a reintegration this node ran as primary is long finished
   replica_ = std::make_unique<Replica>(io_.fs, config_.roots, config_.async_mode,
                                        Replica::Listener{.on_apply_failed = guarded([this](std::uint64_t sequence, io::Error e) {
-                                         log("failed to apply op " + std::to_string(sequence) + " (" +
-                                             std::string(io::error_name(e)) + "): this copy is no longer a mirror");
-                                         if (link_) link_->fail("secondary copy diverged");
+                                         on_acknowledged_op_failed(sequence, e);
                                        })});
   replica_->attach(*link_);
   last_run_crashed_ = false;
@@ -597,6 +595,21 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   next.consistent = true;
   next.paired = true;
   persist(next, [] {});
+}
+
+// Under async "second" this copy acknowledged the op on receipt and the primary's
+// writer was told it is safe: this copy now lacks a write the cluster acknowledged.
+// It is marked inconsistent (in memory at once, durably next) so that it never takes
+// over, and is compared in full at the next meeting (seed 2363: the primary stopped
+// before it could ask this copy to mark itself outdated, and this copy took over
+// without the write).
+void Node::on_acknowledged_op_failed(std::uint64_t sequence, io::Error result) {
+  log("failed to apply op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
+      ") it had acknowledged: this copy is no longer a mirror and is marked inconsistent");
+  generation_.consistent = false;
+  publish_status();
+  persist(generation_, [] {});
+  if (link_) link_->fail("secondary copy diverged");
 }
 
 void Node::reintegrate_peer(const std::string& reason, bool fast) {
@@ -748,6 +761,11 @@ void Node::on_link_lost(const std::string& reason) {
   }
   const bool peer_alive = monitor_ && monitor_->peer_up();
   if (state_ == NodeState::second) {
+    if (!generation_.consistent) {
+      reconnect_later();  // a new link brings this copy back, compared in full
+      return set_state(NodeState::wait, "replication link lost (" + reason + "); this copy lacks an op it had "
+                                        "acknowledged: inconsistent until a reintegration completes");
+    }
     if (!peer_alive) return on_peer_lost("no heartbeat either");
     set_state(NodeState::second, "replication link lost (" + reason + "); the primary decides: it asks this copy to "
                                  "mark itself outdated, or it is gone and this node takes over");

@@ -222,6 +222,7 @@ class Node {
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);
+  void on_acknowledged_op_failed(std::uint64_t sequence, io::Error result);
   void stop_soon(const std::string& why);
   void fail_link_soon(const std::string& why);
   void want_lease();
