@@ -56,36 +56,37 @@ io::Error FaultyFs::draw(FaultKind kind) {
 }
 
 template <typename Done>
-void FaultyFs::inject(io::Error error, const std::string& what, Done done) {
+void FaultyFs::inject(FaultKind kind, io::Error error, const std::string& what, Done done) {
   HM_ASSERT(error != io::Error::ok);
   ++faults_injected_;
   scheduler_.trace().record(scheduler_.now_ns(), options_.trace_name,
                             "inject " + std::string(io::error_name(error)) + " into " + what);
+  if (listener_) listener_(kind, error);
   pending_.after(0, [done = std::move(done), error] { done(error); });
 }
 
 void FaultyFs::read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) {
   const io::Error error = draw(FaultKind::read);
   if (error == io::Error::ok) return inner().read(file, offset, size, std::move(done));
-  inject(error, "read #" + std::to_string(file.value), std::move(done));
+  inject(FaultKind::read, error, "read #" + std::to_string(file.value), std::move(done));
 }
 
 void FaultyFs::write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) {
   const io::Error error = draw(FaultKind::write);
   if (error == io::Error::ok) return inner().write(file, offset, bytes, std::move(done));
-  inject(error, "write #" + std::to_string(file.value), std::move(done));
+  inject(FaultKind::write, error, "write #" + std::to_string(file.value), std::move(done));
 }
 
 void FaultyFs::fsync(io::FileHandle file, DoneFn done) {
   const io::Error error = draw(FaultKind::fsync);
   if (error == io::Error::ok) return inner().fsync(file, std::move(done));
-  inject(error, "fsync #" + std::to_string(file.value), std::move(done));
+  inject(FaultKind::fsync, error, "fsync #" + std::to_string(file.value), std::move(done));
 }
 
 void FaultyFs::fsync_dir(const std::string& path, DoneFn done) {
   const io::Error error = draw(FaultKind::fsync_dir);
   if (error == io::Error::ok) return inner().fsync_dir(path, std::move(done));
-  inject(error, "fsync_dir " + path, std::move(done));
+  inject(FaultKind::fsync_dir, error, "fsync_dir " + path, std::move(done));
 }
 
 }  // namespace hamirror::fsim

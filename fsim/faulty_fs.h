@@ -12,6 +12,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "fsim/fs_wrapper.h"
@@ -45,6 +46,9 @@ class FaultyFs final : public FileSystemWrapper {
   std::uint64_t faults_injected() const { return faults_injected_; }
   // Drops injected failures not yet delivered (the caller crashed).
   void cancel_pending() { pending_.cancel_all(); }
+  // Told of every fault as it is injected (a test harness judging what a failed
+  // sync allows to be lost); empty: nobody is told.
+  void set_injection_listener(std::function<void(FaultKind, io::Error)> listener) { listener_ = std::move(listener); }
   // Injected failures complete through `gate` (null: none), as the node's disk does.
   void set_gate(sim::NodeGate* gate) { pending_.set_gate(gate); }
 
@@ -63,7 +67,7 @@ class FaultyFs final : public FileSystemWrapper {
   io::Error draw(FaultKind kind);
   // Records the fault and delivers it through the scheduler.
   template <typename Done>
-  void inject(io::Error error, const std::string& what, Done done);
+  void inject(FaultKind kind, io::Error error, const std::string& what, Done done);
   double probability(FaultKind kind) const;
 
   sim::Scheduler& scheduler_;
@@ -72,6 +76,7 @@ class FaultyFs final : public FileSystemWrapper {
   std::array<Armed, kFaultKinds> armed_{};
   std::uint64_t faults_injected_ = 0;
   PendingEvents pending_;
+  std::function<void(FaultKind, io::Error)> listener_;
 };
 
 }  // namespace hamirror::fsim

@@ -129,6 +129,9 @@ void Run::start_node(NodeSlot& slot) {
   slot.faulty = std::make_unique<fsim::FaultyFs>(*slot.capacity, cluster_.scheduler(), fault_rng_.fork(),
                                                  fsim::FaultyFsOptions{.trace_name = slot.name + ".faulty"});
   slot.faulty->set_gate(&machine.gate());
+  slot.faulty->set_injection_listener([this, &slot](fsim::FaultKind kind, io::Error) {
+    if (kind == fsim::FaultKind::fsync || kind == fsim::FaultKind::fsync_dir) on_sync_failed(slot);
+  });
   io::FileSystem* fs = slot.faulty.get();
   if (slot.name == "node2" && planted_in_the_disk(options_.canary)) {
     slot.canary_fs = make_canary_fs(options_.canary, *fs, cluster_.scheduler(), kRoot);

@@ -132,9 +132,7 @@ void Run::end_all_faults() {
 // acknowledging PRIM crashed, then its secondary crashed while reintegrating it).
 void Run::crash(NodeSlot& s) {
   const std::int64_t now = cluster_.scheduler().now_ns();
-  NodeSlot& peer = slot(s.peer);
-  const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
-  const bool double_failure = !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;
+  const bool double_failure = peer_lacks_acknowledged_writes(s);
   note("crash " + s.name + (double_failure ? " (its peer does not hold every acknowledged write: both copies failed)" : ""));
   s.node.reset();
   s.io.reset();
@@ -150,12 +148,33 @@ void Run::crash(NodeSlot& s) {
   mark_absent(s, true);
   pair_healthy_ = false;
   if (s.name == last_ack_node_) last_ack_copy_crashed_ = true;
-  if (double_failure) {
-    ++stats_.double_failures;
-    stats_.unsynced_acks_demoted += oracle_.demote_unsynced(now, "both copies failed (" + s.name + " crashed at " +
-                                                                      format_time(now) + ") and no acknowledged fsync covered it");
-  }
+  if (double_failure) both_copies_failed(s.name + " crashed at " + format_time(now));
   if (machine.frozen()) machine.thaw();  // its held callbacks died with it
+}
+
+bool Run::peer_lacks_acknowledged_writes(const NodeSlot& s) {
+  const NodeSlot& peer = slot(s.peer);
+  const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
+  return !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;
+}
+
+void Run::both_copies_failed(const std::string& second_failure) {
+  ++stats_.double_failures;
+  stats_.unsynced_acks_demoted += oracle_.demote_unsynced(cluster_.scheduler().now_ns(),
+                                                          "both copies failed (" + second_failure +
+                                                              ") and no acknowledged fsync covered it");
+}
+
+// A failed sync: what this copy wrote since its last sync may never become durable
+// (FaultyFs's model; Linux after an fsync EIO). When the peer does not hold every
+// acknowledged write either, this disk is the second failure, as a crash would be
+// (seed 2086: the PRIM lost power, then its secondary's sync before going on alone
+// failed; the two copies' records both say "crashed" and the PRIM's was chosen).
+void Run::on_sync_failed(NodeSlot& s) {
+  if (!peer_lacks_acknowledged_writes(s)) return;
+  const std::string what = s.name + "'s sync failed at " + format_time(cluster_.scheduler().now_ns());
+  note(what + " (its peer does not hold every acknowledged write: both copies failed)");
+  both_copies_failed(what);
 }
 
 void Run::restart(NodeSlot& s) {

@@ -135,6 +135,11 @@ class Run {
   bool fault_active(FaultKind kind, const std::string& node) const;
   void end_all_faults();
   void crash(NodeSlot& slot);
+  // The second failure of a double failure: `slot` fails while its peer does not hold
+  // every acknowledged write.
+  bool peer_lacks_acknowledged_writes(const NodeSlot& slot);
+  void both_copies_failed(const std::string& second_failure);
+  void on_sync_failed(NodeSlot& slot);
   void restart(NodeSlot& slot);
   bool admin_prim(const std::string& name, bool force);
   void resolve_split_brain(const std::string& winner);
