@@ -510,6 +510,23 @@ TEST_F(NodeTest, seed_2363_a_secondary_that_failed_an_op_it_had_acknowledged_nev
   EXPECT_EQ(disk_text("node2", "/data/f"), "bbbb");
 }
 
+// Seed 2580: the rewrite of the activity record that only retires extents failed on
+// the PRIM. Nothing could be admitted into a new extent from then on, yet the PRIM
+// served on until a writer was refused 13 s later, and stopped then.
+TEST_F(NodeTest, seed_2580_a_primary_whose_activity_record_cannot_be_rewritten_stops_at_once_and_its_peer_takes_over) {
+  faulty_disk("node1");
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "aaaa")}), 2);
+  ASSERT_GT(node("node1").active_extents(), 0u);
+  // Nothing else writes on node1 now: the next write is the rewrite once both copies
+  // are durable (the checkpoint retires the extent).
+  faulty_disk("node1").fail_next(fsim::FaultKind::write, 1);
+  ASSERT_TRUE(run_until([&] { return logged("could not be written (io_error)"); })) << dump_log();
+  EXPECT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; }, 1)) << dump_log();
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  EXPECT_EQ(disk_text("node2", "/data/f"), "aaaa");
+}
+
 // Seed 1553: a swap abandoned when the link broke fences the primary's role before
 // taking it again; the primary went ALONE meanwhile (its secondary outdated itself),
 // and the role was never taken again: ALONE without VIP or application.

@@ -129,6 +129,7 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
   std::vector<io::FileSystem::DoneFn> compact_next;
   std::vector<io::FileSystem::DoneFn> compact_in_flight;
   io::Error failure = io::Error::ok;
+  std::function<void(io::Error)> failure_listener;
   std::uint64_t last_sequence = 0;
   std::uint64_t writes = 0;
 
@@ -258,11 +259,13 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
         waiting.pop_front();
       }
     } else {
-      if (failure == io::Error::ok) {
+      const bool first_failure = failure == io::Error::ok;
+      if (first_failure) {
         log("activity record " + file.path() + " could not be written (" + std::string(io::error_name(result)) +
             "): refusing writes not already recorded");
       }
       failure = result;
+      if (first_failure && failure_listener) failure_listener(result);
       for (Waiter& waiter : waiting) released.push_back(std::move(waiter.go));
       waiting.clear();
     }
@@ -460,6 +463,9 @@ DirtyMap ActivityLog::uncertain() const {
 std::size_t ActivityLog::active_count() const { return state_->active.size(); }
 std::size_t ActivityLog::waiting_ops() const { return state_->waiting.size(); }
 bool ActivityLog::failed() const { return state_->failure != io::Error::ok; }
+void ActivityLog::set_failure_listener(std::function<void(io::Error)> listener) {
+  state_->failure_listener = std::move(listener);
+}
 std::uint64_t ActivityLog::record_writes() const { return state_->writes; }
 const ActivityOptions& ActivityLog::options() const { return state_->options; }
 

@@ -136,6 +136,9 @@ class ActivityLog {
   // An op waits for room: retirements are needed.
   bool full() const;
   bool failed() const;
+  // Told once, when a record write first fails (a rewrite that only retires extents
+  // too): the node must not wait for a writer to be refused to act on it.
+  void set_failure_listener(std::function<void(io::Error)> listener);
   std::uint64_t record_writes() const;
   std::vector<ActiveKey> active_keys() const;  // sorted
   // The keys an op needs (sorted, distinct).

@@ -206,6 +206,9 @@ void ActivityTracker::forget_marks(std::function<void(io::Error)> done) {
 }
 
 bool ActivityTracker::failed() const { return state_->log.failed(); }
+void ActivityTracker::set_failure_listener(std::function<void(io::Error)> listener) {
+  state_->log.set_failure_listener(std::move(listener));
+}
 std::uint64_t ActivityTracker::marked_through() const { return state_->marked_through; }
 std::size_t ActivityTracker::active_extents() const { return state_->log.active_count(); }
 

@@ -75,6 +75,8 @@ class ActivityTracker {
   void forget_marks(std::function<void(io::Error)> done);
 
   bool failed() const;
+  // See ActivityLog::set_failure_listener.
+  void set_failure_listener(std::function<void(io::Error)> listener);
   std::size_t active_extents() const;
   // The last op number the dirty record covers (loaded, or marked since): a node's
   // op numbers continue above it after a restart, so a save counted in the last run's

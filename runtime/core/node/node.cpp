@@ -189,6 +189,11 @@ void Node::start() {
   retired_copy_.reset();  // a stop's sync still under way: its run stays recorded as crashed
   activity_ = std::make_unique<ActivityTracker>(io_.fs, io_.clock, config_.state_dir, config_.activity,
                                                 [this](std::string_view line) { log("activity record: " + std::string(line)); });
+  // A primary that cannot record what may differ must not go on (ActivityLog): it
+  // stops at once, so that a synchronised peer takes over, rather than when a writer
+  // is first refused (seed 2580: a failed rewrite retiring extents left a PRIM serving
+  // 13 s, then stopping while the cluster looked settled).
+  activity_->set_failure_listener(guarded([this](io::Error) { on_activity_record_failed(); }));
   writes_ = std::make_unique<WritePath>(
       *activity_, [this] { return replicator_ ? replicator_->next_sequence() : next_sequence_; },
       [this](FileOp&& op, Replicator::DoneFn&& done) { return issue(std::move(op), std::move(done)); },
@@ -1060,13 +1065,15 @@ io::Error Node::submit(FileOp op, Replicator::DoneFn done) {
   if (const io::Error valid = validate(op, config_.roots.size()); valid != io::Error::ok) return valid;
   return writes_->submit(std::move(op), [this, alive = std::weak_ptr<char>(life_), done = std::move(done)](io::Error result) {
     done(result);
-    if (result != io::Error::ok && alive.lock() && activity_ && activity_->failed() && is_primary(state_)) {
-      // The activity record can no longer be written, so no write can be admitted: a
-      // primary that cannot say what may differ must not go on (ActivityLog). Stopping
-      // lets a synchronised peer take over; a restart reads the records again.
-      stop_soon("the activity record cannot be written: stopping this node so that " + config_.peer + " takes over");
-    }
+    if (result != io::Error::ok && alive.lock() && activity_ && activity_->failed()) on_activity_record_failed();
   });
+}
+
+// No write can be admitted any more: stopping lets a synchronised peer take over; a
+// restart reads the records again.
+void Node::on_activity_record_failed() {
+  if (!is_primary(state_)) return;
+  stop_soon("the activity record cannot be written: stopping this node so that " + config_.peer + " takes over");
 }
 
 // Where an op admitted by the activity record goes now: see WritePath.

@@ -223,6 +223,7 @@ class Node {
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);
   void on_acknowledged_op_failed(std::uint64_t sequence, io::Error result);
+  void on_activity_record_failed();
   void stop_soon(const std::string& why);
   void fail_link_soon(const std::string& why);
   void want_lease();
