@@ -31,6 +31,8 @@ void Run::sample() {
   if (healthy) {
     slot("node1").last_synchronised_ns = cluster_.scheduler().now_ns();
     slot("node2").last_synchronised_ns = cluster_.scheduler().now_ns();
+    set_aside_for_.clear();  // the loser's copy was overwritten: the choice is final
+    set_aside_.clear();
   }
   if (scenario_.cluster.witness) check_vip_now();
   cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });

@@ -379,6 +379,8 @@ bool Run::admin_prim(const std::string& name, bool force) {
 // the loser was checked, are owed again.
 void Run::resolve_split_brain(const std::string& winner) {
   const std::string loser = other(winner);
+  if (set_aside_for_ == loser) reverse_split_brain_choice(winner);
+  set_aside_for_ = winner;
   // The last sample that saw the pair synchronised: the loser's acknowledgements
   // before it are on the winner too, and missing ones stay violations.
   const std::int64_t parted_ns = slot(winner).last_synchronised_ns;
@@ -389,6 +391,7 @@ void Run::resolve_split_brain(const std::string& winner) {
     if (op.node == winner || op.done_ns <= parted_ns) {
       oracle_.promote(id);
     } else {
+      set_aside(id, true);
       oracle_.exclude(id, why);
       ++lost;
     }
@@ -423,8 +426,10 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t par
           // may have reached the winner before the link broke (seed 2484: a rename
           // the winner had applied, left out, blurred the renamed files' history).
           if (op.demoted) continue;
+          set_aside(id, false);
           oracle_.demote(id, why + " (submitted before the copies parted: it may have reached " + winner + ")");
         } else {
+          set_aside(id, false);
           oracle_.exclude(id, why);
         }
         ++lost;
@@ -433,6 +438,29 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t par
     }
   }
   return lost;
+}
+
+void Run::set_aside(std::uint64_t id, bool suspected) { set_aside_.push_back(SetAside{oracle_.op(id), suspected}); }
+
+// The admin runs `prim` on the loser of its last split-brain choice before that
+// loser's copy was overwritten (the two never met): it still holds its own side, and
+// the choice is reversed. What the first choice set aside is owed again, as it was
+// (seed 3362: node2 chosen, then crashed; later `prim` on node1, which had waited in
+// the split brain all along).
+void Run::reverse_split_brain_choice(const std::string& winner) {
+  note("the admin reverses its split-brain choice: " + winner + "'s " + std::to_string(set_aside_.size()) +
+       " ops set aside by it are owed again");
+  // Latest first: an op set aside twice (made uncertain, then left out) ends as it
+  // was before the first.
+  for (auto it = set_aside_.rbegin(); it != set_aside_.rend(); ++it) {
+    const SetAside& saved = *it;
+    OpRecord& op = oracle_.op(saved.before.id);
+    op.demoted = saved.before.demoted;
+    op.excluded = saved.before.excluded;
+    op.demoted_why = saved.before.demoted_why;
+    if (saved.suspected) suspicion_demoted_.insert(op.id);
+  }
+  set_aside_.clear();
 }
 
 // Each second of the liveness phase: what an admin watching the console would do.

@@ -140,6 +140,8 @@ class Run {
   bool peer_lacks_acknowledged_writes(const NodeSlot& slot);
   void both_copies_failed(const std::string& second_failure);
   void on_sync_failed(NodeSlot& slot);
+  void set_aside(std::uint64_t id, bool suspected);
+  void reverse_split_brain_choice(const std::string& winner);
   void restart(NodeSlot& slot);
   bool admin_prim(const std::string& name, bool force);
   void resolve_split_brain(const std::string& winner);
@@ -188,6 +190,15 @@ class Run {
   std::set<std::uint64_t> suspicion_demoted_;
   std::vector<std::int64_t> split_brain_reports_ns_;
   std::string resolved_winner_;  // the admin's last split-brain choice, until it acknowledges
+  // What the admin's last split-brain choice (for set_aside_for_) left out or made
+  // uncertain, as it was before, until the loser's copy is overwritten (the pair is
+  // seen synchronised): see reverse_split_brain_choice.
+  struct SetAside {
+    OpRecord before;
+    bool suspected = false;  // was in suspicion_demoted_
+  };
+  std::string set_aside_for_;
+  std::vector<SetAside> set_aside_;
   std::int64_t resolved_parted_ns_ = -1;
   std::vector<std::int64_t> flip_flops_ns_;  // without a witness: must be explained
   std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> frozen_;  // per node

@@ -59,6 +59,15 @@ TEST(Runner, seed_2484_a_loser_op_submitted_before_the_copies_parted_may_be_on_t
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
+// Seed 3362: the admin resolved a split brain for node2, which then crashed before the
+// two met; later `prim` on node1, still holding its own side, reversed the choice. The
+// model had left node1's side out for good and reported it lost.
+TEST(Runner, seed_3362_a_second_split_brain_choice_before_the_nodes_met_reverses_the_first) {
+  const RunResult result = run(3362, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GE(result.stats.divergences, 1u);
+}
+
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
   const RunResult first = run(5);
   const RunResult again = run(5);
