@@ -94,20 +94,8 @@ void Node::follow_role(NodeState from, NodeState to, const std::string& reason) 
   const bool was_primary = is_primary(from);
   const bool primary = is_primary(to);
   if (was_primary == primary) return;
+  if (primary) return take_role(reason);
   auto alive = std::weak_ptr<char>(life_);
-  if (primary) {
-    auto take = [this, alive, reason] {
-      if (alive.lock() && is_primary(state_)) {
-        role_->become_primary(reason, [this, alive](const PrimaryRole::Outcome& outcome) {
-          if (alive.lock()) on_role_taken(outcome);
-        });
-      }
-    };
-    if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return take();
-    // An earlier episode's resources are not settled yet: fence (idempotent) first.
-    return role_->fence("settling the previous primary episode before taking the role again",
-                        [take](const PrimaryRole::Outcome&) { take(); });
-  }
   if (checker_) checker_->stop("leaving the primary role");
   if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return;  // already left (a handover)
   auto report = [this, alive](const PrimaryRole::Outcome& outcome) {
@@ -119,6 +107,24 @@ void Node::follow_role(NodeState from, NodeState to, const std::string& reason) 
   // reach a copy that no longer acknowledges writes. SECOND and STOP leave gracefully.
   if (to == NodeState::wait) return role_->fence(reason, report);
   role_->leave_gracefully(reason, report);
+}
+
+// Takes the primary role, once an earlier episode's resources are settled: fence
+// (idempotent) first. Several askers (a state change to primary, an abandoned swap)
+// may join one fence; the first to find the role free takes it, the others find it
+// taken or being taken (seed 5360: both called become_primary at the fence's end).
+void Node::take_role(const std::string& reason) {
+  auto alive = std::weak_ptr<char>(life_);
+  auto take = [this, alive, reason] {
+    if (!alive.lock() || !is_primary(state_)) return;
+    if (role_->state() != PrimaryRole::State::secondary || role_->busy()) return;
+    role_->become_primary(reason, [this, alive](const PrimaryRole::Outcome& outcome) {
+      if (alive.lock()) on_role_taken(outcome);
+    });
+  };
+  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return take();
+  role_->fence(reason + ": settling the previous primary episode before taking the role again",
+               [take](const PrimaryRole::Outcome&) { take(); });
 }
 
 void Node::on_role_taken(const PrimaryRole::Outcome& outcome) {
@@ -1300,17 +1306,10 @@ void Node::abandon_handover(const std::string& why) {
   log("handover abandoned: " + why);
   if (handover.stopping) return finish_stop(std::move(handover.left));
   if (state_ != NodeState::prim) return;
-  auto alive = std::weak_ptr<char>(life_);
-  auto take = [this, alive] {
-    // ALONE by now counts too (the secondary was lost meanwhile, seed 1553): PRIM and
-    // ALONE share the role, and no state change will ask for it again.
-    if (!alive.lock() || !is_primary(state_)) return;
-    role_->become_primary("swap abandoned", [this, alive](const PrimaryRole::Outcome& outcome) {
-      if (alive.lock()) on_role_taken(outcome);
-    });
-  };
-  if (role_->state() == PrimaryRole::State::secondary && !role_->busy()) return take();
-  role_->fence("swap abandoned: settling the role before taking it again", [take](const PrimaryRole::Outcome&) { take(); });
+  // Taken when the fence ends if the node is ALONE by then too (the secondary was lost
+  // meanwhile, seed 1553): PRIM and ALONE share the role, and no state change will
+  // ask for it again.
+  take_role("swap abandoned");
 }
 
 void Node::on_handover_ack(const RoleHandoverAck& ack) {

@@ -168,6 +168,7 @@ class Node {
   void set_state(NodeState state, const std::string& reason);
   // The primary role's resources follow a state change (see the top of this file).
   void follow_role(NodeState from, NodeState to, const std::string& reason);
+  void take_role(const std::string& reason);
   void on_role_taken(const PrimaryRole::Outcome& outcome);
   void on_errd_action(ProcessAction action, const std::string& reason);
   void maybe_fail_back();

@@ -68,6 +68,14 @@ TEST(Runner, seed_3362_a_second_split_brain_choice_before_the_nodes_met_reverses
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
+// Seed 5360: a PRIM thawed from a freeze abandoned its swap (fence, then take the role
+// again) and, in the same instant, met its peer and went ALONE (fence joined, then take
+// the role). Both takers ran at the fence's end: the second become_primary asserted.
+TEST(Runner, seed_5360_two_askers_joined_to_one_fence_take_the_primary_role_once) {
+  const RunResult result = run(5360, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+}
+
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
   const RunResult first = run(5);
   const RunResult again = run(5);
