@@ -24,7 +24,8 @@ ControlResponse outcome(const ControlRequest& request, const std::string& refusa
 }
 
 ControlResponse state(const ControlRequest& request, ControlApiContext& context) {
-  const StateReport report = make_state_report(context.node, context.peer_name, context.state_since);
+  const StateReport report = make_state_report(context.node, peer_heard(context.node, context.now_ns), context.peer_name,
+                                                context.state_since);
   ControlResponse response = request.wants_text ? ControlResponse{200, "text/plain", to_text(report), {}}
                                                 : ControlResponse{200, "application/json", to_json(report), {}};
   // The CLI's exit code, without parsing the body.

@@ -118,7 +118,7 @@ class NodeDaemon {
   }
 
   ControlResponse handle(const ControlRequest& request) {
-    ControlApiContext context{node_, peer_, state_since_, module_log_};
+    ControlApiContext context{node_, peer_, state_since_, module_log_, io_.clock.now_ns()};
     return handle_control_request(request, context);
   }
 
