@@ -309,9 +309,9 @@ TEST_F(TwoDaemons, printi_and_printe_reach_the_module_log_through_the_daemon_or_
   ASSERT_EQ(wait_exit("node1"), 0);
   EXPECT_EQ(cli("node1", "printi written while down").exit_code, 0);
   const std::string log = cli("node1", "logview").output;
-  EXPECT_NE(log.find(" I script started"), std::string::npos) << log;
-  EXPECT_NE(log.find(" E script failed"), std::string::npos) << log;
-  EXPECT_NE(log.find(" I written while down"), std::string::npos) << log;
+  EXPECT_NE(log.find(" INFO  script started"), std::string::npos) << log;
+  EXPECT_NE(log.find(" ERROR script failed"), std::string::npos) << log;
+  EXPECT_NE(log.find(" INFO  written while down"), std::string::npos) << log;
 }
 
 TEST_F(TwoDaemons, with_one_cluster_key_the_nodes_pair_and_a_peer_with_another_key_is_refused_and_logged) {
