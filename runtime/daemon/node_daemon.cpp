@@ -45,7 +45,7 @@ class NodeDaemon {
         peer_(node.peer_name),
         console_port_(node.console_port),
         vip_(core_config.vip),
-        backend_(loop),
+        backend_(loop, [this](io::Severity severity, const std::string& line) { module_log_.write(severity, line); }),
         io_(authenticated_io(key)),
         node_(io_, std::move(core_config), listener()),
         control_(loop, [this](const ControlRequest& request) { return handle(request); }) {
