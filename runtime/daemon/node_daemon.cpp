@@ -278,16 +278,18 @@ int run_node_daemon(const NodeDaemonOptions& options) {
     key = loaded.key;
     key_warning = loaded.warning;
   } else {
-    key_warning = "no key_file in " + options.node_file +
-                  ": the peer and the witness are not authenticated (make a key with `hamirror genkey`, copy it to "
-                  "both nodes and name it with key_file = \"PATH\" under [node])";
+    // The parser accepts no key_file without the admin's insecure = true.
+    key_warning = "INSECURE: insecure = true and no key_file in " + options.node_file +
+                  ": the peer and the witness are not authenticated, anyone who reaches this node's ports can pose "
+                  "as them (make a key with `hamirror genkey`, copy it to both nodes and the witness, name it with "
+                  "key_file = \"PATH\" under [node] and remove insecure)";
   }
 
   platform::prepare_process_for_io();
   int exit_code = 0;
   {
     NodeDaemon daemon(&loop, node, *mapped.config, key, checked.module->user.log_script_output);
-    if (!key_warning.empty()) daemon.module_log().write(io::Severity::error, key_warning);
+    if (!key_warning.empty()) daemon.module_log().write(io::Severity::warn, key_warning);
     if (const auto error = daemon.start(mounts, options.stop_request); !error.empty()) {
       daemon.module_log().write(io::Severity::error, "hamirrord cannot start: " + error);
       if (options.on_start_failed) options.on_start_failed(error);
