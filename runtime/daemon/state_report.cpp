@@ -94,20 +94,26 @@ PeerReport describe_peer(core::NodeState this_state, bool reintegrating, const P
     report.note = "this node is STOP: it does not listen for heartbeats";
     return report;
   }
-  if (!heard.heard_ms_ago) {
-    // The replication link can pair the nodes before the first heartbeat arrives.
-    if (this_state == core::NodeState::prim || this_state == core::NodeState::second) {
-      const auto implied = this_state == core::NodeState::prim ? core::NodeState::second : core::NodeState::prim;
-      report.state = std::string(core::node_state_name(implied));
-      report.note = relation(this_state, implied, reintegrating) + "; no heartbeat yet: what the replication link implies";
-      return report;
+  report.last_heard_ms_ago = heard.heard_ms_ago;
+  // Paired over the replication link, this node's state names the peer's: fresher than
+  // a heartbeat, which carries a change only at the peer's next pulse.
+  if (this_state == core::NodeState::prim || this_state == core::NodeState::second) {
+    const auto paired = this_state == core::NodeState::prim ? core::NodeState::second : core::NodeState::prim;
+    report.state = std::string(core::node_state_name(paired));
+    std::string heartbeat = "no heartbeat yet";
+    if (heard.heard_ms_ago) {
+      heartbeat = heard.up ? "heartbeat " + ago(*heard.heard_ms_ago) + " ago"
+                           : "no heartbeat for " + ago(*heard.heard_ms_ago) + ", the replication link still works";
     }
+    report.note = relation(this_state, paired, reintegrating) + "; " + heartbeat;
+    return report;
+  }
+  if (!heard.heard_ms_ago) {
     report.state = "unknown";
     report.note = "no heartbeat since this node started";
     return report;
   }
   const std::string said = reported_state_name(heard.state);
-  report.last_heard_ms_ago = heard.heard_ms_ago;
   if (!heard.up) {
     report.state = "unreachable";
     report.last_state = said;

@@ -30,8 +30,10 @@ struct PeerHeard {
 };
 PeerHeard peer_heard(const core::Node& node, std::int64_t now_ns);
 
+// PRIM or SECOND, this node is paired with its peer over the replication link, which
+// names the peer's state; otherwise its heartbeats do, or it is unreachable / unknown.
 struct PeerReport {
-  std::string state;  // "PRIM", ... as the peer's heartbeats say; "unreachable" or "unknown" otherwise
+  std::string state;  // "PRIM", ...; "unreachable" or "unknown"
   std::string note;   // how long ago it was heard, and what that means for this node
   std::optional<std::string> last_state;         // unreachable: what it last reported
   std::optional<std::int64_t> last_heard_ms_ago;

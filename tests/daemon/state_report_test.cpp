@@ -13,20 +13,26 @@ PeerHeard heard(bool up, std::int64_t ms_ago, NodeState state) {
   return PeerHeard{.listening = true, .up = up, .heard_ms_ago = ms_ago, .state = static_cast<std::uint8_t>(state)};
 }
 
-TEST(PeerReport, a_peer_heard_recently_is_named_by_the_state_its_heartbeats_report) {
-  const PeerReport report = describe_peer(NodeState::prim, false, heard(true, 250, NodeState::second));
-  EXPECT_EQ(report.state, "SECOND");
-  EXPECT_EQ(report.note, "receiving every write; heartbeat 0.2 s ago");
+TEST(PeerReport, a_peer_not_paired_with_this_node_is_named_by_the_state_its_heartbeats_report) {
+  const PeerReport report = describe_peer(NodeState::wait, false, heard(true, 250, NodeState::alone));
+  EXPECT_EQ(report.state, "ALONE");
+  EXPECT_EQ(report.note, "heartbeat 0.2 s ago");
   EXPECT_EQ(report.last_heard_ms_ago, 250);
   EXPECT_FALSE(report.last_state) << "last_state is for a peer that fell silent";
-}
-
-TEST(PeerReport, a_secondary_being_reintegrated_and_two_primaries_are_said_so) {
-  EXPECT_EQ(describe_peer(NodeState::prim, true, heard(true, 100, NodeState::second)).note,
-            "being reintegrated; heartbeat 0.1 s ago");
   const PeerReport both = describe_peer(NodeState::alone, false, heard(true, 100, NodeState::alone));
   EXPECT_EQ(both.state, "ALONE");
-  EXPECT_NE(both.note.find("BOTH nodes serve writes"), std::string::npos) << both.note;
+  EXPECT_EQ(both.note, "BOTH nodes serve writes; heartbeat 0.1 s ago");
+}
+
+// A heartbeat carries a state change at the peer's next pulse: the link is fresher.
+TEST(PeerReport, a_paired_peer_is_named_by_the_replication_link_even_before_its_heartbeat_says_so) {
+  const PeerReport secondary = describe_peer(NodeState::prim, false, heard(true, 200, NodeState::wait));
+  EXPECT_EQ(secondary.state, "SECOND");
+  EXPECT_EQ(secondary.note, "receiving every write; heartbeat 0.2 s ago");
+  EXPECT_EQ(describe_peer(NodeState::prim, true, heard(true, 100, NodeState::second)).note,
+            "being reintegrated; heartbeat 0.1 s ago");
+  EXPECT_EQ(describe_peer(NodeState::second, false, heard(false, 4000, NodeState::prim)).note,
+            "primary; no heartbeat for 4.0 s, the replication link still works");
 }
 
 TEST(PeerReport, a_silent_peer_is_unreachable_with_how_long_ago_and_what_it_last_said) {
@@ -45,12 +51,12 @@ TEST(PeerReport, a_peer_never_heard_or_a_stopped_node_gives_unknown) {
   EXPECT_EQ(describe_peer(NodeState::stop, false, PeerHeard{}).note, "this node is STOP: it does not listen for heartbeats");
 }
 
-TEST(PeerReport, before_the_first_heartbeat_a_paired_node_says_what_the_replication_link_implies) {
+TEST(PeerReport, before_the_first_heartbeat_a_paired_peer_is_named_by_the_replication_link) {
   PeerHeard never;
   never.listening = true;
   const PeerReport report = describe_peer(NodeState::second, false, never);
   EXPECT_EQ(report.state, "PRIM");
-  EXPECT_EQ(report.note, "primary; no heartbeat yet: what the replication link implies");
+  EXPECT_EQ(report.note, "primary; no heartbeat yet");
   EXPECT_FALSE(report.last_heard_ms_ago);
 }
 
