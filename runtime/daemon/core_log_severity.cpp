@@ -11,8 +11,9 @@ constexpr std::array<std::string_view, 17> kErrorPhrases{
     "I/O error", "inconsistent", "damaged", "protocol error", "application start failed",
     "application force stop failed", "reintegration failed", "planning failed"};
 // The cluster copes, but something is down, lost, refused or given up.
-constexpr std::array<std::string_view, 13> kWarnPhrases{
-    "NOT captured", " is down", "' down", " lost", "refus", "abandoned", "failed", "errd:", "may lack writes",
+// ("refused:" and the like, not "refus": a handover says new writes "are refused", as planned.)
+constexpr std::array<std::string_view, 16> kWarnPhrases{
+    "NOT captured", " is down", "' down", " lost", "refused:", ": refused", "refusing", "refuses", "abandoned", "failed", "errd:", "may lack writes",
     "writes wait", "outdated", "not synchronised", "killed"};
 constexpr std::array<std::string_view, 5> kStateNames{"STOP", "WAIT", "ALONE", "PRIM", "SECOND"};
 

@@ -17,7 +17,9 @@ TEST(CoreLogSeverity, state_changes_and_the_roles_steps_are_info) {
                            "this copy to mark itself outdated, or it is gone and this node takes over",
                            "node2: role node2: secondary -> becoming_primary: become_primary: the primary is gone",
                            "node2: fast reintegration of node1 finished: 1139 bytes compared or sent, 1139 data bytes sent",
-                           "node1: peer reports SECOND", "node1: replication link up with 10.77.0.2:19021"}) {
+                           "node1: peer reports SECOND", "node1: replication link up with 10.77.0.2:19021",
+                           "node2: handing the primary role over to node1 (this node stops): new writes are refused, "
+                           "those in flight complete"}) {
     EXPECT_EQ(core_log_severity(line), Severity::info) << line;
   }
 }
@@ -28,6 +30,9 @@ TEST(CoreLogSeverity, a_peer_or_link_going_down_and_refusals_are_warnings) {
                            "node2: replication link lost: end_of_stream",
                            "node2: handover abandoned: the replication link was lost (end_of_stream)",
                            "node1: swap refused: node2 is not synchronised",
+                           "node1: refusing an extra replication connection from 10.77.0.2:41234",
+                           "node1: the witness refuses the lease: node2 holds it",
+                           "node1: node2 offered its role, but this copy is not synchronised: refused",
                            "node1: this copy may lack writes it had not made durable: a run ended in a crash",
                            "node1: replication link to 10.77.0.2:19021 failed: connection_refused",
                            "node1: errd: restarting the application (myapp: 0 running, at least 1 wanted)"}) {
