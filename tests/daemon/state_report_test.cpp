@@ -66,5 +66,35 @@ TEST(PeerReport, a_state_byte_no_version_knows_is_reported_as_unknown_not_truste
   EXPECT_EQ(describe_peer(NodeState::wait, false, odd).state, "unknown (state 9)");
 }
 
+// A primary reintegrating its peer: `hamirror state` and the JSON give percent, rate and ETA.
+StateReport reintegrating_primary() {
+  StateReport report;
+  report.node = "node1";
+  report.state = "PRIM";
+  report.exit_code = 3;
+  report.reason = "node2 is synchronised";
+  report.since = "2026-11-26T02:08:15.815Z";
+  report.reintegration = ReintegrationReport{1'000'000, 4'000'000, 500'000};
+  report.peer = "node2";
+  report.peer_report = describe_peer(NodeState::prim, true, heard(true, 150, NodeState::second));
+  return report;
+}
+
+TEST(StateReport, the_text_shows_both_nodes_and_the_reintegrations_percent_rate_and_time_left) {
+  const std::string text = to_text(reintegrating_primary());
+  EXPECT_NE(text.find("node1: PRIM since 2026-11-26T02:08:15.815Z (node2 is synchronised)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  reintegrating node2: 1.0 MB of 4.0 MB (25 %), 500.0 KB/s, about 6 s left\n"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("node2: SECOND (being reintegrated; heartbeat 0.1 s ago)\n"), std::string::npos) << text;
+}
+
+TEST(StateReport, the_json_carries_the_exit_code_the_reintegration_and_when_the_peer_was_heard) {
+  const std::string json = to_json(reintegrating_primary());
+  for (const char* field : {"\"exit_code\" : 3", "\"percent\" : 25", "\"rate_bytes_per_s\" : 500000", "\"eta_s\" : 6",
+                            "\"last_heard_ms_ago\" : 150", "\"state\" : \"SECOND\""}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in " << json;
+  }
+}
+
 }  // namespace
 }  // namespace hamirror::daemon
