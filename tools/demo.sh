@@ -184,14 +184,23 @@ wait_for() {  # node code seconds
   return 1
 }
 show_states() { info "node1: $(state_name "$(state_of node1)")    node2: $(state_name "$(state_of node2)")"; }
-show_vip() {
-  [ -n "$vip" ] || return 0
+vip_holder() {
   local holder="nobody"
   # Interfaces that are up: a powered-off node's addresses answer nobody.
   ip -n "$ns1" -o addr show up | grep -q " $vip/" && holder=node1
   ip -n "$ns2" -o addr show up | grep -q " $vip/" && holder="$( [ "$holder" = nobody ] && echo node2 || echo "node1 AND node2")"
-  info "virtual IP $vip is on: $holder"
+  echo "$holder"
 }
+show_vip() {  # expected holder
+  [ -n "$vip" ] || return 0
+  # A node reports PRIM or ALONE as soon as it decides; adding the VIP (ip addr add)
+  # completes a few ms later: give it up to 3 s before saying where it is.
+  local holder
+  for _ in $(seq 30); do holder=$(vip_holder); [ "$holder" = "$1" ] && break; sleep 0.1; done
+  info "virtual IP $vip is on: $holder$( [ "$holder" = "$1" ] || echo " (expected $1)")"
+}
+# A module log's line without its timestamp: "INFO  node2: ..." -> "node2: ..."
+log_text() { sed -E 's/^[^ ]+ +(INFO|WARN|ERROR) +//'; }
 
 say "Starting both daemons (hamirrord run); heartbeats every 300 ms, failover after 3 s of silence"
 start_daemon node1 "$ns1"
@@ -199,7 +208,7 @@ start_daemon node2 "$ns2"
 wait_for node1 3 30 || die "node1 did not become PRIM (see $work/node1/log/module.log)"
 wait_for node2 4 30 || die "node2 did not become SECOND (see $work/node2/log/module.log)"
 show_states
-show_vip
+show_vip node1
 info "node1 serves the replicated directory at $(mount_of node1); node2's mount is read-only"
 
 # --- the application ---------------------------------------------------------------------
@@ -240,9 +249,9 @@ gone "${pid[node1]}" || die "node1's daemon did not die"
 echo none >"$work/primary"
 wait_for node2 2 30 || die "node2 did not take over (see $work/node2/log/module.log)"
 took_ms=$(( $(date +%s%N) / 1000000 - crash_ms ))
-info "node2 is ALONE $((took_ms / 1000)).$(( (took_ms % 1000) / 100 )) s after the crash: it holds the data and the application"
+info "node2 took over $((took_ms / 1000)).$(( (took_ms % 1000) / 100 )) s after the crash (failover after 3 s of heartbeat silence): ALONE, a primary without a secondary"
 echo node2 >"$work/primary"
-show_vip
+show_vip node2
 sleep 2
 info "$(wc -l <"$acked") transactions acknowledged so far (the application now writes to node2)"
 
@@ -253,8 +262,10 @@ start_daemon node1 "$ns1"
 wait_for node1 4 60 || die "node1 did not come back as SECOND (see $work/node1/log/module.log)"
 wait_for node2 3 30 || die "node2 did not become PRIM"
 show_states
-grep -h "reintegration of node1 finished" "$work/node2/log/module.log" | tail -1 | sed 's/^/   node2 log: /'
-show_vip
+grep -h "reintegration of node1 finished" "$work/node2/log/module.log" | tail -1 | log_text | sed 's/^/   node2 log: /'
+show_vip node2
+info "what \`hamirror state\` says on node2 (exit code 3: PRIM):"
+cli node2 state | sed 's/^/     /' || true
 
 # --- the check ---------------------------------------------------------------------------
 sleep 1

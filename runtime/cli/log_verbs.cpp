@@ -73,7 +73,7 @@ int run_print(const std::string& node_option, const std::vector<std::string>& wo
     return kExitDaemonError;
   }
   daemon::LogFile log((fs::path(node->log_dir) / daemon::kModuleLogName).string());
-  log.write(error_line ? 'E' : 'I', text);
+  log.write(error_line ? io::Severity::error : io::Severity::info, text);
   return kExitOk;
 }
 

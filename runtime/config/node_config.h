@@ -33,10 +33,11 @@ struct NodeConfig {
   std::string log_dir;    // the module log and the application log
   int state_dir_line = 0;  // where they are written, for cross-file messages
   int log_dir_line = 0;
-  // The cluster key file (`hamirror genkey`), the same on both nodes and the witness;
-  // empty: peers are not authenticated.
+  // The cluster key file (`hamirror genkey`), the same on both nodes and the witness.
+  // Required unless `insecure = true`: then (empty) peers are not authenticated.
   std::string key_file;
   int key_file_line = 0;  // for messages about the file's contents
+  bool insecure = false;  // the admin's explicit choice to run without a cluster key
   std::uint16_t console_port = kDefaultConsolePort;  // loopback control API and web console
   std::uint16_t replication_port = kDefaultReplicationPort;  // listens on the "flow" network
   std::uint16_t heartbeat_port = kDefaultHeartbeatPort;      // UDP, on every network

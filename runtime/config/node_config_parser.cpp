@@ -48,6 +48,36 @@ std::string read_address(TomlReader& reader, const char* key) {
   return *address;
 }
 
+// The cluster key (hamirror genkey) is required: without it, whoever reaches the
+// heartbeat or replication port can pose as the peer (and make a secondary take over,
+// or feed it data). Running without one takes the admin's explicit `insecure = true`
+// (a lab, a test), and the daemon says so in the module log at each start.
+void read_key_setting(Context& context, TomlReader& reader, NodeConfig& out) {
+  out.insecure = reader.read_bool("insecure").value_or(false);
+  const auto key_file = reader.read_string("key_file", false);
+  if (!key_file) {
+    if (!out.insecure && reader.line_of("key_file") == 0) {  // present but not a string: reported
+      context.diagnostics.error(reader.location(), "node.key_file",
+                                "[node] needs key_file = \"/etc/hamirror/cluster.key\": the cluster key that authenticates "
+                                "the peer and the witness (make it with `hamirror genkey`, copy it to both nodes and the "
+                                "witness); or insecure = true to run without authentication (a lab, a test)");
+    }
+    return;
+  }
+  if (const auto problem = replicated_dir_problem(*key_file, context.path_style)) {
+    reader.error_at("key_file", "= \"" + *key_file + "\" " + *problem);
+    return;
+  }
+  out.key_file = *key_file;
+  out.key_file_line = reader.line_of("key_file");
+  if (out.insecure) {
+    context.diagnostics.warning(reader.location(), "node.insecure",
+                                "[node] has both key_file and insecure = true: peers are authenticated with key_file "
+                                "(remove insecure)");
+    out.insecure = false;
+  }
+}
+
 void read_node(Context& context, const toml::table* table, NodeConfig& out) {
   if (table == nullptr) return;  // already reported
   TomlReader reader(context.file, "node", table, context.diagnostics);
@@ -56,15 +86,7 @@ void read_node(Context& context, const toml::table* table, NodeConfig& out) {
   out.log_dir = read_directory(reader, "log_dir", context.path_style);
   out.state_dir_line = reader.line_of("state_dir");
   out.log_dir_line = reader.line_of("log_dir");
-  // The cluster key (hamirror genkey): optional here; the daemon warns when it is absent.
-  if (const auto key_file = reader.read_string("key_file", false)) {
-    if (const auto problem = replicated_dir_problem(*key_file, context.path_style)) {
-      reader.error_at("key_file", "= \"" + *key_file + "\" " + *problem);
-    } else {
-      out.key_file = *key_file;
-      out.key_file_line = reader.line_of("key_file");
-    }
-  }
+  read_key_setting(context, reader, out);
   const bool console_ok = reader.read_port("console_port", out.console_port);
   const bool replication_ok = reader.read_port("replication_port", out.replication_port);
   reader.read_port("heartbeat_port", out.heartbeat_port);

@@ -74,6 +74,16 @@ std::optional<std::string> TomlReader::read_string(const char* key, bool require
   return node->as_string()->get();
 }
 
+std::optional<bool> TomlReader::read_bool(const char* key) {
+  const auto* node = find(key);
+  if (node == nullptr) return std::nullopt;
+  if (!node->is_boolean()) {
+    type_error(key, *node, "true or false");
+    return std::nullopt;
+  }
+  return node->as_boolean()->get();
+}
+
 bool TomlReader::read_port(const char* key, std::uint16_t& out) {
   const auto* node = find(key);
   if (node == nullptr) return true;

@@ -24,6 +24,8 @@ class TomlReader {
   // A string; with `required`, absence is an error at the table's header.
   std::optional<std::string> read_string(const char* key, bool required);
   bool read_port(const char* key, std::uint16_t& out);
+  // true / false; nullopt when absent or not a boolean (the latter reported).
+  std::optional<bool> read_bool(const char* key);
   const toml::array* read_array(const char* key);
   // A sub-table; with `required`, absence is an error.
   const toml::table* read_table(const char* key, bool required);

@@ -68,6 +68,7 @@ void PeerMonitor::receive(Link& link, io::ByteView payload) {
   if (!heartbeat || heartbeat->node_name != config_.peer_name) return;  // noise or a stranger
   ++link.heartbeats_received;
   link.last_heard_ns = io_.clock.now_ns();
+  peer_heard_ns_ = link.last_heard_ns;
   const bool generation_changed = heartbeat->generation != peer_generation_;
   peer_generation_ = heartbeat->generation;
   if (generation_changed || heartbeat->state != peer_state_ || heartbeat->outdated != peer_outdated_ ||

@@ -69,6 +69,9 @@ class PeerMonitor {
   bool peer_outdated() const { return peer_outdated_; }
   bool peer_requests_outdate() const { return peer_request_outdate_; }
   std::uint64_t peer_generation() const { return peer_generation_; }
+  // When the peer's last heartbeat arrived, on any network (the clock's now_ns); 0: none
+  // since start(). With peer_state(), what `hamirror state` says of the peer.
+  std::int64_t peer_heard_ns() const { return peer_heard_ns_; }
   std::vector<NetworkStatus> status() const;
 
  private:
@@ -89,6 +92,7 @@ class PeerMonitor {
   bool local_request_outdate_ = false;
   std::uint64_t local_generation_ = 0;
   std::uint64_t peer_generation_ = 0;
+  std::int64_t peer_heard_ns_ = 0;
   std::uint8_t peer_state_ = 0;
   bool peer_outdated_ = false;
   bool peer_request_outdate_ = false;

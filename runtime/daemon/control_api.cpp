@@ -24,7 +24,8 @@ ControlResponse outcome(const ControlRequest& request, const std::string& refusa
 }
 
 ControlResponse state(const ControlRequest& request, ControlApiContext& context) {
-  const StateReport report = make_state_report(context.node, context.peer_name, context.state_since);
+  const StateReport report = make_state_report(context.node, peer_heard(context.node, context.now_ns), context.peer_name,
+                                                context.state_since);
   ControlResponse response = request.wants_text ? ControlResponse{200, "text/plain", to_text(report), {}}
                                                 : ControlResponse{200, "application/json", to_json(report), {}};
   // The CLI's exit code, without parsing the body.
@@ -45,31 +46,31 @@ ControlResponse command(const std::string& name, const ControlRequest& request, 
   core::Node& node = context.node;
   if (name == "start") {
     if (node.state() != core::NodeState::stop) return answer(request, 409, "already started (" + std::string(core::node_state_name(node.state())) + ")");
-    context.module_log.write('I', "admin: start");
+    context.module_log.write(io::Severity::info, "admin: start");
     node.start();
     return answer(request, 200, "starting");
   }
   if (name == "stop") {
     if (node.state() == core::NodeState::stop) return answer(request, 409, "already stopped");
-    context.module_log.write('I', "admin: stop");
+    context.module_log.write(io::Severity::info, "admin: stop");
     node.stop();
     return answer(request, 200, "stopping");
   }
   if (name == "prim" || name == "primforce") {
-    context.module_log.write('I', "admin: " + name);
+    context.module_log.write(io::Severity::info, "admin: " + name);
     return outcome(request, node.prim(name == "primforce"), "becoming primary");
   }
   if (name == "second") {
-    context.module_log.write('I', "admin: second");
+    context.module_log.write(io::Severity::info, "admin: second");
     return outcome(request, node.second(), "giving up the primary role");
   }
   if (name == "swap") {
-    context.module_log.write('I', "admin: swap");
+    context.module_log.write(io::Severity::info, "admin: swap");
     return outcome(request, node.swap(), "swapping roles with " + context.peer_name);
   }
   if (name == "failover/on" || name == "failover/off") {
     const bool on = name == "failover/on";
-    context.module_log.write('I', std::string("admin: failover ") + (on ? "on" : "off"));
+    context.module_log.write(io::Severity::info, std::string("admin: failover ") + (on ? "on" : "off"));
     node.set_failover(on);
     return answer(request, 200, on ? "failover on: the secondary takes over when the primary fails"
                                    : "failover off: the secondary never takes over by itself");
@@ -77,7 +78,7 @@ ControlResponse command(const std::string& name, const ControlRequest& request, 
   if (name == "log/info" || name == "log/error") {
     const std::string line = one_line(request.body);
     if (line.empty()) return answer(request, 400, "nothing to log: the request body is the line");
-    context.module_log.write(name == "log/info" ? 'I' : 'E', line);
+    context.module_log.write(name == "log/info" ? io::Severity::info : io::Severity::error, line);
     return answer(request, 200, "logged");
   }
   return answer(request, 404, "no such command: " + name);

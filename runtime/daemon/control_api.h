@@ -5,6 +5,7 @@
 // for text/plain.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -19,6 +20,7 @@ struct ControlApiContext {
   std::string peer_name;
   std::string state_since;  // UTC time of the last state change
   LogFile& module_log;
+  std::int64_t now_ns = 0;  // the node's clock at the request: how long ago the peer was heard
 };
 
 ControlResponse handle_control_request(const ControlRequest& request, ControlApiContext& context);

@@ -57,8 +57,10 @@ void LogFile::rotate() {
   size_bytes_ = 0;
 }
 
-void LogFile::write(char level, const std::string& text) {
-  const std::string line = utc_timestamp_now() + " " + level + " " + text + "\n";
+void LogFile::write(io::Severity severity, const std::string& text) {
+  std::string label(io::severity_name(severity));
+  label.resize(5, ' ');
+  const std::string line = utc_timestamp_now() + " " + label + " " + text + "\n";
   if (echo_) std::fputs(line.c_str(), stderr);
   if (!open()) {
     if (!echo_) std::fputs(line.c_str(), stderr);

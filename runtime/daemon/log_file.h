@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <string>
 
+#include "io/log_severity.h"
+
 namespace hamirror::daemon {
 
 constexpr std::uint64_t kDefaultLogRotateBytes = 10ULL * 1024 * 1024;
@@ -33,8 +35,9 @@ class LogFile {
   LogFile(const LogFile&) = delete;
   LogFile& operator=(const LogFile&) = delete;
 
-  // Appends "<timestamp> <level> <text>\n" (level: "I" information, "E" error).
-  void write(char level, const std::string& text);
+  // Appends "<timestamp> <SEVERITY> <text>\n", the severity padded to 5 characters
+  // ("INFO ", "WARN ", "ERROR") so that the texts line up.
+  void write(io::Severity severity, const std::string& text);
   // Also copy every line to stderr (the daemon in the foreground, journald under systemd).
   void set_echo(bool echo) { echo_ = echo; }
   const std::string& path() const { return path_; }

@@ -14,6 +14,7 @@
 #include "config/config_check.h"
 #include "daemon/control_api.h"
 #include "daemon/control_server.h"
+#include "daemon/core_log_severity.h"
 #include "daemon/log_file.h"
 #include "daemon/node_mapping.h"
 #include "daemon/pid_lock.h"
@@ -44,7 +45,7 @@ class NodeDaemon {
         peer_(node.peer_name),
         console_port_(node.console_port),
         vip_(core_config.vip),
-        backend_(loop),
+        backend_(loop, [this](io::Severity severity, const std::string& line) { module_log_.write(severity, line); }),
         io_(authenticated_io(key)),
         node_(io_, std::move(core_config), listener()),
         control_(loop, [this](const ControlRequest& request) { return handle(request); }) {
@@ -60,7 +61,7 @@ class NodeDaemon {
     if (!key) return plain;
     nonces_ = auth::make_os_nonce_source();
     network_ = std::make_unique<auth::AuthenticatedNetwork>(plain.network, *key, *nonces_, plain.clock,
-                                                            [this](const std::string& line) { module_log_.write('E', line); });
+                                                            [this](const std::string& line) { module_log_.write(io::Severity::error, line); });
     return io::Io{plain.clock, plain.random, *network_, plain.fs, plain.processes, plain.services, plain.vip};
   }
 
@@ -68,7 +69,7 @@ class NodeDaemon {
   // stop_request: stops asked for from another thread (the Windows service); may be null.
   std::string start(const std::vector<CaptureMount>& mounts, StopRequest* stop_request) {
     if (auto error = control_.start(console_port_); !error.empty()) return error;
-    auto capture = start_write_capture(loop_, node_, mounts, [this](const std::string& line) { module_log_.write('I', line); });
+    auto capture = start_write_capture(loop_, node_, mounts, [this](const std::string& line) { module_log_.write(core_log_severity(line), line); });
     if (!capture.capture) return capture.error;
     capture_ = std::move(capture.capture);
     watch_signal(sigint_, SIGINT);
@@ -78,7 +79,7 @@ class NodeDaemon {
     progress_timer_.data = this;
     uv_timer_start(&progress_timer_, [](uv_timer_t* timer) { static_cast<NodeDaemon*>(timer->data)->log_progress(); },
                    kProgressLogIntervalMs, kProgressLogIntervalMs);
-    module_log_.write('I', "hamirrord started: node " + node_.name() + ", peer " + peer_ +
+    module_log_.write(io::Severity::info, "hamirrord started: node " + node_.name() + ", peer " + peer_ +
                                ", control API on 127.0.0.1:" + std::to_string(console_port_));
     if (vip_.address.empty()) {
       node_.start();
@@ -90,7 +91,7 @@ class NodeDaemon {
     // never races the removal.
     io_.vip.remove(vip_, [this](io::Error removed) {
       if (removed != io::Error::ok) {
-        module_log_.write('E', "could not make sure the virtual IP " + vip_.address + " is not held here (" +
+        module_log_.write(io::Severity::error, "could not make sure the virtual IP " + vip_.address + " is not held here (" +
                                    std::string(io::error_name(removed)) + "); starting anyway");
       }
       if (!stopping_) node_.start();
@@ -110,15 +111,15 @@ class NodeDaemon {
               state_since_ = utc_timestamp_now();
               if (capture_) capture_->set_writable(to == core::NodeState::alone || to == core::NodeState::prim);
             },
-        .on_log = [this](const std::string& line) { module_log_.write('I', line); },
+        .on_log = [this](const std::string& line) { module_log_.write(core_log_severity(line), line); },
         .on_application_log =
             [this](const std::string& line) {
-              if (log_script_output_) application_log_.write('I', line);
+              if (log_script_output_) application_log_.write(io::Severity::info, line);
             }};
   }
 
   ControlResponse handle(const ControlRequest& request) {
-    ControlApiContext context{node_, peer_, state_since_, module_log_};
+    ControlApiContext context{node_, peer_, state_since_, module_log_, io_.clock.now_ns()};
     return handle_control_request(request, context);
   }
 
@@ -151,16 +152,16 @@ class NodeDaemon {
     if (stopping_) {
       // A stop_prim that hangs should not hold the node for nicestoptimeout + forcestoptimeout
       // when the admin insists; the core treats this like a crash at the next start.
-      module_log_.write('E', name + " again while stopping: exiting now, without a clean stop");
+      module_log_.write(io::Severity::error, name + " again while stopping: exiting now, without a clean stop");
       std::fflush(nullptr);
       std::_Exit(1);
     }
     stopping_ = true;
-    module_log_.write('I', name + " received: stopping the node (stop_prim, virtual IP removed, state saved)");
+    module_log_.write(io::Severity::info, name + " received: stopping the node (stop_prim, virtual IP removed, state saved)");
     node_.stop([this] {
       stopped_cleanly_ = true;
       capture_.reset();  // unmounted: the node no longer takes writes
-      module_log_.write('I', "hamirrord stopped");
+      module_log_.write(io::Severity::info, "hamirrord stopped");
       shut_down();
     });
   }
@@ -181,7 +182,7 @@ class NodeDaemon {
   void log_progress() {
     const auto progress = node_.reintegration_progress();
     if (!progress) return;
-    module_log_.write('I', "reintegration of " + peer_ + ": " +
+    module_log_.write(io::Severity::info, "reintegration of " + peer_ + ": " +
                                describe_reintegration({progress->bytes_done, progress->bytes_to_do, progress->rate_bytes_per_s}));
   }
 
@@ -277,18 +278,20 @@ int run_node_daemon(const NodeDaemonOptions& options) {
     key = loaded.key;
     key_warning = loaded.warning;
   } else {
-    key_warning = "no key_file in " + options.node_file +
-                  ": the peer and the witness are not authenticated (make a key with `hamirror genkey`, copy it to "
-                  "both nodes and name it with key_file = \"PATH\" under [node])";
+    // The parser accepts no key_file without the admin's insecure = true.
+    key_warning = "INSECURE: insecure = true and no key_file in " + options.node_file +
+                  ": the peer and the witness are not authenticated, anyone who reaches this node's ports can pose "
+                  "as them (make a key with `hamirror genkey`, copy it to both nodes and the witness, name it with "
+                  "key_file = \"PATH\" under [node] and remove insecure)";
   }
 
   platform::prepare_process_for_io();
   int exit_code = 0;
   {
     NodeDaemon daemon(&loop, node, *mapped.config, key, checked.module->user.log_script_output);
-    if (!key_warning.empty()) daemon.module_log().write('E', key_warning);
+    if (!key_warning.empty()) daemon.module_log().write(io::Severity::warn, key_warning);
     if (const auto error = daemon.start(mounts, options.stop_request); !error.empty()) {
-      daemon.module_log().write('E', "hamirrord cannot start: " + error);
+      daemon.module_log().write(io::Severity::error, "hamirrord cannot start: " + error);
       if (options.on_start_failed) options.on_start_failed(error);
       return kExitStartup;
     }

@@ -56,7 +56,14 @@ WitnessConfigResult parse_witness_config(const std::string& text, const std::str
     return {std::nullopt, where(file, section->source()) + ": [witness] needs state_file = \"PATH\" (where the lease epoch is kept)"};
   }
   config.state_file = *state_file;
-  if (const auto key_file = (*section)["key_file"].value<std::string>()) config.key_file = *key_file;
+  // As on the nodes: a cluster key, or the admin's explicit insecure = true.
+  if (const auto key_file = (*section)["key_file"].value<std::string>()) {
+    config.key_file = *key_file;
+  } else if (!(*section)["insecure"].value<bool>().value_or(false)) {
+    return {std::nullopt, where(file, section->source()) +
+                              ": [witness] needs key_file = \"PATH\" (the nodes' cluster key, made by hamirror genkey), or "
+                              "insecure = true to grant leases without authentication (a lab, a test)"};
+  }
   return {config, {}};
 }
 
@@ -92,7 +99,8 @@ int run_witness(const std::string& config_file) {
     if (!loaded.warning.empty()) log_line(loaded.warning);
     key = loaded.key;
   } else {
-    log_line("no key_file in " + config_file + ": lease requests are not authenticated (use the nodes' cluster key)");
+    log_line("INSECURE: insecure = true and no key_file in " + config_file +
+             ": lease requests are not authenticated (use the nodes' cluster key)");
   }
   platform::prepare_process_for_io();
   {

@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "io/error.h"
+#include "io/log_severity.h"
 #include "io/process.h"
 #include "io/virtual_ip.h"
 
@@ -45,7 +47,12 @@ io::Result<io::ServiceState> service_query(const std::string& name, std::string*
 // The virtual IP: Linux `ip addr add/del` plus a gratuitous ARP (arping -U when
 // installed); Windows IP Helper AddIPAddress/DeleteIPAddress on the interface that
 // holds an address in the VIP's subnet. Idempotent, as io::VirtualIp requires.
-io::Error vip_add(const io::VipSpec& vip, std::string* detail);
+//
+// The announcement may end after vip_add returned (Linux: arping runs on a thread of
+// its own): its result goes to `announced`, called once on that thread, or to stderr
+// when empty. Windows announces the address itself: `announced` is never called there.
+using AnnouncementFn = std::function<void(io::Severity severity, const std::string& line)>;
+io::Error vip_add(const io::VipSpec& vip, std::string* detail, AnnouncementFn announced = {});
 io::Error vip_remove(const io::VipSpec& vip, std::string* detail);
 io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail);
 

@@ -12,17 +12,20 @@ uv_loop_t* prepared(uv_loop_t* loop) {
 }
 }  // namespace
 
-UvBackend::UvBackend(uv_loop_t* loop)
+UvBackend::UvBackend(uv_loop_t* loop, PlatformLogFn platform_log)
     : loop_(prepared(loop)),
+      platform_log_(platform_log ? std::make_shared<LogRelay>(loop, std::move(platform_log)) : nullptr),
       clock_(make_uv_clock(loop)),
       random_(std::make_unique<io::Prng>(os_random_seed())),
       network_(make_uv_network(loop)),
       fs_(make_uv_file_system(loop)),
       processes_(make_uv_processes(loop)),
-      services_(make_uv_services(loop)),
-      vip_(make_uv_virtual_ip(loop)) {}
+      services_(make_uv_services(loop, platform_log_)),
+      vip_(make_uv_virtual_ip(loop, platform_log_)) {}
 
-UvBackend::~UvBackend() = default;
+UvBackend::~UvBackend() {
+  if (platform_log_) platform_log_->close();
+}
 
 io::Io UvBackend::io() { return io::Io{*clock_, *random_, *network_, *fs_, *processes_, *services_, *vip_}; }
 

@@ -8,13 +8,17 @@
 #include <memory>
 
 #include "io/io.h"
+#include "uv/uv_log_relay.h"
 
 namespace hamirror::uv {
 
 class UvBackend {
  public:
   // The loop must outlive the backend. The PRNG is seeded from the OS (uv_random).
-  explicit UvBackend(uv_loop_t* loop);
+  // platform_log: what the OS answered to VIP and service changes, and the VIP's
+  // gratuitous ARP result, on the loop (empty: the ARP result goes to stderr, the
+  // answers nowhere).
+  explicit UvBackend(uv_loop_t* loop, PlatformLogFn platform_log = {});
   ~UvBackend();
   UvBackend(const UvBackend&) = delete;
   UvBackend& operator=(const UvBackend&) = delete;
@@ -28,6 +32,7 @@ class UvBackend {
 
  private:
   uv_loop_t* loop_;
+  std::shared_ptr<LogRelay> platform_log_;  // null without a platform_log
   std::unique_ptr<io::Clock> clock_;
   std::unique_ptr<io::Prng> random_;
   std::unique_ptr<io::Network> network_;
@@ -42,8 +47,9 @@ std::unique_ptr<io::Clock> make_uv_clock(uv_loop_t* loop);
 std::unique_ptr<io::Network> make_uv_network(uv_loop_t* loop);
 std::unique_ptr<io::FileSystem> make_uv_file_system(uv_loop_t* loop);
 std::unique_ptr<io::Processes> make_uv_processes(uv_loop_t* loop);
-std::unique_ptr<io::Services> make_uv_services(uv_loop_t* loop);
-std::unique_ptr<io::VirtualIp> make_uv_virtual_ip(uv_loop_t* loop);
+// log: may be null (the OS's answers then go nowhere).
+std::unique_ptr<io::Services> make_uv_services(uv_loop_t* loop, std::shared_ptr<LogRelay> log = nullptr);
+std::unique_ptr<io::VirtualIp> make_uv_virtual_ip(uv_loop_t* loop, std::shared_ptr<LogRelay> log = nullptr);
 std::uint64_t os_random_seed();
 
 }  // namespace hamirror::uv

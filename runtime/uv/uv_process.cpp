@@ -6,6 +6,7 @@
 #include "io/assert.h"
 #include "platform/platform.h"
 #include "uv/uv_backend.h"
+#include "uv/uv_log_relay.h"
 #include "uv/uv_util.h"
 
 namespace hamirror::uv {
@@ -193,22 +194,36 @@ class UvProcesses final : public io::Processes {
   uv_loop_t* loop_;
 };
 
-// Runs a platform call that answers with an io::Error on the thread pool.
-// TODO(daemon issue): hand `detail` to the module log once logging exists.
-void run_status_call(uv_loop_t* loop, std::function<void(io::Error)> done, std::function<io::Error(std::string*)> work) {
-  auto result = std::make_shared<io::Error>(io::Error::ok);
-  run_blocking(loop, [result, work = std::move(work)] { std::string detail; *result = work(&detail); },
-               [result, done = std::move(done)] { done(*result); });
+// Runs a platform call that answers with an io::Error on the thread pool. What the OS
+// answered (`detail`) goes to the log before `done` runs: the core's own line then says
+// what it means (a failure's detail is a warning, the core judges the failure).
+void run_status_call(uv_loop_t* loop, const std::shared_ptr<LogRelay>& log, const std::string& what,
+                     std::function<void(io::Error)> done, std::function<io::Error(std::string*)> work) {
+  struct Outcome {
+    io::Error error = io::Error::ok;
+    std::string detail;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  run_blocking(loop, [outcome, work = std::move(work)] { outcome->error = work(&outcome->detail); },
+               [outcome, log, what, done = std::move(done)] {
+                 if (log && !outcome->detail.empty()) {
+                   log->deliver(outcome->error == io::Error::ok ? io::Severity::info : io::Severity::warn,
+                                what + ": " + outcome->detail);
+                 }
+                 done(outcome->error);
+               });
 }
 
 class UvServices final : public io::Services {
  public:
-  explicit UvServices(uv_loop_t* loop) : loop_(loop) {}
+  UvServices(uv_loop_t* loop, std::shared_ptr<LogRelay> log) : loop_(loop), log_(std::move(log)) {}
   void start(const std::string& name, std::int64_t timeout_ms, DoneFn done) override {
-    status_call(std::move(done), [name, timeout_ms](std::string* detail) { return platform::service_start(name, timeout_ms, detail); });
+    status_call("service " + name + " start", std::move(done),
+                [name, timeout_ms](std::string* detail) { return platform::service_start(name, timeout_ms, detail); });
   }
   void stop(const std::string& name, std::int64_t timeout_ms, DoneFn done) override {
-    status_call(std::move(done), [name, timeout_ms](std::string* detail) { return platform::service_stop(name, timeout_ms, detail); });
+    status_call("service " + name + " stop", std::move(done),
+                [name, timeout_ms](std::string* detail) { return platform::service_stop(name, timeout_ms, detail); });
   }
   void query(const std::string& name, QueryFn done) override {
     auto result = std::make_shared<io::Result<io::ServiceState>>(io::Error::unknown);
@@ -217,20 +232,28 @@ class UvServices final : public io::Services {
   }
 
  private:
-  void status_call(DoneFn done, std::function<io::Error(std::string*)> work) {
-    run_status_call(loop_, std::move(done), std::move(work));
+  void status_call(const std::string& what, DoneFn done, std::function<io::Error(std::string*)> work) {
+    run_status_call(loop_, log_, what, std::move(done), std::move(work));
   }
   uv_loop_t* loop_;
+  std::shared_ptr<LogRelay> log_;
 };
 
 class UvVirtualIp final : public io::VirtualIp {
  public:
-  explicit UvVirtualIp(uv_loop_t* loop) : loop_(loop) {}
+  UvVirtualIp(uv_loop_t* loop, std::shared_ptr<LogRelay> log) : loop_(loop), log_(std::move(log)) {}
   void add(const io::VipSpec& vip, DoneFn done) override {
-    status_call(std::move(done), [vip](std::string* detail) { return platform::vip_add(vip, detail); });
+    // The gratuitous ARP's result comes later, from its own thread: through the relay,
+    // which the announcement keeps alive as long as it runs.
+    platform::AnnouncementFn announced;
+    if (log_) announced = [log = log_](io::Severity severity, const std::string& line) { log->post(severity, "virtual IP: " + line); };
+    status_call("virtual IP " + vip.address + " add", std::move(done), [vip, announced = std::move(announced)](std::string* detail) {
+      return platform::vip_add(vip, detail, announced);
+    });
   }
   void remove(const io::VipSpec& vip, DoneFn done) override {
-    status_call(std::move(done), [vip](std::string* detail) { return platform::vip_remove(vip, detail); });
+    status_call("virtual IP " + vip.address + " remove", std::move(done),
+                [vip](std::string* detail) { return platform::vip_remove(vip, detail); });
   }
   void check(const io::VipSpec& vip, CheckFn done) override {
     auto result = std::make_shared<io::Result<bool>>(io::Error::unknown);
@@ -239,16 +262,21 @@ class UvVirtualIp final : public io::VirtualIp {
   }
 
  private:
-  void status_call(DoneFn done, std::function<io::Error(std::string*)> work) {
-    run_status_call(loop_, std::move(done), std::move(work));
+  void status_call(const std::string& what, DoneFn done, std::function<io::Error(std::string*)> work) {
+    run_status_call(loop_, log_, what, std::move(done), std::move(work));
   }
   uv_loop_t* loop_;
+  std::shared_ptr<LogRelay> log_;
 };
 
 }  // namespace
 
 std::unique_ptr<io::Processes> make_uv_processes(uv_loop_t* loop) { return std::make_unique<UvProcesses>(loop); }
-std::unique_ptr<io::Services> make_uv_services(uv_loop_t* loop) { return std::make_unique<UvServices>(loop); }
-std::unique_ptr<io::VirtualIp> make_uv_virtual_ip(uv_loop_t* loop) { return std::make_unique<UvVirtualIp>(loop); }
+std::unique_ptr<io::Services> make_uv_services(uv_loop_t* loop, std::shared_ptr<LogRelay> log) {
+  return std::make_unique<UvServices>(loop, std::move(log));
+}
+std::unique_ptr<io::VirtualIp> make_uv_virtual_ip(uv_loop_t* loop, std::shared_ptr<LogRelay> log) {
+  return std::make_unique<UvVirtualIp>(loop, std::move(log));
+}
 
 }  // namespace hamirror::uv

@@ -73,7 +73,7 @@ file(READ "${WORK}/node1.toml" node1)
 string(REPLACE "[networks.backup]" "[networks.spare]" node1 "${node1}")
 file(WRITE "${WORK}/spare.toml" "${node1}")
 run(2 confcheck userconfig.xml spare.toml --paths linux)
-expect("${err}" "spare.toml:24: error: no [networks.backup] for the heartbeat network declared at userconfig.xml:17")
+expect("${err}" "spare.toml:27: error: no [networks.backup] for the heartbeat network declared at userconfig.xml:17")
 expect("${err}" "warning: [networks.spare] is not a <heartbeat> network of userconfig.xml: ignored")
 
 # 6. Usage.

@@ -22,7 +22,7 @@ const std::string kNode =
     "name = \"node1\"\n"                   // 2
     "state_dir = \"/var/lib/hamirror\"\n"  // 3
     "log_dir = \"/var/log/hamirror\"\n"    // 4
-    "\n"                                   // 5
+    "insecure = true\n"                    // 5: no cluster key (key_file_setting_test.cpp)
     "[peer]\n"                             // 6
     "name = \"node2\"\n"                   // 7
     "\n"                                   // 8
@@ -101,6 +101,9 @@ TEST(NodeConfig, every_problem_comes_out_in_one_pass) {
       "addresses = [\"10.0.0.30\", 7]\n";
   EXPECT_EQ(printed(parse(text).diagnostics),
             (Lines{
+                "n.toml:1:1: error: [node] needs key_file = \"/etc/hamirror/cluster.key\": the cluster key that "
+                "authenticates the peer and the witness (make it with `hamirror genkey`, copy it to both nodes and the "
+                "witness); or insecure = true to run without authentication (a lab, a test)",
                 "n.toml:2:8: error: [node] name = \"node 1\" is not a valid node name: 1 to 63 letters, digits, '.', "
                 "'_' or '-'",
                 "n.toml:3:13: error: [node] state_dir = \"var/lib\" is not an absolute path: write a path that starts "

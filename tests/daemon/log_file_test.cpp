@@ -34,15 +34,16 @@ std::string read(const fs::path& path) {
   return text.str();
 }
 
-TEST(LogFile, each_line_starts_with_an_iso8601_utc_timestamp_with_milliseconds) {
+TEST(LogFile, each_line_starts_with_an_iso8601_utc_timestamp_with_milliseconds_and_its_severity) {
   ScratchDir dir;
   {
     daemon::LogFile log((dir.path / "module.log").string());
-    log.write('I', "state WAIT -> PRIM: because");
-    log.write('E', "disk full");
+    log.write(io::Severity::info, "state WAIT -> PRIM: because");
+    log.write(io::Severity::warn, "peer down");
+    log.write(io::Severity::error, "disk full");
   }
   const std::string text = read(dir.path / "module.log");
-  const std::regex line(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (I|E) .*\n)");
+  const std::regex line(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (INFO |WARN |ERROR) .*\n)");
   std::istringstream lines(text);
   std::string one;
   int count = 0;
@@ -50,8 +51,10 @@ TEST(LogFile, each_line_starts_with_an_iso8601_utc_timestamp_with_milliseconds) 
     EXPECT_TRUE(std::regex_match(one + "\n", line)) << one;
     ++count;
   }
-  EXPECT_EQ(count, 2);
-  EXPECT_NE(text.find(" E disk full"), std::string::npos);
+  EXPECT_EQ(count, 3);
+  EXPECT_NE(text.find(" INFO  state WAIT"), std::string::npos) << text;
+  EXPECT_NE(text.find(" WARN  peer down"), std::string::npos) << text;
+  EXPECT_NE(text.find(" ERROR disk full"), std::string::npos) << text;
 }
 
 TEST(LogFile, rotates_by_size_and_keeps_the_configured_number_of_old_files) {
@@ -59,7 +62,7 @@ TEST(LogFile, rotates_by_size_and_keeps_the_configured_number_of_old_files) {
   const fs::path path = dir.path / "module.log";
   {
     daemon::LogFile log(path.string(), 1000, 2);
-    for (int i = 0; i < 100; ++i) log.write('I', "line " + std::to_string(i) + std::string(40, 'x'));
+    for (int i = 0; i < 100; ++i) log.write(io::Severity::info, "line " + std::to_string(i) + std::string(40, 'x'));
   }
   EXPECT_TRUE(fs::exists(path));
   EXPECT_TRUE(fs::exists(dir.path / "module.log.1"));

@@ -19,6 +19,7 @@ constexpr const char* kNodeToml = R"(
 name = "node1"
 state_dir = "/var/lib/hamirror"
 log_dir = "/var/log/hamirror"
+insecure = true
 replication_port = 7011
 heartbeat_port = 7012
 

@@ -102,7 +102,7 @@ class WindowsService : public ::testing::Test {
                                  << "\" mode=\"read_only\"/></rfs>\n</service></safe>\n";
     console_port_ = free_tcp_port();
     std::ofstream(node_file()) << "[node]\nname = \"node1\"\nstate_dir = '" << (dir_ / "state").string() << "'\nlog_dir = '"
-                               << (dir_ / "log").string() << "'\nconsole_port = " << console_port_
+                               << (dir_ / "log").string() << "'\ninsecure = true\nconsole_port = " << console_port_
                                << "\nreplication_port = " << free_tcp_port() << "\nheartbeat_port = " << free_udp_port()
                                << "\n[peer]\nname = \"node2\"\nreplication_port = " << free_tcp_port()
                                << "\nheartbeat_port = " << free_udp_port()

@@ -32,6 +32,7 @@ TEST(WitnessConfig, each_missing_or_wrong_setting_is_named_with_its_place) {
       {"[witness]\nlisten = \"0.0.0.0\"\nnodes = [\"a\"]\nstate_file = \"/s\"\n", "needs nodes"},
       {"[witness]\nlisten = \"0.0.0.0\"\nnodes = [\"a\", \"a\"]\nstate_file = \"/s\"\n", "must differ"},
       {"[witness]\nlisten = \"0.0.0.0\"\nnodes = [\"a\", \"b\"]\n", "needs state_file"},
+      {"[witness]\nlisten = \"0.0.0.0\"\nnodes = [\"a\", \"b\"]\nstate_file = \"/s\"\n", "witness.toml:1:1: [witness] needs key_file"},
       {"listen = \"x\"\n", "no [witness] table"},
       {"[witness\n", "witness.toml:1:"},
   };
@@ -40,6 +41,13 @@ TEST(WitnessConfig, each_missing_or_wrong_setting_is_named_with_its_place) {
     EXPECT_FALSE(parsed.config.has_value()) << c.text;
     EXPECT_NE(parsed.error.find(c.expected), std::string::npos) << c.text << "\n-> " << parsed.error;
   }
+}
+
+TEST(WitnessConfig, insecure_true_grants_leases_without_a_key_by_the_admins_explicit_choice) {
+  const auto parsed = daemon::parse_witness_config(
+      "[witness]\nlisten = \"0.0.0.0\"\nnodes = [\"a\", \"b\"]\nstate_file = \"/s\"\ninsecure = true\n", "witness.toml");
+  ASSERT_TRUE(parsed.config.has_value()) << parsed.error;
+  EXPECT_TRUE(parsed.config->key_file.empty());
 }
 
 }  // namespace

@@ -10,10 +10,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -201,57 +203,42 @@ class FakeArping {
   std::string old_path_;
 };
 
-// Sends this process's stderr (where the announcement's result is logged) to a file
-// until destroyed.
-class CapturedStderr {
+// Collects what an announcement reports through vip_add's AnnouncementFn, which runs
+// on the announcement's own thread.
+class AnnouncementLog {
  public:
-  CapturedStderr() : path_((std::filesystem::temp_directory_path() / ("hm-stderr-" + std::to_string(::getpid()))).string()) {
-    const int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return;
-    saved_ = ::dup(STDERR_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    ::close(fd);
+  AnnouncementFn callback() {
+    return [this](io::Severity severity, const std::string& line) {
+      std::lock_guard lock(mutex_);
+      lines_ += std::string(io::severity_name(severity)) + " " + line + "\n";
+      reported_.notify_all();
+    };
   }
-  ~CapturedStderr() {
-    if (saved_ >= 0) {
-      ::dup2(saved_, STDERR_FILENO);
-      ::close(saved_);
-    }
-    std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
+  // True once a line containing `text` was reported, false after 10 s without one.
+  bool wait_for(const std::string& text) {
+    std::unique_lock lock(mutex_);
+    return reported_.wait_for(lock, std::chrono::seconds(10), [&] { return lines_.find(text) != std::string::npos; });
   }
-  CapturedStderr(const CapturedStderr&) = delete;
-  CapturedStderr& operator=(const CapturedStderr&) = delete;
-
-  bool ready() const { return saved_ >= 0; }
-  // True once a line containing `text` was written, false after 10 s without one.
-  bool wait_for(const std::string& text) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (contents().find(text) == std::string::npos) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
-  }
-  std::string contents() const {
-    std::stringstream text;
-    text << std::ifstream(path_).rdbuf();
-    return text.str();
+  std::string contents() {
+    std::lock_guard lock(mutex_);
+    return lines_;
   }
 
  private:
-  std::string path_;
-  int saved_ = -1;
+  std::mutex mutex_;
+  std::condition_variable reported_;
+  std::string lines_;
 };
 
 TEST_F(NetnsTest, vip_add_completes_while_the_gratuitous_arp_is_still_being_sent) {
   FakeArping arping;
   ASSERT_TRUE(arping.ready()) << "cannot create a temporary folder for a fake arping";
+  AnnouncementLog log;
   const io::VipSpec vip{kVip, 24, ""};
   std::string namespace_id;
   ASSERT_TRUE(inside([&] {
     std::string detail;
-    ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
+    ASSERT_EQ(vip_add(vip, &detail, log.callback()), io::Error::ok) << detail;
     // The add came back although arping cannot have finished: it waits for release().
     EXPECT_FALSE(arping.has("finished"));
     EXPECT_NE(detail.find("gratuitous ARP started on hm0"), std::string::npos) << detail;
@@ -264,22 +251,24 @@ TEST_F(NetnsTest, vip_add_completes_while_the_gratuitous_arp_is_still_being_sent
   EXPECT_FALSE(arping.has("finished"));
   EXPECT_EQ(arping.read("args"), "-U -c 3 -i 1 -I hm0 " + std::string(kVip) + "\n");
   EXPECT_EQ(arping.read("netns"), namespace_id + "\n") << "arping ran outside the VIP's network namespace";
+  EXPECT_EQ(log.contents(), "") << "nothing is reported before arping exits";
   arping.release();
   EXPECT_TRUE(arping.wait_for("finished"));
+  EXPECT_TRUE(log.wait_for("INFO gratuitous ARP for " + std::string(kVip) + " on hm0 sent (3 announcements)"))
+      << log.contents();
 }
 
-TEST_F(NetnsTest, a_failed_gratuitous_arp_is_logged_as_a_warning_and_the_vip_stays_added) {
+TEST_F(NetnsTest, a_failed_gratuitous_arp_is_reported_as_a_warning_and_the_vip_stays_added) {
   FakeArping arping(2);
   ASSERT_TRUE(arping.ready()) << "cannot create a temporary folder for a fake arping";
-  CapturedStderr log;
-  ASSERT_TRUE(log.ready()) << "cannot capture stderr";
+  AnnouncementLog log;
   const io::VipSpec vip{kVip, 24, ""};
   ASSERT_TRUE(inside([&] {
     std::string detail;
-    ASSERT_EQ(vip_add(vip, &detail), io::Error::ok) << detail;
+    ASSERT_EQ(vip_add(vip, &detail, log.callback()), io::Error::ok) << detail;
     arping.release();
   }));
-  const std::string warning = "hamirrord: warning: gratuitous ARP for " + std::string(kVip) +
+  const std::string warning = "WARN gratuitous ARP for " + std::string(kVip) +
                               " on hm0 failed: arping exit 2: arping: sendto: Network is down";
   EXPECT_TRUE(log.wait_for(warning)) << "no warning in: " << log.contents();
   EXPECT_TRUE(inside([&] {

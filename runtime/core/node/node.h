@@ -160,6 +160,8 @@ class Node {
   bool last_reintegration_fast() const { return last_reintegration_fast_; }
   std::size_t active_extents() const { return activity_ ? activity_->active_extents() : 0; }
   PrimaryRole::State role_state() const { return role_->state(); }
+  // What the peer's heartbeats last said, for `hamirror state`; null while STOP.
+  const PeerMonitor* peer_monitor() const { return monitor_.get(); }
 
  private:
   void load_state();

@@ -2,8 +2,8 @@
 //
 // The add reports success as soon as the address is on the interface: the announcement
 // runs on a thread of its own, because arping returns only ~1 s after sending (RTO:
-// start_prim waits for the add). The announcement's result goes to stderr (the daemon's
-// log) when arping exits.
+// start_prim waits for the add). The announcement's result goes to the caller's
+// AnnouncementFn (the daemon: its module log) when arping exits.
 //
 // Only IPv4: the VIP is announced with ARP, and the Windows side (AddIPAddress) is
 // IPv4-only too. Everything runs in the calling thread's network namespace, which the
@@ -128,23 +128,26 @@ std::string choose_interface(const io::VipSpec& vip, const Request& request,
   return {};
 }
 
-void log_line(const std::string& text) { std::fprintf(stderr, "hamirrord: %s\n", text.c_str()); }
-
 // Runs on the announcement's own thread, which inherited the adding thread's network
 // namespace (tests rely on that, as on the add's).
-void announce_and_log(const std::string& arping, const std::string& vip_address, const std::string& interface) {
+void announce_and_log(const std::string& arping, const std::string& vip_address, const std::string& interface,
+                      const AnnouncementFn& announced) {
+  auto log_line = [&announced](io::Severity severity, const std::string& text) {
+    if (announced) return announced(severity, text);
+    std::fprintf(stderr, "hamirrord: %s: %s\n", std::string(io::severity_name(severity)).c_str(), text.c_str());
+  };
   auto run = posix::run_command(
       {arping, "-U", "-c", kAnnouncementCount, "-i", kAnnouncementIntervalS, "-I", interface, vip_address},
       kArpingTimeoutMs);
   const std::string what = "gratuitous ARP for " + vip_address + " on " + interface;
   if (!run) {
-    log_line("warning: " + what + " not sent: cannot run " + arping + ": " + std::string(io::error_name(run.error())) +
+    log_line(io::Severity::warn, what + " not sent: cannot run " + arping + ": " + std::string(io::error_name(run.error())) +
              "; neighbours keep the old MAC until their ARP cache expires");
   } else if (run->exit_code != 0 || run->timed_out || run->term_signal != 0) {
-    log_line("warning: " + what + " failed: arping " + posix::describe(*run) +
+    log_line(io::Severity::warn, what + " failed: arping " + posix::describe(*run) +
              "; neighbours keep the old MAC until their ARP cache expires");
   } else {
-    log_line(what + " sent (" + kAnnouncementCount + " announcements)");
+    log_line(io::Severity::info, what + " sent (" + kAnnouncementCount + " announcements)");
   }
   announcements_running.fetch_sub(1);
 }
@@ -152,7 +155,8 @@ void announce_and_log(const std::string& arping, const std::string& vip_address,
 // Tells the LAN's switches and neighbours the address moved here, in the background.
 // Never fails the add: the address answers already; without the announcement
 // neighbours keep the old MAC until their ARP entry expires (~25 s measured).
-void start_announcement(const std::string& vip_address, const std::string& interface, std::string* detail) {
+void start_announcement(const std::string& vip_address, const std::string& interface, AnnouncementFn announced,
+                        std::string* detail) {
   const std::string arping = posix::find_program("arping");
   if (arping.empty()) {
     append_detail(detail, "arping is not installed: no gratuitous ARP sent, neighbours keep the old MAC until "
@@ -166,7 +170,7 @@ void start_announcement(const std::string& vip_address, const std::string& inter
     return;
   }
   try {
-    std::thread(announce_and_log, arping, vip_address, interface).detach();
+    std::thread(announce_and_log, arping, vip_address, interface, std::move(announced)).detach();
   } catch (const std::system_error& error) {
     announcements_running.fetch_sub(1);
     append_detail(detail, "gratuitous ARP not sent: cannot start a thread for arping: " + std::string(error.what()));
@@ -190,7 +194,7 @@ io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail) {
   return false;
 }
 
-io::Error vip_add(const io::VipSpec& vip, std::string* detail) {
+io::Error vip_add(const io::VipSpec& vip, std::string* detail, AnnouncementFn announced) {
   Request request;
   if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
   auto addresses = posix::list_ipv4_addresses(request.ip_program, detail);
@@ -212,7 +216,7 @@ io::Error vip_add(const io::VipSpec& vip, std::string* detail) {
   }
   // Announced even when already held: a retried add may follow an add whose
   // announcement failed, and one more gratuitous ARP harms nobody.
-  start_announcement(vip.address, interface, detail);
+  start_announcement(vip.address, interface, std::move(announced), detail);
   return io::Error::ok;
 }
 

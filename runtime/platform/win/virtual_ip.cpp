@@ -260,7 +260,7 @@ io::Result<bool> vip_held(const io::VipSpec& vip, std::string* detail) {
   return false;
 }
 
-io::Error vip_add(const io::VipSpec& vip, std::string* detail) {
+io::Error vip_add(const io::VipSpec& vip, std::string* detail, AnnouncementFn /*announced: Windows announces itself*/) {
   Request request;
   if (const io::Error error = prepare(vip, &request, detail); error != io::Error::ok) return error;
   auto adapters = list_adapters(detail);
