@@ -17,10 +17,10 @@ CrashFate draw_fate(const CrashWeights& weights, bool can_tear, io::Prng& random
 
 }  // namespace
 
-io::Bytes settle_after_crash(const io::Bytes& durable, const std::deque<UnsyncedChange>& changes,
+FileData settle_after_crash(const FileData& durable, const std::deque<UnsyncedChange>& changes,
                              const CrashWeights& weights, io::Prng& random, std::vector<ChangeFate>& fates) {
   HM_ASSERT(std::uint64_t{weights.keep} + weights.drop > 0);
-  io::Bytes data = durable;
+  FileData data = durable;
   for (const auto& change : changes) {
     const bool can_tear = change.kind == UnsyncedChange::Kind::write && change.bytes.size() >= 2;
     ChangeFate fate{draw_fate(weights, can_tear, random), 0};

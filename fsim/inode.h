@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "fsim/file_data.h"
 #include "io/bytes.h"
 #include "io/filesystem.h"
 
@@ -37,8 +38,8 @@ struct UnsyncedChange {
 };
 
 // Writes bytes at offset, zero-filling any gap past the end.
-void apply_write(io::Bytes& data, std::uint64_t offset, io::ByteView bytes);
-void apply_change(io::Bytes& data, const UnsyncedChange& change);
+void apply_write(FileData& data, std::uint64_t offset, io::ByteView bytes);
+void apply_change(FileData& data, const UnsyncedChange& change);
 
 struct Inode {
   InodeId id = 0;
@@ -47,8 +48,8 @@ struct Inode {
   std::uint32_t mode = 0;
 
   // Regular files.
-  io::Bytes data;
-  io::Bytes durable_data;
+  FileData data;
+  FileData durable_data;
   std::deque<UnsyncedChange> unsynced;
 
   // Directories: name -> inode, sorted by name (readdir's order).

@@ -138,9 +138,9 @@ io::Result<io::Bytes> MemFs::read_now(io::FileHandle file, std::uint64_t offset,
   const Inode& inode = inodes_.at(open_file->inode);
   if (inode.kind == io::FileKind::directory) return io::Error::is_directory;
   if (offset >= inode.data.size()) return io::Bytes{};
-  const std::uint64_t count = std::min<std::uint64_t>(size, inode.data.size() - offset);
-  const auto begin = inode.data.begin() + static_cast<std::ptrdiff_t>(offset);
-  return io::Bytes(begin, begin + static_cast<std::ptrdiff_t>(count));
+  io::Bytes bytes(std::min<std::uint64_t>(size, inode.data.size() - offset));
+  inode.data.read(offset, bytes);
+  return bytes;
 }
 
 io::Result<std::uint64_t> MemFs::write_now(io::FileHandle file, std::uint64_t offset, io::ByteView bytes) {

@@ -1,0 +1,65 @@
+// A simulated file's bytes, stored as a sparse array of fixed-size pages.
+//
+// Why not one std::vector: the workload truncates files up to a few MiB and writes
+// up to 1 MiB past their end, and fsync used to copy whole files. With a vector every
+// extension is zero-filled (and, past glibc's mmap threshold, page-faulted in) on each
+// node, twice (current and durable data); with pages, a range the file grew over
+// without writing it is a hole: it reads as zeros and costs nothing until written.
+//
+// Semantics are those of a byte vector: size(), resize() (truncate or extend with
+// zeros), write() (zero-fills any gap past the end), read(), value copies and
+// equality by contents. Invariant: bytes of an allocated page at or past size() are
+// zero, so growing the file never has to clear anything.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "io/bytes.h"
+
+namespace hamirror::fsim {
+
+class FileData {
+ public:
+  // A disk block: small enough that a small write into a new page allocates little,
+  // below glibc's mmap threshold so pages come from the heap, not from page faults.
+  static constexpr std::size_t kPageBytes = 4096;
+
+  FileData() = default;
+  explicit FileData(io::ByteView bytes) { write(0, bytes); }
+  FileData(const FileData& other);
+  FileData& operator=(const FileData& other);
+  FileData(FileData&&) noexcept = default;
+  FileData& operator=(FileData&&) noexcept = default;
+  ~FileData() = default;
+
+  std::uint64_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+  // Truncates or extends with zeros.
+  void resize(std::uint64_t size_bytes);
+  // Writes bytes at offset; a gap between the end and offset reads as zeros. A
+  // zero-length write changes nothing (POSIX: it does not extend the file).
+  void write(std::uint64_t offset, io::ByteView bytes);
+  // Copies [offset, offset + out.size()) into out; the range must lie within size().
+  void read(std::uint64_t offset, std::span<std::uint8_t> out) const;
+  // The whole contents as one buffer (inspection, trace lines of rare events).
+  io::Bytes bytes() const;
+
+  friend bool operator==(const FileData& a, const FileData& b);
+
+ private:
+  using Page = std::unique_ptr<std::uint8_t[]>;
+  static std::uint64_t pages_for(std::uint64_t size_bytes) { return (size_bytes + kPageBytes - 1) / kPageBytes; }
+  // The page's bytes, or null for a hole (all zeros).
+  const std::uint8_t* page_or_null(std::uint64_t index) const {
+    return index < pages_.size() ? pages_[index].get() : nullptr;
+  }
+
+  std::uint64_t size_ = 0;
+  std::vector<Page> pages_;  // pages_for(size_) entries; null: a hole
+};
+
+}  // namespace hamirror::fsim
