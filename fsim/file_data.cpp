@@ -7,26 +7,15 @@
 
 namespace hamirror::fsim {
 
-FileData::FileData(const FileData& other) : size_(other.size_), pages_(other.pages_.size()) {
-  for (std::size_t i = 0; i < pages_.size(); ++i) {
-    if (!other.pages_[i]) continue;  // a hole stays a hole
-    pages_[i] = std::make_unique_for_overwrite<std::uint8_t[]>(kPageBytes);
-    std::memcpy(pages_[i].get(), other.pages_[i].get(), kPageBytes);
-  }
-}
-
-FileData& FileData::operator=(const FileData& other) {
-  if (this != &other) *this = FileData(other);
-  return *this;
-}
-
 void FileData::resize(std::uint64_t size_bytes) {
   if (size_bytes < size_) {
     pages_.resize(pages_for(size_bytes));
     // Keep the invariant: what lies past the new end in its last page reads as zeros
     // when the file grows again.
     const std::uint64_t tail = size_bytes % kPageBytes;
-    if (tail != 0 && pages_.back()) std::memset(pages_.back().get() + tail, 0, kPageBytes - tail);
+    if (tail != 0 && pages_.back()) {
+      std::memset(writable_page(pages_.size() - 1, tail, kPageBytes) + tail, 0, kPageBytes - tail);
+    }
   } else {
     pages_.resize(pages_for(size_bytes));  // new pages are holes
   }
@@ -44,16 +33,26 @@ void FileData::write(std::uint64_t offset, io::ByteView bytes) {
     const std::uint64_t index = at / kPageBytes;
     const std::uint64_t in_page = at % kPageBytes;
     const std::uint64_t count = std::min<std::uint64_t>(kPageBytes - in_page, bytes.size() - done);
-    Page& page = pages_[index];
-    if (!page) {
-      // A new page: clear only what this write leaves untouched.
-      page = std::make_unique_for_overwrite<std::uint8_t[]>(kPageBytes);
-      std::memset(page.get(), 0, in_page);
-      std::memset(page.get() + in_page + count, 0, kPageBytes - in_page - count);
-    }
-    std::memcpy(page.get() + in_page, bytes.data() + done, count);
+    std::memcpy(writable_page(index, in_page, in_page + count) + in_page, bytes.data() + done, count);
     done += count;
   }
+}
+
+std::uint8_t* FileData::writable_page(std::uint64_t index, std::uint64_t from, std::uint64_t to) {
+  HM_ASSERT(index < pages_.size() && from <= to && to <= kPageBytes);
+  Page& page = pages_[index];
+  if (page && page.use_count() == 1) return page.get();
+  // Only the bytes outside [from, to) are filled: the caller writes the rest.
+  Page fresh = std::make_shared_for_overwrite<std::uint8_t[]>(kPageBytes);
+  if (page) {
+    std::memcpy(fresh.get(), page.get(), from);
+    std::memcpy(fresh.get() + to, page.get() + to, kPageBytes - to);
+  } else {
+    std::memset(fresh.get(), 0, from);
+    std::memset(fresh.get() + to, 0, kPageBytes - to);
+  }
+  page = std::move(fresh);
+  return page.get();
 }
 
 void FileData::read(std::uint64_t offset, std::span<std::uint8_t> out) const {
@@ -85,7 +84,7 @@ bool operator==(const FileData& a, const FileData& b) {
   for (std::uint64_t i = 0; i < a.pages_.size(); ++i) {
     const std::uint8_t* pa = a.page_or_null(i);
     const std::uint8_t* pb = b.page_or_null(i);
-    if (pa == nullptr && pb == nullptr) continue;
+    if (pa == pb) continue;  // both holes, or one shared page
     // Whole pages: past the end both hold zeros (the invariant).
     if (std::memcmp(pa ? pa : kZeros, pb ? pb : kZeros, FileData::kPageBytes) != 0) return false;
   }

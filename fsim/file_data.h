@@ -1,15 +1,19 @@
 // A simulated file's bytes, stored as a sparse array of fixed-size pages.
 //
 // Why not one std::vector: the workload truncates files up to a few MiB and writes
-// up to 1 MiB past their end, and fsync used to copy whole files. With a vector every
-// extension is zero-filled (and, past glibc's mmap threshold, page-faulted in) on each
-// node, twice (current and durable data); with pages, a range the file grew over
-// without writing it is a hole: it reads as zeros and costs nothing until written.
+// up to 1 MiB past their end, and every fsync made the durable copy equal to the
+// current one. With a vector every extension is zero-filled (and, past glibc's mmap
+// threshold, page-faulted in) and every fsync copies the whole file. With pages:
+// - a range the file grew over without writing it is a hole: it reads as zeros and
+//   costs nothing until written;
+// - pages are shared copy-on-write, so a copy (fsync's durable = current, a crash
+//   starting from the durable data) copies pointers, and a later write replaces the
+//   pages it touches (copying only the untouched part of a page it covers partly).
 //
 // Semantics are those of a byte vector: size(), resize() (truncate or extend with
 // zeros), write() (zero-fills any gap past the end), read(), value copies and
-// equality by contents. Invariant: bytes of an allocated page at or past size() are
-// zero, so growing the file never has to clear anything.
+// equality by contents. Invariants: a shared page is never written; bytes of a page
+// at or past size() are zero, so growing the file never has to clear anything.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +27,15 @@ namespace hamirror::fsim {
 
 class FileData {
  public:
-  // A disk block: small enough that a small write into a new page allocates little,
-  // below glibc's mmap threshold so pages come from the heap, not from page faults.
-  static constexpr std::size_t kPageBytes = 4096;
+  // Small enough that a small write into a new or shared page copies or clears
+  // little; large enough that a 1 MiB write allocates 64 pages, not 256; below
+  // glibc's mmap threshold, so pages come from the heap, not from page faults.
+  static constexpr std::size_t kPageBytes = 16 * 1024;
 
   FileData() = default;
   explicit FileData(io::ByteView bytes) { write(0, bytes); }
-  FileData(const FileData& other);
-  FileData& operator=(const FileData& other);
+  FileData(const FileData&) = default;  // shares the pages
+  FileData& operator=(const FileData&) = default;
   FileData(FileData&&) noexcept = default;
   FileData& operator=(FileData&&) noexcept = default;
   ~FileData() = default;
@@ -51,7 +56,10 @@ class FileData {
   friend bool operator==(const FileData& a, const FileData& b);
 
  private:
-  using Page = std::unique_ptr<std::uint8_t[]>;
+  using Page = std::shared_ptr<std::uint8_t[]>;
+  // The page at index, ready to be written in [from, to): a new one where it is a
+  // hole or shared (keeping the bytes outside [from, to)), else the page itself.
+  std::uint8_t* writable_page(std::uint64_t index, std::uint64_t from, std::uint64_t to);
   static std::uint64_t pages_for(std::uint64_t size_bytes) { return (size_bytes + kPageBytes - 1) / kPageBytes; }
   // The page's bytes, or null for a hole (all zeros).
   const std::uint8_t* page_or_null(std::uint64_t index) const {

@@ -112,17 +112,7 @@ void InodeTable::sync_entries(InodeId dir) {
 void InodeTable::sync_data(InodeId file) {
   Inode& inode = at(file);
   HM_ASSERT(inode.kind == io::FileKind::regular);
-  // durable + unsynced = data: folding the changes costs what they wrote, a copy of
-  // data costs the whole file. A writer that fsyncs after every small write into a
-  // large file (the secondary applying replicated ops) makes the difference.
-  std::uint64_t changed_bytes = 0;
-  for (const UnsyncedChange& change : inode.unsynced) changed_bytes += change.bytes.size();
-  if (changed_bytes < inode.data.size()) {
-    for (const UnsyncedChange& change : inode.unsynced) apply_change(inode.durable_data, change);
-    HM_ASSERT(inode.durable_data.size() == inode.data.size());
-  } else {
-    inode.durable_data = inode.data;
-  }
+  inode.durable_data = inode.data;  // shares the pages: no byte is copied
   inode.unsynced.clear();
 }
 

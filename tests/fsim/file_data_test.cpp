@@ -41,6 +41,11 @@ TEST(FileData, a_hole_equals_a_page_of_written_zeros_and_copies_stay_independent
   copy.write(kPage, filled(1, 1));
   EXPECT_NE(copy, dense);
   EXPECT_EQ(dense, sparse);
+  // A truncate clears the tail of its last page: on a copy, never on the original.
+  FileData shrunk = copy;
+  shrunk.resize(kPage + 1);
+  EXPECT_EQ(copy.size(), 2 * kPage);
+  EXPECT_EQ(copy.bytes()[kPage], 1);
   FileData longer = sparse;
   longer.resize(2 * kPage + 1);
   EXPECT_NE(longer, sparse);
