@@ -36,7 +36,7 @@ FileData settle_after_crash(const FileData& durable, const std::deque<UnsyncedCh
         HM_ASSERT(can_tear);
         // Strictly between nothing and everything, so a torn write differs from both.
         fate.bytes_kept = static_cast<std::uint64_t>(random.between(1, static_cast<std::int64_t>(change.bytes.size()) - 1));
-        apply_write(data, change.offset, io::ByteView(change.bytes).first(fate.bytes_kept));
+        data.write(change.bytes, fate.bytes_kept);
         break;
       }
     }

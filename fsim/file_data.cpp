@@ -38,6 +38,33 @@ void FileData::write(std::uint64_t offset, io::ByteView bytes) {
   }
 }
 
+void FileData::write(const Extent& extent, std::uint64_t count) {
+  HM_ASSERT(count <= extent.size_);
+  const std::uint64_t first_page = extent.offset_ / kPageBytes;
+  std::uint64_t done = 0;
+  while (done < count) {
+    const std::uint64_t at = extent.offset_ + done;
+    const std::uint64_t in_page = at % kPageBytes;
+    const std::uint64_t piece = std::min<std::uint64_t>(kPageBytes - in_page, count - done);
+    const Page& page = extent.pages_[at / kPageBytes - first_page];
+    write(at, io::ByteView(page.get() + in_page, piece));
+    done += piece;
+  }
+}
+
+FileData::Extent FileData::extent(std::uint64_t offset, std::uint64_t size) const {
+  HM_ASSERT(offset <= size_ && size <= size_ - offset);
+  Extent extent;
+  extent.offset_ = offset;
+  extent.size_ = size;
+  if (size == 0) return extent;
+  for (std::uint64_t index = offset / kPageBytes; index <= (offset + size - 1) / kPageBytes; ++index) {
+    HM_ASSERT(pages_[index] != nullptr);  // taken right after the write that filled it
+    extent.pages_.push_back(pages_[index]);
+  }
+  return extent;
+}
+
 std::uint8_t* FileData::writable_page(std::uint64_t index, std::uint64_t from, std::uint64_t to) {
   HM_ASSERT(index < pages_.size() && from <= to && to <= kPageBytes);
   Page& page = pages_[index];

@@ -8,7 +8,9 @@
 //   costs nothing until written;
 // - pages are shared copy-on-write, so a copy (fsync's durable = current, a crash
 //   starting from the durable data) copies pointers, and a later write replaces the
-//   pages it touches (copying only the untouched part of a page it covers partly).
+//   pages it touches (copying only the untouched part of a page it covers partly);
+// - an Extent keeps a written range by sharing its pages, so the unsynced change a
+//   write leaves behind costs no copy of its bytes either.
 //
 // Semantics are those of a byte vector: size(), resize() (truncate or extend with
 // zeros), write() (zero-fills any gap past the end), read(), value copies and
@@ -26,7 +28,24 @@
 namespace hamirror::fsim {
 
 class FileData {
+  using Page = std::shared_ptr<std::uint8_t[]>;
+
  public:
+  // Bytes [offset, offset + size) of a file as they were when taken; later writes to
+  // the file replace the pages they touch and leave these as they are.
+  class Extent {
+   public:
+    Extent() = default;
+    std::uint64_t offset() const { return offset_; }
+    std::uint64_t size() const { return size_; }
+
+   private:
+    friend class FileData;
+    std::uint64_t offset_ = 0;
+    std::uint64_t size_ = 0;
+    std::vector<Page> pages_;  // the pages covering the range, from offset_'s
+  };
+
   // Small enough that a small write into a new or shared page copies or clears
   // little; large enough that a 1 MiB write allocates 64 pages, not 256; below
   // glibc's mmap threshold, so pages come from the heap, not from page faults.
@@ -48,6 +67,11 @@ class FileData {
   // Writes bytes at offset; a gap between the end and offset reads as zeros. A
   // zero-length write changes nothing (POSIX: it does not extend the file).
   void write(std::uint64_t offset, io::ByteView bytes);
+  // Writes the first `count` bytes of an extent (all of it, or a torn prefix) where
+  // they were taken from.
+  void write(const Extent& extent, std::uint64_t count);
+  // The range [offset, offset + size), which must lie within size(), shared.
+  Extent extent(std::uint64_t offset, std::uint64_t size) const;
   // Copies [offset, offset + out.size()) into out; the range must lie within size().
   void read(std::uint64_t offset, std::span<std::uint8_t> out) const;
   // The whole contents as one buffer (inspection, trace lines of rare events).
@@ -56,7 +80,6 @@ class FileData {
   friend bool operator==(const FileData& a, const FileData& b);
 
  private:
-  using Page = std::shared_ptr<std::uint8_t[]>;
   // The page at index, ready to be written in [from, to): a new one where it is a
   // hole or shared (keeping the bytes outside [from, to)), else the page itself.
   std::uint8_t* writable_page(std::uint64_t index, std::uint64_t from, std::uint64_t to);

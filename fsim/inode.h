@@ -33,12 +33,11 @@ struct UnsyncedChange {
   enum class Kind : std::uint8_t { write, truncate };
   Kind kind = Kind::write;
   std::uint64_t offset = 0;      // write: where the bytes go
-  io::Bytes bytes;               // write: what was written
+  FileData::Extent bytes;        // write: what was written (shared with the file's pages)
   std::uint64_t size_bytes = 0;  // truncate: the new size
 };
 
-// Writes bytes at offset, zero-filling any gap past the end.
-void apply_write(FileData& data, std::uint64_t offset, io::ByteView bytes);
+// Applies a change kept as unsynced (a write's bytes zero-fill any gap past the end).
 void apply_change(FileData& data, const UnsyncedChange& change);
 
 struct Inode {

@@ -51,6 +51,24 @@ TEST(FileData, a_hole_equals_a_page_of_written_zeros_and_copies_stay_independent
   EXPECT_NE(longer, sparse);
 }
 
+TEST(FileData, an_extent_keeps_the_bytes_it_was_taken_with_and_applies_them_whole_or_torn) {
+  FileData data;
+  data.write(kPage - 3, filled(6, 0x11));
+  const FileData::Extent extent = data.extent(kPage - 3, 6);
+  data.write(kPage - 4, filled(8, 0x22));  // over both pages the extent shares
+
+  FileData whole;
+  whole.write(extent, extent.size());
+  io::Bytes expected(kPage + 3, 0);
+  std::fill(expected.begin() + kPage - 3, expected.end(), 0x11);
+  EXPECT_EQ(whole.bytes(), expected);
+
+  FileData torn;
+  torn.write(extent, 4);
+  expected.resize(kPage + 1);
+  EXPECT_EQ(torn.bytes(), expected);
+}
+
 // Random writes, truncates and reads against a plain vector, across page boundaries.
 TEST(FileData, behaves_as_a_byte_vector_under_random_writes_and_truncates) {
   io::Prng random(20261126);
