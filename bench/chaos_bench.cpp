@@ -1,7 +1,10 @@
 // The fault-injection runner's speed: simulated seconds per wall second for two nodes
 // and a witness under a client workload of about 100 ops per simulated second, writes
 // of 4 KiB to 1 MiB (uniform in log2: as many 4-8 KiB writes as 512 KiB-1 MiB ones),
-// no faults. Issue #4 asks for 1,000x; the counters say what we have.
+// no faults. Issue #4 asks for 1,000x; the counters say what we have. The 16-64 byte
+// variant is the ceiling the per-op and per-event costs (scheduler, framing, activity
+// record, trace lines) leave whatever the payload costs: bytes alone cannot explain
+// a shortfall below it.
 #include <benchmark/benchmark.h>
 
 #include "sim/runner/run.h"
@@ -36,8 +39,10 @@ void run_bench(benchmark::State& state, std::uint64_t write_bytes_min, std::uint
 
 void BM_TwoNodesWitness_100ops_4KiB_1MiB(benchmark::State& state) { run_bench(state, 4096, 1024 * 1024); }
 void BM_TwoNodesWitness_100ops_4KiB_64KiB(benchmark::State& state) { run_bench(state, 4096, 64 * 1024); }
+void BM_TwoNodesWitness_100ops_16B_64B(benchmark::State& state) { run_bench(state, 16, 64); }
 
 }  // namespace
 
 BENCHMARK(BM_TwoNodesWitness_100ops_4KiB_1MiB)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_TwoNodesWitness_100ops_4KiB_64KiB)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK(BM_TwoNodesWitness_100ops_16B_64B)->Unit(benchmark::kMillisecond)->Iterations(3);

@@ -17,10 +17,10 @@ CrashFate draw_fate(const CrashWeights& weights, bool can_tear, io::Prng& random
 
 }  // namespace
 
-io::Bytes settle_after_crash(const io::Bytes& durable, const std::deque<UnsyncedChange>& changes,
+FileData settle_after_crash(const FileData& durable, const std::deque<UnsyncedChange>& changes,
                              const CrashWeights& weights, io::Prng& random, std::vector<ChangeFate>& fates) {
   HM_ASSERT(std::uint64_t{weights.keep} + weights.drop > 0);
-  io::Bytes data = durable;
+  FileData data = durable;
   for (const auto& change : changes) {
     const bool can_tear = change.kind == UnsyncedChange::Kind::write && change.bytes.size() >= 2;
     ChangeFate fate{draw_fate(weights, can_tear, random), 0};
@@ -36,7 +36,7 @@ io::Bytes settle_after_crash(const io::Bytes& durable, const std::deque<Unsynced
         HM_ASSERT(can_tear);
         // Strictly between nothing and everything, so a torn write differs from both.
         fate.bytes_kept = static_cast<std::uint64_t>(random.between(1, static_cast<std::int64_t>(change.bytes.size()) - 1));
-        apply_write(data, change.offset, io::ByteView(change.bytes).first(fate.bytes_kept));
+        data.write(change.bytes, fate.bytes_kept);
         break;
       }
     }

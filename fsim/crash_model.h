@@ -34,7 +34,7 @@ struct ChangeFate {
 };
 
 // Returns the file's contents after the power cut; fates gets one entry per change.
-io::Bytes settle_after_crash(const io::Bytes& durable, const std::deque<UnsyncedChange>& changes,
+FileData settle_after_crash(const FileData& durable, const std::deque<UnsyncedChange>& changes,
                              const CrashWeights& weights, io::Prng& random, std::vector<ChangeFate>& fates);
 
 }  // namespace hamirror::fsim

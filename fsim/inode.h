@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "fsim/file_data.h"
 #include "io/bytes.h"
 #include "io/filesystem.h"
 
@@ -32,13 +33,12 @@ struct UnsyncedChange {
   enum class Kind : std::uint8_t { write, truncate };
   Kind kind = Kind::write;
   std::uint64_t offset = 0;      // write: where the bytes go
-  io::Bytes bytes;               // write: what was written
+  FileData::Extent bytes;        // write: what was written (shared with the file's pages)
   std::uint64_t size_bytes = 0;  // truncate: the new size
 };
 
-// Writes bytes at offset, zero-filling any gap past the end.
-void apply_write(io::Bytes& data, std::uint64_t offset, io::ByteView bytes);
-void apply_change(io::Bytes& data, const UnsyncedChange& change);
+// Applies a change kept as unsynced (a write's bytes zero-fill any gap past the end).
+void apply_change(FileData& data, const UnsyncedChange& change);
 
 struct Inode {
   InodeId id = 0;
@@ -47,8 +47,8 @@ struct Inode {
   std::uint32_t mode = 0;
 
   // Regular files.
-  io::Bytes data;
-  io::Bytes durable_data;
+  FileData data;
+  FileData durable_data;
   std::deque<UnsyncedChange> unsynced;
 
   // Directories: name -> inode, sorted by name (readdir's order).

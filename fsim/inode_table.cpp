@@ -112,7 +112,7 @@ void InodeTable::sync_entries(InodeId dir) {
 void InodeTable::sync_data(InodeId file) {
   Inode& inode = at(file);
   HM_ASSERT(inode.kind == io::FileKind::regular);
-  inode.durable_data = inode.data;
+  inode.durable_data = inode.data;  // shares the pages: no byte is copied
   inode.unsynced.clear();
 }
 

@@ -123,7 +123,7 @@ io::Result<io::FileHandle> MemFs::open_now(const std::string& path, io::OpenFlag
   if (inode.kind == io::FileKind::directory && (flags.write || flags.create)) return io::Error::is_directory;
   if (inode.kind == io::FileKind::regular && parsed->trailing_separator) return io::Error::not_directory;
   if (flags.truncate && !inode.data.empty()) {
-    change_file(inode, UnsyncedChange{UnsyncedChange::Kind::truncate, 0, {}, 0});
+    truncate_file(inode, 0);
     note("truncate " + path + " to 0 (open)");
   }
   const std::uint64_t handle = next_handle_++;
@@ -138,9 +138,9 @@ io::Result<io::Bytes> MemFs::read_now(io::FileHandle file, std::uint64_t offset,
   const Inode& inode = inodes_.at(open_file->inode);
   if (inode.kind == io::FileKind::directory) return io::Error::is_directory;
   if (offset >= inode.data.size()) return io::Bytes{};
-  const std::uint64_t count = std::min<std::uint64_t>(size, inode.data.size() - offset);
-  const auto begin = inode.data.begin() + static_cast<std::ptrdiff_t>(offset);
-  return io::Bytes(begin, begin + static_cast<std::ptrdiff_t>(count));
+  io::Bytes bytes(std::min<std::uint64_t>(size, inode.data.size() - offset));
+  inode.data.read(offset, bytes);
+  return bytes;
 }
 
 io::Result<std::uint64_t> MemFs::write_now(io::FileHandle file, std::uint64_t offset, io::ByteView bytes) {
@@ -149,7 +149,7 @@ io::Result<std::uint64_t> MemFs::write_now(io::FileHandle file, std::uint64_t of
   if (offset > kMaxFileBytes || bytes.size() > kMaxFileBytes - offset) return io::Error::invalid_argument;
   Inode& inode = inodes_.at(open_file->inode);
   HM_ASSERT(inode.kind == io::FileKind::regular);  // directories never open for writing
-  change_file(inode, UnsyncedChange{UnsyncedChange::Kind::write, offset, io::Bytes(bytes.begin(), bytes.end()), 0});
+  write_file(inode, offset, bytes);
   note("write " + open_file->path + " @" + std::to_string(offset) + " +" + std::to_string(bytes.size()), bytes);
   return static_cast<std::uint64_t>(bytes.size());
 }
@@ -161,7 +161,7 @@ io::Error MemFs::truncate_now(io::FileHandle file, std::uint64_t size_bytes) {
   if (size_bytes > kMaxFileBytes) return io::Error::invalid_argument;
   Inode& inode = inodes_.at(open_file->inode);
   HM_ASSERT(inode.kind == io::FileKind::regular);
-  change_file(inode, UnsyncedChange{UnsyncedChange::Kind::truncate, 0, {}, size_bytes});
+  truncate_file(inode, size_bytes);
   note("truncate " + open_file->path + " to " + std::to_string(size_bytes));
   return io::Error::ok;
 }
@@ -191,9 +191,21 @@ io::FileStat MemFs::stat_of(const Inode& inode) const {
   return io::FileStat{inode.kind, inode.kind == io::FileKind::regular ? inode.data.size() : 0, inode.mtime_ns, inode.mode};
 }
 
-void MemFs::change_file(Inode& inode, UnsyncedChange change) {
+void MemFs::write_file(Inode& inode, std::uint64_t offset, io::ByteView bytes) {
   HM_ASSERT(inode.kind == io::FileKind::regular);
-  apply_change(inode.data, change);
+  inode.data.write(offset, bytes);
+  // POSIX: a zero-length write does not extend the file, and keeps no bytes.
+  const std::uint64_t kept_offset = bytes.empty() ? 0 : offset;
+  keep_unsynced(inode, UnsyncedChange{UnsyncedChange::Kind::write, offset, inode.data.extent(kept_offset, bytes.size()), 0});
+}
+
+void MemFs::truncate_file(Inode& inode, std::uint64_t size_bytes) {
+  HM_ASSERT(inode.kind == io::FileKind::regular);
+  inode.data.resize(size_bytes);
+  keep_unsynced(inode, UnsyncedChange{UnsyncedChange::Kind::truncate, 0, {}, size_bytes});
+}
+
+void MemFs::keep_unsynced(Inode& inode, UnsyncedChange change) {
   inode.unsynced.push_back(std::move(change));
   if (inode.unsynced.size() > kMaxUnsyncedChangesPerFile) {
     apply_change(inode.durable_data, inode.unsynced.front());

@@ -159,8 +159,10 @@ class MemFs final : public io::FileSystem {
   io::Result<InodeId> resolve(const std::string& path, View view) const;
   const OpenFile* find_open(io::FileHandle file) const;
   io::FileStat stat_of(const Inode& inode) const;
-  // Applies a write or truncate now and keeps it as unsynced.
-  void change_file(Inode& inode, UnsyncedChange change);
+  // Apply a write or truncate now and keep it as unsynced.
+  void write_file(Inode& inode, std::uint64_t offset, io::ByteView bytes);
+  void truncate_file(Inode& inode, std::uint64_t size_bytes);
+  void keep_unsynced(Inode& inode, UnsyncedChange change);
   void create_durable_directories(const std::vector<std::string>& names);
   std::int64_t wall_now_ns() const;
   void note(std::string_view what, io::ByteView detail = {});

@@ -44,7 +44,7 @@ CrashReport MemFs::crash() {
     }
     inode.durable_data = inode.data;  // what reached the platter is durable now
     inode.unsynced.clear();
-    note("after crash " + path + " has " + std::to_string(inode.data.size()) + " bytes", inode.data);
+    note("after crash " + path + " has " + std::to_string(inode.data.size()) + " bytes", inode.data.bytes());
   });
   return report;
 }
@@ -52,13 +52,13 @@ CrashReport MemFs::crash() {
 std::optional<io::Bytes> MemFs::contents(const std::string& path) const {
   auto id = resolve(path, View::current);
   if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;
-  return inodes_.at(*id).data;
+  return inodes_.at(*id).data.bytes();
 }
 
 std::optional<io::Bytes> MemFs::durable_contents(const std::string& path) const {
   auto id = resolve(path, View::durable);
   if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;
-  return inodes_.at(*id).durable_data;
+  return inodes_.at(*id).durable_data.bytes();
 }
 
 std::vector<TreeEntry> MemFs::tree() const {
@@ -122,8 +122,10 @@ void MemFs::install_file(const std::string& path, io::ByteView contents) {
   }
   inodes_.sync_entries(dir);
   Inode& inode = inodes_.at(file);
-  inode.data.assign(contents.begin(), contents.end());
-  inodes_.sync_data(file);
+  // Durable at once, as if written and fsynced: no unsynced change to fold.
+  inode.data = FileData(contents);
+  inode.durable_data = inode.data;
+  inode.unsynced.clear();
   inode.mtime_ns = wall_now_ns();
   note("install " + path, contents);
 }

@@ -41,8 +41,8 @@ io::Error StreamPair::write(int side, io::ByteView bytes, WriteDoneFn on_done) {
   if (e.closed || e.ended) return io::Error::bad_handle;
   if (e.pending_bytes >= io::kMaxPendingWriteBytes) return io::Error::would_block;
   if (e.unsent.size() + e.awaiting.size() >= kMaxQueuedWrites) return io::Error::would_block;
-  e.unsent.push_back(Write{next_write_seq_++, bytes.size(), io::Bytes(bytes.begin(), bytes.end()), 0,
-                           std::move(on_done)});
+  e.unsent.push_back(Write{next_write_seq_++, bytes.size(), std::make_shared<const io::Bytes>(bytes.begin(), bytes.end()),
+                           0, std::move(on_done)});
   e.pending_bytes += bytes.size();
   fabric_.counters().stream_bytes_written += bytes.size();
   pump(side);
@@ -89,34 +89,33 @@ void StreamPair::pump(int side) {
   const std::size_t window = fabric_.options().stream_window_bytes;
   while (!e.unsent.empty() && e.window_used < window) {
     Write& write = e.unsent.front();
-    const std::size_t size = std::min({write.data.size() - write.sent, kMaxChunkBytes, window - e.window_used});
+    const std::size_t size = std::min({write.size - write.sent, kMaxChunkBytes, window - e.window_used});
     std::int64_t done_ns = fabric_.now_ns();
     if (size > 0) {
-      const auto first = write.data.begin() + static_cast<std::ptrdiff_t>(write.sent);
-      done_ns = send_chunk(side, io::Bytes(first, first + static_cast<std::ptrdiff_t>(size)), false);
+      done_ns = send_chunk(side, Chunk{write.data, write.sent, size, false, 0});
       write.sent += size;
     }
-    if (write.sent < write.data.size()) continue;
+    if (write.sent < write.size) continue;
     e.last_done_ns = std::max(e.last_done_ns, done_ns);
     const std::uint64_t seq = write.seq;
-    write.data = io::Bytes();
+    write.data.reset();
     e.awaiting.push_back(std::move(write));
     e.unsent.pop_front();
     fabric_.post_at(e.last_done_ns, [self = shared_from_this(), side, seq] { self->complete(side, seq); });
   }
   if (e.unsent.empty() && e.closed && !e.fin_sent) {
     e.fin_sent = true;
-    send_chunk(side, io::Bytes(), true);
+    send_chunk(side, Chunk{nullptr, 0, 0, true, 0});
   }
 }
 
 // Puts one chunk on the wire; returns when its last byte has left.
-std::int64_t StreamPair::send_chunk(int side, io::Bytes data, bool fin) {
+std::int64_t StreamPair::send_chunk(int side, Chunk chunk) {
   End& e = ends_[side];
   const std::string& to_host = peer(side).info.address.host;
   const LinkOptions options = fabric_.links().options(network_, e.info.address.host, to_host);
   const std::int64_t sent_ns =
-      fabric_.links().transmit(e.info.address.host, to_host, data.size(), options, fabric_.now_ns());
+      fabric_.links().transmit(e.info.address.host, to_host, chunk.size, options, fabric_.now_ns());
   std::int64_t latency_ns = draw_latency_ns(options, fabric_.prng());
   if (fabric_.prng().chance(options.loss_probability)) {
     latency_ns += fabric_.options().stream_retransmit_ns;
@@ -124,9 +123,10 @@ std::int64_t StreamPair::send_chunk(int side, io::Bytes data, bool fin) {
     fabric_.record(label(side) + " retransmit");
   }
   e.last_arrival_ns = std::max(sent_ns + latency_ns, e.last_arrival_ns);
-  e.window_used += data.size();
+  e.window_used += chunk.size;
   HM_ASSERT(e.window_used <= fabric_.options().stream_window_bytes);
-  e.wire.push_back(Chunk{std::move(data), fin, e.last_arrival_ns});
+  chunk.arrival_ns = e.last_arrival_ns;
+  e.wire.push_back(std::move(chunk));
   schedule_arrival(side);
   return sent_ns;
 }
@@ -154,9 +154,9 @@ void StreamPair::arrive(int side) {
   e.wire.pop_front();
   schedule_arrival(side);
   if (p.closed || p.ended) {
-    e.window_used -= chunk.data.size();
-    fabric_.counters().stream_bytes_discarded += chunk.data.size();
-    if (!chunk.data.empty()) fabric_.record(label(side) + " discard " + std::to_string(chunk.data.size()) + "B");
+    e.window_used -= chunk.size;
+    fabric_.counters().stream_bytes_discarded += chunk.size;
+    if (chunk.size > 0) fabric_.record(label(side) + " discard " + std::to_string(chunk.size) + "B");
     pump(side);
     return;
   }
@@ -212,11 +212,11 @@ void StreamPair::drain_now(int side) {
       end(side, io::Error::end_of_stream);
       break;
     }
-    peer(side).window_used -= chunk.data.size();
-    fabric_.counters().stream_bytes_delivered += chunk.data.size();
-    fabric_.record(label(1 - side) + " deliver " + std::to_string(chunk.data.size()) + "B", chunk.data);
+    peer(side).window_used -= chunk.size;
+    fabric_.counters().stream_bytes_delivered += chunk.size;
+    fabric_.record(label(1 - side) + " deliver " + std::to_string(chunk.size) + "B", chunk.bytes());
     auto handlers = e.handlers;  // on_data may destroy this end's object
-    handlers->on_data(chunk.data);
+    handlers->on_data(chunk.bytes());
   }
   pump(1 - side);  // the window has room again
 }
@@ -268,7 +268,7 @@ void StreamPair::end(int side, io::Error reason) {
 void StreamPair::discard_inbox(int side) {
   End& e = ends_[side];
   std::size_t bytes = 0;
-  for (const Chunk& chunk : e.inbox) bytes += chunk.data.size();
+  for (const Chunk& chunk : e.inbox) bytes += chunk.size;
   HM_ASSERT(peer(side).window_used >= bytes);
   peer(side).window_used -= bytes;
   fabric_.counters().stream_bytes_discarded += bytes;

@@ -80,17 +80,26 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   bool finished() const;
 
  private:
+  // A write's bytes, copied once when it is accepted and never changed afterwards:
+  // its chunks on the wire are views into it, so a 1 MiB write is not copied again
+  // per 64 KiB segment. The last chunk to arrive (or be dropped) frees it.
+  using SharedBytes = std::shared_ptr<const io::Bytes>;
   struct Write {
     std::uint64_t seq;
     std::size_t size;
-    io::Bytes data;  // emptied once every byte is on the wire
+    SharedBytes data;  // null once every byte is on the wire
     std::size_t sent;
     WriteDoneFn on_done;
   };
   struct Chunk {
-    io::Bytes data;
+    SharedBytes buffer;  // null for a FIN
+    std::size_t offset;
+    std::size_t size;
     bool fin;
     std::int64_t arrival_ns;
+    io::ByteView bytes() const {
+      return buffer ? io::ByteView(*buffer).subspan(offset, size) : io::ByteView();
+    }
   };
   struct Handlers {
     DataFn on_data;
@@ -130,7 +139,7 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   std::string label(int from_side) const;
 
   void pump(int side);
-  std::int64_t send_chunk(int side, io::Bytes data, bool fin);
+  std::int64_t send_chunk(int side, Chunk chunk);
   void schedule_arrival(int side);
   void arrive(int side);
   void post_drain(int side);

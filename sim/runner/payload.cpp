@@ -1,5 +1,8 @@
 #include "sim/runner/payload.h"
 
+#include <bit>
+#include <cstring>
+
 namespace hamirror::sim::runner {
 
 namespace {
@@ -15,6 +18,16 @@ std::uint8_t byte_at(std::uint64_t op_id, std::uint64_t offset) {
   return static_cast<std::uint8_t>(word(op_id, offset / 8) >> (8 * (offset % 8)));
 }
 
+// The word's bytes, least significant first: one 8-byte store where the machine is
+// little-endian (every platform we build for), the same bytes elsewhere.
+void store_le(std::uint8_t* out, std::uint64_t w) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out, &w, sizeof w);
+  } else {
+    for (std::size_t b = 0; b < 8; ++b) out[b] = static_cast<std::uint8_t>(w >> (8 * b));
+  }
+}
+
 }  // namespace
 
 io::Bytes make_payload(std::uint64_t op_id, std::uint64_t offset, std::uint64_t size) {
@@ -22,10 +35,7 @@ io::Bytes make_payload(std::uint64_t op_id, std::uint64_t offset, std::uint64_t 
   std::uint64_t i = 0;
   // Unaligned head, whole words, unaligned tail.
   for (; i < size && (offset + i) % 8 != 0; ++i) bytes[i] = byte_at(op_id, offset + i);
-  for (; i + 8 <= size; i += 8) {
-    const std::uint64_t w = word(op_id, (offset + i) / 8);
-    for (std::uint64_t b = 0; b < 8; ++b) bytes[i + b] = static_cast<std::uint8_t>(w >> (8 * b));
-  }
+  for (; i + 8 <= size; i += 8) store_le(bytes.data() + i, word(op_id, (offset + i) / 8));
   for (; i < size; ++i) bytes[i] = byte_at(op_id, offset + i);
   return bytes;
 }
