@@ -55,6 +55,10 @@ PrimaryNode::PrimaryNode(const std::string& node_file, const std::string& module
 PrimaryNode::~PrimaryNode() {
   node_.reset();
   network_.reset();
+  // Calls still on libuv's thread pool (the node's destructor closes its files) must
+  // complete while the loop exists: a worker finishing after exit() locks the freed
+  // loop's mutex (abort) or signals its closed eventfd (crash).
+  while (loop_.active_reqs.count > 0) uv_run(&loop_, UV_RUN_ONCE);
   backend_.reset();
   uv_run(&loop_, UV_RUN_NOWAIT);
   uv_loop_close(&loop_);

@@ -106,7 +106,7 @@ class UvFileSystem final : public io::FileSystem {
     req->offset = offset;
     req->remaining = size;
     req->owner = this;
-    read_more(req, 0);
+    read_more(req, 0, Caller::call);
   }
 
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override {
@@ -116,7 +116,7 @@ class UvFileSystem final : public io::FileSystem {
     req->offset = offset;
     req->remaining = bytes.size();
     req->owner = this;
-    write_more(req, 0);
+    write_more(req, 0, Caller::call);
   }
 
   void fsync(io::FileHandle file, DoneFn done) override {
@@ -219,9 +219,15 @@ class UvFileSystem final : public io::FileSystem {
     done(to_file_stat(st));
   }
 
+  // Who continues a multi-step read or write: the seam's call itself (an empty one
+  // completes at once, so its callback is posted) or libuv's callback, which already
+  // runs on the loop outside any call, so the completion runs there without another
+  // loop iteration (one per replicated op on each copy).
+  enum class Caller : std::uint8_t { call, libuv };
+
   // Reads until `remaining` is satisfied or end of file: one read may return less.
-  void read_more(FsReq<ReadFn>* req, std::uint64_t done_bytes) {
-    if (req->remaining == 0) return complete_read(req, done_bytes);
+  void read_more(FsReq<ReadFn>* req, std::uint64_t done_bytes, Caller caller) {
+    if (req->remaining == 0) return complete_read(req, done_bytes, caller);
     if (req->offset + done_bytes > kMaxOffset) return fail_read(req, UV_EINVAL);
     const auto chunk = static_cast<unsigned>(std::min(req->remaining, kMaxChunkBytes));
     uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), chunk);
@@ -234,16 +240,22 @@ class UvFileSystem final : public io::FileSystem {
                                     const auto result = fs->result;
                                     const std::uint64_t before = self_req->buffer.size() - self_req->remaining;
                                     if (result < 0) return self->fail_read(self_req, static_cast<int>(result));
-                                    if (result == 0) return self->complete_read(self_req, before);
+                                    if (result == 0) return self->complete_read(self_req, before, Caller::libuv);
                                     self_req->remaining -= static_cast<std::uint64_t>(result);
-                                    self->read_more(self_req, before + static_cast<std::uint64_t>(result));
+                                    self->read_more(self_req, before + static_cast<std::uint64_t>(result), Caller::libuv);
                                   });
     if (status < 0) fail_read(req, status);
   }
-  void complete_read(FsReq<ReadFn>* req, std::uint64_t total) {
+  void complete_read(FsReq<ReadFn>* req, std::uint64_t total, Caller caller) {
     req->buffer.resize(total);
     std::unique_ptr<FsReq<ReadFn>> owned(req);
     uv_fs_req_cleanup(&owned->req);
+    if (caller == Caller::libuv) {
+      auto done = std::move(owned->done);
+      io::Bytes data = std::move(owned->buffer);
+      owned.reset();
+      return done(std::move(data));
+    }
     post(loop_, [done = std::move(owned->done), data = std::move(owned->buffer)]() mutable { done(std::move(data)); });
   }
   void fail_read(FsReq<ReadFn>* req, int status) {
@@ -251,10 +263,15 @@ class UvFileSystem final : public io::FileSystem {
     fail_soon(loop_, req, error_from_uv(status));
   }
 
-  void write_more(FsReq<WriteFn>* req, std::uint64_t done_bytes) {
+  void write_more(FsReq<WriteFn>* req, std::uint64_t done_bytes, Caller caller) {
     if (req->remaining == 0) {
       std::unique_ptr<FsReq<WriteFn>> owned(req);
       uv_fs_req_cleanup(&owned->req);
+      if (caller == Caller::libuv) {
+        auto done = std::move(owned->done);
+        owned.reset();
+        return done(done_bytes);
+      }
       post(loop_, [done = std::move(owned->done), done_bytes] { done(done_bytes); });
       return;
     }
@@ -274,7 +291,7 @@ class UvFileSystem final : public io::FileSystem {
                                        return fail_soon(self->loop_, self_req, error_from_uv(result == 0 ? UV_EIO : static_cast<int>(result)));
                                      }
                                      self_req->remaining -= static_cast<std::uint64_t>(result);
-                                     self->write_more(self_req, before + static_cast<std::uint64_t>(result));
+                                     self->write_more(self_req, before + static_cast<std::uint64_t>(result), Caller::libuv);
                                    });
     if (status < 0) fail_soon(loop_, req, error_from_uv(status));
   }
