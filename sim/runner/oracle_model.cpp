@@ -61,6 +61,12 @@ void placed(EntryModel& entry, std::uint64_t op_id) {
   entry.placed_by.push_back(op_id);
 }
 
+// A create where the model has no file: the op that removed it (if any), then the create.
+std::vector<std::uint64_t> placed_after_removal(const EntryModel& entry, std::uint64_t create_id) {
+  if (entry.op_id == 0) return {create_id};
+  return {entry.op_id, create_id};
+}
+
 void mark_present(EntryModel& entry, std::uint64_t op_id) {
   if (entry.exists != Exists::yes) entry.op_id = op_id;
   entry.exists = Exists::yes;
@@ -73,7 +79,10 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       if (entry.exists == Exists::no) {
         entry.file = FileModel{};
         entry.file->cut_op = op.id;
-        entry.placed_by = {op.id};
+        // A create over a file that is there changes nothing: old content here also
+        // contradicts the removal before (seed 7444: the split brain's loser had
+        // unlinked the file, the winner created it again and found its old one).
+        entry.placed_by = placed_after_removal(entry, op.id);
       }
       // Maybe there: its old content, or a new empty file.
       if (entry.exists == Exists::maybe && entry.file && entry.file->size_max != 0) entry.file.reset();
@@ -130,8 +139,10 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
   switch (op.kind) {
     case core::OpKind::create:
       if (entry.exists == Exists::yes) return;
-      if (entry.exists == Exists::no) entry.file = FileModel{};
-      else if (entry.file && entry.file->size_max != 0) entry.file.reset();  // old content or empty
+      if (entry.exists == Exists::no) {
+        entry.file = FileModel{};
+        entry.placed_by = placed_after_removal(entry, op.id);  // as for a certain create
+      } else if (entry.file && entry.file->size_max != 0) entry.file.reset();  // old content or empty
       entry.exists = Exists::maybe;
       entry.op_id = op.id;
       return;

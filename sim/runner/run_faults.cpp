@@ -153,6 +153,10 @@ void Run::crash(NodeSlot& s) {
 }
 
 bool Run::peer_lacks_acknowledged_writes(const NodeSlot& s) {
+  // The peer is the loser of a split brain the admin resolved for `s`, not yet met:
+  // whatever it acknowledges, it holds none of `s`'s side (seed 4847: the winner lost
+  // power while the loser still served).
+  if (resolved_winner_ == s.name) return true;
   const NodeSlot& peer = slot(s.peer);
   const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
   return !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;

@@ -141,6 +141,7 @@ class Run {
   void both_copies_failed(const std::string& second_failure);
   void on_sync_failed(NodeSlot& slot);
   void set_aside(std::uint64_t id, bool suspected);
+  void exclude_late_loser_ops();
   void reverse_split_brain_choice(const std::string& winner);
   void restart(NodeSlot& slot);
   bool admin_prim(const std::string& name, bool force);
@@ -189,7 +190,7 @@ class Run {
   std::vector<Suspicion> suspicions_;
   std::set<std::uint64_t> suspicion_demoted_;
   std::vector<std::int64_t> split_brain_reports_ns_;
-  std::string resolved_winner_;  // the admin's last split-brain choice, until it acknowledges
+  std::string resolved_winner_;  // the admin's last split-brain choice, until the pair is synchronised
   // What the admin's last split-brain choice (for set_aside_for_) left out or made
   // uncertain, as it was before, until the loser's copy is overwritten (the pair is
   // seen synchronised): see reverse_split_brain_choice.

@@ -177,5 +177,37 @@ TEST_F(OracleTest, a_content_difference_also_names_the_create_and_renames_that_p
   EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{create, away, back}));
 }
 
+// Seed 7444: the split brain's loser unlinked the file; the winner, which never saw
+// that, created it again (a no-op over its old file) and wrote past its start. Old
+// content where the model expects the gap of zeros of a new empty file also names the
+// unlink: without it the old file is there. The same for a create that failed.
+TEST_F(OracleTest, old_content_under_a_create_also_names_the_removal_before_it) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  acked(write("c0f0", 0, 100));
+  const auto removal = acked({.kind = core::OpKind::unlink, .path = "c0f0"});
+  const auto create = acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w = acked(write("c0f0", 200, 10));
+  put("c0f0", written(w, 200, 10, io::Bytes(100, 7)));
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].what, "bytes 0..200 are not zeros");
+  EXPECT_EQ(mismatches[0].op_id, w);
+  EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{removal, create, create}));
+}
+
+TEST_F(OracleTest, old_content_under_a_failed_create_also_names_the_removal_before_it) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  acked(write("c0f0", 0, 100));
+  const auto removal = acked({.kind = core::OpKind::unlink, .path = "c0f0"});
+  const auto create = failed({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w = acked(write("c0f0", 200, 10));
+  put("c0f0", written(w, 200, 10, io::Bytes(100, 7)));
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].what, "bytes 0..200 are not zeros");
+  EXPECT_EQ(mismatches[0].op_id, w);
+  EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{removal, create}));
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
