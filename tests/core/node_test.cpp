@@ -360,6 +360,21 @@ TEST_F(NodeTest, a_stale_node_starting_alone_waits_prim_is_refused_and_primforce
   EXPECT_NE(node("node2").generation().current, 77u) << "acknowledging alone starts a new generation";
 }
 
+// Property counterexample 872608: both copies inconsistent (reintegrations that never
+// finished), the nodes met and both waited; primforce made node1 ALONE, but nothing
+// brought the two together again and node2 waited for good.
+TEST_F(NodeTest, primforce_on_one_of_two_waiting_inconsistent_nodes_reintegrates_the_other) {
+  install_synchronised_generation(GenerationInfo{.current = 77, .history = {70}, .consistent = false});
+  start("node1");
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("neither node's data is up to date") != std::string::npos; }))
+      << dump_log();
+  EXPECT_NE(node("node1").prim(false), "");
+  EXPECT_EQ(node("node1").prim(true), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
 TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when_the_nodes_meet) {
   settle_prim_and_second();
   cluster_.world().partition("node1", "node2");

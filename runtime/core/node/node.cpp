@@ -1061,6 +1061,11 @@ std::string Node::prim(bool force) {
     if (link_ && discard_on_alone_ == 0 && diverged_peer_generation_ != 0) {
       diverged_peer_generation_ = 0;
       link_->fail("meeting again after the admin resolved the split brain");
+    } else if (link_ && peer_hello_seen_ && diverged_peer_generation_ == 0) {
+      // The peer was met and waits too (neither copy was up to date): nothing else
+      // would bring the two together again to reintegrate it (property counterexample
+      // 872608: primforce here left the peer waiting for good).
+      link_->fail("meeting again after the admin's prim");
     }
   });
   return {};
