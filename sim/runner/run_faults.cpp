@@ -493,7 +493,10 @@ void Run::liveness_admin() {
                      (one.state_reason().find("SPLIT BRAIN") != std::string::npos ||
                       two.state_reason().find("SPLIT BRAIN") != std::string::npos);
   if (split) {
-    admin_prim(pick(), false);
+    // The admin picks the data that wins, not the node that accepts: prim on the
+    // better copy, and primforce there when prim is refused (property counterexample
+    // 872608: prim refused there for good, after a disk error marked it inconsistent).
+    admin_prim(pick(), prim_attempts_++ > 0);
     return;
   }
   // One side stayed primary while the other waits in the split brain: the admin keeps

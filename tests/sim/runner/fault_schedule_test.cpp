@@ -138,3 +138,23 @@ TEST(FaultScheduleRun, the_replay_command_carries_the_schedule_inline) {
 
 }  // namespace
 }  // namespace hamirror::sim::runner
+
+namespace hamirror::sim::runner {
+namespace {
+
+// Property counterexample 872608: a split brain where `prim` is refused on the copy
+// holding the acknowledged data (a disk error had marked it inconsistent). The
+// runner's admin repeated `prim` there for good; it now runs primforce on it.
+TEST(FaultScheduleRun, counterexample_872608_the_admin_settles_a_split_brain_with_primforce_when_prim_is_refused) {
+  RunOptions options{.seed = 872608, .duration_s = 20};
+  options.schedule = parse_schedule(
+      "t=1.900s admin_swap node2; t=2.100s freeze node1 for 9.100s; t=4.800s disk_eio node1 for 6.800s p=8/1000;"
+      "t=9.800s crash node2 for 7.000s").schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+  EXPECT_GE(result->stats.divergences, 1u);
+}
+
+}  // namespace
+}  // namespace hamirror::sim::runner
