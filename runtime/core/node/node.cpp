@@ -413,7 +413,8 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
   if (!link_watch_timer_) link_watch_timer_ = io_.clock.make_timer();
   const std::int64_t pulse_ns = config_.pulse_ms * io::kNsPerMs;
   link_watch_timer_->start(pulse_ns, pulse_ns, guarded([this] { watch_link(); }));
-  (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(activity_->marks()), last_run_crashed_});
+  hello_marks_ = activity_->marks();
+  (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(hello_marks_), last_run_crashed_});
 }
 
 void Node::watch_link() {
@@ -513,6 +514,17 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
       if (!same_data) return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
+      if (changed_since_hello()) {
+        // The peer plans from the marks of this node's hello, and this copy applied
+        // an op since (a primary thawed from a freeze, whose held ops land between
+        // its hello and the meeting): a fast plan would miss it (property
+        // counterexample 32822). The peer's data wins either way; compared in full
+        // at the next meeting, nothing is missed.
+        mark_copy_inconsistent();
+        log("this copy changed after its hello to " + config_.peer +
+            ": it is marked inconsistent and the nodes meet again");
+        return fail_link_soon("this copy changed after its hello");
+      }
       if (lease_ && lease_->wants_lease()) {
         // A meeting that makes this node secondary ends any takeover it was waiting
         // for: a lease granted just now goes back at once, or the primary would wait
@@ -617,10 +629,22 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
 void Node::on_acknowledged_op_failed(std::uint64_t sequence, io::Error result) {
   log("failed to apply op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
       ") it had acknowledged: this copy is no longer a mirror and is marked inconsistent");
+  mark_copy_inconsistent();
+  if (link_) link_->fail("secondary copy diverged");
+}
+
+// In memory at once (nothing promotes this copy from now on), durably next.
+void Node::mark_copy_inconsistent() {
   generation_.consistent = false;
   publish_status();
   persist(generation_, [] {});
-  if (link_) link_->fail("secondary copy diverged");
+}
+
+// Marks only grow (dirty_map.h): they changed when the union with the hello's is more.
+bool Node::changed_since_hello() const {
+  DirtyMap both = hello_marks_;
+  both.merge(activity_->marks());
+  return both != hello_marks_;
 }
 
 void Node::reintegrate_peer(const std::string& reason, bool fast) {
@@ -888,8 +912,7 @@ void Node::on_local_disk_error(std::uint64_t sequence, io::Error result) {
     // one generation, where no activity mark is sure to survive (a later checkpoint
     // may retire the extent). Inconsistent, this copy is never promoted by itself and
     // is compared in full at the next meeting (seed 862).
-    generation_.consistent = false;  // at once: the stop's own record carries it too
-    persist(generation_, [] {});
+    mark_copy_inconsistent();  // at once: the stop's own record carries it too
     return stop_soon("the local disk reports I/O errors: this copy is marked inconsistent; stopping this node so "
                      "that " + config_.peer + " takes over");
   }

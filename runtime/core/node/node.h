@@ -226,6 +226,8 @@ class Node {
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);
   void on_acknowledged_op_failed(std::uint64_t sequence, io::Error result);
+  void mark_copy_inconsistent();
+  bool changed_since_hello() const;
   void on_activity_record_failed();
   void stop_soon(const std::string& why);
   void fail_link_soon(const std::string& why);
@@ -291,6 +293,7 @@ class Node {
   std::unique_ptr<ActivityTracker> activity_;
   std::unique_ptr<WritePath> writes_;
   DirtyMap peer_marks_;  // from the peer's hello
+  DirtyMap hello_marks_;  // sent in this node's last hello: the peer plans from them
   // Before a reintegration starts: issuing waits until nothing is in flight, so the
   // marks it plans from hold every op applied here.
   bool planning_ = false;

@@ -156,5 +156,18 @@ TEST(FaultScheduleRun, counterexample_872608_the_admin_settles_a_split_brain_wit
   EXPECT_GE(result->stats.divergences, 1u);
 }
 
+// Property counterexample 32822: node1, a PRIM thawed from a freeze, applied a held
+// write between its hello and the meeting; node2's fast plan, made from the hello's
+// marks, missed it and the copies differed. node1 now sees its copy changed since its
+// hello and is compared in full.
+TEST(FaultScheduleRun, counterexample_32822_a_copy_changed_after_its_hello_is_compared_in_full) {
+  RunOptions options{.seed = 32822, .duration_s = 20};
+  options.schedule = parse_schedule("t=3.500s freeze node1 for 8.800s; t=10.000s freeze node2 for 2.700s").schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+  EXPECT_GE(result->stats.reintegrations_full, 1u);
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
