@@ -653,7 +653,7 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
   auto begin = [this, reason, fast] {
     if (!link_) return log("the replication link broke before the reintegration could start");
     source_ = std::make_unique<ReintegrationSource>(
-        io_.fs, io_.clock, config_.roots, generation_.current,
+        io_.fs, io_.clock, config_.roots, generation_,
         [this](FileOp&& op, ReintegrationSource::DoneFn&& done) { return replicator_->submit(std::move(op), std::move(done)); },
         ReintegrationSource::Listener{
             .on_synchronised = guarded([this] {

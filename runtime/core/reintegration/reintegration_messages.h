@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/replication/file_op.h"
+#include "core/replication/generation.h"
 #include "core/replication/replication_messages.h"
 #include "core/wire/message_codec.h"
 #include "io/filesystem.h"
@@ -162,15 +163,21 @@ struct ResyncLiveAck {
 };
 
 // Nothing differs any more: the target makes what it wrote durable, adopts
-// `generation` and persists consistent=true, then answers done_ack.
+// `generation` and its `history` (the copy now descends from the primary's data, not
+// from what it held before), persists consistent=true, then answers done_ack.
 struct ResyncDone {
   std::uint64_t generation = 0;
   std::uint64_t last_live_sequence = 0;
+  std::vector<std::uint64_t> history;  // the primary's, newest first
 
   HM_WIRE_MESSAGE(wire::MessageType::resync_done, "resync_done")
-  HM_WIRE_FIELDS(generation, last_live_sequence)
-  static constexpr std::size_t kMaxBodyBytes = 32;
-  std::string check() const { return generation == 0 ? "generation 0" : ""; }
+  HM_WIRE_FIELDS(generation, last_live_sequence, history)
+  static constexpr std::size_t kMaxBodyBytes = 32 + kMaxGenerationHistory * 9;
+  std::string check() const {
+    if (generation == 0) return "generation 0";
+    if (history.size() > kMaxGenerationHistory) return "history longer than " + std::to_string(kMaxGenerationHistory);
+    return {};
+  }
 };
 
 struct ResyncDoneAck {

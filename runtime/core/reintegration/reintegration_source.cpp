@@ -48,12 +48,13 @@ void stat_each(io::FileSystem& fs, std::shared_ptr<std::vector<std::string>> pat
 }  // namespace
 
 ReintegrationSource::ReintegrationSource(io::FileSystem& fs, const io::Clock& clock, std::vector<std::string> roots,
-                                         std::uint64_t generation, LocalSubmitFn local_submit, Listener listener,
+                                         const GenerationInfo& generation, LocalSubmitFn local_submit, Listener listener,
                                          std::size_t parallel_reads)
     : fs_(fs),
       clock_(clock),
       roots_(std::move(roots)),
-      generation_(generation),
+      generation_(generation.current),
+      history_(generation.history),
       local_submit_(std::move(local_submit)),
       listener_(std::move(listener)),
       parallel_reads_(parallel_reads) {
@@ -639,7 +640,7 @@ void ReintegrationSource::maybe_switch() {
   if (!live_.empty()) return;
   done_sent_ = true;
   HM_ASSERT(progress_.bytes_done == progress_.bytes_to_do);
-  outbox_.send(ResyncDone{generation_, live_sequence_});
+  outbox_.send(ResyncDone{generation_, live_sequence_, history_});
 }
 
 std::string ReintegrationSource::on_frame(const wire::Frame& frame) {

@@ -122,9 +122,9 @@ class ReintegrationSource {
     std::function<void(std::string reason)> on_failed;
   };
 
-  // generation: the primary's current generation id, which the target adopts.
+  // generation: the primary's, whose current id and history the target adopts.
   // parallel_reads: file reads in flight at once (the configuration's nbrei), 1..kMaxParallelResyncReads.
-  ReintegrationSource(io::FileSystem& fs, const io::Clock& clock, std::vector<std::string> roots, std::uint64_t generation,
+  ReintegrationSource(io::FileSystem& fs, const io::Clock& clock, std::vector<std::string> roots, const GenerationInfo& generation,
                       LocalSubmitFn local_submit, Listener listener, std::size_t parallel_reads = 1);
   ~ReintegrationSource();
   ReintegrationSource(const ReintegrationSource&) = delete;
@@ -229,6 +229,7 @@ class ReintegrationSource {
   const io::Clock& clock_;
   std::vector<std::string> roots_;
   std::uint64_t generation_;
+  std::vector<std::uint64_t> history_;
   LocalSubmitFn local_submit_;
   Listener listener_;
   FrameOutbox outbox_;

@@ -395,10 +395,12 @@ void ReintegrationTarget::done_step(ResyncDone done, Next next) {
       return fail("could not make the reintegrated copy durable: " + std::string(io::error_name(durable)));
     }
     GenerationInfo synced = local_;
-    if (synced.current != 0 && synced.current != done.generation) synced.history.insert(synced.history.begin(), synced.current);
-    if (synced.history.size() > kMaxGenerationHistory) synced.history.resize(kMaxGenerationHistory);
-    std::erase(synced.history, done.generation);
+    // The primary's lineage, not this copy's former one: the witness grants a lease
+    // to a copy whose history holds the generation it last recorded (property
+    // counterexample 119600: a secondary that kept its own history was refused the
+    // lease for good after its primary crashed).
     synced.current = done.generation;
+    synced.history = done.history;
     synced.consistent = true;
     synced.outdated = false;
     synced.changes_alone = 0;

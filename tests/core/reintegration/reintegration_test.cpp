@@ -23,6 +23,7 @@ namespace {
 
 constexpr std::uint16_t kPort = 5000;
 constexpr std::uint64_t kPrimaryGeneration = 0xabcdef;
+constexpr std::uint64_t kPrimaryAncestor = 0xabc;
 const std::string kGenerationPath = "/state/generation";
 
 io::Bytes random_bytes(io::Prng& prng, std::size_t size) {
@@ -64,7 +65,8 @@ class Reintegration : public ::testing::Test {
     replica_ = std::make_unique<Replica>(second_->io().fs, std::vector<std::string>{"/data"}, AsyncMode::none,
                                          Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error) { ++replica_failures_; }});
     source_ = std::make_unique<ReintegrationSource>(
-        prim_->io().fs, prim_->io().clock, std::vector<std::string>{"/data"}, kPrimaryGeneration,
+        prim_->io().fs, prim_->io().clock, std::vector<std::string>{"/data"},
+        GenerationInfo{.current = kPrimaryGeneration, .history = {kPrimaryAncestor}},
         [this](FileOp op, ReintegrationSource::DoneFn done) { return replicator_->submit(std::move(op), std::move(done)); },
         ReintegrationSource::Listener{.on_synchronised = [this] { on_source_synchronised(); },
                                       .on_failed = [this](std::string reason) { failures_.push_back(reason); }},
@@ -282,6 +284,23 @@ TEST_F(Reintegration, full_reintegration_sends_only_the_differing_blocks_when_mo
   EXPECT_EQ(done.bytes_to_do, total);
   EXPECT_EQ(done.bytes_done, done.bytes_to_do);
   EXPECT_GT(done.rate_bytes_per_s, 0u);
+}
+
+// Property counterexample 119600: a reintegrated copy kept its former lineage, so
+// after its primary crashed the witness, which had recorded the primary's previous
+// generation, refused it the lease for good. The copy now descends from the primary.
+TEST_F(Reintegration, the_target_adopts_the_primarys_generation_history_not_its_own) {
+  io::Prng prng(seed_);
+  prim_->disk().install_file("/data/f", random_bytes(prng, 20'000));
+  GenerationInfo unrelated{.current = 0x1234, .history = {0x12}, .consistent = true, .last_role = LastRole::secondary};
+  second_->disk().install_file(kGenerationPath, wire::encode_body(unrelated));
+  build(unrelated);
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return synchronised(); })) << "seed " << seed_;
+  const auto generation = durable_generation(second_->disk());
+  ASSERT_TRUE(generation.has_value());
+  EXPECT_EQ(generation->current, kPrimaryGeneration);
+  EXPECT_EQ(generation->history, std::vector<std::uint64_t>{kPrimaryAncestor});
 }
 
 TEST_F(Reintegration, a_target_killed_mid_reintegration_stays_durably_inconsistent_and_is_never_promoted) {

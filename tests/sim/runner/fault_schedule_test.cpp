@@ -169,5 +169,19 @@ TEST(FaultScheduleRun, counterexample_32822_a_copy_changed_after_its_hello_is_co
   EXPECT_GE(result->stats.reintegrations_full, 1u);
 }
 
+// Property counterexample 119600: node2, reintegrated by node1, kept its own former
+// generation history; node1 crashed as PRIM and the witness, which recorded node1's
+// generation before it went ALONE, refused node2 the lease for good. Nobody served.
+TEST(FaultScheduleRun, counterexample_119600_a_reintegrated_copy_gets_the_lease_after_its_primary_crashed) {
+  RunOptions options{.seed = 119600, .duration_s = 20};
+  options.schedule = parse_schedule(
+      "t=10.000s link_chaos for 3.100s latency=100..26100us jitter=0us loss=1% dup=1% reorder=1%;"
+      "t=11.100s partition_one_way node1 for 2.000s; t=13.100s witness_down for 1.000s; t=13.400s crash node1 for 0.500s")
+      .schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
