@@ -93,6 +93,13 @@ void Oracle::exclude(std::uint64_t id, const std::string& why) {
   rec.demoted_why = why;
 }
 
+void Oracle::readmit(std::uint64_t id, const std::string& why) {
+  OpRecord& rec = op(id);
+  HM_ASSERT(rec.excluded);
+  rec.excluded = false;
+  rec.demoted_why = why;
+}
+
 namespace {
 
 bool is_client_path(const std::string& relative) {

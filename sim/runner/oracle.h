@@ -119,6 +119,7 @@ class Oracle {
   void demote(std::uint64_t id, const std::string& why);
   void promote(std::uint64_t id);  // undoes demote()
   void exclude(std::uint64_t id, const std::string& why);  // see OpRecord::excluded
+  void readmit(std::uint64_t id, const std::string& why);  // undoes exclude(): demoted
 
   // The replicated directory as the log says it must be.
   std::map<std::string, EntryModel> expected() const;

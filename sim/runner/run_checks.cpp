@@ -34,8 +34,12 @@ void Run::sample() {
     // The loser's copy was overwritten: the choice is final.
     if (!resolved_winner_.empty()) exclude_late_loser_ops();
     resolved_winner_.clear();
-    set_aside_for_.clear();
     set_aside_.clear();
+  }
+  for (const char* name : {"node1", "node2"}) {
+    if (const core::Node* n = node(name); n != nullptr && n->state() == core::NodeState::second) {
+      slot(name).last_second_ns = cluster_.scheduler().now_ns();
+    }
   }
   if (scenario_.cluster.witness) check_vip_now();
   cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });
@@ -114,7 +118,7 @@ std::string Run::classify(const std::string& name, const std::vector<std::uint64
 void Run::exclude_late_loser_ops() {
   const std::string& winner = resolved_winner_;
   const std::string loser = other(winner);
-  const std::uint64_t late = exclude_loser_ops(winner, resolved_parted_ns_, "acknowledged by " + loser +
+  const std::uint64_t late = exclude_loser_ops(winner, resolved_parting_, "acknowledged by " + loser +
                                                    " after the admin resolved the split brain for " + winner +
                                                    ", before the two met");
   stats_.split_brain_lost_acks += late;

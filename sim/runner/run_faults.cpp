@@ -383,27 +383,27 @@ bool Run::admin_prim(const std::string& name, bool force) {
 // the loser was checked, are owed again.
 void Run::resolve_split_brain(const std::string& winner) {
   const std::string loser = other(winner);
-  if (set_aside_for_ == loser) reverse_split_brain_choice(winner);
-  set_aside_for_ = winner;
-  // The last sample that saw the pair synchronised: the loser's acknowledgements
-  // before it are on the winner too, and missing ones stay violations.
-  const std::int64_t parted_ns = slot(winner).last_synchronised_ns;
+  if (resolved_winner_ == loser) reverse_split_brain_choice(winner);
+  // The loser's acknowledgements before the last sample that saw the pair synchronised
+  // are on the winner too, and missing ones stay violations.
+  const NodeSlot& w = slot(winner);
+  const Parting parted{w.last_synchronised_ns, std::max(w.last_synchronised_ns, w.last_second_ns + kSampleIntervalNs)};
   const std::string why = "acknowledged by " + loser + ", the losing side of the split brain resolved for " + winner;
   std::uint64_t lost = 0;
   for (const std::uint64_t id : suspicion_demoted_) {
     const OpRecord& op = oracle_.op(id);
-    if (op.node == winner || op.done_ns <= parted_ns) {
+    if (op.node == winner || op.done_ns <= parted.synchronised_ns) {
       oracle_.promote(id);
-    } else {
-      set_aside(id, true);
-      oracle_.exclude(id, why);
-      ++lost;
+      continue;
     }
+    set_aside(id, true);
+    oracle_.exclude(id, why);
+    ++lost;
   }
   suspicion_demoted_.clear();
-  lost += exclude_loser_ops(winner, parted_ns, why);
+  lost += exclude_loser_ops(winner, parted, why);
   resolved_winner_ = winner;
-  resolved_parted_ns_ = parted_ns;
+  resolved_parting_ = parted;
   stats_.split_brain_lost_acks += lost;
   note("split brain resolved for " + winner + ": " + std::to_string(lost) + " ops acknowledged by " + loser + " are lost");
 }
@@ -413,7 +413,7 @@ void Run::resolve_split_brain(const std::string& winner) {
 // that would each explain it (Mismatch::or_*; a file of the wrong size is one
 // difference, whatever the ops inside it): leaving those out reveals the next ones, so
 // check again until no loser's op is named.
-std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t parted_ns, const std::string& why) {
+std::uint64_t Run::exclude_loser_ops(const std::string& winner, const Parting& parted, const std::string& why) {
   const std::string loser = other(winner);
   std::uint64_t lost = 0;
   for (bool excluded = true; excluded;) {
@@ -424,8 +424,8 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t par
       for (const std::uint64_t id : candidates) {
         if (id == 0) continue;
         const OpRecord& op = oracle_.op(id);
-        if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted_ns) continue;
-        if (op.submitted_ns <= parted_ns) {
+        if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted.synchronised_ns) continue;
+        if (op.submitted_ns <= parted.synchronised_ns) {
           // Submitted while the pair was synchronised, acknowledged alone later: it
           // may have reached the winner before the link broke (seed 2484: a rename
           // the winner had applied, left out, blurred the renamed files' history).
@@ -438,6 +438,23 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, std::int64_t par
         }
         ++lost;
         excluded = true;
+      }
+    }
+  }
+  // A difference no op explains ("exists but no op ever created it"): an op left out
+  // above reached the winner after all. Only one taken while the winner was still a
+  // secondary can have (property counterexample 268642: a create the winner applied,
+  // then froze before acknowledging it): it is readmitted, uncertain. Widening only
+  // where the disk shows it keeps the winner's own history sharp.
+  for (bool readmitted = true; readmitted;) {
+    readmitted = false;
+    for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
+      if (m.op_id != 0) continue;
+      for (const OpRecord& op : oracle_.ops()) {
+        if (op.node != loser || !op.excluded || op.done_ns <= parted.synchronised_ns || op.submitted_ns > parted.reachable_ns) continue;
+        if (op.path != m.path && op.target != m.path) continue;
+        oracle_.readmit(op.id, why + " (taken while " + winner + " was still its secondary: it may be there)");
+        readmitted = true;
       }
     }
   }

@@ -59,6 +59,18 @@ struct NodeSlot {
   // The last sample that saw this node in a synchronised pair: an op acknowledged
   // after it, missing here when this node starts serving, means a stale node served.
   std::int64_t last_synchronised_ns = -1;
+  // The last sample that saw this node SECOND (frozen or not): until the next one it
+  // may still have applied ops its peer sent.
+  std::int64_t last_second_ns = -1;
+};
+
+// When the two copies of a split brain parted, as the samples bound it: the loser's
+// ops acknowledged up to `synchronised_ns` are on the winner; ops the loser took after
+// `reachable_ns` (the winner was no secondary any more) never reached it; those
+// between may have.
+struct Parting {
+  std::int64_t synchronised_ns = -1;
+  std::int64_t reachable_ns = -1;
 };
 
 struct Client {
@@ -146,7 +158,7 @@ class Run {
   void restart(NodeSlot& slot);
   bool admin_prim(const std::string& name, bool force);
   void resolve_split_brain(const std::string& winner);
-  std::uint64_t exclude_loser_ops(const std::string& winner, std::int64_t parted_ns, const std::string& why);
+  std::uint64_t exclude_loser_ops(const std::string& winner, const Parting& parted, const std::string& why);
   void liveness_admin();
   std::string random_node();
 
@@ -191,16 +203,15 @@ class Run {
   std::set<std::uint64_t> suspicion_demoted_;
   std::vector<std::int64_t> split_brain_reports_ns_;
   std::string resolved_winner_;  // the admin's last split-brain choice, until the pair is synchronised
-  // What the admin's last split-brain choice (for set_aside_for_) left out or made
+  // What the admin's last split-brain choice (for resolved_winner_) left out or made
   // uncertain, as it was before, until the loser's copy is overwritten (the pair is
   // seen synchronised): see reverse_split_brain_choice.
   struct SetAside {
     OpRecord before;
     bool suspected = false;  // was in suspicion_demoted_
   };
-  std::string set_aside_for_;
   std::vector<SetAside> set_aside_;
-  std::int64_t resolved_parted_ns_ = -1;
+  Parting resolved_parting_;
   std::vector<std::int64_t> flip_flops_ns_;  // without a witness: must be explained
   std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> frozen_;  // per node
   std::int64_t last_admin_ns_ = -kAdminSpacingNs;

@@ -183,5 +183,21 @@ TEST(FaultScheduleRun, counterexample_119600_a_reintegrated_copy_gets_the_lease_
   EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
 }
 
+// Property counterexample 268642: node1 created a file, node2 applied it and froze
+// before acknowledging; node1 acknowledged it alone later. The admin chose node2's
+// side of the split brain: the create, taken after the last sample that saw the pair
+// synchronised but while node2 was still its secondary, may be on node2 (uncertain),
+// not "never happened" (node2's copy of the file was reported as created by no op).
+TEST(FaultScheduleRun, counterexample_268642_a_loser_op_taken_while_the_winner_was_its_secondary_may_be_on_the_winner) {
+  RunOptions options{.seed = 268642, .duration_s = 20};
+  options.schedule = parse_schedule(
+      "t=0.800s freeze node2 for 15.600s; t=2.100s partition_flow node2 for 2.000s; t=4.600s stop node1 for 1.000s;"
+      "t=4.900s freeze node1 for 0.700s").schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+  EXPECT_GE(result->stats.divergences, 1u);
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
