@@ -32,7 +32,7 @@ void Run::sample() {
     slot("node1").last_synchronised_ns = cluster_.scheduler().now_ns();
     slot("node2").last_synchronised_ns = cluster_.scheduler().now_ns();
     // The loser's copy was overwritten: the choice is final.
-    if (!resolved_winner_.empty()) exclude_late_loser_ops();
+    if (!resolved_winner_.empty()) settle_split_brain_choice();
     resolved_winner_.clear();
     set_aside_.clear();
   }
@@ -135,6 +135,7 @@ void Run::check_new_primary(const std::string& name) {
          ": lost when the two meet");
     return;
   }
+  exclude_revealed_loser_ops(name);
   const auto mismatches = oracle_.check(cluster_.node(name).disk());
   if (mismatches.empty()) return;
   std::vector<std::uint64_t> by_peer;
@@ -323,6 +324,7 @@ void Run::safety_checks() {
 void Run::final_checks() {
   const std::string primary = node("node1")->state() == core::NodeState::prim ? "node1" : "node2";
   const std::string secondary = other(primary);
+  exclude_revealed_loser_ops(primary);
   const auto mismatches = oracle_.check(cluster_.node(primary).disk());
   if (!mismatches.empty()) {
     std::vector<std::uint64_t> ids;

@@ -1,6 +1,7 @@
 // Fault injection in the safety phase, and the runner acting as the admin (random
 // admin commands in the safety phase, recovery in the liveness phase).
 #include <algorithm>
+#include <limits>
 
 #include "io/assert.h"
 #include "sim/runner/run_impl.h"
@@ -414,17 +415,23 @@ void Run::resolve_split_brain(const std::string& winner) {
 // difference, whatever the ops inside it): leaving those out reveals the next ones, so
 // check again until no loser's op is named.
 std::uint64_t Run::exclude_loser_ops(const std::string& winner, const Parting& parted, const std::string& why) {
+  return exclude_loser_ops_on(winner, winner, parted, std::numeric_limits<std::int64_t>::max(), why);
+}
+
+std::uint64_t Run::exclude_loser_ops_on(const std::string& judged_on, const std::string& winner, const Parting& parted,
+                                        std::int64_t until_ns, const std::string& why) {
   const std::string loser = other(winner);
   std::uint64_t lost = 0;
   for (bool excluded = true; excluded;) {
     excluded = false;
-    for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
+    for (const Mismatch& m : oracle_.check(cluster_.node(judged_on).disk())) {
       std::vector<std::uint64_t> candidates = m.or_op_ids;
       candidates.push_back(m.op_id);
       for (const std::uint64_t id : candidates) {
         if (id == 0) continue;
         const OpRecord& op = oracle_.op(id);
         if (op.node != loser || op.outcome != OpOutcome::acked || op.excluded || op.done_ns <= parted.synchronised_ns) continue;
+        if (op.done_ns > until_ns) continue;
         if (op.submitted_ns <= parted.synchronised_ns) {
           // Submitted while the pair was synchronised, acknowledged alone later: it
           // may have reached the winner before the link broke (seed 2484: a rename
@@ -448,7 +455,7 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, const Parting& p
   // where the disk shows it keeps the winner's own history sharp.
   for (bool readmitted = true; readmitted;) {
     readmitted = false;
-    for (const Mismatch& m : oracle_.check(cluster_.node(winner).disk())) {
+    for (const Mismatch& m : oracle_.check(cluster_.node(judged_on).disk())) {
       if (m.op_id != 0) continue;
       for (const OpRecord& op : oracle_.ops()) {
         if (op.node != loser || !op.excluded || op.done_ns <= parted.synchronised_ns || op.submitted_ns > parted.reachable_ns) continue;
@@ -459,6 +466,36 @@ std::uint64_t Run::exclude_loser_ops(const std::string& winner, const Parting& p
     }
   }
   return lost;
+}
+
+// The pair is synchronised after the admin's split-brain choice: the loser's copy was
+// overwritten by the winner's, and the choice is final. Only when the winner serves
+// is that sure: had the loser's copy been chosen after all, its late ops are on both.
+void Run::settle_split_brain_choice() {
+  exclude_late_loser_ops();
+  if (node(resolved_winner_)->state() != core::NodeState::prim) return;
+  settled_choices_.push_back(SettledChoice{resolved_winner_, resolved_parting_, cluster_.scheduler().now_ns()});
+}
+
+// A loser's op that a settled choice discarded may not have been named when it was
+// settled: an uncertain op after it in the model (a write still in flight, seed 4847)
+// covered the difference. When that op becomes certain, the difference reappears and
+// names the loser's op (there: a truncate the winner never saw, revealed by a write
+// past the end): it was lost by that choice, not by replication. Called before every
+// judgement of a serving copy, whose data descends from the winners' since.
+void Run::exclude_revealed_loser_ops(const std::string& judged_on) {
+  for (const SettledChoice& choice : settled_choices_) {
+    const std::string loser = other(choice.winner);
+    const std::uint64_t lost =
+        exclude_loser_ops_on(judged_on, choice.winner, choice.parted, choice.settled_ns,
+                             "acknowledged by " + loser + ", the losing side of the split brain settled for " +
+                                 choice.winner + " at " + format_time(choice.settled_ns));
+    stats_.split_brain_lost_acks += lost;
+    if (lost > 0) {
+      note(std::to_string(lost) + " ops acknowledged by " + loser + " before the split brain was settled for " +
+           choice.winner + " at " + format_time(choice.settled_ns) + " are lost (revealed only now)");
+    }
+  }
 }
 
 void Run::set_aside(std::uint64_t id, bool suspected) { set_aside_.push_back(SetAside{oracle_.op(id), suspected}); }

@@ -159,6 +159,11 @@ class Run {
   bool admin_prim(const std::string& name, bool force);
   void resolve_split_brain(const std::string& winner);
   std::uint64_t exclude_loser_ops(const std::string& winner, const Parting& parted, const std::string& why);
+  // The same, judging `judged_on`'s disk and only the ops acknowledged up to `until_ns`.
+  std::uint64_t exclude_loser_ops_on(const std::string& judged_on, const std::string& winner, const Parting& parted,
+                                     std::int64_t until_ns, const std::string& why);
+  void settle_split_brain_choice();
+  void exclude_revealed_loser_ops(const std::string& judged_on);
   void liveness_admin();
   std::string random_node();
 
@@ -212,6 +217,15 @@ class Run {
   };
   std::vector<SetAside> set_aside_;
   Parting resolved_parting_;
+  // An admin's split-brain choice made final: the pair was seen synchronised after it,
+  // the winner serving. What the loser acknowledged after parting and until then is on
+  // no copy any more.
+  struct SettledChoice {
+    std::string winner;
+    Parting parted;
+    std::int64_t settled_ns = 0;
+  };
+  std::vector<SettledChoice> settled_choices_;
   std::vector<std::int64_t> flip_flops_ns_;  // without a witness: must be explained
   std::map<std::string, std::vector<std::pair<std::int64_t, std::int64_t>>> frozen_;  // per node
   std::int64_t last_admin_ns_ = -kAdminSpacingNs;

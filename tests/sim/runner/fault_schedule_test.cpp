@@ -201,3 +201,30 @@ TEST(FaultScheduleRun, counterexample_268642_a_loser_op_taken_while_the_winner_w
 
 }  // namespace
 }  // namespace hamirror::sim::runner
+
+namespace hamirror::sim::runner {
+namespace {
+
+// Seed 4847 (drawn faults reduced to these): the admin chose node1 in a split brain,
+// node1 lost power, node2 went on alone (a truncate of c3f0 among its ops) until node1
+// returned and overwrote it. When that choice was settled, a write of node1's still in
+// flight covered the truncate in the oracle's model, so it stayed in; the write, once
+// acknowledged, past the end of the file, revealed it as a loss. It is the choice's.
+TEST(FaultScheduleRun, seed_4847_a_loser_op_revealed_after_the_split_brain_choice_was_settled_is_lost_by_it) {
+  RunOptions options{.seed = 4847, .duration_s = 60};
+  options.schedule = parse_schedule(
+      "t=2.723s stop node1 for 5.334s; t=8.329s freeze node1 for 0.323s; t=9.312s admin_restart node1;"
+      "t=10.818s stop node1 for 3.709s; t=12.134s admin_restart node2; t=16.141s freeze node2 for 5.578s;"
+      "t=17.574s disk_eio node1 for 6.577s p=30/1000; t=24.896s crash node1 for 2.633s;"
+      "t=27.887s disk_enospc node2 for 4.521s free=171307; t=29.274s partition_full node1 for 5.296s;"
+      "t=32.592s admin_prim node1; t=34.221s crash node1 for 7.594s; t=37.801s admin_restart node2;"
+      "t=40.447s stop node2 for 1.688s").schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+  EXPECT_GE(result->stats.divergences, 1u);
+  EXPECT_GT(result->stats.split_brain_lost_acks, 0u);
+}
+
+}  // namespace
+}  // namespace hamirror::sim::runner
