@@ -1,6 +1,7 @@
 #include "core/replication/op_applier.h"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   std::map<std::string, Cached> handles;
   std::uint64_t use_tick = 0;
   ChangedSet changed;
+  std::set<std::string> durable_directories;  // native paths, see entries_durable()
   io::Error sync_failure = io::Error::ok;  // sticky: the first sync that failed
   bool alive = true;
 
@@ -62,6 +64,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   void apply_front() {
     const FileOp& op = queue.front().op;
     changed.note(op);
+    forget_durable_entries(op);
     auto finish = [self = shared_from_this()](io::Error result) { self->finish_front(result); };
     switch (op.kind) {
       case OpKind::create: return create(op, finish);
@@ -78,9 +81,12 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
           // The file's data, then its directory entry: a created file is durable only
           // once its directory is.
           const std::string parent = io::parent_path(native(queue.front().op.path));
-          fs.fsync(file, [this, finish, parent](io::Error synced) {
-            if (synced != io::Error::ok) return finish(synced);
-            fs.fsync_dir(parent, finish);
+          fs.fsync(file, [self = shared_from_this(), finish, parent](io::Error synced) {
+            if (synced != io::Error::ok || self->entries_durable(parent)) return finish(synced);
+            self->fs.fsync_dir(parent, [self, finish, parent](io::Error result) {
+              if (result == io::Error::ok) self->note_entries_durable(parent);
+              finish(result);
+            });
           });
         }, finish);
       case OpKind::mkdir: return fs.mkdir(native(op.path), finish);
@@ -95,6 +101,40 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
         forget_tree(native(op.path));
         forget_tree(native(op.target));
         return fs.rename(native(op.path), native(op.target), finish);
+    }
+  }
+
+  // Directories whose entries are durable: this applier fsync_dir'd them and nothing it
+  // applied since changed an entry in them. An fsync op of a file in one of them skips
+  // the directory's flush (a cache flush of the disk, as costly as the file's own).
+  // Nothing else writes a copy while its applier lives (see reintegration_target.h);
+  // after a failed sync nothing counts as durable (the failure is sticky).
+  bool entries_durable(const std::string& directory) const {
+    return sync_failure == io::Error::ok && durable_directories.contains(directory);
+  }
+
+  void note_entries_durable(const std::string& directory) {
+    if (!alive) return;
+    if (durable_directories.size() >= kMaxDurableDirectories) durable_directories.clear();  // costs a flush, not safety
+    durable_directories.insert(directory);
+  }
+
+  // Before op is applied, whatever its result.
+  void forget_durable_entries(const FileOp& op) {
+    switch (op.kind) {
+      case OpKind::create:
+      case OpKind::mkdir:
+      case OpKind::unlink: durable_directories.erase(io::parent_path(native(op.path))); return;
+      case OpKind::rename:
+      case OpKind::rmdir:
+        // They move or remove whole trees: a path known durable may name another
+        // directory afterwards.
+        durable_directories.clear();
+        return;
+      case OpKind::write:
+      case OpKind::truncate:
+      case OpKind::set_mtime:
+      case OpKind::fsync: return;
     }
   }
 
@@ -230,7 +270,10 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   }
 
   void sync_directory(const std::string& path, DoneFn done) {
-    fs.fsync_dir(path, [done = std::move(done)](io::Error result) { done(gone(result) ? io::Error::ok : result); });
+    fs.fsync_dir(path, [self = shared_from_this(), path, done = std::move(done)](io::Error result) {
+      if (result == io::Error::ok) self->note_entries_durable(path);
+      done(gone(result) ? io::Error::ok : result);
+    });
   }
 
   // Through the cached handle if there is one, else open, fsync and close (not cached:

@@ -13,6 +13,10 @@
 // could not write (Linux does), so no later sync can prove it durable. Every later
 // checkpoint fails with the first such error; this copy needs reintegration.
 //
+// An fsync op flushes the file, then its directory unless this applier already flushed
+// that directory and changed no entry in it since (a file rewritten and fsynced again
+// and again costs one flush, not two).
+//
 // Destroying the applier drops the completions of ops still queued or in flight (the
 // FileSystem must outlive it); cached handles are closed without waiting.
 #pragma once
@@ -35,6 +39,8 @@ constexpr std::size_t kMaxCachedHandles = 64;
 constexpr std::size_t kMaxQueuedOps = 4096;  // ops and checkpoints
 // Files or directories a checkpoint syncs at once.
 constexpr std::size_t kMaxParallelSyncs = 8;
+// Directories remembered as flushed (see above); forgetting them costs a flush.
+constexpr std::size_t kMaxDurableDirectories = 1024;
 
 class OpApplier {
  public:
