@@ -778,9 +778,11 @@ void Node::on_link_lost(const std::string& reason) {
   if (replicator_) replicator_->detach();
   if (replica_) replica_->detach();
   if (source_) {
+    const bool peer_may_be_synchronised = source_->done_sent();
     source_->detach();
     source_.reset();  // the peer stays inconsistent; the next meeting starts again
     planning_ = false;
+    if (peer_may_be_synchronised && state_ == NodeState::alone) renew_alone_generation();
     writes_->kick();
   }
   if (target_ && target_->synchronised()) {
@@ -971,6 +973,23 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     want_lease();
     return set_state(NodeState::wait, reason + "; waiting for the witness lease");
   }
+  enter_alone_generation(reason, std::move(then));
+}
+
+// The peer adopted this ALONE node's generation at the end of a reintegration
+// (resync_done) and may hold it as a consistent copy; the link broke before it said so.
+// Acknowledging alone again in that generation would let that copy, which lacks what
+// follows, pass for up to date (property counterexample 219494: this node crashed,
+// the peer won the meeting as "the copy that did not crash", and writes this node had
+// acknowledged were overwritten). Writes wait until a new generation is durable.
+void Node::renew_alone_generation() {
+  if (going_alone_) return;
+  replicator_->set_policy(AckPolicy::wait_for_secondary);  // detached: held, not acknowledged
+  enter_alone_generation(config_.peer + " may hold this generation as a synchronised copy: a new one before "
+                         "acknowledging alone again", {});
+}
+
+void Node::enter_alone_generation(const std::string& reason, std::function<void()> then) {
   going_alone_ = true;
   // This copy is made durable before the first write is acknowledged alone, so that a
   // crash while ALONE loses only what this node acknowledged alone -- never writes

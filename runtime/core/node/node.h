@@ -219,6 +219,8 @@ class Node {
   void be_reintegrated(const std::string& reason);
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
+  void enter_alone_generation(const std::string& reason, std::function<void()> then);
+  void renew_alone_generation();
   void start_alone_generation(const std::string& reason, std::function<void()> then);
   void on_peer_lost(const std::string& reason);
   bool fence_if_cut_off_without_lease();

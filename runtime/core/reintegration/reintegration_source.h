@@ -149,6 +149,9 @@ class ReintegrationSource {
 
   ResyncProgress progress() const;
   bool running() const { return state_ == State::running || state_ == State::switching; }
+  // resync_done went out: from then on the target may hold this generation as a
+  // consistent copy, whether or not its done_ack comes back.
+  bool done_sent() const { return done_sent_; }
 
  private:
   enum class State : std::uint8_t { idle, running, switching, synchronised, stopped };

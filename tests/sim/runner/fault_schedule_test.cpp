@@ -226,5 +226,20 @@ TEST(FaultScheduleRun, seed_4847_a_loser_op_revealed_after_the_split_brain_choic
   EXPECT_GT(result->stats.split_brain_lost_acks, 0u);
 }
 
+// Property counterexample 219494: node1 adopted node2's generation at the end of a
+// reintegration, but its done_ack was cut off; node2, still ALONE, acknowledged more
+// writes in that generation, then crashed. node1 won the meeting as "the copy that did
+// not crash" and those acknowledged writes were overwritten. node2 now moves to a new
+// generation before acknowledging alone again.
+TEST(FaultScheduleRun, counterexample_219494_an_alone_node_whose_peer_may_hold_its_generation_moves_to_a_new_one) {
+  RunOptions options{.seed = 219494, .duration_s = 20};
+  options.schedule = parse_schedule(
+      "t=0.600s crash node1 for 1.500s; t=1.100s link_chaos for 2.700s latency=78100..86100us jitter=1us loss=1% dup=5% "
+      "reorder=9%; t=3.800s partition_flow node1 for 2.200s; t=6.100s crash node2 for 0.500s").schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result);
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
