@@ -414,6 +414,7 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
   const std::int64_t pulse_ns = config_.pulse_ms * io::kNsPerMs;
   link_watch_timer_->start(pulse_ns, pulse_ns, guarded([this] { watch_link(); }));
   hello_marks_ = activity_->marks();
+  hello_consistent_ = generation_.consistent;
   (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(hello_marks_), last_run_crashed_});
 }
 
@@ -514,15 +515,18 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
       if (!same_data) return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
-      if (changed_since_hello()) {
+      if (hello_consistent_ && changed_since_hello()) {
         // The peer plans from the marks of this node's hello, and this copy applied
         // an op since (a primary thawed from a freeze, whose held ops land between
         // its hello and the meeting): a fast plan would miss it (property
-        // counterexample 32822). The peer's data wins either way; compared in full
-        // at the next meeting, nothing is missed.
+        // counterexample 32822). The peer's data wins either way: this copy is
+        // marked inconsistent and fenced as a target would be, and compared in full
+        // at the next meeting.
         mark_copy_inconsistent();
-        log("this copy changed after its hello to " + config_.peer +
-            ": it is marked inconsistent and the nodes meet again");
+        if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+        if (writes_) writes_->fail_waiting(io::Error::read_only);
+        set_state(NodeState::wait, "this copy changed after its hello to " + config_.peer +
+                                   ": marked inconsistent, the nodes meet again");
         return fail_link_soon("this copy changed after its hello");
       }
       if (lease_ && lease_->wants_lease()) {
@@ -782,7 +786,17 @@ void Node::on_link_lost(const std::string& reason) {
     source_->detach();
     source_.reset();  // the peer stays inconsistent; the next meeting starts again
     planning_ = false;
-    if (peer_may_be_synchronised && state_ == NodeState::alone) renew_alone_generation();
+    if (peer_may_be_synchronised && state_ == NodeState::alone) {
+      // The peer adopted this generation at the end of the reintegration (resync_done)
+      // and may hold it as a synchronised copy; the link broke before it said so. This
+      // node is then a PRIM that lost its secondary: writes wait, and it goes on alone
+      // only as a PRIM may (the peer outdated, gone, or the lease held), in a new
+      // generation (property counterexample 219494: it went on alone in this one,
+      // crashed, and the peer won the meeting as "the copy that did not crash").
+      replicator_->set_policy(AckPolicy::wait_for_secondary);
+      set_state(NodeState::prim, config_.peer + " may hold this generation as a synchronised copy (its "
+                                 "reintegration finished, the confirmation was cut off)");
+    }
     writes_->kick();
   }
   if (target_ && target_->synchronised()) {
@@ -973,23 +987,6 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     want_lease();
     return set_state(NodeState::wait, reason + "; waiting for the witness lease");
   }
-  enter_alone_generation(reason, std::move(then));
-}
-
-// The peer adopted this ALONE node's generation at the end of a reintegration
-// (resync_done) and may hold it as a consistent copy; the link broke before it said so.
-// Acknowledging alone again in that generation would let that copy, which lacks what
-// follows, pass for up to date (property counterexample 219494: this node crashed,
-// the peer won the meeting as "the copy that did not crash", and writes this node had
-// acknowledged were overwritten). Writes wait until a new generation is durable.
-void Node::renew_alone_generation() {
-  if (going_alone_) return;
-  replicator_->set_policy(AckPolicy::wait_for_secondary);  // detached: held, not acknowledged
-  enter_alone_generation(config_.peer + " may hold this generation as a synchronised copy: a new one before "
-                         "acknowledging alone again", {});
-}
-
-void Node::enter_alone_generation(const std::string& reason, std::function<void()> then) {
   going_alone_ = true;
   // This copy is made durable before the first write is acknowledged alone, so that a
   // crash while ALONE loses only what this node acknowledged alone -- never writes

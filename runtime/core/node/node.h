@@ -219,8 +219,6 @@ class Node {
   void be_reintegrated(const std::string& reason);
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
-  void enter_alone_generation(const std::string& reason, std::function<void()> then);
-  void renew_alone_generation();
   void start_alone_generation(const std::string& reason, std::function<void()> then);
   void on_peer_lost(const std::string& reason);
   bool fence_if_cut_off_without_lease();
@@ -296,6 +294,7 @@ class Node {
   std::unique_ptr<WritePath> writes_;
   DirtyMap peer_marks_;  // from the peer's hello
   DirtyMap hello_marks_;  // sent in this node's last hello: the peer plans from them
+  bool hello_consistent_ = false;  // that hello's copy was consistent (else the peer compares in full)
   // Before a reintegration starts: issuing waits until nothing is in flight, so the
   // marks it plans from hold every op applied here.
   bool planning_ = false;

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 
 #include "sim/runner/run.h"
 
@@ -142,18 +144,25 @@ TEST(FaultScheduleRun, the_replay_command_carries_the_schedule_inline) {
 namespace hamirror::sim::runner {
 namespace {
 
+// A counterexample replayed from its seed and schedule: it must run clean now.
+RunResult replay_clean(std::uint64_t seed, int duration_s, const std::string& schedule) {
+  RunOptions options{.seed = seed, .duration_s = duration_s};
+  options.schedule = parse_schedule(schedule).schedule;
+  const auto result = run_seed(options);
+  EXPECT_TRUE(result.has_value());
+  if (!result) return {};
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+  return *result;
+}
+
 // Property counterexample 872608: a split brain where `prim` is refused on the copy
 // holding the acknowledged data (a disk error had marked it inconsistent). The
 // runner's admin repeated `prim` there for good; it now runs primforce on it.
 TEST(FaultScheduleRun, counterexample_872608_the_admin_settles_a_split_brain_with_primforce_when_prim_is_refused) {
-  RunOptions options{.seed = 872608, .duration_s = 20};
-  options.schedule = parse_schedule(
+  const RunResult result = replay_clean(872608, 20,
       "t=1.900s admin_swap node2; t=2.100s freeze node1 for 9.100s; t=4.800s disk_eio node1 for 6.800s p=8/1000;"
-      "t=9.800s crash node2 for 7.000s").schedule;
-  const auto result = run_seed(options);
-  ASSERT_TRUE(result);
-  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
-  EXPECT_GE(result->stats.divergences, 1u);
+      "t=9.800s crash node2 for 7.000s");
+  EXPECT_GE(result.stats.divergences, 1u);
 }
 
 // Property counterexample 32822: node1, a PRIM thawed from a freeze, applied a held
@@ -161,26 +170,19 @@ TEST(FaultScheduleRun, counterexample_872608_the_admin_settles_a_split_brain_wit
 // marks, missed it and the copies differed. node1 now sees its copy changed since its
 // hello and is compared in full.
 TEST(FaultScheduleRun, counterexample_32822_a_copy_changed_after_its_hello_is_compared_in_full) {
-  RunOptions options{.seed = 32822, .duration_s = 20};
-  options.schedule = parse_schedule("t=3.500s freeze node1 for 8.800s; t=10.000s freeze node2 for 2.700s").schedule;
-  const auto result = run_seed(options);
-  ASSERT_TRUE(result);
-  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
-  EXPECT_GE(result->stats.reintegrations_full, 1u);
+  const RunResult result = replay_clean(32822, 20,
+      "t=3.500s freeze node1 for 8.800s; t=10.000s freeze node2 for 2.700s");
+  EXPECT_GE(result.stats.reintegrations_full, 1u);
 }
 
 // Property counterexample 119600: node2, reintegrated by node1, kept its own former
 // generation history; node1 crashed as PRIM and the witness, which recorded node1's
 // generation before it went ALONE, refused node2 the lease for good. Nobody served.
 TEST(FaultScheduleRun, counterexample_119600_a_reintegrated_copy_gets_the_lease_after_its_primary_crashed) {
-  RunOptions options{.seed = 119600, .duration_s = 20};
-  options.schedule = parse_schedule(
+  replay_clean(119600, 20,
       "t=10.000s link_chaos for 3.100s latency=100..26100us jitter=0us loss=1% dup=1% reorder=1%;"
-      "t=11.100s partition_one_way node1 for 2.000s; t=13.100s witness_down for 1.000s; t=13.400s crash node1 for 0.500s")
-      .schedule;
-  const auto result = run_seed(options);
-  ASSERT_TRUE(result);
-  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+      "t=11.100s partition_one_way node1 for 2.000s; t=13.100s witness_down for 1.000s;"
+      "t=13.400s crash node1 for 0.500s");
 }
 
 // Property counterexample 268642: node1 created a file, node2 applied it and froze
@@ -189,21 +191,11 @@ TEST(FaultScheduleRun, counterexample_119600_a_reintegrated_copy_gets_the_lease_
 // synchronised but while node2 was still its secondary, may be on node2 (uncertain),
 // not "never happened" (node2's copy of the file was reported as created by no op).
 TEST(FaultScheduleRun, counterexample_268642_a_loser_op_taken_while_the_winner_was_its_secondary_may_be_on_the_winner) {
-  RunOptions options{.seed = 268642, .duration_s = 20};
-  options.schedule = parse_schedule(
+  const RunResult result = replay_clean(268642, 20,
       "t=0.800s freeze node2 for 15.600s; t=2.100s partition_flow node2 for 2.000s; t=4.600s stop node1 for 1.000s;"
-      "t=4.900s freeze node1 for 0.700s").schedule;
-  const auto result = run_seed(options);
-  ASSERT_TRUE(result);
-  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
-  EXPECT_GE(result->stats.divergences, 1u);
+      "t=4.900s freeze node1 for 0.700s");
+  EXPECT_GE(result.stats.divergences, 1u);
 }
-
-}  // namespace
-}  // namespace hamirror::sim::runner
-
-namespace hamirror::sim::runner {
-namespace {
 
 // Seed 4847 (drawn faults reduced to these): the admin chose node1 in a split brain,
 // node1 lost power, node2 went on alone (a truncate of c3f0 among its ops) until node1
@@ -211,19 +203,15 @@ namespace {
 // flight covered the truncate in the oracle's model, so it stayed in; the write, once
 // acknowledged, past the end of the file, revealed it as a loss. It is the choice's.
 TEST(FaultScheduleRun, seed_4847_a_loser_op_revealed_after_the_split_brain_choice_was_settled_is_lost_by_it) {
-  RunOptions options{.seed = 4847, .duration_s = 60};
-  options.schedule = parse_schedule(
+  const RunResult result = replay_clean(4847, 60,
       "t=2.723s stop node1 for 5.334s; t=8.329s freeze node1 for 0.323s; t=9.312s admin_restart node1;"
       "t=10.818s stop node1 for 3.709s; t=12.134s admin_restart node2; t=16.141s freeze node2 for 5.578s;"
       "t=17.574s disk_eio node1 for 6.577s p=30/1000; t=24.896s crash node1 for 2.633s;"
       "t=27.887s disk_enospc node2 for 4.521s free=171307; t=29.274s partition_full node1 for 5.296s;"
       "t=32.592s admin_prim node1; t=34.221s crash node1 for 7.594s; t=37.801s admin_restart node2;"
-      "t=40.447s stop node2 for 1.688s").schedule;
-  const auto result = run_seed(options);
-  ASSERT_TRUE(result);
-  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
-  EXPECT_GE(result->stats.divergences, 1u);
-  EXPECT_GT(result->stats.split_brain_lost_acks, 0u);
+      "t=40.447s stop node2 for 1.688s");
+  EXPECT_GE(result.stats.divergences, 1u);
+  EXPECT_GT(result.stats.split_brain_lost_acks, 0u);
 }
 
 // Property counterexample 219494: node1 adopted node2's generation at the end of a
@@ -232,13 +220,10 @@ TEST(FaultScheduleRun, seed_4847_a_loser_op_revealed_after_the_split_brain_choic
 // not crash" and those acknowledged writes were overwritten. node2 now moves to a new
 // generation before acknowledging alone again.
 TEST(FaultScheduleRun, counterexample_219494_an_alone_node_whose_peer_may_hold_its_generation_moves_to_a_new_one) {
-  RunOptions options{.seed = 219494, .duration_s = 20};
-  options.schedule = parse_schedule(
-      "t=0.600s crash node1 for 1.500s; t=1.100s link_chaos for 2.700s latency=78100..86100us jitter=1us loss=1% dup=5% "
-      "reorder=9%; t=3.800s partition_flow node1 for 2.200s; t=6.100s crash node2 for 0.500s").schedule;
-  const auto result = run_seed(options);
-  ASSERT_TRUE(result);
-  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+  replay_clean(219494, 20,
+      "t=0.600s crash node1 for 1.500s;"
+      "t=1.100s link_chaos for 2.700s latency=78100..86100us jitter=1us loss=1% dup=5% reorder=9%;"
+      "t=3.800s partition_flow node1 for 2.200s; t=6.100s crash node2 for 0.500s");
 }
 
 }  // namespace
