@@ -107,8 +107,9 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   // Directories whose entries are durable: this applier fsync_dir'd them and nothing it
   // applied since changed an entry in them. An fsync op of a file in one of them skips
   // the directory's flush (a cache flush of the disk, as costly as the file's own).
-  // Nothing else writes a copy while its applier lives (see reintegration_target.h);
-  // after a failed sync nothing counts as durable (the failure is sticky).
+  // Nothing else writes a copy while its applier lives (see reintegration_target.h).
+  // After a failed checkpoint sync (sticky) nothing counts as durable; a failed fsync
+  // op reaches its writer and notes nothing durable.
   bool entries_durable(const std::string& directory) const {
     return sync_failure == io::Error::ok && durable_directories.contains(directory);
   }
