@@ -41,6 +41,7 @@ void arrive(Fabric& fabric, const Flight& flight) {
   ++counters.datagrams_delivered;
   fabric.record(flight.label + " deliver " + std::to_string(flight.payload->size()) + "B", *flight.payload);
   endpoint->deliver(flight.from, *flight.payload);
+  fabric.delivered(*src, *dst, flight.to.port);
 }
 
 void launch(Fabric& fabric, const Flight& flight, const LinkOptions& options, std::int64_t sent_ns) {

@@ -23,6 +23,7 @@
 #include "netsim/links.h"
 #include "netsim/options.h"
 #include "netsim/partitions.h"
+#include "netsim/world.h"
 #include "sim/scheduler.h"
 
 namespace hamirror::netsim {
@@ -97,6 +98,11 @@ class Fabric {
   // Folds a fact into the run's trace (and its bytes into the hash).
   void record(std::string_view what, io::ByteView payload = {});
 
+  void set_delivery_observer(DeliveryObserver observer) { delivery_observer_ = std::move(observer); }
+  void delivered(const HostInfo& from, const HostInfo& to, std::uint16_t to_port) const {
+    if (delivery_observer_) delivery_observer_(from.node, to.node, to_port);
+  }
+
   // Networks, endpoints, listeners and connections alive; the World asserts zero at
   // its end, because each of them calls back into the fabric when destroyed.
   void object_opened() { ++live_objects_; }
@@ -119,6 +125,7 @@ class Fabric {
   std::map<std::uint64_t, std::weak_ptr<StreamPair>> streams_;
   std::uint64_t next_stream_id_ = 1;
   std::size_t live_objects_ = 0;
+  DeliveryObserver delivery_observer_;
   // Events hold a weak reference: expired means the World is gone.
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };

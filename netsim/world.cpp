@@ -55,6 +55,8 @@ bool World::partitioned(const std::string& from, const std::string& to, const st
   return fabric_->partitions().blocks(from, to, network);
 }
 
+void World::set_delivery_observer(DeliveryObserver observer) { fabric_->set_delivery_observer(std::move(observer)); }
+
 const Counters& World::counters() const { return fabric_->counters(); }
 
 const Options& World::options() const { return fabric_->options(); }

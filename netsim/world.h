@@ -25,6 +25,8 @@
 // callback, taken at the first arrival, that reads all there is when its turn comes.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -38,6 +40,10 @@
 namespace hamirror::netsim {
 
 class Fabric;
+
+// Told of every datagram handed to a receiver (World::set_delivery_observer).
+using DeliveryObserver =
+    std::function<void(const std::string& from_node, const std::string& to_node, std::uint16_t to_port)>;
 
 class World {
  public:
@@ -72,6 +78,11 @@ class World {
   void heal_all();
   // True when traffic from node `from` to node `to` on `network` is cut.
   bool partitioned(const std::string& from, const std::string& to, const std::string& network) const;
+
+  // Calls `observer` for every datagram handed to a receiver (a frozen node's buffer
+  // included), after the delivery. For checkers that judge who could hear whom; it
+  // must not send, schedule or draw anything, so that observing leaves the trace as it was.
+  void set_delivery_observer(DeliveryObserver observer);
 
   const Counters& counters() const;
   // The options the World was built with (set_*_link changes apply on top of them).

@@ -54,10 +54,16 @@ std::vector<NetworkStatus> PeerMonitor::status() const {
 void PeerMonitor::pulse() {
   const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_, local_state_, local_outdated_, local_request_outdate_, local_generation_});
   const std::int64_t now_ns = io_.clock.now_ns();
+  // A pulse this late means this node's loop stood still (a VM stall): the heartbeats
+  // that arrived meanwhile are still waiting to be read, after this timer. Silence is
+  // judged on the next pulse, once they are (seeds 1565, 44157, 399200: a node thawing
+  // from a freeze took its peer for gone, then read its heartbeats, too late).
+  const bool stalled = last_pulse_ns_ >= 0 && now_ns - last_pulse_ns_ > 2 * config_.pulse_ms * io::kNsPerMs;
+  last_pulse_ns_ = now_ns;
   for (auto& link : links_) {
     // A send error is not news about the peer: only silence is.
     (void)link->endpoint->send_to(link->network.peer, heartbeat);
-    if (link->up && now_ns - link->last_heard_ns > config_.timeout_ms * io::kNsPerMs) {
+    if (!stalled && link->up && now_ns - link->last_heard_ns > config_.timeout_ms * io::kNsPerMs) {
       set_link_state(*link, false, "no heartbeat from " + config_.peer_name + " for " + std::to_string(config_.timeout_ms) + " ms");
     }
   }

@@ -80,6 +80,8 @@ core::NodeConfig Run::config_for(const std::string& name) const {
 }
 
 void Run::build_cluster() {
+  cluster_.world().set_delivery_observer(
+      [this](const std::string& from, const std::string& to, std::uint16_t port) { on_datagram_delivered(from, to, port); });
   for (const std::string name : {"node1", "node2"}) {
     const Addresses a = addresses_of(name);
     SimNode& machine = cluster_.add_node({.name = name, .hosts = {{"hb", a.hb}, {"flow", a.flow}}});
@@ -159,6 +161,13 @@ void Run::mark_absent(NodeSlot& slot, bool absent) {
     slot.absent.emplace_back(slot.absent_since, now);
     slot.absent_since = -1;
   }
+}
+
+void Run::on_datagram_delivered(const std::string& from, const std::string& to, std::uint16_t port) {
+  if (port != kHeartbeatPort || !slots_.contains(to) || slot(to).peer != from) return;
+  NodeSlot& s = slot(to);
+  if (!s.heard_peer && cluster_.node(to).frozen()) s.heard_while_frozen = true;  // read when it thaws
+  s.heard_peer = true;
 }
 
 bool Run::usable(const std::string& name) {

@@ -40,9 +40,41 @@ void Run::sample() {
     if (const core::Node* n = node(name); n != nullptr && n->state() == core::NodeState::second) {
       slot(name).last_second_ns = cluster_.scheduler().now_ns();
     }
+    sample_silence(slot(name));
   }
   if (scenario_.cluster.witness) check_vip_now();
   cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });
+}
+
+// A silence: no heartbeat from the peer reached this node, whatever the reason (a cut
+// network, the peer down). This node's own freeze counts too (on thawing, a node sees
+// how long it heard nothing: seed 635), unless a heartbeat reached it meanwhile, which
+// it reads when it thaws: then only the silence before the freeze counts. Crashed or
+// stopped, a node hears nothing and decides nothing: the silence pauses.
+void Run::sample_silence(NodeSlot& s) {
+  const bool frozen = cluster_.node(s.name).frozen();
+  if (!s.node || (s.absent_since >= 0 && !frozen)) return;
+  if (frozen) {
+    if (s.heard_peer) return;
+    s.silence_ns += kSampleIntervalNs;
+    s.silence_frozen_ns += kSampleIntervalNs;
+    return;
+  }
+  if (!s.heard_peer) {
+    s.silence_ns += kSampleIntervalNs;
+    return;
+  }
+  const std::int64_t heard_after_ns = s.heard_while_frozen ? s.silence_ns - s.silence_frozen_ns : s.silence_ns;
+  if (heard_after_ns >= long_silence_ns(scenario_.cluster.timeout_ms)) s.long_silence_end_ns = cluster_.scheduler().now_ns();
+  s.heard_peer = false;
+  s.heard_while_frozen = false;
+  s.silence_ns = 0;
+  s.silence_frozen_ns = 0;
+}
+
+bool Run::cut_off_or_ordered_since_synchronised(const NodeSlot& s) const {
+  return s.silence_ns >= long_silence_ns(scenario_.cluster.timeout_ms) || s.long_silence_end_ns > s.last_synchronised_ns ||
+         s.admin_prim_ns > s.last_synchronised_ns;
 }
 
 // With a witness, two VIP holders at once is a violation the moment it is seen (a
@@ -169,7 +201,19 @@ void Run::check_new_primary(const std::string& name) {
     return;
   }
   // Without a witness this may be the peer's side of a split brain: allowed only if
-  // the nodes report one (checked at the end). Meanwhile these ops are owed by nobody.
+  // this node had lost its peer's heartbeats (or took an admin's prim) since they were
+  // last synchronised, and only if the nodes report it (checked at the end). A node that
+  // heard its peer all along serves alone only once the peer confirmed its copy outdated
+  // and can no longer serve (seed 492 with the canary alone_without_outdated_confirmation:
+  // a PRIM thawed from a freeze, heard its peer serving, and went ALONE as well).
+  if (!cut_off_or_ordered_since_synchronised(slot(name))) {
+    fail("single_primary", detail + "\n  yet since the pair was last synchronised (" +
+                               format_time(slot(name).last_synchronised_ns) + ") " + name + " never lost " + other(name) +
+                               "'s heartbeats while both were up, and no admin told it to serve: a split brain "
+                               "the network did not cause");
+    return;
+  }
+  // Meanwhile these ops are owed by nobody.
   std::int64_t earliest = cluster_.scheduler().now_ns();
   for (const std::uint64_t id : by_peer) {
     if (!oracle_.op(id).certain()) continue;

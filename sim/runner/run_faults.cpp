@@ -158,16 +158,38 @@ bool Run::peer_lacks_acknowledged_writes(const NodeSlot& s) {
   // whatever it acknowledges, it holds none of `s`'s side (seed 4847: the winner lost
   // power while the loser still served).
   if (resolved_winner_ == s.name) return true;
+  // The peer began acknowledging without some of this node's acknowledged ops (a split
+  // brain not yet resolved): serving or not, it does not hold them (seed 7550: node2
+  // lost power in the split brain, after node1 had served its own side).
+  if (!pair_healthy_ && std::any_of(suspicion_demoted_.begin(), suspicion_demoted_.end(),
+                                    [&](std::uint64_t id) { return oracle_.op(id).node == s.name; })) {
+    return true;
+  }
   const NodeSlot& peer = slot(s.peer);
   const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
   return !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;
 }
 
+// An op demoted only as a split brain's suspicion is still owed if its side wins
+// (resolve_split_brain promotes it): here it counts as acknowledged, so that a double
+// failure that lost it keeps it lost whichever side wins (seed 7550: node2's unsynced
+// writes of its side died with its power, then the admin chose node2).
 void Run::both_copies_failed(const std::string& second_failure) {
   ++stats_.double_failures;
+  std::map<std::uint64_t, std::string> suspected_why;
+  for (const std::uint64_t id : suspicion_demoted_) {
+    if (oracle_.op(id).excluded) continue;  // lost by an admin's choice already
+    suspected_why[id] = oracle_.op(id).demoted_why;
+    oracle_.promote(id);
+  }
   stats_.unsynced_acks_demoted += oracle_.demote_unsynced(cluster_.scheduler().now_ns(),
                                                           "both copies failed (" + second_failure +
                                                               ") and no acknowledged fsync covered it");
+  for (const auto& [id, why] : suspected_why) {
+    // Lost by this double failure, or still a suspicion (an acknowledged fsync covered it).
+    if (oracle_.op(id).demoted) suspicion_demoted_.erase(id);
+    else oracle_.demote(id, why);
+  }
 }
 
 // A failed sync: what this copy wrote since its last sync may never become durable
@@ -374,6 +396,7 @@ bool Run::admin_prim(const std::string& name, bool force) {
     ++stats_.admin_prims_refused;
     return false;
   }
+  slot(name).admin_prim_ns = cluster_.scheduler().now_ns();
   if (split_brain) resolve_split_brain(name);
   return true;
 }

@@ -35,6 +35,9 @@ constexpr std::uint16_t kReplicationPort = 5000;
 constexpr std::int64_t kFlipFlopWindowNs = 100 * io::kNsPerMs;
 // How often the runner samples the pair's health (for the double-failure rule).
 constexpr std::int64_t kSampleIntervalNs = 50 * io::kNsPerMs;
+// A node declares its peer lost after `timeout` without a heartbeat; half of it, with
+// the samples' granularity and the network's delays, is surely shorter.
+constexpr std::int64_t long_silence_ns(std::int64_t timeout_ms) { return timeout_ms * io::kNsPerMs / 2; }
 // A run past this many scheduler events is in a storm (a reconnect or message loop
 // that makes no progress): reported as the "livelock" violation. Normal 60 s runs
 // take well under a million.
@@ -62,6 +65,15 @@ struct NodeSlot {
   // The last sample that saw this node SECOND (frozen or not): until the next one it
   // may still have applied ops its peer sent.
   std::int64_t last_second_ns = -1;
+  // Whether this node could hear its peer, from the network's deliveries: without a
+  // witness, a node may serve without its peer's writes only after it lost the peer's
+  // heartbeats while both were up (a cut network), or on an admin's order.
+  bool heard_peer = false;                 // a heartbeat from the peer arrived since the last sample
+  bool heard_while_frozen = false;         // ... into a frozen node's buffer
+  std::int64_t silence_ns = 0;             // the peer up, no heartbeat from it: for this long now
+  std::int64_t silence_frozen_ns = 0;      // the part of silence_ns this node was frozen
+  std::int64_t long_silence_end_ns = -1;   // when the last silence of at least long_silence_ns() ended
+  std::int64_t admin_prim_ns = -1;         // the last admin prim or primforce this node accepted
 };
 
 // When the two copies of a split brain parted, as the samples bound it: the loser's
@@ -116,6 +128,7 @@ class Run {
   NodeSlot& slot(const std::string& name) { return slots_.at(name); }
   core::Node* node(const std::string& name) { return slots_.at(name).node.get(); }
   bool usable(const std::string& name);  // running (not crashed) and not frozen
+  void on_datagram_delivered(const std::string& from, const std::string& to, std::uint16_t port);
   void on_state_change(core::NodeState from, core::NodeState to);
   // The nodes met and found a split brain: what explains a stale primary without a witness.
   void on_split_brain();
@@ -169,6 +182,10 @@ class Run {
 
   // run_checks.cpp
   void sample();
+  void sample_silence(NodeSlot& slot);
+  // Since `slot` was last synchronised with its peer, did it lose the peer's heartbeats
+  // while both were up, or take an admin's prim? Else it had no reason to serve alone.
+  bool cut_off_or_ordered_since_synchronised(const NodeSlot& slot) const;
   void on_acknowledged(const std::string& node, std::int64_t submitted_ns);
   void check_new_primary(const std::string& node);
   std::string classify(const std::string& node, const std::vector<std::uint64_t>& missing);

@@ -46,6 +46,20 @@ TEST(NetsimPartition, partition_drops_datagrams_both_ways_until_healed) {
   EXPECT_EQ(hb.at_two.payloads(), (std::vector<std::string>{"from 1"}));
 }
 
+// The fault runner judges who could hear whom from this: deliveries only, with the
+// sending and receiving nodes and the port.
+TEST(NetsimPartition, the_delivery_observer_sees_delivered_datagrams_not_dropped_ones) {
+  Cluster cluster;
+  Heartbeats hb(cluster);
+  std::vector<std::string> seen;
+  cluster.world.set_delivery_observer([&](const std::string& from, const std::string& to, std::uint16_t port) {
+    seen.push_back(from + ">" + to + ":" + std::to_string(port));
+  });
+  cluster.world.partition("node1", "node2", Direction::one_way);
+  hb.exchange();
+  EXPECT_EQ(seen, (std::vector<std::string>{"node2>node1:6000"}));
+}
+
 TEST(NetsimPartition, a_datagram_on_the_wire_when_the_cut_comes_is_dropped) {
   Cluster cluster;
   Heartbeats hb(cluster);

@@ -362,8 +362,8 @@ void Node::on_lease_lost(const std::string& reason) {
 
 void Node::on_peer_change(bool up, const std::string& reason) {
   log(std::string("peer ") + config_.peer + (up ? " is up (" : " is down (") + reason + ")");
-  if (up) return try_connect();
-  on_peer_lost(reason);
+  if (!up) return on_peer_lost(reason);
+  try_connect();
 }
 
 void Node::try_connect() {
@@ -839,14 +839,20 @@ void Node::on_link_lost(const std::string& reason) {
       go_alone("the replication link is lost (" + reason + ") and this node holds the witness lease");
       return reconnect_later();  // the peer is alive: a new link reintegrates it
     }
-    requesting_outdate_ = true;
-    publish_status();
-    log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
-    const bool confirmed = peer_outdated_for_our_generation() ||
-                           canary_planted(ProtocolCanary::alone_without_outdated_confirmation);  // CANARY
-    if (confirmed) go_alone("the secondary marked itself outdated");
+    ask_secondary_to_outdate();
   }
   if (peer_alive) reconnect_later();
+}
+
+// A PRIM without its link whose secondary is alive: writes wait until the secondary
+// confirms, over the heartbeats, that its copy is outdated (then it cannot take over).
+void Node::ask_secondary_to_outdate() {
+  requesting_outdate_ = true;
+  publish_status();
+  log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
+  const bool confirmed = peer_outdated_for_our_generation() ||
+                         canary_planted(ProtocolCanary::alone_without_outdated_confirmation);  // CANARY
+  if (confirmed) go_alone("the secondary marked itself outdated");
 }
 
 // Only an outdated mark for the generation both nodes share answers this primary's
@@ -856,10 +862,19 @@ bool Node::peer_outdated_for_our_generation() const {
   return monitor_ && monitor_->peer_outdated() && monitor_->peer_generation() == generation_.current;
 }
 
+// The primary is alive and goes on alone once this copy is outdated: whatever this node
+// had begun on the belief that the primary was gone (taking over, its copy being made
+// durable) yields, and nothing starts it again until the mark is durable (seed 7456: a
+// secondary thawing from a freeze began taking over, then heard the primary's request,
+// marked itself outdated -- and the takeover, resumed when its copy was durable, made
+// both nodes ALONE while their heartbeats flowed).
 void Node::mark_outdated() {
+  marking_outdated_ = true;
+  cancel_going_alone("the primary is alive and asks this copy to mark itself outdated");
   GenerationInfo next = generation_;
   next.outdated = true;
   persist(next, [this] {
+    marking_outdated_ = false;
     set_state(NodeState::wait, "the primary lost the replication link and goes on alone: this copy is durably "
                                "marked outdated and will not take over");
   });
@@ -960,6 +975,10 @@ void Node::set_failover(bool on) {
 }
 
 void Node::go_alone(const std::string& reason, std::function<void()> then) {
+  if (marking_outdated_) {
+    return log("not going alone (" + reason + "): this copy is being marked outdated for " + config_.peer +
+               ", which goes on alone");
+  }
   if (going_alone_) {
     // The new generation is on its way to the disk: what this request meant to do
     // next (a reintegration to start) runs once it is there, with the first one's.
@@ -988,6 +1007,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     return set_state(NodeState::wait, reason + "; waiting for the witness lease");
   }
   going_alone_ = true;
+  const std::uint64_t attempt = ++alone_attempt_;
   // This copy is made durable before the first write is acknowledged alone, so that a
   // crash while ALONE loses only what this node acknowledged alone -- never writes
   // acknowledged while paired, which the peer still holds and a reintegration from
@@ -995,8 +1015,8 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
   // ops applied for the old primary still in unsynced buffers; a primary going on
   // alone likewise).
   const void* syncing = replica_ ? static_cast<const void*>(replica_.get()) : static_cast<const void*>(replicator_.get());
-  auto durable = guarded([this, syncing, reason, then = std::move(then)](io::Error synced) mutable {
-    if (!going_alone_) return;  // stopped meanwhile
+  auto durable = guarded([this, syncing, attempt, reason, then = std::move(then)](io::Error synced) mutable {
+    if (!going_alone_ || attempt != alone_attempt_) return;  // stopped or abandoned meanwhile
     const void* now = replica_ ? static_cast<const void*>(replica_.get()) : static_cast<const void*>(replicator_.get());
     if (now != syncing) {
       // The nodes met again meanwhile and that meeting decided the roles afresh.
@@ -1010,7 +1030,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
                        std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
                        "lose writes the peer acknowledged");
     }
-    start_alone_generation(reason, std::move(then));
+    start_alone_generation(reason, std::move(then), attempt);
   });
   io::Error queued = io::Error::ok;
   if (replica_) queued = replica_->make_durable(std::move(durable));
@@ -1021,8 +1041,16 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
   stop_soon("cannot make this copy durable before acknowledging writes alone (" + std::string(io::error_name(queued)) + ")");
 }
 
-void Node::start_alone_generation(const std::string& reason, std::function<void()> then) {
-  HM_ASSERT(going_alone_);
+void Node::cancel_going_alone(const std::string& why) {
+  if (!going_alone_) return;
+  going_alone_ = false;
+  ++alone_attempt_;  // its callbacks, still under way, do nothing
+  after_alone_.clear();
+  log("going alone abandoned: " + why);
+}
+
+void Node::start_alone_generation(const std::string& reason, std::function<void()> then, std::uint64_t attempt) {
+  HM_ASSERT(going_alone_ && attempt == alone_attempt_);
   // The new generation is durable before the first write is acknowledged alone: when
   // the nodes meet again, the other side's copy is recognised as older.
   GenerationInfo next = start_new_generation(generation_, io_.random);
@@ -1033,9 +1061,12 @@ void Node::start_alone_generation(const std::string& reason, std::function<void(
     next = discard_generation(std::move(next), discard_on_alone_);
     discard_on_alone_ = 0;
   }
-  persist(next, [this, reason, then = std::move(then)] {
+  persist(next, [this, reason, attempt, then = std::move(then)] {
+    // Abandoned while the record was written: a later record (the outdated mark) follows
+    // this one and supersedes it.
+    if (!going_alone_ || attempt != alone_attempt_) return;
     going_alone_ = false;
-    requesting_outdate_ = false;
+        requesting_outdate_ = false;
     if (replica_) {
       replica_->detach();
       replica_.reset();
@@ -1073,6 +1104,7 @@ std::string Node::prim(bool force) {
   }
   adopt_target_generation();
   if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (marking_outdated_) return "this copy is being marked outdated at " + config_.peer + "'s request: try again";
   if (state_ == NodeState::second && (link_ || (monitor_ && monitor_->peer_up()))) {
     // Two primaries at once is exactly what this product exists to prevent.
     const std::string refused = "prim refused: this node is the secondary of " + config_.peer +
@@ -1237,6 +1269,7 @@ void Node::finish_stop(std::function<void()> left) {
   connecting_ = false;
   going_alone_ = false;
   after_alone_.clear();
+  marking_outdated_ = false;
   requesting_outdate_ = false;
   peer_hello_seen_ = false;
   // A crash not yet repaired by a resynchronisation stays recorded through a clean

@@ -219,7 +219,9 @@ class Node {
   void be_reintegrated(const std::string& reason);
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
-  void start_alone_generation(const std::string& reason, std::function<void()> then);
+  void start_alone_generation(const std::string& reason, std::function<void()> then, std::uint64_t attempt);
+  void cancel_going_alone(const std::string& why);
+  void ask_secondary_to_outdate();
   void on_peer_lost(const std::string& reason);
   bool fence_if_cut_off_without_lease();
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
@@ -322,7 +324,9 @@ class Node {
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;
   bool going_alone_ = false;
+  std::uint64_t alone_attempt_ = 0;  // which go_alone the callbacks under way belong to
   std::vector<std::function<void()>> after_alone_;  // go_alone requests that joined one under way
+  bool marking_outdated_ = false;    // at the primary's request: no going alone meanwhile
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.
   std::shared_ptr<std::uint64_t> run_ = std::make_shared<std::uint64_t>(0);

@@ -226,5 +226,48 @@ TEST(FaultScheduleRun, counterexample_219494_an_alone_node_whose_peer_may_hold_i
       "t=3.800s partition_flow node1 for 2.200s; t=6.100s crash node2 for 0.500s");
 }
 
+// Seed 7550 (reduced): a split brain in which each side served alone; node2 lost power
+// before the admin chose it, taking its unsynced writes of its own side. node1 had
+// served last, but not node2's side: that crash is a double failure, and those writes
+// stay lost whichever side the admin picks (a runner false alarm).
+TEST(FaultScheduleRun, seed_7550_a_crash_in_an_unresolved_split_brain_is_a_double_failure) {
+  const RunResult result = replay_clean(7550, 60,
+      "t=8.229s partition_full node2 for 10.429s; t=15.694s crash node1 for 8.567s;"
+      "t=24.538s partition_full node2 for 13.993s; t=32.150s freeze node2 for 11.073s;"
+      "t=46.206s crash node2 for 0.701s; t=48.657s admin_prim node2");
+  EXPECT_EQ(result.stats.double_failures, 2u) << "node1's crash, then node2's in the split brain";
+}
+
+// Seed 7456 (reduced): node2, a secondary thawing from a freeze, took its primary for
+// gone and began taking over; while its copy was made durable it heard the primary ask
+// it to mark itself outdated, did so (so the primary went on alone) -- and then the
+// takeover resumed: both ALONE while their heartbeats flowed. Marking the copy outdated
+// now abandons the takeover.
+TEST(FaultScheduleRun, seed_7456_marking_the_copy_outdated_abandons_a_takeover_under_way) {
+  replay_clean(7456, 60,
+      "t=6.132s admin_restart node1; t=10.592s freeze node2 for 6.119s; t=14.450s partition_flow node2 for 7.653s;"
+      "t=28.093s freeze node2 for 5.802s; t=30.369s partition_flow node2 for 16.067s;"
+      "t=46.545s partition_flow node1 for 14.375s; t=57.307s freeze node1 for 6.763s");
+}
+
+// Seed 1565 (reduced): node1, a secondary thawing from a freeze, read its overdue
+// heartbeat timers before the heartbeats held for it, and began taking over; it then
+// heard the primary, alive, and went ALONE all the same. Hearing the primary now
+// abandons a takeover that rested on its silence.
+TEST(FaultScheduleRun, seed_1565_a_takeover_is_abandoned_when_the_primary_is_heard_again) {
+  replay_clean(1565, 60,
+      "t=1.438s stop node1 for 5.964s; t=1.851s stop node2 for 7.657s; t=3.033s partition_flow node2 for 8.066s;"
+      "t=11.302s admin_restart node2; t=12.744s freeze node1 for 6.369s; t=18.150s partition_one_way node1 for 9.335s;"
+      "t=23.536s freeze node2 for 6.032s");
+}
+
+// Property counterexample 44157: the same for a PRIM. node1, frozen during a swap's
+// restart of the application, thawed with its heartbeat timers overdue, took its
+// secondary for gone and began going on alone; it then heard node2 -- which had taken
+// over meanwhile -- and went ALONE all the same.
+TEST(FaultScheduleRun, counterexample_44157_a_primary_going_alone_on_silence_stops_when_the_peer_is_heard) {
+  replay_clean(44157, 20, "t=0.600s partition_flow node2 for 8.200s; t=0.700s admin_swap node1; t=2.800s freeze node1 for 5.900s");
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
