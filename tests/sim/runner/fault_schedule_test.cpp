@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "io/clock.h"
 #include "sim/runner/run.h"
 
 namespace hamirror::sim::runner {
@@ -224,6 +225,23 @@ TEST(FaultScheduleRun, counterexample_219494_an_alone_node_whose_peer_may_hold_i
       "t=0.600s crash node1 for 1.500s;"
       "t=1.100s link_chaos for 2.700s latency=78100..86100us jitter=1us loss=1% dup=5% reorder=9%;"
       "t=3.800s partition_flow node1 for 2.200s; t=6.100s crash node2 for 0.500s");
+}
+
+// Property counterexample 622878: node2, cut off, was granted the lease for an admin
+// prim just after the meeting made it node1's reintegration target, and gave it back
+// unused. The witness recorded node2's generation anyway and refused node1, the copy
+// with the data, the lease for good ("only primforce takes the lease"); the admin
+// repeated prim on node1 and tried primforce only on node2, which refused it. The
+// witness now keeps its record until a holder acknowledges alone: node1 is granted
+// the lease and the pair converges before the admin's patience runs out (62 s here).
+TEST(FaultScheduleRun, seed_622878_a_lease_given_back_unused_leaves_the_witness_record_as_it_was) {
+  const RunResult result = replay_clean(622878, 20,
+      "t=0.000s stop node1 for 1.000s; t=0.100s partition_full node2 for 7.800s; t=1.000s admin_prim node2;"
+      "t=6.100s link_chaos for 6.000s latency=100..110100us jitter=0us loss=1% dup=2% reorder=1%;"
+      "t=8.500s crash node1 for 2.000s; t=9.800s partition_flow node2 for 1.400s");
+  EXPECT_TRUE(result.scenario.cluster.witness);
+  EXPECT_GE(result.stats.converged_after_ns, 0);
+  EXPECT_LT(result.stats.converged_after_ns, 30 * io::kNsPerS) << "converged only through the admin's primforce";
 }
 
 }  // namespace
