@@ -157,7 +157,9 @@ void LeaseClient::on_granted(const LeaseReply& reply, std::int64_t sent_ns) {
 void LeaseClient::on_refused(const LeaseReply& reply) {
   HM_ASSERT(reply.answer != LeaseAnswer::granted);
   if (reply.answer == LeaseAnswer::stale_data && listener_.on_stale) {
-    std::string why = reply.holder + " acknowledged writes on newer data (generation " +
+    // No holder: the witness restarted with a record and has granted nothing since.
+    const std::string who = reply.holder.empty() ? "the last holder on the witness's record" : reply.holder;
+    std::string why = who + " acknowledged writes on newer data (generation " +
                       std::to_string(reply.data_generation) + ") than this node's: only primforce takes the lease";
     if (why != last_stale_) {
       last_stale_ = why;
