@@ -103,6 +103,11 @@ void Run::build_cluster() {
   if (scenario_.cluster.witness) {
     SimNode& machine = cluster_.add_node({.name = "witness", .hosts = {{"hb", kWitnessHost}}});
     machine.disk().install_directory("/var/lib/witness");
+    if (options_.witness_recorded_generation != 0) {
+      const std::string state =
+          core::witness::encode_witness_state({.epoch = 1, .data_generation = options_.witness_recorded_generation});
+      machine.disk().install_file(kWitnessStatePath, io::as_bytes(state));
+    }
     start_witness();
   }
 }
@@ -111,7 +116,7 @@ void Run::start_witness() {
   SimNode& machine = cluster_.node("witness");
   witness_ = std::make_unique<core::witness::WitnessServer>(
       machine.io(),
-      core::witness::WitnessConfig{{kWitnessHost, kLeasePort}, {"node1", "node2"}, "/var/lib/witness/epoch"},
+      core::witness::WitnessConfig{{kWitnessHost, kLeasePort}, {"node1", "node2"}, kWitnessStatePath},
       core::witness::WitnessServer::Listener{
           .on_grant = [this](const std::string& holder, std::uint64_t epoch, const std::string& reason) {
             note("witness: lease to " + holder + " (epoch " + std::to_string(epoch) + "): " + reason);

@@ -88,6 +88,10 @@ struct RunOptions {
   // Injects exactly these faults instead of drawing them (fault_schedule.h); the
   // cluster and workload still come from the seed or the preset.
   std::optional<FaultSchedule> schedule;
+  // With a witness: the data generation its state file already records at the start,
+  // as if kept from an earlier installation of the cluster (no copy descends from
+  // it, so only primforce takes the lease); 0, a fresh witness.
+  std::uint64_t witness_recorded_generation = 0;
 };
 
 struct Violation {

@@ -21,6 +21,11 @@ bool is_admin(FaultKind kind) {
 bool waits_in_split_brain(const core::Node& node) {
   return node.state() == core::NodeState::wait && node.state_reason().find("SPLIT BRAIN") != std::string::npos;
 }
+// The node accepted a prim (or chose to serve) and waits for the witness to grant it
+// the lease; its log says why it is not granted ("only primforce takes the lease").
+bool waits_for_lease(const core::Node& node) {
+  return node.state() == core::NodeState::wait && node.state_reason().find("waiting for the witness lease") != std::string::npos;
+}
 std::string other(const std::string& name) { return name == "node1" ? "node2" : "node1"; }
 constexpr std::int64_t kUsPerMs = 1000;
 
@@ -560,9 +565,10 @@ void Run::liveness_admin() {
   core::Node& one = *slot("node1").node;
   core::Node& two = *slot("node2").node;
   // Prefer the node whose data holds every acknowledged op (an admin picks the newest).
-  auto pick = [this] {
-    const std::size_t m1 = oracle_.check(cluster_.node("node1").disk()).size();
-    const std::size_t m2 = oracle_.check(cluster_.node("node2").disk()).size();
+  auto missing = [this](const std::string& name) { return oracle_.check(cluster_.node(name).disk()).size(); };
+  auto pick = [&] {
+    const std::size_t m1 = missing("node1");
+    const std::size_t m2 = missing("node2");
     if (m1 != m2) return std::string(m1 < m2 ? "node1" : "node2");
     return random_node();
   };
@@ -594,6 +600,21 @@ void Run::liveness_admin() {
   if (no_primary_since_ns_ < 0) no_primary_since_ns_ = now;
   const std::int64_t patience_ns = (2 * scenario_.cluster.timeout_ms + (scenario_.cluster.witness ? 30000 : 5000)) * io::kNsPerMs;
   if (now - no_primary_since_ns_ < patience_ns) return;
+  // prim was tried a whole patience ago and a node still waits for the witness lease:
+  // its log says the witness refuses it ("only primforce takes the lease"). An admin
+  // follows that advice, but only on a copy missing no more acknowledged ops than the
+  // other: primforce on a staler copy would overwrite acknowledged writes, and would
+  // hide a core bug that refused the better copy for a reason (property
+  // counterexample 622878: prim repeated for good on the node waiting for the lease,
+  // primforce tried only on the other, a secondary that refuses it).
+  std::string waiting = waits_for_lease(one) ? "node1" : waits_for_lease(two) ? "node2" : "";
+  if (waits_for_lease(one) && waits_for_lease(two)) waiting = pick();
+  if (prim_attempts_ > 0 && !waiting.empty() && missing(waiting) <= missing(other(waiting))) {
+    ++prim_attempts_;
+    admin_prim(waiting, true);
+    no_primary_since_ns_ = now;
+    return;
+  }
   // prim on the better copy, then the other; when both refuse (neither is up to date),
   // primforce on the better one: the admin's explicit act.
   const std::string first = pick();

@@ -27,6 +27,7 @@ constexpr const char* kRoot = "/data";
 constexpr const char* kStateDir = "/var/lib/hamirror";
 constexpr const char* kVip = "192.168.1.99";
 constexpr const char* kWitnessHost = "192.168.1.3";
+constexpr const char* kWitnessStatePath = "/var/lib/witness/epoch";
 constexpr std::uint16_t kHeartbeatPort = 4800;
 constexpr std::uint16_t kLeasePort = 4900;
 constexpr std::uint16_t kReplicationPort = 5000;

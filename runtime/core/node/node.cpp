@@ -574,7 +574,7 @@ void Node::ensure_replicator() {
   // With a witness, nothing is acknowledged alone unless the lease is held right then.
   // Alone, an acknowledgement needs the lease AND the witness's record of this
   // copy's generation: the peer is then never granted the lease on older data.
-  if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->holds_lease_for(generation_.current); });
+  if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->may_acknowledge_alone(generation_.current); });
 }
 
 void Node::become_primary_with_secondary(const std::string& reason) {

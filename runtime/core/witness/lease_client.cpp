@@ -51,11 +51,23 @@ void LeaseClient::want_lease(bool wanted) {
     return;
   }
   renew_timer_->stop();
+  alone_generation_ = 0;  // the next holding asks anew, if it acknowledges alone at all
   // Answers to what was asked before giving up are old news if the lease is wanted
   // again: only requests sent after that may count.
   newest_answered_ = next_request_id_ - 1;
   expire_if_due();
   if (held_) lose("the node gave the lease up");
+}
+
+bool LeaseClient::may_acknowledge_alone(std::uint64_t generation) {
+  if (holds_lease_for(generation)) return true;
+  // Only a holder asks: a node that waits for the lease has nothing to acknowledge
+  // yet, and a grant it then gives back unused must not move the record.
+  if (holds_lease() && wanted_ && alone_generation_ != generation) {
+    alone_generation_ = generation;
+    send_request();
+  }
+  return false;
 }
 
 void LeaseClient::set_data(Data data) {
@@ -82,7 +94,8 @@ void LeaseClient::send_request() {
                              .request_id = request_id,
                              .data_generation = data_.generation,
                              .data_history = data_.history,
-                             .force = data_.force};
+                             .force = data_.force,
+                             .acknowledges_alone = alone_generation_ != 0 && alone_generation_ == data_.generation};
   // A send error is like a lost datagram: the next interval asks again.
   (void)endpoint_->send_to(config_.witness, encode_datagram(request));
 }
@@ -144,7 +157,9 @@ void LeaseClient::on_granted(const LeaseReply& reply, std::int64_t sent_ns) {
 void LeaseClient::on_refused(const LeaseReply& reply) {
   HM_ASSERT(reply.answer != LeaseAnswer::granted);
   if (reply.answer == LeaseAnswer::stale_data && listener_.on_stale) {
-    std::string why = reply.holder + " acknowledged writes on newer data (generation " +
+    // No holder: the witness restarted with a record and has granted nothing since.
+    const std::string who = reply.holder.empty() ? "the last holder on the witness's record" : reply.holder;
+    std::string why = who + " acknowledged writes on newer data (generation " +
                       std::to_string(reply.data_generation) + ") than this node's: only primforce takes the lease";
     if (why != last_stale_) {
       last_stale_ = why;

@@ -16,12 +16,15 @@
 // - Any refusal answering a request newer than the last grant ends the lease at once:
 //   the witness no longer counts this node as the holder.
 //
-// - Each request carries this node's data generation (set_data); the witness records
-//   the holder's, and holds_lease_for(generation) tells whether the latest grant
-//   recorded that one: a node acknowledges writes alone only then (witness_server.h).
+// - Each request carries this node's data generation (set_data). The witness records
+//   it only when asked (may_acknowledge_alone: a write waits to be acknowledged alone
+//   on it), and holds_lease_for(generation) tells whether the latest grant recorded
+//   that one: a node acknowledges writes alone only then (witness_server.cpp says why
+//   the record must never be made for a node that acknowledged nothing alone).
 //
 // One request per kRenewIntervalMs while the lease is wanted (renewals included), one
-// at once when it starts being wanted, and one at once when the data changes.
+// at once when it starts being wanted, and one at once when the data or the wish to
+// acknowledge alone changes.
 #pragma once
 
 #include <array>
@@ -96,6 +99,11 @@ class LeaseClient {
   bool holds_lease_for(std::uint64_t generation) const {
     return holds_lease() && granted_generation_ == generation;
   }
+  // Asked when a write is ready to be acknowledged alone on `generation` (the current
+  // data): holds_lease_for(generation). When the lease is held but the witness has not
+  // recorded that generation, the requests ask it to (`acknowledges_alone`) from now
+  // until the lease is given up; on_recorded tells when the answer turns.
+  bool may_acknowledge_alone(std::uint64_t generation);
   // The held lease's epoch; 0 when none is held.
   std::uint64_t epoch() const { return holds_lease() ? epoch_ : 0; }
   // When the held lease ends, by this node's clock (meaningful while held).
@@ -136,6 +144,9 @@ class LeaseClient {
   std::int64_t last_grant_sent_ns_ = 0;  // for the lapse message
   Data data_;
   std::uint64_t granted_generation_ = 0;  // recorded by the witness with the latest grant
+  // The generation a write waited to be acknowledged alone on, while the lease was
+  // held; 0 when none (or the lease was given up since).
+  std::uint64_t alone_generation_ = 0;
   std::string last_stale_;                // the last on_stale reason, not to repeat it
 };
 

@@ -41,10 +41,15 @@ constexpr std::size_t kMaxLeaseHistory = 16;
 // Asks for the lease, or renews it: the witness does not distinguish the two.
 //
 // Each request carries the requester's data generation (generation.h): the witness
-// remembers the holder's, and grants the lease to the other node only if that node's
+// records a holder's once that holder is about to acknowledge writes alone on it
+// (`acknowledges_alone`), and grants the lease to the other node only if that node's
 // data is at least as new — so a node that restarted without meeting its peer never
 // takes over on a copy older than what the holder acknowledged alone. `force` is the
 // admin's primforce: granted whatever the data (the timing rules still hold).
+//
+// `acknowledges_alone` came after the first fields: the decoder is strict (exactly the
+// declared fields), so a node and a witness built before it cannot decode each other's
+// requests and the witness grants such a node nothing — the safe side of a mismatch.
 struct LeaseRequest {
   std::string node_name;
   std::uint64_t client_nonce = 0;
@@ -52,9 +57,13 @@ struct LeaseRequest {
   std::uint64_t data_generation = 0;               // GenerationInfo::current
   std::vector<std::uint64_t> data_history;         // GenerationInfo::history
   bool force = false;
+  // The requester holds (or is asking for) the lease to acknowledge writes alone on
+  // `data_generation` and has an acknowledgement waiting for it: record that
+  // generation first. Without it a grant or a renewal leaves the record as it was.
+  bool acknowledges_alone = false;
 
   HM_WIRE_MESSAGE(wire::MessageType::lease_request, "lease_request")
-  HM_WIRE_FIELDS(node_name, client_nonce, request_id, data_generation, data_history, force)
+  HM_WIRE_FIELDS(node_name, client_nonce, request_id, data_generation, data_history, force, acknowledges_alone)
   static constexpr std::size_t kMaxBodyBytes = 320;
 
   std::string check() const {
@@ -84,9 +93,10 @@ struct LeaseReply {
   std::string holder;           // granted: the requester; held_by_other: the other node
   std::uint64_t term_ms = 0;    // granted: the witness's term; the client uses the shorter
   std::uint64_t free_in_ms = 0; // not granted: earliest the lease may be free, for logs
-  // The data generation the witness now records for the holder: granted, the
-  // requester's own (a holder may acknowledge alone only on a generation the witness
-  // recorded); stale_data, the newer one it was compared with.
+  // The data generation the witness now records (a holder may acknowledge alone only
+  // on a generation the witness recorded): granted, the requester's own once it asked
+  // for the record (or forced the grant), else the last one recorded; stale_data, the
+  // newer one it was compared with.
   std::uint64_t data_generation = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::lease_reply, "lease_reply")

@@ -143,9 +143,9 @@ void WitnessServer::answer(const io::Address& from, const LeaseRequest& request)
                  kTermNs + kGraceNs);
   }
   if (request.node_name == holder_) {
-    if (request.data_generation != data_generation_) {
-      // The holder moved on (it is about to acknowledge alone): recorded first.
-      return begin_recording(PendingGrant{from, request, epoch_, "", true});
+    if (const std::uint64_t recorded = recorded_generation(request); recorded != data_generation_) {
+      // The holder is about to acknowledge alone on another generation: recorded first.
+      return begin_recording(PendingGrant{from, request, epoch_, recorded, "", true});
     }
     // Renewal. The term counts from now, which is after the request was sent: the
     // client counts from the send, so its view always ends first (lease_timing.h).
@@ -174,7 +174,33 @@ void WitnessServer::begin_grant(const io::Address& from, const LeaseRequest& req
   const std::uint64_t epoch = std::max(epoch_, highest_epoch_used_) + 1;
   highest_epoch_used_ = epoch;
   if (request.force) reason += " (primforce: whatever its data)";
-  begin_recording(PendingGrant{from, request, epoch, std::move(reason), false});
+  begin_recording(PendingGrant{from, request, epoch, recorded_generation(request), std::move(reason), false});
+}
+
+// Why the record may stay behind the holder's data, and never must run ahead of what
+// was acknowledged alone. The record exists so that a stale copy never takes the lease
+// after the holder acknowledged writes the other copy does not have. Writes
+// acknowledged with a synchronised secondary are on both copies; only writes
+// acknowledged alone need the record, and a holder acknowledges alone only once the
+// witness recorded that very generation (LeaseClient::may_acknowledge_alone asks for
+// it with `acknowledges_alone`; the node's alone gate waits for the answer). So every
+// write acknowledged alone, ever, was in a generation recorded here before it was
+// acknowledged. A record is replaced only by the holder's generation when it asks, and
+// the holder was granted the lease only on data whose lineage holds the record then
+// (data_is_current), or is the same holder moving on from it (a new generation
+// descends from the one it left): each record descends from the one before. A node
+// granted the lease therefore holds the lineage of every generation anyone
+// acknowledged alone in, and so the writes acknowledged there.
+// A grant that records nothing changes none of this: the new holder acknowledged
+// nothing alone, so the old record still names the newest data anyone did (property
+// counterexample 622878: node2, granted the lease and giving it back unused when it
+// met node1 and became its reintegration target, had its generation recorded, and
+// node1, the only copy with the data, was refused the lease for good).
+// primforce records at the grant: the admin chose this copy, with whatever the other
+// acknowledged alone (the explicit loss), and the forced node must not be refused the
+// lease later for the data it was forced over.
+std::uint64_t WitnessServer::recorded_generation(const LeaseRequest& request) const {
+  return request.acknowledges_alone || request.force ? request.data_generation : data_generation_;
 }
 
 bool WitnessServer::data_is_current(const LeaseRequest& request) const {
@@ -187,7 +213,7 @@ bool WitnessServer::data_is_current(const LeaseRequest& request) const {
 void WitnessServer::begin_recording(PendingGrant grant) {
   HM_ASSERT(!pending_ && phase_ == Phase::serving);
   pending_ = std::move(grant);
-  const std::string contents = encode_witness_state({pending_->epoch, pending_->request.data_generation});
+  const std::string contents = encode_witness_state({pending_->epoch, pending_->data_generation});
   io::write_file_atomically(io_.fs, config_.state_path, io::as_bytes(contents),
                             [alive = std::weak_ptr<bool>(alive_), this](io::Error e) {
                               if (alive.expired()) return;
@@ -205,7 +231,7 @@ void WitnessServer::finish_grant(io::Error persisted) {
                          (grant.renewal ? "renewed for " : "granted to ") + grant.request.node_name);
     return;
   }
-  data_generation_ = grant.request.data_generation;
+  data_generation_ = grant.data_generation;
   if (grant.renewal) {
     // Still the holder's term (a renewal is only ever recorded for the holder).
     HM_ASSERT(grant.request.node_name == holder_ && grant.epoch == epoch_);

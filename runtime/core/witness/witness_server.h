@@ -14,14 +14,14 @@
 // - After (re)starting, the witness has forgotten who held the lease, so it grants
 //   nothing for kLeaseTermMs + kWitnessGraceMs after start(): every term it granted
 //   before began before that.
-// - It records the holder's data generation (witness_messages.h, LeaseRequest) with
-//   the epoch, durably before answering, and grants the lease to a node other than
-//   the holder only if that node's data is the same generation or newer (the
-//   recorded one is its current or in its history), or on the admin's primforce. A
-//   holder's request with another generation is recorded the same way before it is
-//   renewed: a holder acknowledges alone only on a generation the witness recorded
-//   (LeaseClient::holds_lease_for), so whatever it acknowledged alone, the other
-//   node's older copy is never granted the lease, not even after a witness restart.
+// - It records one data generation (witness_messages.h, LeaseRequest), durably with
+//   the epoch before answering, and grants the lease to a node other than the holder
+//   only if that node's data is the same generation or newer (the recorded one is its
+//   current or in its history), or on the admin's primforce. The record is the
+//   holder's generation only once the holder asked for it (`acknowledges_alone`: it
+//   has a write to acknowledge alone on that generation) or forced the grant; a
+//   lease granted and given back without either leaves the record as it was. The
+//   safety argument is in witness_server.cpp, at recorded_generation().
 //
 // Nothing here uses a timer: expiry is computed when a request arrives.
 #pragma once
@@ -74,7 +74,7 @@ class WitnessServer {
   bool loaded() const { return phase_ == Phase::serving; }
   const std::string& holder() const { return holder_; }  // "" before the first grant
   std::uint64_t epoch() const { return epoch_; }            // the latest granted (or loaded)
-  std::uint64_t data_generation() const { return data_generation_; }  // the holder's, as recorded
+  std::uint64_t data_generation() const { return data_generation_; }  // the last recorded
   // The end of the holder's term by this witness's clock (meaningful with a holder).
   std::int64_t term_end_ns() const { return term_end_ns_; }
   // The earliest instant, by this witness's clock, it may grant to a node other than
@@ -89,6 +89,7 @@ class WitnessServer {
     io::Address reply_to;
     LeaseRequest request;
     std::uint64_t epoch = 0;
+    std::uint64_t data_generation = 0;  // the record once this is on the disk
     std::string reason;
     bool renewal = false;
   };
@@ -99,8 +100,10 @@ class WitnessServer {
   void answer(const io::Address& from, const LeaseRequest& request);
   void begin_grant(const io::Address& from, const LeaseRequest& request, std::string reason);
   void begin_recording(PendingGrant grant);
-  // The requester's data is at least as new as the holder's recorded generation.
+  // The requester's data is at least as new as the recorded generation.
   bool data_is_current(const LeaseRequest& request) const;
+  // The record once `request` is granted or renewed.
+  std::uint64_t recorded_generation(const LeaseRequest& request) const;
   void finish_grant(io::Error persisted);
   void reply(const io::Address& to, const LeaseRequest& request, LeaseAnswer answer, std::uint64_t epoch,
              const std::string& holder, std::int64_t free_in_ns);
@@ -117,7 +120,7 @@ class WitnessServer {
   // Every epoch handed to the disk so far, written or not: the next one is above it.
   std::uint64_t highest_epoch_used_ = 0;
   std::int64_t term_end_ns_ = 0;
-  std::uint64_t data_generation_ = 0;  // the holder's; 0 before any grant
+  std::uint64_t data_generation_ = 0;  // the last recorded; 0 before any record
   // A new epoch on its way to the disk. At most one at a time, which is
   // write_file_atomically's precondition (and what io::AtomicFile would queue for).
   std::optional<PendingGrant> pending_;

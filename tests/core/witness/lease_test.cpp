@@ -236,8 +236,8 @@ TEST(Lease, the_same_seed_tells_the_same_story) {
 }
 
 
-// node1 holds the lease and records a new generation (it is about to acknowledge
-// alone); node2's copy is the generation node1 left. Whatever happens next, node2 is
+// node1 holds the lease and records a new generation (a write waits to be
+// acknowledged alone on it); node2's copy is the generation node1 left. Whatever happens next, node2 is
 // not granted the lease on that copy — not after node1 stops renewing, not after the
 // witness loses power and restarts — until an admin forces it (primforce).
 TEST(Lease, a_node_whose_data_is_older_than_what_the_holder_recorded_is_granted_only_by_primforce) {
@@ -246,10 +246,10 @@ TEST(Lease, a_node_whose_data_is_older_than_what_the_holder_recorded_is_granted_
   world.start_clients();
   world.client("node1").set_data({.generation = 10, .history = {}});
   world.client("node1").want_lease(true);
-  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").holds_lease_for(10); }));
+  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").may_acknowledge_alone(10); }));
   world.client("node1").set_data({.generation = 11, .history = {10}});
-  EXPECT_FALSE(world.client("node1").holds_lease_for(11)) << "not before the witness recorded it";
-  ASSERT_TRUE(world.run_checked_for_ms(1'000, [&] { return world.client("node1").holds_lease_for(11); }));
+  EXPECT_FALSE(world.client("node1").may_acknowledge_alone(11)) << "not before the witness recorded it";
+  ASSERT_TRUE(world.run_checked_for_ms(1'000, [&] { return world.client("node1").may_acknowledge_alone(11); }));
   EXPECT_EQ(world.server().data_generation(), 11u);
 
   world.client("node2").set_data({.generation = 10, .history = {}});
@@ -263,6 +263,7 @@ TEST(Lease, a_node_whose_data_is_older_than_what_the_holder_recorded_is_granted_
   world.client("node2").set_data({.generation = 10, .history = {}, .force = true});
   ASSERT_TRUE(world.run_checked_for_ms(1'000, [&] { return world.client("node2").holds_lease_for(10); })) << story(world);
   EXPECT_EQ(world.server().holder(), "node2");
+  EXPECT_EQ(world.server().data_generation(), 10u) << "primforce records the forced copy at the grant";
 }
 
 // The other way round: a node whose history holds the recorded generation has the
@@ -273,12 +274,39 @@ TEST(Lease, a_node_whose_data_is_newer_than_what_the_holder_recorded_is_granted)
   world.start_clients();
   world.client("node1").set_data({.generation = 10, .history = {}});
   world.client("node1").want_lease(true);
-  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").holds_lease_for(10); }));
+  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").may_acknowledge_alone(10); }));
   world.client("node2").set_data({.generation = 12, .history = {11, 10}});
   world.client("node2").want_lease(true);
   world.client("node1").want_lease(false);
-  ASSERT_TRUE(world.run_checked_for_ms(30'000, [&] { return world.client("node2").holds_lease_for(12); })) << story(world);
+  ASSERT_TRUE(world.run_checked_for_ms(30'000, [&] { return world.client("node2").may_acknowledge_alone(12); })) << story(world);
   EXPECT_EQ(world.server().data_generation(), 12u);
+}
+
+// Property counterexample 622878: node2, cut off, asked for the lease (an admin prim)
+// and was granted it just as it met node1 and became its reintegration target, so it
+// gave the lease back without acknowledging anything alone. The witness must keep
+// its record as it was (none here): node1, whose copy has no common history with
+// node2's and is the only one holding the data, is granted the lease next. Recording
+// node2's generation at the grant refused node1 for good ("only primforce").
+TEST(Lease, a_lease_given_back_without_acknowledging_alone_leaves_the_record_as_it_was) {
+  LeaseWorld world(6);
+  world.start_witness();
+  world.start_clients();
+  world.client("node2").set_data({.generation = 20, .history = {}});
+  world.client("node2").want_lease(true);
+  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node2").holds_lease(); })) << story(world);
+  world.run_checked_for_ms(3'000);  // renewals carry the generation, but ask for no record
+  EXPECT_TRUE(world.client("node2").holds_lease());
+  EXPECT_FALSE(world.client("node2").holds_lease_for(20)) << "recorded though it acknowledged nothing alone";
+  EXPECT_EQ(world.server().data_generation(), 0u);
+  world.client("node2").want_lease(false);
+
+  world.client("node1").set_data({.generation = 10, .history = {}});
+  world.client("node1").want_lease(true);
+  ASSERT_TRUE(world.run_checked_for_ms(60'000, [&] { return world.client("node1").may_acknowledge_alone(10); }))
+      << story(world);
+  EXPECT_EQ(world.server().holder(), "node1");
+  EXPECT_EQ(world.server().data_generation(), 10u) << "recorded once node1 was about to acknowledge alone";
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "io/clock.h"
 #include "sim/runner/run.h"
 
 namespace hamirror::sim::runner {
@@ -242,7 +243,7 @@ TEST(FaultScheduleRun, seed_7550_a_crash_in_an_unresolved_split_brain_is_a_doubl
 // gone and began taking over; while its copy was made durable it heard the primary ask
 // it to mark itself outdated, did so (so the primary went on alone) -- and then the
 // takeover resumed: both ALONE while their heartbeats flowed. Marking the copy outdated
-// now abandons the takeover.
+// now abandons the takeover (the stall fix of seed 1565 also avoids this schedule's case).
 TEST(FaultScheduleRun, seed_7456_marking_the_copy_outdated_abandons_a_takeover_under_way) {
   replay_clean(7456, 60,
       "t=6.132s admin_restart node1; t=10.592s freeze node2 for 6.119s; t=14.450s partition_flow node2 for 7.653s;"
@@ -250,11 +251,10 @@ TEST(FaultScheduleRun, seed_7456_marking_the_copy_outdated_abandons_a_takeover_u
       "t=46.545s partition_flow node1 for 14.375s; t=57.307s freeze node1 for 6.763s");
 }
 
-// Seed 1565 (reduced): node1, a secondary thawing from a freeze, read its overdue
-// heartbeat timers before the heartbeats held for it, and began taking over; it then
-// heard the primary, alive, and went ALONE all the same. Hearing the primary now
-// abandons a takeover that rested on its silence.
-TEST(FaultScheduleRun, seed_1565_a_takeover_is_abandoned_when_the_primary_is_heard_again) {
+// Seed 1565 (reduced): node1, a secondary thawing from a freeze, ran its overdue
+// heartbeat timer before reading the heartbeats held for it, took its primary for gone
+// and went ALONE while the primary served. A pulse that late no longer judges silence.
+TEST(FaultScheduleRun, seed_1565_a_node_thawing_from_a_freeze_reads_held_heartbeats_before_judging_silence) {
   replay_clean(1565, 60,
       "t=1.438s stop node1 for 5.964s; t=1.851s stop node2 for 7.657s; t=3.033s partition_flow node2 for 8.066s;"
       "t=11.302s admin_restart node2; t=12.744s freeze node1 for 6.369s; t=18.150s partition_one_way node1 for 9.335s;"
@@ -262,11 +262,46 @@ TEST(FaultScheduleRun, seed_1565_a_takeover_is_abandoned_when_the_primary_is_hea
 }
 
 // Property counterexample 44157: the same for a PRIM. node1, frozen during a swap's
-// restart of the application, thawed with its heartbeat timers overdue, took its
-// secondary for gone and began going on alone; it then heard node2 -- which had taken
-// over meanwhile -- and went ALONE all the same.
-TEST(FaultScheduleRun, counterexample_44157_a_primary_going_alone_on_silence_stops_when_the_peer_is_heard) {
+// restart of the application, thawed with its heartbeat timer overdue, took its
+// secondary for gone and went ALONE, though node2 had taken over meanwhile.
+TEST(FaultScheduleRun, counterexample_44157_a_primary_thawing_from_a_freeze_reads_held_heartbeats_before_judging_silence) {
   replay_clean(44157, 20, "t=0.600s partition_flow node2 for 8.200s; t=0.700s admin_swap node1; t=2.800s freeze node1 for 5.900s");
+}
+
+// Property counterexample 622878: node2, cut off, was granted the lease for an admin
+// prim just after the meeting made it node1's reintegration target, and gave it back
+// unused. The witness recorded node2's generation anyway and refused node1, the copy
+// with the data, the lease for good ("only primforce takes the lease"); the admin
+// repeated prim on node1 and tried primforce only on node2, which refused it. The
+// witness now keeps its record until a holder acknowledges alone: node1 is granted
+// the lease and the pair converges before the admin's patience runs out (62 s here).
+TEST(FaultScheduleRun, seed_622878_a_lease_given_back_unused_leaves_the_witness_record_as_it_was) {
+  const RunResult result = replay_clean(622878, 20,
+      "t=0.000s stop node1 for 1.000s; t=0.100s partition_full node2 for 7.800s; t=1.000s admin_prim node2;"
+      "t=6.100s link_chaos for 6.000s latency=100..110100us jitter=0us loss=1% dup=2% reorder=1%;"
+      "t=8.500s crash node1 for 2.000s; t=9.800s partition_flow node2 for 1.400s");
+  EXPECT_TRUE(result.scenario.cluster.witness);
+  EXPECT_GE(result.stats.converged_after_ns, 0);
+  EXPECT_LT(result.stats.converged_after_ns, 30 * io::kNsPerS) << "converged only through the admin's primforce";
+}
+
+// A witness whose state file records a generation no copy descends from (kept from an
+// earlier installation): neither node is granted the lease, so node1 waits for it to
+// reintegrate node2 at the first start, and the witness answers "only primforce takes
+// the lease". The admin's prim there is accepted and waits; a patience later the admin
+// follows the log's advice there, the copy missing no acknowledged op. Before, it ran
+// primforce on a node drawn at random: node2, the secondary, refused it in about half
+// the seeds (each of these four, without the fix), and nobody ever served.
+TEST(FaultScheduleRun, the_admin_runs_primforce_where_prim_waits_for_a_lease_the_witness_refuses) {
+  for (const std::uint64_t seed : {1, 5, 6, 7}) {
+    RunOptions options{.seed = seed, .preset = "witness", .duration_s = 10, .schedule = FaultSchedule{},
+                       .witness_recorded_generation = 12345};
+    const auto result = run_seed(options);
+    ASSERT_TRUE(result.has_value());
+    EXPECT_FALSE(result->violation) << "seed " << seed << ": " << result->violation->invariant << ": "
+                                    << result->violation->detail;
+    EXPECT_GE(result->stats.converged_after_ns, 0) << "seed " << seed;
+  }
 }
 
 }  // namespace
