@@ -18,6 +18,7 @@ bool is_namespace_op(OpKind kind) {
     case OpKind::write:
     case OpKind::truncate:
     case OpKind::set_mtime:
+    case OpKind::set_mode:
     case OpKind::fsync: return false;
   }
   return true;
