@@ -197,7 +197,8 @@ class UvFileSystem final : public io::FileSystem {
     // chmod(2) would silently drop the bits the contract refuses.
     if ((mode & ~kPermissionBits) != 0) return fail_soon(loop_, req, io::Error::invalid_argument);
     // On Windows libuv sets or clears the read-only attribute from the owner-write bit
-    // (0200), as _chmod does; the other bits have no equivalent there and are dropped.
+    // (0200), as _chmod does; the other bits have no equivalent there and are dropped,
+    // and stat reports a directory writable whatever its attribute.
     submit(req, uv_fs_chmod(loop_, &req->req, path.c_str(), static_cast<int>(mode), &UvFileSystem::done_status));
   }
 
