@@ -44,6 +44,9 @@ class FileSystemWrapper : public io::FileSystem {
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override {
     inner_.set_mtime(path, mtime_ns, std::move(done));
   }
+  void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override {
+    inner_.set_mode(path, mode, std::move(done));
+  }
 
  protected:
   io::FileSystem& inner() { return inner_; }

@@ -22,6 +22,8 @@ using InodeId = std::uint64_t;
 // Permission bits of new files and directories (what the real backends create with).
 constexpr std::uint32_t kFileMode = 0644;
 constexpr std::uint32_t kDirectoryMode = 0755;
+// What set_mode accepts: permission bits, never file type bits.
+constexpr std::uint32_t kPermissionBits = 07777;
 
 // Bounds a file's unsynced changes. Past it the oldest change is written back, as a
 // kernel flushes dirty pages on its own: memory stays bounded and the change becomes

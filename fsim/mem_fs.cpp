@@ -86,6 +86,10 @@ void MemFs::set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn don
   complete(std::move(done), set_mtime_now(path, mtime_ns));
 }
 
+void MemFs::set_mode(const std::string& path, std::uint32_t mode, DoneFn done) {
+  complete(std::move(done), set_mode_now(path, mode));
+}
+
 // ---- calls on handles ----
 
 io::Result<io::FileHandle> MemFs::open_now(const std::string& path, io::OpenFlags flags) {

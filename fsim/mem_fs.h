@@ -110,6 +110,7 @@ class MemFs final : public io::FileSystem {
   void readdir(const std::string& path, ReadDirFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override;
+  void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override;
 
   // Completions go through `gate` (null: none). Set before the first call.
   void set_gate(sim::NodeGate* gate) { pending_.set_gate(gate); }
@@ -154,6 +155,7 @@ class MemFs final : public io::FileSystem {
   io::Result<std::vector<io::DirEntry>> readdir_now(const std::string& path) const;
   io::Error fsync_dir_now(const std::string& path);
   io::Error set_mtime_now(const std::string& path, std::int64_t mtime_ns);
+  io::Error set_mode_now(const std::string& path, std::uint32_t mode);
 
   // The inode a whole path names (with POSIX's rule that "x/" must be a directory).
   io::Result<InodeId> resolve(const std::string& path, View view) const;

@@ -146,4 +146,14 @@ io::Error MemFs::set_mtime_now(const std::string& path, std::int64_t mtime_ns) {
   return io::Error::ok;
 }
 
+// The mode is metadata outside the durability model, like the mtime (see mem_fs.h).
+io::Error MemFs::set_mode_now(const std::string& path, std::uint32_t mode) {
+  if ((mode & ~kPermissionBits) != 0) return io::Error::invalid_argument;
+  auto id = resolve(path, View::current);
+  if (!id) return id.error();
+  inodes_.at(*id).mode = mode;
+  note("set_mode " + path + " " + std::to_string(mode));
+  return io::Error::ok;
+}
+
 }  // namespace hamirror::fsim

@@ -92,4 +92,8 @@ void SlowFs::set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn do
   delay(Cost::plain, [this, path, mtime_ns, done = std::move(done)] { inner().set_mtime(path, mtime_ns, done); });
 }
 
+void SlowFs::set_mode(const std::string& path, std::uint32_t mode, DoneFn done) {
+  delay(Cost::plain, [this, path, mode, done = std::move(done)] { inner().set_mode(path, mode, done); });
+}
+
 }  // namespace hamirror::fsim

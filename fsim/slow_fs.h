@@ -52,6 +52,7 @@ class SlowFs final : public FileSystemWrapper {
   void readdir(const std::string& path, ReadDirFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override;
+  void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override;
 
  private:
   enum class Cost : std::uint8_t { plain, sync };

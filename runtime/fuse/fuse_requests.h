@@ -8,9 +8,10 @@
 // that was just applied, and the reply itself.
 //
 // Decisions (see also README.md in this folder):
-// - chmod/chown: EPERM, unless they change nothing (the replication has no op for them,
-//   and a mode on one copy only would make the copies differ). atime: not kept (as
-//   noatime). New files and directories get the backing's default modes.
+// - chmod: a replicated set_mode op (permission bits only). chown: EPERM unless it
+//   changes nothing (uids and gids differ between machines; an owner set on one copy
+//   only would make the copies differ). atime: not kept (as noatime). New files and
+//   directories get the backing's default modes; a chmod after them is replicated.
 // - symlinks, hard links, device nodes: ENOTSUP with a log line (not replicated).
 // - flush (close): 0 at once — every write was acknowledged only once replicated.
 // - fsyncdir: EINVAL (the core has no directory sync op yet; EINVAL is what

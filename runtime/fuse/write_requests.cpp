@@ -185,15 +185,23 @@ void FuseRequests::setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* at
     fuse_reply_err(req, errno);
     return;
   }
-  const bool mode_changes = (to_set & FUSE_SET_ATTR_MODE) != 0 && (attr->st_mode & 07777) != (current.st_mode & 07777);
+  const auto mode = static_cast<std::uint32_t>(attr->st_mode) & core::kModeBits;
+  const bool mode_changes = (to_set & FUSE_SET_ATTR_MODE) != 0 && mode != (current.st_mode & core::kModeBits);
   const bool owner_changes = ((to_set & FUSE_SET_ATTR_UID) != 0 && attr->st_uid != current.st_uid) ||
                              ((to_set & FUSE_SET_ATTR_GID) != 0 && attr->st_gid != current.st_gid);
-  if (mode_changes || owner_changes) {
-    log("fuse: " + backing_dir_ + ": refused chmod/chown of " + path + ": modes and owners are not replicated");
+  if (owner_changes) {
+    // uids and gids are numbers local to each machine: the same owner on the peer may
+    // have another number, so an owner is not something one copy can hand the other.
+    log("fuse: " + backing_dir_ + ": refused chown of " + path + ": owners are not replicated");
     fuse_reply_err(req, EPERM);
     return;
   }
   std::vector<core::FileOp> ops;
+  if (mode_changes) {
+    core::FileOp set_mode = op(core::OpKind::set_mode, path);
+    set_mode.mode = mode;
+    ops.push_back(std::move(set_mode));
+  }
   if ((to_set & FUSE_SET_ATTR_SIZE) != 0) {
     core::FileOp truncate = op(core::OpKind::truncate, path);
     truncate.size_bytes = static_cast<std::uint64_t>(attr->st_size);

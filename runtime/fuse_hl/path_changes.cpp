@@ -94,12 +94,20 @@ int PathFrontend::utimens(const char* path, const api::Timespec times[2]) {
   return answer(replicate({std::move(set_mtime)}), "set the time of " + name);
 }
 
-// No replicated op exists for modes and owners, and a change on one copy only would
-// make the copies differ: refused unless it changes nothing.
-int PathFrontend::change_owner_or_mode(const char* path, bool changes) {
+int PathFrontend::chmod(const char* path, std::uint32_t mode) {
+  if (!writable()) return -EROFS;
+  const std::string name = relative(path);
+  core::FileOp set_mode = op(core::OpKind::set_mode, name);
+  set_mode.mode = mode;
+  return answer(replicate({std::move(set_mode)}), "set the mode of " + name);
+}
+
+// uids and gids are numbers local to each machine (the same owner may have another
+// number on the peer), so owners are not replicated, and a change on one copy only
+// would make the copies differ: refused unless it changes nothing.
+int PathFrontend::change_owner(const char* path, bool changes) {
   if (!changes) return 0;
-  log("fuse_hl: " + options_.backing_dir + ": refused chmod/chown of " + relative(path) +
-      ": modes and owners are not replicated");
+  log("fuse_hl: " + options_.backing_dir + ": refused chown of " + relative(path) + ": owners are not replicated");
   return -EPERM;
 }
 

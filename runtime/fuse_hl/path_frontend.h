@@ -65,7 +65,8 @@ class PathFrontend {
   int rename(const char* from, const char* to, unsigned int flags);
   int truncate(const char* path, api::Offset size);
   int utimens(const char* path, const api::Timespec times[2]);
-  int change_owner_or_mode(const char* path, bool changes);
+  int chmod(const char* path, std::uint32_t mode);  // mode: permission bits only
+  int change_owner(const char* path, bool changes);
   int write(const char* path, const char* buffer, std::size_t size, api::Offset offset);
   int fsync(const char* path);
   int not_replicated(const char* what, const char* path);

@@ -43,7 +43,9 @@ api::Operations make_operations() {
   ops.chmod = [](const char* path, api::Mode mode, api::FileInfo*) {
     api::Stat now{};
     if (self().getattr(path, &now, nullptr) != 0) return -ENOENT;
-    return self().change_owner_or_mode(path, (now.st_mode & 07777) != (mode & 07777));
+    const auto bits = static_cast<std::uint32_t>(mode) & core::kModeBits;
+    if (bits == (static_cast<std::uint32_t>(now.st_mode) & core::kModeBits)) return 0;
+    return self().chmod(path, bits);
   };
   ops.chown = [](const char* path, api::Uid uid, api::Gid gid, api::FileInfo*) {
     api::Stat now{};
@@ -51,7 +53,7 @@ api::Operations make_operations() {
     // -1 (all bits set) leaves an id as it is.
     const bool changes = (uid != static_cast<api::Uid>(-1) && uid != now.st_uid) ||
                          (gid != static_cast<api::Gid>(-1) && gid != now.st_gid);
-    return self().change_owner_or_mode(path, changes);
+    return self().change_owner(path, changes);
   };
   ops.write = [](const char* path, const char* buffer, size_t size, api::Offset offset, api::FileInfo*) {
     return self().write(path, buffer, size, offset);

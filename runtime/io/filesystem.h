@@ -86,6 +86,12 @@ class FileSystem {
   virtual void readdir(const std::string& path, ReadDirFn done) = 0;
   virtual void fsync_dir(const std::string& path, DoneFn done) = 0;
   virtual void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) = 0;
+  // Sets the permission bits of a file or directory to `mode` (only bits in 07777;
+  // others are invalid_argument). Metadata like the mtime: durable once the file, or
+  // the directory holding the entry, is synced. Windows keeps no POSIX mode: a file's
+  // read-only attribute follows the owner-write bit (0200), as _chmod does, and stat
+  // reports that approximation; a directory is reported writable whatever was set.
+  virtual void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) = 0;
 };
 
 // Joins a directory and a name with the separator the path already uses.

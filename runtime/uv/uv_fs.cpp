@@ -22,6 +22,7 @@ constexpr int kCreateMode = 0644;
 constexpr std::uint64_t kMaxChunkBytes = std::uint64_t{1} << 30;
 constexpr std::uint64_t kMaxOffset = static_cast<std::uint64_t>(INT64_MAX) - kMaxChunkBytes;
 constexpr int kMkdirMode = 0755;
+constexpr std::uint32_t kPermissionBits = 07777;  // what set_mode accepts
 
 // One uv_fs request and whatever must live until its callback.
 template <typename Done>
@@ -189,6 +190,16 @@ class UvFileSystem final : public io::FileSystem {
     const double seconds = static_cast<double>(mtime_ns) / static_cast<double>(io::kNsPerS);
     auto* req = new_req(std::move(done));
     submit(req, uv_fs_utime(loop_, &req->req, path.c_str(), seconds, seconds, &UvFileSystem::done_status));
+  }
+
+  void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override {
+    auto* req = new_req(std::move(done));
+    // chmod(2) would silently drop the bits the contract refuses.
+    if ((mode & ~kPermissionBits) != 0) return fail_soon(loop_, req, io::Error::invalid_argument);
+    // On Windows libuv sets or clears the read-only attribute from the owner-write bit
+    // (0200), as _chmod does; the other bits have no equivalent there and are dropped,
+    // and stat reports a directory writable whatever its attribute.
+    submit(req, uv_fs_chmod(loop_, &req->req, path.c_str(), static_cast<int>(mode), &UvFileSystem::done_status));
   }
 
  private:

@@ -214,6 +214,8 @@ TEST_F(FuseMountTest, a_node_that_is_not_primary_answers_erofs_to_every_change) 
   EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(::truncate(at("kept.txt").c_str(), 0), -1);
   EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::chmod(at("kept.txt").c_str(), 0600), -1);
+  EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(read_file(at("kept.txt")), "kept") << "reads still work";
   expect_identical_copies();
 }
@@ -236,7 +238,26 @@ TEST_F(FuseMountTest, errors_from_the_sink_reach_write_and_fsync_as_errno) {
   ::close(fd);
 }
 
-TEST_F(FuseMountTest, links_device_nodes_and_mode_changes_are_refused_as_not_replicated) {
+TEST_F(FuseMountTest, a_mode_set_through_the_mount_reaches_both_copies) {
+  write_file(at("script.sh"), "#!/bin/sh\n");
+  ASSERT_EQ(::mkdir(at("private").c_str(), 0755), 0) << std::strerror(errno);
+  ASSERT_EQ(::chmod(at("script.sh").c_str(), 0750), 0) << std::strerror(errno);
+  ASSERT_EQ(::chmod(at("private").c_str(), 01700), 0) << std::strerror(errno);
+  for (const auto& copy : {dirs_.primary(), dirs_.secondary()}) {
+    struct stat attr {};
+    ASSERT_EQ(::stat((copy / "script.sh").c_str(), &attr), 0);
+    EXPECT_EQ(attr.st_mode & 07777, 0750u) << copy;
+    ASSERT_EQ(::stat((copy / "private").c_str(), &attr), 0);
+    EXPECT_EQ(attr.st_mode & 07777, 01700u) << copy;
+  }
+  ASSERT_EQ(std::system(("chmod o+r " + at("script.sh")).c_str()), 0) << "what an installer does";
+  struct stat through_mount {};
+  ASSERT_EQ(::stat(at("script.sh").c_str(), &through_mount), 0);
+  EXPECT_EQ(through_mount.st_mode & 07777, 0754u);
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, links_device_nodes_and_owner_changes_are_refused_as_not_replicated) {
   write_file(at("file.txt"), "x");
   EXPECT_EQ(::symlink("file.txt", at("link").c_str()), -1);
   EXPECT_EQ(errno, ENOTSUP);
@@ -244,11 +265,11 @@ TEST_F(FuseMountTest, links_device_nodes_and_mode_changes_are_refused_as_not_rep
   EXPECT_EQ(errno, ENOTSUP);
   EXPECT_EQ(::mkfifo(at("fifo").c_str(), 0644), -1);
   EXPECT_EQ(errno, ENOTSUP);
-  EXPECT_EQ(::chmod(at("file.txt").c_str(), 0600), -1);
-  EXPECT_EQ(errno, EPERM);
   struct stat attr {};
   ASSERT_EQ(::stat(at("file.txt").c_str(), &attr), 0);
-  EXPECT_EQ(::chmod(at("file.txt").c_str(), attr.st_mode & 07777), 0) << "a chmod that changes nothing";
+  EXPECT_EQ(::chown(at("file.txt").c_str(), attr.st_uid + 1, static_cast<gid_t>(-1)), -1) << "uids differ between machines";
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_EQ(::chown(at("file.txt").c_str(), attr.st_uid, attr.st_gid), 0) << "a chown that changes nothing";
   expect_identical_copies();
 }
 

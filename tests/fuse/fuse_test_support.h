@@ -53,12 +53,15 @@ inline void write_file(const std::filesystem::path& path, const std::string& tex
 
 // Relative path -> "dir" or the file's bytes, for every entry under root. Entries that
 // vanish while it looks (an unlink being applied) are left out, never an exception.
+// Each entry's kind, permission bits (replicated too) and, for files, contents.
 inline std::map<std::string, std::string> snapshot(const std::filesystem::path& root) {
   std::map<std::string, std::string> entries;
   std::error_code error;
   for (std::filesystem::recursive_directory_iterator it(root, error), end; !error && it != end; it.increment(error)) {
     const std::string relative = std::filesystem::relative(it->path(), root, error).string();
-    entries[relative] = it->is_directory(error) ? std::string("dir") : "file:" + read_file(it->path());
+    const auto mode = static_cast<unsigned>(it->symlink_status(error).permissions());
+    const std::string kind = it->is_directory(error) ? std::string("dir") : "file:" + read_file(it->path());
+    entries[relative] = kind + " mode " + std::to_string(mode);
   }
   return entries;
 }

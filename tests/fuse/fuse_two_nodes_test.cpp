@@ -1,7 +1,8 @@
 // Two real core::Node on one libuv loop (its own thread), 127.0.0.1 sockets, real
 // directories, and a FUSE mount on the primary: what an application does through the
 // mount — echo, dd with 1 MiB blocks, a rename and an unlink of open files, mkdir,
-// rmdir, truncate, fsync — ends up byte for byte on the secondary's copy. A mount on
+// rmdir, truncate, fsync, chmod — ends up byte for byte (and mode for mode) on the
+// secondary's copy. A mount on
 // the secondary is read-only and shows the replicated data.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -211,6 +212,16 @@ TEST_F(FuseOnTwoNodes, what_applications_do_through_the_primary_mount_ends_up_id
   EXPECT_EQ(snapshot(data(primary_)).size(), 5u);  // hello.txt big.bin dir dir/final.txt .hamirror-unlinked
 }
 
+TEST_F(FuseOnTwoNodes, a_chmod_on_the_primary_mount_gives_the_secondarys_copy_that_mode) {
+  ASSERT_EQ(mount(primary_), "");
+  write_file(at("file"), "data");
+  ASSERT_EQ(std::system(("chmod 0750 " + at("file")).c_str()), 0);
+  struct stat attr {};
+  ASSERT_EQ(::stat((data(secondary_) / "file").c_str(), &attr), 0) << std::strerror(errno);
+  EXPECT_EQ(attr.st_mode & 07777, 0750u) << "acknowledged by the secondary before chmod returned";
+  expect_identical_copies();
+}
+
 TEST_F(FuseOnTwoNodes, a_mount_on_the_secondary_is_read_only_and_shows_the_replicated_data) {
   ASSERT_EQ(mount(primary_), "");
   ASSERT_EQ(mount(secondary_), "");
@@ -220,6 +231,8 @@ TEST_F(FuseOnTwoNodes, a_mount_on_the_secondary_is_read_only_and_shows_the_repli
   EXPECT_EQ(::open(on_secondary.c_str(), O_WRONLY | O_CLOEXEC), -1);
   EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(::mkdir((mount_point(secondary_) / "dir").c_str(), 0755), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::chmod(on_secondary.c_str(), 0600), -1);
   EXPECT_EQ(errno, EROFS);
   expect_identical_copies();
 }

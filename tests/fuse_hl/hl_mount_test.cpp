@@ -1,9 +1,10 @@
 // The high-level frontend (the one WinFsp runs on Windows), mounted with libfuse3 on
 // Linux over a MirrorSink: the cases of the low-level frontend's tests — writes, rename,
-// unlink, fsync replicated to both copies; EROFS on a secondary; a replication failure as
+// unlink, fsync, chmod replicated to both copies; EROFS on a secondary; a replication failure as
 // EIO — and the Windows semantics Linux can show: names without regard to case.
 // Needs root and /dev/fuse (skipped with the reason otherwise; CI has both).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,6 +91,21 @@ TEST_F(HlMount, fsync_and_fdatasync_are_replicated_as_fsync_ops) {
   EXPECT_EQ(read_file(dirs_.secondary() / "db"), "page");
 }
 
+TEST_F(HlMount, a_chmod_is_replicated_and_a_chown_that_changes_the_owner_is_refused) {
+  SKIP_WITHOUT_FUSE();
+  mount();
+  write_file(dirs_.mnt() / "tool", "x");
+  ASSERT_EQ(::chmod((dirs_.mnt() / "tool").c_str(), 0751), 0) << std::strerror(errno);
+  for (const auto& copy : {dirs_.primary(), dirs_.secondary()}) {
+    EXPECT_EQ(static_cast<unsigned>(fs::status(copy / "tool").permissions()), 0751u) << copy;
+  }
+  struct stat attr {};
+  ASSERT_EQ(::stat((dirs_.mnt() / "tool").c_str(), &attr), 0);
+  EXPECT_EQ(::chown((dirs_.mnt() / "tool").c_str(), attr.st_uid + 1, static_cast<gid_t>(-1)), -1);
+  EXPECT_EQ(errno, EPERM);
+  expect_copies_equal();
+}
+
 TEST_F(HlMount, a_secondary_refuses_changes_with_erofs_and_still_serves_reads) {
   SKIP_WITHOUT_FUSE();
   write_file(dirs_.primary() / "existing.txt", "replicated earlier");
@@ -103,6 +119,8 @@ TEST_F(HlMount, a_secondary_refuses_changes_with_erofs_and_still_serves_reads) {
   EXPECT_EQ(::mkdir((dirs_.mnt() / "dir").c_str(), 0755), -1);
   EXPECT_EQ(errno, EROFS);
   EXPECT_EQ(::rename((dirs_.mnt() / "existing.txt").c_str(), (dirs_.mnt() / "moved.txt").c_str()), -1);
+  EXPECT_EQ(errno, EROFS);
+  EXPECT_EQ(::chmod((dirs_.mnt() / "existing.txt").c_str(), 0600), -1);
   EXPECT_EQ(errno, EROFS);
   EXPECT_FALSE(fs::exists(dirs_.secondary() / "new.txt"));
 }

@@ -134,6 +134,33 @@ TEST_P(FileContract, set_mtime_is_what_stat_reports) {
   EXPECT_EQ(st->size_bytes, 1u);
 }
 
+#ifdef _WIN32
+constexpr bool kKeepsPosixModes = false;  // only the read-only attribute (see io/filesystem.h)
+#else
+constexpr bool kKeepsPosixModes = true;
+#endif
+
+TEST_P(FileContract, set_mode_is_what_stat_reports_and_only_permission_bits_are_accepted) {
+  put("m", "x");
+  ASSERT_EQ(call([&](auto done) { fs().mkdir(path("d"), done); }), io::Error::ok);
+  for (const std::uint32_t mode : {0750u, 0440u, 01777u}) {
+    for (const char* name : {"m", "d"}) {
+      EXPECT_EQ(call([&](auto done) { fs().set_mode(path(name), mode, done); }), io::Error::ok) << name;
+      auto st = stat(name);
+      ASSERT_TRUE(st.ok()) << name;
+      if (kKeepsPosixModes) {
+        EXPECT_EQ(st->mode, mode) << name;
+      } else if (st->kind == io::FileKind::regular) {
+        EXPECT_EQ(st->mode & 0200, mode & 0200) << name << ": the read-only attribute follows the owner-write bit";
+      }
+    }
+  }
+  EXPECT_EQ(call([&](auto done) { fs().set_mode(path("m"), 0100644, done); }), io::Error::invalid_argument)
+      << "file type bits are not a mode";
+  EXPECT_EQ(call([&](auto done) { fs().set_mode(path("missing"), 0644, done); }), io::Error::not_found);
+  EXPECT_EQ(contents("m"), "x");
+}
+
 TEST_P(FileContract, atomic_replacement_installs_the_new_contents_and_leaves_no_temporary) {
   put("state", "generation 1");
   const io::Error replaced = call([&](auto done) {

@@ -168,7 +168,8 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
       case OpKind::create:
       case OpKind::mkdir:
       case OpKind::rmdir:
-      case OpKind::set_mtime: touches.push_back({{file_key, ActiveKind::meta, 0}}); break;
+      case OpKind::set_mtime:
+      case OpKind::set_mode: touches.push_back({{file_key, ActiveKind::meta, 0}}); break;
       case OpKind::fsync: break;
     }
     HM_ASSERT(touches.size() <= options.max_active);  // checked against the options at construction

@@ -8,7 +8,7 @@
 //
 // Besides extents the log holds two other kinds of entries, so that no op can change
 // a copy unrecorded: a truncate's tail (everything from its extent on) and the names a
-// namespace op touches (create, mkdir, rename, unlink, rmdir, set_mtime).
+// namespace op touches (create, mkdir, rename, unlink, rmdir, set_mtime, set_mode).
 //
 // Use (the node, for every op the primary numbers, in sequence order):
 //
@@ -73,7 +73,7 @@ enum class ActiveKind : std::uint8_t {
   extent,  // bytes [index * extent_bytes, (index + 1) * extent_bytes) of the file
   tail,    // bytes from index * extent_bytes to the end of the file (a truncate)
   name,    // the entry and all it holds (unlink, rename): resent whole after a crash
-  meta,    // the entry itself, not its contents (create, mkdir, rmdir, set_mtime)
+  meta,    // the entry itself, not its contents (create, mkdir, rmdir, set_mtime, set_mode)
 };
 
 struct ActiveKey {

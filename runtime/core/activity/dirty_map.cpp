@@ -71,6 +71,7 @@ bool may_have_changed(io::Error result) {
 //   create      name                                 name
 //   mkdir       name                                 name
 //   set_mtime   name (metadata)                      name
+//   set_mode    name (metadata)                      name
 //   unlink      name, cut 0                          name (the file is there or not)
 //   rmdir       name, cut 0                          name
 //   rename      source: name, cut 0; target: whole   source: name; target: whole
@@ -89,7 +90,8 @@ void DirtyMap::mark(const FileOp& op, io::Error result) {
     case OpKind::truncate: return ok ? mark_cut(key, op.size_bytes) : mark_from(key, op.size_bytes);
     case OpKind::create:
     case OpKind::mkdir:
-    case OpKind::set_mtime: return mark_name(key, false);
+    case OpKind::set_mtime:
+    case OpKind::set_mode: return mark_name(key, false);
     case OpKind::unlink:
     case OpKind::rmdir:
       mark_name(key, false);

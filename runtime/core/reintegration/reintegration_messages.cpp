@@ -33,6 +33,7 @@ std::string ResyncBlockChecksums::check() const {
   if (!is_valid_relative_path(path)) return "path is not a relative path";
   if (checksums.size() > kMaxChecksumsPerMessage) return "more than " + std::to_string(kMaxChecksumsPerMessage) + " checksums";
   if (first_block > file_size / kResyncBlockBytes + 1) return "first block beyond the file";
+  if ((mode & ~kModeBits) != 0) return "mode has bits outside the permission bits 07777";
   return {};
 }
 
@@ -40,6 +41,7 @@ std::string ResyncBlockData::check() const {
   if (!is_valid_relative_path(path)) return "path is not a relative path";
   if (data.size() > kMaxResyncDataBytes) return "more than " + std::to_string(kMaxResyncDataBytes) + " bytes";
   if (offset + data.size() > file_size) return "data beyond the file size it was read with";
+  if ((mode & ~kModeBits) != 0) return "mode has bits outside the permission bits 07777";
   return {};
 }
 

@@ -75,7 +75,9 @@ struct ResyncDirListing {
 };
 
 // XXH3-64 of blocks [first_block, first_block + checksums.size()) of a file whose size
-// was file_size when they were read. The target sets its file to that size, hashes
+// and permission bits were file_size and mode when they were read (one fstat, so the
+// mode is covered by the same watermark as the bytes). The target sets its file to
+// that size and mode, hashes
 // the same blocks at the same point in the stream and answers with block_needs.
 struct ResyncBlockChecksums {
   std::uint64_t id = 0;
@@ -85,9 +87,10 @@ struct ResyncBlockChecksums {
   std::uint64_t file_size = 0;
   std::uint64_t first_block = 0;
   std::vector<std::uint64_t> checksums;
+  std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::resync_block_checksums, "resync_block_checksums")
-  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, first_block, checksums)
+  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, first_block, checksums, mode)
   std::string check() const;
 };
 
@@ -112,7 +115,7 @@ struct ResyncBlockNeeds {
   }
 };
 
-// File bytes at offset, read when the file's size was file_size.
+// File bytes at offset, read when the file's size was file_size and its mode `mode`.
 struct ResyncBlockData {
   std::uint64_t id = 0;
   std::uint32_t directory = 0;
@@ -121,9 +124,10 @@ struct ResyncBlockData {
   std::uint64_t file_size = 0;
   std::uint64_t offset = 0;
   io::Bytes data;
+  std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::resync_block_data, "resync_block_data")
-  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, offset, data)
+  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, offset, data, mode)
   std::string check() const;
 };
 

@@ -18,6 +18,7 @@ bool is_namespace_op(OpKind kind) {
     case OpKind::write:
     case OpKind::truncate:
     case OpKind::set_mtime:
+    case OpKind::set_mode:
     case OpKind::fsync: return false;
   }
   return true;
@@ -390,12 +391,13 @@ void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std:
                  return done(stat ? io::Error::is_directory : stat.error());
                }
                const std::uint64_t size = stat->size_bytes;
+               const std::uint32_t mode = stat->mode & kModeBits;
                const std::uint64_t length = offset >= size ? 0 : std::min(max_bytes, size - offset);
-               fs->read(file, offset, length, [fs, alive, file, size, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
+               fs->read(file, offset, length, [fs, alive, file, size, mode, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
                  if (!*alive) return;
                  fs->close(file, [](io::Error) {});
                  if (!bytes) return done(bytes.error());
-                 done(FileRead{size, std::move(bytes).value()});
+                 done(FileRead{size, std::move(bytes).value(), mode});
                });
              });
            });
@@ -433,7 +435,7 @@ void ReintegrationSource::do_compare(Work work) {
     add_to_do(length - from_budget);
     work.budget -= from_budget;
     ResyncBlockChecksums message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
-                                 .file_size = read->size, .first_block = first_block, .checksums = sums};
+                                 .file_size = read->size, .first_block = first_block, .checksums = sums, .mode = read->mode};
     message.id = send_id({.work = work, .bytes = length, .first_block = first_block, .blocks = sums.size(), .answer = Answer::needs});
     outbox_.send(message);
     progress_.checksum_bytes_sent += sums.size() * sizeof(std::uint64_t);
@@ -500,7 +502,8 @@ void ReintegrationSource::do_send_ranges(Work work) {
     }
     const std::uint64_t sent = read->data.size();
     ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
-                            .file_size = read->size, .offset = std::min(offset, read->size), .data = std::move(read->data)};
+                            .file_size = read->size, .offset = std::min(offset, read->size), .data = std::move(read->data),
+                            .mode = read->mode};
     // The part of the chunk past the end of the file is done at once.
     const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(wanted, work.ranges.front().length);
     const std::uint64_t from_budget = std::min(work.budget, consumed);

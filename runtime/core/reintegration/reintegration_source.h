@@ -191,6 +191,7 @@ class ReintegrationSource {
   struct FileRead {
     std::uint64_t size = 0;
     io::Bytes data;
+    std::uint32_t mode = 0;  // permission bits, from the same fstat as size
   };
 
   void start(wire::FramedConnection& link, ResyncMode mode);

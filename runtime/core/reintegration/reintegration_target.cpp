@@ -279,23 +279,28 @@ void ReintegrationTarget::remove_children(std::uint32_t directory, std::string p
               });
 }
 
-void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size,
+void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
                                       std::function<void(io::Error)> done) {
   const auto sized = sized_.find({directory, path});
-  if (sized != sized_.end() && sized->second == size) return done(io::Error::ok);
+  if (sized != sized_.end() && sized->second == Sized{size, mode}) return done(io::Error::ok);
   ++counters_.files_sized;
   // Not exclusive: usually the file is there (its listing created it); if an earlier
   // live op failed it is made here, and a missing parent fails (the source rechecks).
   apply({.kind = OpKind::create, .directory = directory, .path = path},
-        [this, directory, path, size, done = std::move(done)](io::Error created) mutable {
+        [this, directory, path, size, mode, done = std::move(done)](io::Error created) mutable {
           if (created != io::Error::ok) return done(created);
           apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size},
-                [this, directory, path, size, done = std::move(done)](io::Error truncated) {
-                  if (truncated == io::Error::ok) {
-                    if (sized_.size() >= kMaxSizedFiles) sized_.clear();
-                    sized_[{directory, path}] = size;
-                  }
-                  done(truncated);
+                [this, directory, path, size, mode, done = std::move(done)](io::Error truncated) mutable {
+                  if (truncated != io::Error::ok) return done(truncated);
+                  // Copies end mode-identical too: the mode travels with the size.
+                  apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = mode},
+                        [this, directory, path, size, mode, done = std::move(done)](io::Error moded) {
+                          if (moded == io::Error::ok) {
+                            if (sized_.size() >= kMaxSizedFiles) sized_.clear();
+                            sized_[{directory, path}] = Sized{size, mode};
+                          }
+                          done(moded);
+                        });
                 });
         });
 }
@@ -304,7 +309,8 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
   const std::uint32_t directory = message.directory;
   const std::string path = message.path;
   const std::uint64_t size = message.file_size;
-  ensure_file(directory, path, size, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
+  const std::uint32_t mode = message.mode;
+  ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
     if (ready != io::Error::ok) {
       outbox_.send(ResyncBlockNeeds{message.id, true, {}});
@@ -351,7 +357,8 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   const std::uint32_t directory = message.directory;
   const std::string path = message.path;
   const std::uint64_t size = message.file_size;
-  ensure_file(directory, path, size, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
+  const std::uint32_t mode = message.mode;
+  ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
     if (ready != io::Error::ok || message.data.empty()) {
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});

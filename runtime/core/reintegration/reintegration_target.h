@@ -111,7 +111,8 @@ class ReintegrationTarget {
   void remove_tree(std::uint32_t directory, std::string path, io::FileKind kind, std::function<void(io::Error)> done);
   void remove_children(std::uint32_t directory, std::string path, std::shared_ptr<std::vector<io::DirEntry>> children,
                        std::size_t index, std::function<void(io::Error)> done);
-  void ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::function<void(io::Error)> done);
+  void ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
+                   std::function<void(io::Error)> done);
   void checksums_step(ResyncBlockChecksums message, Next next);
   void data_step(ResyncBlockData message, Next next);
   void live_step(ReplicateOp op, Next next);
@@ -139,9 +140,15 @@ class ReintegrationTarget {
   std::uint64_t last_watermark_ = 0;
   std::map<Key, std::uint64_t> last_file_live_;  // ops newer than last_watermark_ only
 
-  // Files ensure_file made exist at this size, untouched since (no live op on them, no
-  // namespace op, no listing): the next message about them skips create + truncate.
-  std::map<Key, std::uint64_t> sized_;
+  // Files ensure_file made exist at this size and mode, untouched since (no live op on
+  // them, no namespace op, no listing): the next message about them skips create +
+  // truncate + set_mode.
+  struct Sized {
+    std::uint64_t size = 0;
+    std::uint32_t mode = 0;
+    friend bool operator==(const Sized&, const Sized&) = default;
+  };
+  std::map<Key, Sized> sized_;
 
   ResyncTargetCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

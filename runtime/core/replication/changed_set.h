@@ -69,7 +69,8 @@ class ChangedSet {
         names_.directories.insert({op.directory, parent_of(op.path)});
         names_.directories.insert({op.directory, parent_of(op.target)});
         break;
-      case OpKind::set_mtime: names_.metadata.insert({op.directory, op.path}); break;
+      case OpKind::set_mtime:
+      case OpKind::set_mode: names_.metadata.insert({op.directory, op.path}); break;
       case OpKind::fsync: break;  // syncs; changes nothing
     }
     HM_ASSERT(size() <= kMaxChangedNames);

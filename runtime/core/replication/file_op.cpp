@@ -15,6 +15,7 @@ std::string_view op_kind_name(OpKind kind) {
     case OpKind::rmdir: return "rmdir";
     case OpKind::set_mtime: return "set_mtime";
     case OpKind::fsync: return "fsync";
+    case OpKind::set_mode: return "set_mode";
   }
   return "unknown";
 }
@@ -40,6 +41,7 @@ io::Error validate(const FileOp& op, std::size_t directory_count) {
   if (op.kind != OpKind::rename && !op.target.empty()) return io::Error::invalid_argument;
   if (op.kind == OpKind::write && op.data.size() > kMaxWriteOpBytes) return io::Error::invalid_argument;
   if (op.kind != OpKind::write && !op.data.empty()) return io::Error::invalid_argument;
+  if ((op.mode & ~kModeBits) != 0 || (op.kind != OpKind::set_mode && op.mode != 0)) return io::Error::invalid_argument;
   return io::Error::ok;
 }
 
@@ -52,6 +54,17 @@ std::string native_path(const std::string& root, std::string_view relative) {
   return io::join_path(root, converted);
 }
 
+namespace {
+
+// Four octal digits, as chmod takes them: "0750".
+std::string mode_text(std::uint32_t mode) {
+  std::string octal;
+  for (int shift = 9; shift >= 0; shift -= 3) octal += static_cast<char>('0' + ((mode >> shift) & 7));
+  return octal;
+}
+
+}  // namespace
+
 std::string describe(const FileOp& op) {
   std::string text = std::string(op_kind_name(op.kind)) + " " + std::to_string(op.directory) + ":" + op.path;
   switch (op.kind) {
@@ -59,6 +72,7 @@ std::string describe(const FileOp& op) {
     case OpKind::truncate: text += " to " + std::to_string(op.size_bytes); break;
     case OpKind::rename: text += " -> " + op.target; break;
     case OpKind::create: text += op.exclusive ? " (exclusive)" : ""; break;
+    case OpKind::set_mode: text += " to " + mode_text(op.mode); break;
     default: break;
   }
   return text;

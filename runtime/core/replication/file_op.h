@@ -27,7 +27,12 @@ enum class OpKind : std::uint8_t {
   rmdir,
   set_mtime,  // mtime_ns
   fsync,      // the file's data, and its directory entry, durable on both copies
+  set_mode,   // mode: permission bits of a file or directory (last: kinds keep their wire values)
 };
+
+// A replicated mode is permission bits only (rwx for all three, setuid, setgid,
+// sticky): never file type bits. Owners are not replicated (uids differ between machines).
+constexpr std::uint32_t kModeBits = 07777;
 
 constexpr std::size_t kMaxReplicatedDirectories = 32;
 
@@ -41,6 +46,7 @@ struct FileOp {
   std::int64_t mtime_ns = 0;
   bool exclusive = false;
   io::Bytes data;  // write only
+  std::uint32_t mode = 0;  // set_mode only, within kModeBits
 
   friend bool operator==(const FileOp&, const FileOp&) = default;
 };
@@ -48,7 +54,7 @@ struct FileOp {
 std::string_view op_kind_name(OpKind kind);
 // invalid_argument when a path is not a valid relative path, the directory index is
 // out of range, or the op's fields do not fit its kind (a write of more than
-// kMaxWriteOpBytes, a rename without target).
+// kMaxWriteOpBytes, a rename without target, a mode outside kModeBits).
 io::Error validate(const FileOp& op, std::size_t directory_count);
 bool is_valid_relative_path(std::string_view path);
 

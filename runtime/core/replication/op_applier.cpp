@@ -92,6 +92,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       case OpKind::mkdir: return fs.mkdir(native(op.path), finish);
       case OpKind::rmdir: return fs.rmdir(native(op.path), finish);
       case OpKind::set_mtime: return fs.set_mtime(native(op.path), op.mtime_ns, finish);
+      case OpKind::set_mode: return fs.set_mode(native(op.path), op.mode, finish);
       case OpKind::unlink:
         forget(native(op.path));
         return fs.unlink(native(op.path), finish);
@@ -135,6 +136,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       case OpKind::write:
       case OpKind::truncate:
       case OpKind::set_mtime:
+      case OpKind::set_mode:
       case OpKind::fsync: return;
     }
   }

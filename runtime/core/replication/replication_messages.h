@@ -34,12 +34,15 @@ struct ReplicateOp {
   std::int64_t mtime_ns = 0;
   bool exclusive = false;
   io::Bytes data;
+  std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::replicate_op, "replicate_op")
-  HM_WIRE_FIELDS(sequence, kind, directory, path, target, offset, size_bytes, mtime_ns, exclusive, data)
+  HM_WIRE_FIELDS(sequence, kind, directory, path, target, offset, size_bytes, mtime_ns, exclusive, data, mode)
 
   std::string check() const {
-    if (kind > OpKind::fsync) return "unknown op kind " + std::to_string(static_cast<int>(kind));
+    if (kind > OpKind::set_mode) return "unknown op kind " + std::to_string(static_cast<int>(kind));
+    if ((mode & ~kModeBits) != 0) return "mode " + std::to_string(mode) + " has bits outside the permission bits 07777";
+    if (kind != OpKind::set_mode && mode != 0) return "mode set on a " + std::string(op_kind_name(kind)) + " op";
     if (!is_valid_relative_path(path)) return "path is not a relative path inside the directory";
     if (kind == OpKind::rename && !is_valid_relative_path(target)) return "rename target is not a relative path";
     if (data.size() > kMaxWriteOpBytes) return "write larger than " + std::to_string(kMaxWriteOpBytes) + " bytes";
@@ -47,10 +50,10 @@ struct ReplicateOp {
   }
 
   static ReplicateOp from(std::uint64_t sequence, const FileOp& op) {
-    return {sequence, op.kind, op.directory, op.path, op.target, op.offset, op.size_bytes, op.mtime_ns, op.exclusive, op.data};
+    return {sequence, op.kind, op.directory, op.path, op.target, op.offset, op.size_bytes, op.mtime_ns, op.exclusive, op.data, op.mode};
   }
   FileOp to_op() && {
-    return FileOp{kind, directory, std::move(path), std::move(target), offset, size_bytes, mtime_ns, exclusive, std::move(data)};
+    return FileOp{kind, directory, std::move(path), std::move(target), offset, size_bytes, mtime_ns, exclusive, std::move(data), mode};
   }
 };
 

@@ -32,12 +32,13 @@
 namespace hamirror::core::wire {
 
 constexpr std::uint32_t kFrameMagic = 0x484D4952;  // "HMIR"
-constexpr std::uint16_t kProtocolVersion = 1;
+// 2: replicate_op carries a mode (the set_mode op).
+constexpr std::uint16_t kProtocolVersion = 2;
 constexpr std::size_t kMaxFrameBytes = 8 * 1024 * 1024;  // payload bytes, header excluded
 constexpr std::size_t kTagBytes = 32;
 constexpr std::size_t kTagOffset = 24;  // the authenticated header prefix ends here
 constexpr std::size_t kHeaderBytes = kTagOffset + kTagBytes;
-constexpr std::uint32_t kKnownFlags = 0;  // no flag is defined by version 1
+constexpr std::uint32_t kKnownFlags = 0;  // no flag is defined by versions 1 and 2
 
 // The registry of message types. A number, once used, is never reused for something
 // else; each message's body is declared in messages.h.

@@ -185,6 +185,20 @@ class Reintegration : public ::testing::Test {
     }
   }
 
+  // Permission bits of a path on a disk (0 when missing).
+  std::uint32_t mode_of(fsim::MemFs& disk, const std::string& path) {
+    std::optional<io::Result<io::FileStat>> stat;
+    disk.stat(path, [&](io::Result<io::FileStat> st) { stat = st; });
+    EXPECT_TRUE(run_until([&] { return stat.has_value(); }));
+    return stat && *stat ? (*stat)->mode : 0;
+  }
+  void set_mode(fsim::MemFs& disk, const std::string& path, std::uint32_t mode) {
+    std::optional<io::Error> result;
+    disk.set_mode(path, mode, [&](io::Error e) { result = e; });
+    ASSERT_TRUE(run_until([&] { return result.has_value(); }));
+    ASSERT_EQ(*result, io::Error::ok) << path;
+  }
+
   void install_both(const std::string& path, const io::Bytes& contents) {
     prim_->disk().install_file(path, contents);
     second_->disk().install_file(path, contents);
@@ -241,6 +255,26 @@ TEST_F(Reintegration, full_reintegration_into_a_wiped_target_makes_both_trees_by
   });
   ASSERT_TRUE(run_until([&] { return written; }));
   EXPECT_EQ(second_->disk().contents("/data/zero"), (io::Bytes{'o', 'k'}));
+}
+
+TEST_F(Reintegration, full_reintegration_gives_each_file_the_primarys_mode_also_where_the_bytes_already_match) {
+  io::Prng prng(17);
+  const io::Bytes same = random_bytes(prng, 10'000);
+  install_both("/data/tool", same);
+  install_both("/data/empty", {});
+  prim_->disk().install_file("/data/only-here", random_bytes(prng, 100));
+  set_mode(prim_->disk(), "/data/tool", 0750);
+  set_mode(prim_->disk(), "/data/empty", 0600);
+  set_mode(prim_->disk(), "/data/only-here", 04711);
+  set_mode(second_->disk(), "/data/tool", 0777);
+  build(GenerationInfo{});
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return synchronised(); })) << "seed " << seed_;
+  EXPECT_TRUE(link_errors_.empty());
+  expect_identical_copies();
+  EXPECT_EQ(mode_of(second_->disk(), "/data/tool"), 0750u);
+  EXPECT_EQ(mode_of(second_->disk(), "/data/empty"), 0600u);
+  EXPECT_EQ(mode_of(second_->disk(), "/data/only-here"), 04711u);
 }
 
 TEST_F(Reintegration, full_reintegration_sends_only_the_differing_blocks_when_most_data_matches) {
