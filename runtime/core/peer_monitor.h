@@ -86,6 +86,7 @@ class PeerMonitor {
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<io::Timer> pulse_timer_;
   std::int64_t last_pulse_ns_ = -1;
+  bool skipped_last_judgement_ = false;
   std::uint64_t sequence_ = 0;
   bool peer_up_ = false;
   std::uint8_t local_state_ = 0;

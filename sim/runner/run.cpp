@@ -99,6 +99,7 @@ void Run::build_cluster() {
     NodeSlot& slot = slots_[name];
     slot.name = name;
     slot.peer = name == "node1" ? "node2" : "node1";
+    slot.silence = PeerSilence(long_silence_ns(scenario_.cluster.timeout_ms));
   }
   if (scenario_.cluster.witness) {
     SimNode& machine = cluster_.add_node({.name = "witness", .hosts = {{"hb", kWitnessHost}}});
@@ -131,6 +132,7 @@ void Run::start_node(NodeSlot& slot) {
   SimNode& machine = cluster_.node(slot.name);
   HM_ASSERT(!machine.frozen());
   ++slot.incarnation;
+  slot.silence.came_up(cluster_.scheduler().now_ns());
   slot.capacity = std::make_unique<fsim::CapacityFs>(machine.disk(), cluster_.scheduler(),
                                                      fsim::CapacityFsOptions{.trace_name = slot.name + ".capacity"});
   slot.faulty = std::make_unique<fsim::FaultyFs>(*slot.capacity, cluster_.scheduler(), fault_rng_.fork(),
@@ -170,9 +172,7 @@ void Run::mark_absent(NodeSlot& slot, bool absent) {
 
 void Run::on_datagram_delivered(const std::string& from, const std::string& to, std::uint16_t port) {
   if (port != kHeartbeatPort || !slots_.contains(to) || slot(to).peer != from) return;
-  NodeSlot& s = slot(to);
-  if (!s.heard_peer && cluster_.node(to).frozen()) s.heard_while_frozen = true;  // read when it thaws
-  s.heard_peer = true;
+  slot(to).silence.heard(cluster_.scheduler().now_ns());
 }
 
 bool Run::usable(const std::string& name) {

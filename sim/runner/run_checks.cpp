@@ -17,17 +17,19 @@ std::string other(const std::string& name) { return name == "node1" ? "node2" : 
 
 }  // namespace
 
-void Run::sample() {
-  if (phase_ == Phase::done) return;
+// One PRIM and a synchronised SECOND, both running and not frozen.
+bool Run::pair_synchronised_now() {
   core::Node* one = node("node1");
   core::Node* two = node("node2");
-  bool healthy = one != nullptr && two != nullptr && !cluster_.node("node1").frozen() && !cluster_.node("node2").frozen();
-  if (healthy) {
-    const bool one_serves = one->state() == core::NodeState::prim && two->synchronised() && !one->reintegration_progress();
-    const bool two_serves = two->state() == core::NodeState::prim && one->synchronised() && !two->reintegration_progress();
-    healthy = one_serves || two_serves;
-  }
-  pair_healthy_ = healthy;
+  if (one == nullptr || two == nullptr || cluster_.node("node1").frozen() || cluster_.node("node2").frozen()) return false;
+  const bool one_serves = one->state() == core::NodeState::prim && two->synchronised() && !one->reintegration_progress();
+  const bool two_serves = two->state() == core::NodeState::prim && one->synchronised() && !two->reintegration_progress();
+  return one_serves || two_serves;
+}
+
+void Run::sample() {
+  if (phase_ == Phase::done) return;
+  const bool healthy = pair_synchronised_now();
   if (healthy) {
     slot("node1").last_synchronised_ns = cluster_.scheduler().now_ns();
     slot("node2").last_synchronised_ns = cluster_.scheduler().now_ns();
@@ -40,40 +42,13 @@ void Run::sample() {
     if (const core::Node* n = node(name); n != nullptr && n->state() == core::NodeState::second) {
       slot(name).last_second_ns = cluster_.scheduler().now_ns();
     }
-    sample_silence(slot(name));
   }
   if (scenario_.cluster.witness) check_vip_now();
   cluster_.scheduler().after(kSampleIntervalNs, [this] { sample(); });
 }
 
-// A silence: no heartbeat from the peer reached this node, whatever the reason (a cut
-// network, the peer down). This node's own freeze counts too (on thawing, a node sees
-// how long it heard nothing: seed 635), unless a heartbeat reached it meanwhile, which
-// it reads when it thaws: then only the silence before the freeze counts. Crashed or
-// stopped, a node hears nothing and decides nothing: the silence pauses.
-void Run::sample_silence(NodeSlot& s) {
-  const bool frozen = cluster_.node(s.name).frozen();
-  if (!s.node || (s.absent_since >= 0 && !frozen)) return;
-  if (frozen) {
-    if (s.heard_peer) return;
-    s.silence_ns += kSampleIntervalNs;
-    s.silence_frozen_ns += kSampleIntervalNs;
-    return;
-  }
-  if (!s.heard_peer) {
-    s.silence_ns += kSampleIntervalNs;
-    return;
-  }
-  const std::int64_t heard_after_ns = s.heard_while_frozen ? s.silence_ns - s.silence_frozen_ns : s.silence_ns;
-  if (heard_after_ns >= long_silence_ns(scenario_.cluster.timeout_ms)) s.long_silence_end_ns = cluster_.scheduler().now_ns();
-  s.heard_peer = false;
-  s.heard_while_frozen = false;
-  s.silence_ns = 0;
-  s.silence_frozen_ns = 0;
-}
-
-bool Run::cut_off_or_ordered_since_synchronised(const NodeSlot& s) const {
-  return s.silence_ns >= long_silence_ns(scenario_.cluster.timeout_ms) || s.long_silence_end_ns > s.last_synchronised_ns ||
+bool Run::cut_off_or_ordered_since_synchronised(const NodeSlot& s) {
+  return s.silence.last_long_silence_end_ns(cluster_.scheduler().now_ns()) > s.last_synchronised_ns ||
          s.admin_prim_ns > s.last_synchronised_ns;
 }
 
@@ -208,9 +183,9 @@ void Run::check_new_primary(const std::string& name) {
   // a PRIM thawed from a freeze, heard its peer serving, and went ALONE as well).
   if (!cut_off_or_ordered_since_synchronised(slot(name))) {
     fail("single_primary", detail + "\n  yet since the pair was last synchronised (" +
-                               format_time(slot(name).last_synchronised_ns) + ") " + name + " never lost " + other(name) +
-                               "'s heartbeats while both were up, and no admin told it to serve: a split brain "
-                               "the network did not cause");
+                               format_time(slot(name).last_synchronised_ns) + ") " + name + " never went " +
+                               format_time(long_silence_ns(scenario_.cluster.timeout_ms)) + " without " + other(name) +
+                               "'s heartbeats, and no admin told it to serve: a split brain the network did not cause");
     return;
   }
   // Meanwhile these ops are owed by nobody.

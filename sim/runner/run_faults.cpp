@@ -152,13 +152,17 @@ void Run::crash(NodeSlot& s) {
   ++s.incarnation;  // answers of the dead process are ignored
   release_clients_of(s.name);
   mark_absent(s, true);
-  pair_healthy_ = false;
+  s.silence.went_down(now);
   if (s.name == last_ack_node_) last_ack_copy_crashed_ = true;
   if (double_failure) both_copies_failed(s.name + " crashed at " + format_time(now));
   if (machine.frozen()) machine.thaw();  // its held callbacks died with it
 }
 
+// Judged at this instant, not at the last sample: a copy may fail 10 ms before its
+// peer (property counterexample 368706: a secondary under async `second` failed to
+// apply an op it had acknowledged on receipt, then the primary lost power).
 bool Run::peer_lacks_acknowledged_writes(const NodeSlot& s) {
+  const bool synchronised = pair_synchronised_now();
   // The peer is the loser of a split brain the admin resolved for `s`, not yet met:
   // whatever it acknowledges, it holds none of `s`'s side (seed 4847: the winner lost
   // power while the loser still served).
@@ -166,13 +170,13 @@ bool Run::peer_lacks_acknowledged_writes(const NodeSlot& s) {
   // The peer began acknowledging without some of this node's acknowledged ops (a split
   // brain not yet resolved): serving or not, it does not hold them (seed 7550: node2
   // lost power in the split brain, after node1 had served its own side).
-  if (!pair_healthy_ && std::any_of(suspicion_demoted_.begin(), suspicion_demoted_.end(),
+  if (!synchronised && std::any_of(suspicion_demoted_.begin(), suspicion_demoted_.end(),
                                     [&](std::uint64_t id) { return oracle_.op(id).node == s.name; })) {
     return true;
   }
   const NodeSlot& peer = slot(s.peer);
   const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
-  return !last_ack_node_.empty() && !pair_healthy_ && !peer_serving;
+  return !last_ack_node_.empty() && !synchronised && !peer_serving;
 }
 
 // An op demoted only as a split brain's suspicion is still owed if its side wins
@@ -250,7 +254,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
       if (!usable(name) || s.node->state() == core::NodeState::stop || fault_active(kind, name)) return false;
       note("stop " + name);
       mark_absent(s, true);
-      pair_healthy_ = false;
+      s.silence.went_down(now);
       s.node->stop();
       const std::uint64_t incarnation = s.incarnation;
       end_fault_later(kind, name, ms(1000, 10000), [this, name, incarnation] {
@@ -259,6 +263,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
         if (again.node->state() != core::NodeState::stop) return;
         note("start " + name);
         mark_absent(again, false);
+        again.silence.came_up(cluster_.scheduler().now_ns());
         again.node->start();
       });
       return true;
@@ -316,7 +321,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
       note("freeze " + name);
       machine.freeze();
       mark_absent(s, true);
-      pair_healthy_ = false;
+      s.silence.froze(now);
       frozen_[name].emplace_back(now, kStillHeld);
       end_fault_later(kind, name, ms(100, timeout_ms * 5 / 2), [this, name] {
         if (!frozen_[name].empty() && frozen_[name].back().second == kStillHeld) {
@@ -325,6 +330,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
         if (!cluster_.node(name).frozen()) return;  // crashed meanwhile (thawed then)
         note("thaw " + name);
         cluster_.node(name).thaw();
+        slot(name).silence.thawed(cluster_.scheduler().now_ns());
         if (slot(name).node) mark_absent(slot(name), false);
       });
       return true;
@@ -602,14 +608,16 @@ void Run::liveness_admin() {
   if (now - no_primary_since_ns_ < patience_ns) return;
   // prim was tried a whole patience ago and a node still waits for the witness lease:
   // its log says the witness refuses it ("only primforce takes the lease"). An admin
-  // follows that advice, but only on a copy missing no more acknowledged ops than the
-  // other: primforce on a staler copy would overwrite acknowledged writes, and would
-  // hide a core bug that refused the better copy for a reason (property
-  // counterexample 622878: prim repeated for good on the node waiting for the lease,
-  // primforce tried only on the other, a secondary that refuses it).
+  // follows that advice where the witness's record predates this cluster (an old
+  // witness state kept from an earlier installation, RunOptions::
+  // witness_recorded_generation), and only on a copy missing no more acknowledged ops
+  // than the other: primforce on a staler copy would overwrite acknowledged writes.
+  // Otherwise the protocol itself left the witness refusing the up-to-date copy, and
+  // that stays a convergence violation (property counterexample 622878).
   std::string waiting = waits_for_lease(one) ? "node1" : waits_for_lease(two) ? "node2" : "";
   if (waits_for_lease(one) && waits_for_lease(two)) waiting = pick();
-  if (prim_attempts_ > 0 && !waiting.empty() && missing(waiting) <= missing(other(waiting))) {
+  if (options_.witness_recorded_generation != 0 && prim_attempts_ > 0 && !waiting.empty() &&
+      missing(waiting) <= missing(other(waiting))) {
     ++prim_attempts_;
     admin_prim(waiting, true);
     no_primary_since_ns_ = now;

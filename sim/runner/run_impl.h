@@ -19,6 +19,7 @@
 #include "fsim/faulty_fs.h"
 #include "sim/cluster/sim_cluster.h"
 #include "sim/runner/oracle.h"
+#include "sim/runner/peer_silence.h"
 #include "sim/runner/run.h"
 
 namespace hamirror::sim::runner {
@@ -67,13 +68,9 @@ struct NodeSlot {
   // may still have applied ops its peer sent.
   std::int64_t last_second_ns = -1;
   // Whether this node could hear its peer, from the network's deliveries: without a
-  // witness, a node may serve without its peer's writes only after it lost the peer's
-  // heartbeats while both were up (a cut network), or on an admin's order.
-  bool heard_peer = false;                 // a heartbeat from the peer arrived since the last sample
-  bool heard_while_frozen = false;         // ... into a frozen node's buffer
-  std::int64_t silence_ns = 0;             // the peer up, no heartbeat from it: for this long now
-  std::int64_t silence_frozen_ns = 0;      // the part of silence_ns this node was frozen
-  std::int64_t long_silence_end_ns = -1;   // when the last silence of at least long_silence_ns() ended
+  // witness, a node may serve without its peer's writes only after it went long without
+  // the peer's heartbeats (a cut network, the peer down), or on an admin's order.
+  PeerSilence silence{0};
   std::int64_t admin_prim_ns = -1;         // the last admin prim or primforce this node accepted
 };
 
@@ -183,10 +180,10 @@ class Run {
 
   // run_checks.cpp
   void sample();
-  void sample_silence(NodeSlot& slot);
+  bool pair_synchronised_now();
   // Since `slot` was last synchronised with its peer, did it lose the peer's heartbeats
   // while both were up, or take an admin's prim? Else it had no reason to serve alone.
-  bool cut_off_or_ordered_since_synchronised(const NodeSlot& slot) const;
+  bool cut_off_or_ordered_since_synchronised(const NodeSlot& slot);
   void on_acknowledged(const std::string& node, std::int64_t submitted_ns);
   void check_new_primary(const std::string& node);
   std::string classify(const std::string& node, const std::vector<std::uint64_t>& missing);
@@ -221,7 +218,6 @@ class Run {
   std::int64_t last_ack_switch_ns_ = 0;  // when last_ack_node_ began acknowledging
   bool last_ack_copy_crashed_ = false;   // last_ack_node_ crashed since its last acknowledgement
   std::deque<std::int64_t> recent_switches_ns_;
-  bool pair_healthy_ = false;
   std::vector<Suspicion> suspicions_;
   std::set<std::uint64_t> suspicion_demoted_;
   std::vector<std::int64_t> split_brain_reports_ns_;

@@ -869,6 +869,7 @@ bool Node::peer_outdated_for_our_generation() const {
 // marked itself outdated -- and the takeover, resumed when its copy was durable, made
 // both nodes ALONE while their heartbeats flowed).
 void Node::mark_outdated() {
+  if (marking_outdated_) return;  // the mark is on its way to the disk
   marking_outdated_ = true;
   cancel_going_alone("the primary is alive and asks this copy to mark itself outdated");
   GenerationInfo next = generation_;
@@ -1066,7 +1067,7 @@ void Node::start_alone_generation(const std::string& reason, std::function<void(
     // this one and supersedes it.
     if (!going_alone_ || attempt != alone_attempt_) return;
     going_alone_ = false;
-        requesting_outdate_ = false;
+    requesting_outdate_ = false;
     if (replica_) {
       replica_->detach();
       replica_.reset();

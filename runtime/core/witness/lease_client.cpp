@@ -198,6 +198,8 @@ void LeaseClient::lose(const std::string& reason) {
   HM_ASSERT(held_);
   held_ = false;
   epoch_ = 0;
+  // Only a holder asks: once granted again, the alone gate asks anew if it must.
+  alone_generation_ = 0;
   expiry_timer_->stop();
   listener_.on_lost(reason);
 }

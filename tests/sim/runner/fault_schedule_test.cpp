@@ -304,5 +304,29 @@ TEST(FaultScheduleRun, the_admin_runs_primforce_where_prim_waits_for_a_lease_the
   }
 }
 
+// Property counterexample 368706 (no witness, async `second`): node1, the secondary,
+// failed to apply an op it had acknowledged on receipt (disk full), 10 ms before
+// node2, the primary, lost power with unsynced acknowledged writes. Both copies had
+// failed, though the last sample (50 ms earlier) still saw a synchronised pair: the
+// runner judges the double failure at the instant of the crash.
+TEST(FaultScheduleRun, counterexample_368706_a_double_failure_is_judged_at_the_instant_of_the_crash) {
+  const RunResult result = replay_clean(368706, 20,
+      "t=2.600s stop node1 for 1.000s; t=2.700s disk_enospc node1 for 5.700s free=28; t=8.400s crash node2 for 7.800s");
+  EXPECT_EQ(result.stats.double_failures, 1u);
+}
+
+// A node frozen and cut off at once, thawing after a heartbeat reached it just before
+// the freeze: its whole freeze counts as silence (review finding: a flag sampled every
+// 50 ms took that heartbeat as heard during the freeze, and the takeover after the
+// thaw for a split brain "the network did not cause").
+TEST(FaultScheduleRun, a_freeze_right_after_a_heartbeat_still_counts_as_silence) {
+  RunOptions options{.seed = 1, .preset = "fast", .duration_s = 20};
+  options.schedule = parse_schedule(
+      "t=5.020s freeze node2 for 3.000s; t=5.020s partition_full node2 for 6.000s; t=7.900s crash node1 for 2.000s").schedule;
+  const auto result = run_seed(options);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_FALSE(result->violation) << result->violation->invariant << ": " << result->violation->detail;
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
