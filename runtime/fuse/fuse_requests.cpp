@@ -34,7 +34,9 @@ fuse_lowlevel_ops make_operations() {
   ops.mknod = [](fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t) {
     self(req).mknod(req, parent, name, mode);
   };
-  ops.mkdir = [](fuse_req_t req, fuse_ino_t parent, const char* name, mode_t) { self(req).mkdir(req, parent, name); };
+  ops.mkdir = [](fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+    self(req).mkdir(req, parent, name, mode);
+  };
   ops.unlink = [](fuse_req_t req, fuse_ino_t parent, const char* name) { self(req).unlink(req, parent, name); };
   ops.rmdir = [](fuse_req_t req, fuse_ino_t parent, const char* name) { self(req).rmdir(req, parent, name); };
   ops.symlink = [](fuse_req_t req, const char*, fuse_ino_t, const char* name) {
@@ -62,8 +64,8 @@ fuse_lowlevel_ops make_operations() {
   ops.releasedir = [](fuse_req_t req, fuse_ino_t, fuse_file_info* fi) { self(req).releasedir(req, fi); };
   ops.fsyncdir = [](fuse_req_t req, fuse_ino_t, int, fuse_file_info*) { fuse_reply_err(req, EINVAL); };
   ops.statfs = [](fuse_req_t req, fuse_ino_t) { self(req).statfs(req); };
-  ops.create = [](fuse_req_t req, fuse_ino_t parent, const char* name, mode_t, fuse_file_info* fi) {
-    self(req).create(req, parent, name, fi);
+  ops.create = [](fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+    self(req).create(req, parent, name, mode, fi);
   };
   return ops;
 }

@@ -10,8 +10,9 @@
 // Decisions (see also README.md in this folder):
 // - chmod: a replicated set_mode op (permission bits only). chown: EPERM unless it
 //   changes nothing (uids and gids differ between machines; an owner set on one copy
-//   only would make the copies differ). atime: not kept (as noatime). New files and
-//   directories get the backing's default modes; a chmod after them is replicated.
+//   only would make the copies differ). atime: not kept (as noatime). create, mknod
+//   and mkdir carry the mode the application asked for, less its umask, in their op:
+//   both copies get it (a mode of 0 there leaves the backing's default).
 // - symlinks, hard links, device nodes: ENOTSUP with a log line (not replicated).
 // - flush (close): 0 at once — every write was acknowledged only once replicated.
 // - fsyncdir: EINVAL (the core has no directory sync op yet; EINVAL is what
@@ -63,9 +64,10 @@ class FuseRequests {
   void releasedir(fuse_req_t req, fuse_file_info* fi);
   void statfs(fuse_req_t req);
   // Changes (write_requests.cpp).
-  void create(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file_info* fi);
+  // mode: as the application gave it (the caller's umask is in the request's context).
+  void create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi);
   void mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
-  void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name);
+  void mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode);
   void unlink(fuse_req_t req, fuse_ino_t parent, const char* name);
   void rmdir(fuse_req_t req, fuse_ino_t parent, const char* name);
   void rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t newparent, const char* newname,

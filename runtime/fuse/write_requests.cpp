@@ -18,9 +18,16 @@ std::int64_t to_ns(const timespec& time) {
   return static_cast<std::int64_t>(time.tv_sec) * 1'000'000'000 + time.tv_nsec;
 }
 
+// The permission bits a new entry gets, as open(2) and mkdir(2) give them: the mode
+// asked for less the caller's umask. The kernel masks it already unless the mount
+// asked for FUSE_CAP_DONT_MASK; masking again changes nothing then.
+std::uint32_t requested_mode(fuse_req_t req, mode_t mode) {
+  return static_cast<std::uint32_t>(mode & ~fuse_req_ctx(req)->umask) & core::kModeBits;
+}
+
 }  // namespace
 
-void FuseRequests::create(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_file_info* fi) {
+void FuseRequests::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
   if (is_hidden_entry(parent, name)) {
     fuse_reply_err(req, EPERM);
     return;
@@ -29,6 +36,7 @@ void FuseRequests::create(fuse_req_t req, fuse_ino_t parent, const char* name, f
   if (!child_path(req, parent, name, path) || !may_change(req)) return;
   core::FileOp create = op(core::OpKind::create, path);
   create.exclusive = (fi->flags & O_EXCL) != 0;
+  create.mode = requested_mode(req, mode);
   // fi lives only during this call: the answer needs a copy.
   submit(req, {std::move(create)}, [this, req, path, opened = *fi]() mutable {
     const int fd = ::open(backing(path).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -66,6 +74,7 @@ void FuseRequests::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mo
   if (!child_path(req, parent, name, path) || !may_change(req)) return;
   core::FileOp create = op(core::OpKind::create, path);
   create.exclusive = true;
+  create.mode = requested_mode(req, mode);
   submit(req, {std::move(create)}, [this, req, path] {
     fuse_entry_param entry;
     if (const int error = fill_entry(path, entry); error != 0) return (void)fuse_reply_err(req, error);
@@ -73,14 +82,16 @@ void FuseRequests::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mo
   });
 }
 
-void FuseRequests::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+void FuseRequests::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
   if (is_hidden_entry(parent, name)) {
     fuse_reply_err(req, EPERM);
     return;
   }
   std::string path;
   if (!child_path(req, parent, name, path) || !may_change(req)) return;
-  submit(req, {op(core::OpKind::mkdir, path)}, [this, req, path] {
+  core::FileOp mkdir = op(core::OpKind::mkdir, path);
+  mkdir.mode = requested_mode(req, mode);
+  submit(req, {std::move(mkdir)}, [this, req, path] {
     fuse_entry_param entry;
     if (const int error = fill_entry(path, entry); error != 0) return (void)fuse_reply_err(req, error);
     fuse_reply_entry(req, &entry);

@@ -17,13 +17,21 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// The permission bits a new entry gets, as open(2) and mkdir(2) give them: the mode
+// asked for less the caller's umask. Linux's kernel masks it already (unless the mount
+// asks for FUSE_CAP_DONT_MASK); masking again changes nothing then.
+std::uint32_t requested_mode(api::Mode mode) {
+  return static_cast<std::uint32_t>(mode & ~api::caller_umask()) & core::kModeBits;
+}
+
 }  // namespace
 
-int PathFrontend::create(const char* path, api::FileInfo* fi) {
+int PathFrontend::create(const char* path, api::Mode mode, api::FileInfo* fi) {
   if (!writable()) return -EROFS;
   const std::string name = relative(path);
   core::FileOp create = op(core::OpKind::create, name);
   create.exclusive = (fi->flags & O_EXCL) != 0;
+  create.mode = requested_mode(mode);
   if (const int error = answer(replicate({std::move(create)}), "create " + name); error != 0) return error;
   std::uint64_t handle = 0;
   if (const int error = backing_.open_read(name, handle); error != 0) return -error;
@@ -38,13 +46,16 @@ int PathFrontend::mknod(const char* path, api::Mode mode) {
   const std::string name = relative(path);
   core::FileOp create = op(core::OpKind::create, name);
   create.exclusive = true;
+  create.mode = requested_mode(mode);
   return answer(replicate({std::move(create)}), "create " + name);
 }
 
-int PathFrontend::mkdir(const char* path) {
+int PathFrontend::mkdir(const char* path, api::Mode mode) {
   if (!writable()) return -EROFS;
   const std::string name = relative(path);
-  return answer(replicate({op(core::OpKind::mkdir, name)}), "mkdir " + name);
+  core::FileOp mkdir = op(core::OpKind::mkdir, name);
+  mkdir.mode = requested_mode(mode);
+  return answer(replicate({std::move(mkdir)}), "mkdir " + name);
 }
 
 int PathFrontend::unlink(const char* path) {

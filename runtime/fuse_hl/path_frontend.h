@@ -57,9 +57,11 @@ class PathFrontend {
   int readdir(const char* path, void* buffer, api::FillDir fill);
   int statfs(api::StatVfs* stats);
   // Changes (path_changes.cpp): answered once replicated.
-  int create(const char* path, api::FileInfo* fi);
+  // mode: as the application gave it; the new entry gets it less the caller's umask
+  // on both copies (0 left: the backing's default).
+  int create(const char* path, api::Mode mode, api::FileInfo* fi);
   int mknod(const char* path, api::Mode mode);
-  int mkdir(const char* path);
+  int mkdir(const char* path, api::Mode mode);
   int unlink(const char* path);
   int rmdir(const char* path);
   int rename(const char* from, const char* to, unsigned int flags);

@@ -32,9 +32,9 @@ api::Operations make_operations() {
     return self().readdir(path, buffer, fill);
   };
   ops.statfs = [](const char*, api::StatVfs* stats) { return self().statfs(stats); };
-  ops.create = [](const char* path, api::Mode, api::FileInfo* fi) { return self().create(path, fi); };
+  ops.create = [](const char* path, api::Mode mode, api::FileInfo* fi) { return self().create(path, mode, fi); };
   ops.mknod = [](const char* path, api::Mode mode, api::Dev) { return self().mknod(path, mode); };
-  ops.mkdir = [](const char* path, api::Mode) { return self().mkdir(path); };
+  ops.mkdir = [](const char* path, api::Mode mode) { return self().mkdir(path, mode); };
   ops.unlink = [](const char* path) { return self().unlink(path); };
   ops.rmdir = [](const char* path) { return self().rmdir(path); };
   ops.rename = [](const char* from, const char* to, unsigned int flags) { return self().rename(from, to, flags); };

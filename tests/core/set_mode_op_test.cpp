@@ -19,11 +19,12 @@ FileOp set_mode(const std::string& path, std::uint32_t mode) {
 
 wire::Decoded<ReplicateOp> round_trip(const ReplicateOp& op) { return wire::decode_body<ReplicateOp>(wire::encode_body(op)); }
 
-TEST(SetModeOp, is_valid_with_permission_bits_only_and_only_on_its_own_kind) {
+TEST(SetModeOp, is_valid_with_permission_bits_only_and_only_on_kinds_that_carry_a_mode) {
   EXPECT_EQ(validate(set_mode("f", 0750), 1), io::Error::ok);
   EXPECT_EQ(validate(set_mode("f", 07777), 1), io::Error::ok);
   EXPECT_EQ(validate(set_mode("f", 0100644), 1), io::Error::invalid_argument) << "a file type bit";
-  EXPECT_EQ(validate(FileOp{.kind = OpKind::create, .path = "f", .mode = 0644}, 1), io::Error::invalid_argument);
+  EXPECT_EQ(validate(FileOp{.kind = OpKind::truncate, .path = "f", .mode = 0644}, 1), io::Error::invalid_argument);
+  EXPECT_EQ(validate(FileOp{.kind = OpKind::rename, .path = "f", .target = "g", .mode = 0644}, 1), io::Error::invalid_argument);
   EXPECT_EQ(describe(set_mode("d/f", 0750)), "set_mode 0:d/f to 0750");
 }
 

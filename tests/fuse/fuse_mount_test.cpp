@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/fuse/fuse_test_support.h"
@@ -254,6 +255,33 @@ TEST_F(FuseMountTest, a_mode_set_through_the_mount_reaches_both_copies) {
   struct stat through_mount {};
   ASSERT_EQ(::stat(at("script.sh").c_str(), &through_mount), 0);
   EXPECT_EQ(through_mount.st_mode & 07777, 0754u);
+  expect_identical_copies();
+}
+
+TEST_F(FuseMountTest, new_files_and_directories_get_the_mode_the_application_asked_for_on_both_copies) {
+  const int key = ::open(at("key.pem").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  ASSERT_GE(key, 0) << std::strerror(errno);
+  write_all(key, "secret");
+  ::close(key);
+  ASSERT_EQ(::mkdir(at("private").c_str(), 0700), 0) << std::strerror(errno);
+  ASSERT_EQ(::mknod(at("private/made").c_str(), S_IFREG | 0604, 0), 0) << std::strerror(errno);
+  // The caller's umask applies, as on any file system.
+  const mode_t umask_before = ::umask(027);
+  const int shared = ::open(at("private/shared.txt").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0666);
+  const int group = ::mkdir(at("private/group").c_str(), 0777);
+  ::umask(umask_before);
+  ASSERT_GE(shared, 0) << std::strerror(errno);
+  ::close(shared);
+  ASSERT_EQ(group, 0) << std::strerror(errno);
+  const std::vector<std::pair<std::string, unsigned>> expected = {
+      {"key.pem", 0600}, {"private", 0700}, {"private/made", 0604}, {"private/shared.txt", 0640}, {"private/group", 0750}};
+  for (const auto& copy : {dirs_.primary(), dirs_.secondary()}) {
+    for (const auto& [name, mode] : expected) {
+      struct stat attr {};
+      ASSERT_EQ(::stat((copy / name).c_str(), &attr), 0) << copy / name;
+      EXPECT_EQ(attr.st_mode & 07777, mode) << copy / name;
+    }
+  }
   expect_identical_copies();
 }
 

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include "core/node/node.h"
 #include "tests/daemon/free_port.h"
@@ -219,6 +220,21 @@ TEST_F(FuseOnTwoNodes, a_chmod_on_the_primary_mount_gives_the_secondarys_copy_th
   struct stat attr {};
   ASSERT_EQ(::stat((data(secondary_) / "file").c_str(), &attr), 0) << std::strerror(errno);
   EXPECT_EQ(attr.st_mode & 07777, 0750u) << "acknowledged by the secondary before chmod returned";
+  expect_identical_copies();
+}
+
+TEST_F(FuseOnTwoNodes, a_file_created_0600_and_a_directory_made_0700_on_the_primary_mount_have_those_modes_on_the_secondary) {
+  ASSERT_EQ(mount(primary_), "");
+  const int key = ::open(at("key.pem").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  ASSERT_GE(key, 0) << std::strerror(errno);
+  ASSERT_EQ(::write(key, "secret", 6), 6);
+  ::close(key);
+  ASSERT_EQ(::mkdir(at("private").c_str(), 0700), 0) << std::strerror(errno);
+  for (const auto& [name, mode] : {std::pair<std::string, unsigned>{"key.pem", 0600}, {"private", 0700}}) {
+    struct stat attr {};
+    ASSERT_EQ(::stat((data(secondary_) / name).c_str(), &attr), 0) << name << ": " << std::strerror(errno);
+    EXPECT_EQ(attr.st_mode & 07777, mode) << name << ": acknowledged by the secondary before the call returned";
+  }
   expect_identical_copies();
 }
 

@@ -1,6 +1,6 @@
 // The high-level frontend (the one WinFsp runs on Windows), mounted with libfuse3 on
 // Linux over a MirrorSink: the cases of the low-level frontend's tests — writes, rename,
-// unlink, fsync, chmod replicated to both copies; EROFS on a secondary; a replication failure as
+// unlink, fsync, chmod and the modes of new entries replicated to both copies; EROFS on a secondary; a replication failure as
 // EIO — and the Windows semantics Linux can show: names without regard to case.
 // Needs root and /dev/fuse (skipped with the reason otherwise; CI has both).
 #include <fcntl.h>
@@ -103,6 +103,25 @@ TEST_F(HlMount, a_chmod_is_replicated_and_a_chown_that_changes_the_owner_is_refu
   ASSERT_EQ(::stat((dirs_.mnt() / "tool").c_str(), &attr), 0);
   EXPECT_EQ(::chown((dirs_.mnt() / "tool").c_str(), attr.st_uid + 1, static_cast<gid_t>(-1)), -1);
   EXPECT_EQ(errno, EPERM);
+  expect_copies_equal();
+}
+
+TEST_F(HlMount, new_files_and_directories_get_the_mode_the_application_asked_for_on_both_copies) {
+  SKIP_WITHOUT_FUSE();
+  mount();
+  const int key = ::open((dirs_.mnt() / "key.pem").c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  ASSERT_GE(key, 0) << std::strerror(errno);
+  ::close(key);
+  ASSERT_EQ(::mkdir((dirs_.mnt() / "private").c_str(), 0700), 0) << std::strerror(errno);
+  const mode_t umask_before = ::umask(077);
+  const int group = ::mkdir((dirs_.mnt() / "private" / "group").c_str(), 0770);
+  ::umask(umask_before);
+  ASSERT_EQ(group, 0) << std::strerror(errno);
+  for (const auto& copy : {dirs_.primary(), dirs_.secondary()}) {
+    EXPECT_EQ(static_cast<unsigned>(fs::status(copy / "key.pem").permissions()), 0600u) << copy;
+    EXPECT_EQ(static_cast<unsigned>(fs::status(copy / "private").permissions()), 0700u) << copy;
+    EXPECT_EQ(static_cast<unsigned>(fs::status(copy / "private" / "group").permissions()), 0700u) << copy << ": less the umask";
+  }
   expect_copies_equal();
 }
 

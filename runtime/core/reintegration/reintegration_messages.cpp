@@ -22,6 +22,8 @@ std::string ResyncDirListing::check() const {
   for (const ListingEntry& entry : entries) {
     if (!is_valid_entry_name(entry.name)) return "entry name is not a single path component";
     if (std::string problem = check_kind(entry.kind); !problem.empty()) return problem;
+    if ((entry.mode & ~kModeBits) != 0) return "entry mode has bits outside the permission bits 07777";
+    if (entry.kind != io::FileKind::directory && entry.mode != 0) return "mode on a file entry (it travels with the file's data)";
     // Sorted and strictly after the previous page: the target merges by name.
     if (previous != nullptr && !(*previous < entry.name)) return "entries not sorted by name";
     previous = &entry.name;

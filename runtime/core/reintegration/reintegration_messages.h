@@ -53,13 +53,18 @@ struct ResyncBegin {
 struct ListingEntry {
   std::string name;
   io::FileKind kind = io::FileKind::regular;  // regular or directory; others are not replicated
-  HM_WIRE_FIELDS(name, kind)
+  // A directory's permission bits (kModeBits), 0000 included; 0 for a file, whose mode
+  // travels with its size in resync_block_checksums / resync_block_data.
+  std::uint32_t mode = 0;
+  HM_WIRE_FIELDS(name, kind, mode)
   friend bool operator==(const ListingEntry&, const ListingEntry&) = default;
 };
 
 // One page of a directory's entries, sorted by name. The page speaks for every name
 // in (after, last entry's name], or (after, end) when `last` is set: the target makes
-// its own entries in that range the same (deletes extras, creates what is missing).
+// its own entries in that range the same (deletes extras, creates what is missing)
+// and gives each directory in it the listed mode. The modes are read with the names,
+// under the same watermark: a set_mode races a listing like a namespace op.
 struct ResyncDirListing {
   std::uint64_t id = 0;
   std::uint32_t directory = 0;

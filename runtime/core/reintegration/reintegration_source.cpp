@@ -14,11 +14,11 @@ bool is_namespace_op(OpKind kind) {
     case OpKind::mkdir:
     case OpKind::rename:
     case OpKind::unlink:
-    case OpKind::rmdir: return true;
+    case OpKind::rmdir:
+    case OpKind::set_mode: return true;  // a listing carries the modes of directories
     case OpKind::write:
     case OpKind::truncate:
     case OpKind::set_mtime:
-    case OpKind::set_mode:
     case OpKind::fsync: return false;
   }
   return true;
@@ -35,14 +35,14 @@ std::string parent_of(const std::string& path) {
 
 std::uint64_t blocks_in(std::uint64_t bytes) { return (bytes + kResyncBlockBytes - 1) / kResyncBlockBytes; }
 
-// Runs `next(index)` for index 0..count-1, one after the other, then `done()`.
+// Stats paths[index..] one after the other into stats, then runs `done()`.
 // Callers guarantee the objects they capture outlive the chain (the alive token).
 void stat_each(io::FileSystem& fs, std::shared_ptr<std::vector<std::string>> paths, std::size_t index,
-               std::shared_ptr<std::vector<std::uint64_t>> sizes, std::function<void()> done) {
+               std::shared_ptr<std::vector<io::Result<io::FileStat>>> stats, std::function<void()> done) {
   if (index == paths->size()) return done();
-  fs.stat((*paths)[index], [&fs, paths, index, sizes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
-    (*sizes)[index] = stat.ok() ? stat->size_bytes : 0;  // gone meanwhile: the read is redone anyway
-    stat_each(fs, std::move(paths), index + 1, std::move(sizes), std::move(done));
+  fs.stat((*paths)[index], [&fs, paths, index, stats, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+    (*stats)[index] = std::move(stat);
+    stat_each(fs, std::move(paths), index + 1, std::move(stats), std::move(done));
   });
 }
 
@@ -297,12 +297,22 @@ void ReintegrationSource::do_list_dir(Work work) {
       paths->push_back(native(work.directory, child_path(work.path, entry.name)));
       entries->push_back({std::move(entry.name), entry.kind});
     }
-    auto sizes = std::make_shared<std::vector<std::uint64_t>>(paths->size(), 0);
-    // Sizes only size the progress; they are read in the same race-free window.
-    stat_each(fs_, paths, 0, sizes, [this, alive, id, work = std::move(work), entries, sizes]() mutable {
+    auto stats = std::make_shared<std::vector<io::Result<io::FileStat>>>(paths->size(), io::Error::not_found);
+    // Read in the same race-free window as the names: the sizes size the progress, the
+    // modes of directories travel in the listing.
+    stat_each(fs_, paths, 0, stats, [this, alive, id, work = std::move(work), entries, stats]() mutable {
       if (!*alive || !read_running(id)) return;
       if (!end_read(id)) return finish_work(true, std::move(work));
-      on_listed(std::move(work), std::move(*entries), *sizes);
+      std::vector<std::uint64_t> sizes(entries->size(), 0);
+      for (std::size_t i = 0; i < entries->size(); ++i) {
+        const io::Result<io::FileStat>& stat = (*stats)[i];
+        if (stat) sizes[i] = stat->size_bytes;
+        if ((*entries)[i].kind != io::FileKind::directory) continue;  // a file's size only sizes the progress
+        // Unraced, a directory just listed is still there: an error is this copy's.
+        if (!stat) return gone(stat.error()) ? finish_work(true, std::move(work)) : fail_reading(work, stat.error());
+        (*entries)[i].mode = stat->mode & kModeBits;
+      }
+      on_listed(std::move(work), std::move(*entries), sizes);
     });
   });
 }

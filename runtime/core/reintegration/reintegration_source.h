@@ -4,7 +4,8 @@
 //
 // Modes.
 // - full: every replicated directory is walked. Each directory's listing is sent;
-//   the target deletes what it has in excess and creates what it lacks. Each file is
+//   the target deletes what it has in excess, creates what it lacks and gives each
+//   subdirectory its listed mode (files get theirs with their size, below). Each file is
 //   hashed per block (XXH3-64, kResyncBlockBytes) and the checksums are sent; the
 //   target hashes its own blocks and asks only for those that differ. A file the
 //   target answered it lacked (its listing's ack) is sent whole instead, when its
@@ -24,11 +25,12 @@
 // A live op is forwarded when it is submitted, before this copy applies it. The
 // source reads for resync (a listing, or a run of one file's blocks) only when no
 // live op that could change it is still being applied here: for a file, no op on
-// that file and no namespace op (create, mkdir, rename, unlink, rmdir); for a
-// listing, no namespace op. If such an op is submitted while the read runs, the read
-// is thrown away and redone. So a read's result is exactly this copy after every op
-// forwarded before it completed, and its message (sent the moment the read
-// completes) lands on the target after those ops and before every later one. Each
+// that file and no namespace op (create, mkdir, rename, unlink, rmdir, and set_mode:
+// a listing carries the modes of directories); for a listing, no namespace op. If
+// such an op is submitted while the read runs, the read is thrown away and redone.
+// So a read's result is exactly this copy after every op forwarded before it
+// completed, and its message (sent the moment the read completes) lands on the
+// target after those ops and before every later one. Each
 // message carries that point (`watermark`), and the target checks it: a file's
 // block whose watermark is older than a live op on that file it already applied is a
 // protocol error, never written.
@@ -269,7 +271,8 @@ class ReintegrationSource {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// Whether an op changes names (and so races every listing and every file read).
+// Whether an op changes names, or the mode a listing carries for a directory
+// (set_mode), and so races every listing and every file read.
 bool is_namespace_op(OpKind kind);
 
 }  // namespace hamirror::core

@@ -214,17 +214,18 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
     }
     for (const ListingEntry& wanted : listing.entries) {
       const auto found = mine.find(wanted.name);
-      if (found != mine.end() && found->second == wanted.kind) {
-        mine.erase(found);
-        continue;
+      const bool present = found != mine.end() && found->second == wanted.kind;
+      if (found != mine.end() && !present) {
+        actions->push_back({Action::Do::remove, wanted.name, found->second});  // a file where a directory belongs, or back
       }
-      if (found != mine.end()) {
-        actions->push_back({true, wanted.name, found->second});  // a file where a directory belongs, or back
-        mine.erase(found);
+      if (found != mine.end()) mine.erase(found);
+      if (!present) actions->push_back({Action::Do::create, wanted.name, wanted.kind});
+      // Whether it was there or not: this copy cannot tell its mode from the listing.
+      if (wanted.kind == io::FileKind::directory) {
+        actions->push_back({Action::Do::set_mode, wanted.name, wanted.kind, wanted.mode});
       }
-      actions->push_back({false, wanted.name, wanted.kind});
     }
-    for (const auto& [name, kind] : mine) actions->insert(actions->begin(), Action{true, name, kind});  // extras go first
+    for (const auto& [name, kind] : mine) actions->insert(actions->begin(), Action{Action::Do::remove, name, kind});  // extras go first
     run_actions(actions, 0, listing.directory, listing.path, ack, std::move(next));
   });
 }
@@ -239,14 +240,17 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
   const std::string child = child_path(path, action.name);
   auto after = [this, actions, index, directory, path, ack, next = std::move(next), action](io::Error result) mutable {
     if (result != io::Error::ok) ack->failed = true;
-    if (result == io::Error::ok && !action.remove) {
+    if (result == io::Error::ok && action.what == Action::Do::create) {
       ++counters_.entries_created;
       ack->created.push_back({action.name, action.kind});
     }
-    if (result == io::Error::ok && action.remove) ++counters_.entries_removed;
+    if (result == io::Error::ok && action.what == Action::Do::remove) ++counters_.entries_removed;
     run_actions(std::move(actions), index + 1, directory, std::move(path), std::move(ack), std::move(next));
   };
-  if (action.remove) return remove_tree(directory, child, action.kind, std::move(after));
+  if (action.what == Action::Do::remove) return remove_tree(directory, child, action.kind, std::move(after));
+  if (action.what == Action::Do::set_mode) {
+    return apply({.kind = OpKind::set_mode, .directory = directory, .path = child, .mode = action.mode}, std::move(after));
+  }
   if (action.kind == io::FileKind::directory) {
     return apply({.kind = OpKind::mkdir, .directory = directory, .path = child}, std::move(after));
   }

@@ -91,10 +91,13 @@ class ReintegrationTarget {
   using Next = std::function<void()>;
   using Step = std::function<void(Next)>;
   using Key = std::pair<std::uint32_t, std::string>;
+  // One change a listing page asks of this copy's directory, in order.
   struct Action {
-    bool remove = false;
+    enum class Do : std::uint8_t { remove, create, set_mode };
+    Do what = Do::create;
     std::string name;
     io::FileKind kind = io::FileKind::regular;
+    std::uint32_t mode = 0;  // set_mode: a directory's permission bits
   };
 
   std::string check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file);

@@ -6,8 +6,8 @@
 // - files whose data changed (create, write, truncate): fsync the file;
 // - directories whose entries changed (the parent of a create, mkdir, rmdir, unlink,
 //   and both parents of a rename): fsync_dir the directory;
-// - names whose metadata changed (set_mtime, a file or a directory): fsync whichever
-//   it is.
+// - names whose metadata changed (set_mtime, set_mode, a file or a directory; a
+//   directory made with a mode): fsync whichever it is.
 // Names are noted before their op is applied, whatever its result (a failed write may
 // still have changed part of the file). Only a successful op forgets names: an unlink
 // forgets its file, an rmdir everything under it, an fsync op its file and parent
@@ -35,7 +35,8 @@
 namespace hamirror::core {
 
 constexpr std::size_t kMaxChangedNames = 4096;
-// A create notes its file and its parent; a rename both parents (a move merges names).
+// A create notes its file and its parent, a mkdir with a mode its parent and itself,
+// a rename both parents (a move merges names).
 constexpr std::size_t kMaxNamesPerOp = 2;
 
 struct ChangedName {
@@ -63,6 +64,9 @@ class ChangedSet {
       case OpKind::write:
       case OpKind::truncate: names_.files.insert({op.directory, op.path}); break;
       case OpKind::mkdir:
+        names_.directories.insert({op.directory, parent_of(op.path)});
+        if (op.mode != 0) names_.metadata.insert({op.directory, op.path});  // the new directory's own mode
+        break;
       case OpKind::rmdir:
       case OpKind::unlink: names_.directories.insert({op.directory, parent_of(op.path)}); break;
       case OpKind::rename:

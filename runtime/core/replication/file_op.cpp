@@ -20,6 +20,8 @@ std::string_view op_kind_name(OpKind kind) {
   return "unknown";
 }
 
+bool carries_mode(OpKind kind) { return kind == OpKind::set_mode || kind == OpKind::create || kind == OpKind::mkdir; }
+
 bool is_valid_relative_path(std::string_view path) {
   if (path.empty() || path.size() > kMaxRelativePathBytes) return false;
   std::size_t start = 0;
@@ -41,7 +43,7 @@ io::Error validate(const FileOp& op, std::size_t directory_count) {
   if (op.kind != OpKind::rename && !op.target.empty()) return io::Error::invalid_argument;
   if (op.kind == OpKind::write && op.data.size() > kMaxWriteOpBytes) return io::Error::invalid_argument;
   if (op.kind != OpKind::write && !op.data.empty()) return io::Error::invalid_argument;
-  if ((op.mode & ~kModeBits) != 0 || (op.kind != OpKind::set_mode && op.mode != 0)) return io::Error::invalid_argument;
+  if ((op.mode & ~kModeBits) != 0 || (!carries_mode(op.kind) && op.mode != 0)) return io::Error::invalid_argument;
   return io::Error::ok;
 }
 
@@ -75,6 +77,8 @@ std::string describe(const FileOp& op) {
     case OpKind::set_mode: text += " to " + mode_text(op.mode); break;
     default: break;
   }
+  // Only when given: the trace of an op without one reads as before.
+  if ((op.kind == OpKind::create || op.kind == OpKind::mkdir) && op.mode != 0) text += " mode " + mode_text(op.mode);
   return text;
 }
 

@@ -18,10 +18,10 @@ constexpr std::size_t kMaxRelativePathBytes = 4096;
 constexpr std::size_t kMaxWriteOpBytes = 1024 * 1024;
 
 enum class OpKind : std::uint8_t {
-  create,     // a regular file; exclusive fails with already_exists
+  create,     // a regular file; exclusive fails with already_exists; mode (see FileOp)
   write,      // bytes at an offset
   truncate,   // to size_bytes
-  mkdir,
+  mkdir,      // mode (see FileOp)
   rename,     // path -> target, replacing a target file
   unlink,
   rmdir,
@@ -46,12 +46,17 @@ struct FileOp {
   std::int64_t mtime_ns = 0;
   bool exclusive = false;
   io::Bytes data;  // write only
-  std::uint32_t mode = 0;  // set_mode only, within kModeBits
+  // Within kModeBits. set_mode: the bits to set. create, mkdir: the new entry's bits,
+  // as the application asked (umask applied), or 0 for the backing's default (0644,
+  // 0755); an entry already there keeps its own, as with open(O_CREAT) and mkdir(2).
+  std::uint32_t mode = 0;
 
   friend bool operator==(const FileOp&, const FileOp&) = default;
 };
 
 std::string_view op_kind_name(OpKind kind);
+// Whether ops of this kind may carry a mode (set_mode, create, mkdir).
+bool carries_mode(OpKind kind);
 // invalid_argument when a path is not a valid relative path, the directory index is
 // out of range, or the op's fields do not fit its kind (a write of more than
 // kMaxWriteOpBytes, a rename without target, a mode outside kModeBits).

@@ -89,7 +89,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
             });
           });
         }, finish);
-      case OpKind::mkdir: return fs.mkdir(native(op.path), finish);
+      case OpKind::mkdir: return make_directory(op, finish);
       case OpKind::rmdir: return fs.rmdir(native(op.path), finish);
       case OpKind::set_mtime: return fs.set_mtime(native(op.path), op.mtime_ns, finish);
       case OpKind::set_mode: return fs.set_mode(native(op.path), op.mode, finish);
@@ -144,11 +144,35 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   void create(const FileOp& op, const DoneFn& finish) {
     const std::string path = native(op.path);
     forget(path);
-    const io::OpenFlags flags{.read = true, .write = true, .create = true, .exclusive = op.exclusive, .truncate = false};
-    fs.open(path, flags, [self = shared_from_this(), path, finish](io::Result<io::FileHandle> opened) {
+    if (op.mode == 0 || op.exclusive) return open_created(path, op.exclusive, op.mode, finish);
+    // Only a file this op makes takes its mode; one already there keeps its own, as
+    // with open(O_CREAT): an exclusive open tells the two apart.
+    open_created(path, true, op.mode, [self = shared_from_this(), path, finish](io::Error created) {
+      if (created != io::Error::already_exists || !self->alive) return finish(created);
+      self->open_created(path, false, 0, finish);
+    });
+  }
+
+  // Opens path, creating it if missing (exclusive: only then), caches the handle, and
+  // sets mode when one is given. set_mode rather than open's mode argument: the
+  // daemon's umask would mask it, and the application's umask is applied already.
+  void open_created(const std::string& path, bool exclusive, std::uint32_t mode, const DoneFn& finish) {
+    const io::OpenFlags flags{.read = true, .write = true, .create = true, .exclusive = exclusive, .truncate = false};
+    fs.open(path, flags, [self = shared_from_this(), path, mode, finish](io::Result<io::FileHandle> opened) {
       if (!opened) return finish(opened.error());
       self->remember(path, *opened);
-      finish(io::Error::ok);
+      if (mode == 0 || !self->alive) return finish(io::Error::ok);
+      self->fs.set_mode(path, mode, finish);
+    });
+  }
+
+  // mkdir fails on a name already there, so only a directory made here takes the mode.
+  void make_directory(const FileOp& op, const DoneFn& finish) {
+    const std::string path = native(op.path);
+    if (op.mode == 0) return fs.mkdir(path, finish);
+    fs.mkdir(path, [self = shared_from_this(), path, mode = op.mode, finish](io::Error made) {
+      if (made != io::Error::ok || !self->alive) return finish(made);
+      self->fs.set_mode(path, mode, finish);
     });
   }
 

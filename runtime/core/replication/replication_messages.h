@@ -42,7 +42,7 @@ struct ReplicateOp {
   std::string check() const {
     if (kind > OpKind::set_mode) return "unknown op kind " + std::to_string(static_cast<int>(kind));
     if ((mode & ~kModeBits) != 0) return "mode " + std::to_string(mode) + " has bits outside the permission bits 07777";
-    if (kind != OpKind::set_mode && mode != 0) return "mode set on a " + std::string(op_kind_name(kind)) + " op";
+    if (!carries_mode(kind) && mode != 0) return "mode set on a " + std::string(op_kind_name(kind)) + " op";
     if (!is_valid_relative_path(path)) return "path is not a relative path inside the directory";
     if (kind == OpKind::rename && !is_valid_relative_path(target)) return "rename target is not a relative path";
     if (data.size() > kMaxWriteOpBytes) return "write larger than " + std::to_string(kMaxWriteOpBytes) + " bytes";

@@ -32,7 +32,8 @@
 namespace hamirror::core::wire {
 
 constexpr std::uint32_t kFrameMagic = 0x484D4952;  // "HMIR"
-// 2: replicate_op carries a mode (the set_mode op).
+// 2: replicate_op carries a mode (set_mode, and create and mkdir); the reintegration
+// carries modes (files' with their data, directories' in listings).
 constexpr std::uint16_t kProtocolVersion = 2;
 constexpr std::size_t kMaxFrameBytes = 8 * 1024 * 1024;  // payload bytes, header excluded
 constexpr std::size_t kTagBytes = 32;

@@ -32,6 +32,8 @@ inline constexpr long kTimeNow = UTIME_NOW;
 inline constexpr long kTimeOmit = UTIME_OMIT;
 
 inline void* private_data() { return fuse_get_context()->private_data; }
+// The calling process's umask (FUSE passes it with each request).
+inline Mode caller_umask() { return fuse_get_context()->umask; }
 inline std::int64_t mtime_ns(const Stat& attributes) {
   return static_cast<std::int64_t>(attributes.st_mtim.tv_sec) * 1'000'000'000 + attributes.st_mtim.tv_nsec;
 }

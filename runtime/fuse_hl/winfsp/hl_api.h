@@ -31,6 +31,8 @@ inline constexpr long kTimeNow = -1;
 inline constexpr long kTimeOmit = -2;
 
 inline void* private_data() { return fuse3_get_context()->private_data; }
+// The calling process's umask (FUSE passes it with each request).
+inline Mode caller_umask() { return fuse3_get_context()->umask; }
 inline std::int64_t mtime_ns(const Stat& attributes) {
   return static_cast<std::int64_t>(attributes.st_mtim.tv_sec) * 1'000'000'000 + attributes.st_mtim.tv_nsec;
 }

@@ -182,6 +182,7 @@ class Reintegration : public ::testing::Test {
     EXPECT_EQ(prim_tree, data_tree(second_->disk())) << "seed " << seed_;
     for (const auto& entry : prim_tree) {
       EXPECT_EQ(prim_->disk().contents(entry.path), second_->disk().contents(entry.path)) << entry.path << " seed " << seed_;
+      EXPECT_EQ(mode_of(prim_->disk(), entry.path), mode_of(second_->disk(), entry.path)) << entry.path << " seed " << seed_;
     }
   }
 
@@ -275,6 +276,61 @@ TEST_F(Reintegration, full_reintegration_gives_each_file_the_primarys_mode_also_
   EXPECT_EQ(mode_of(second_->disk(), "/data/tool"), 0750u);
   EXPECT_EQ(mode_of(second_->disk(), "/data/empty"), 0600u);
   EXPECT_EQ(mode_of(second_->disk(), "/data/only-here"), 04711u);
+}
+
+TEST_F(Reintegration, full_reintegration_gives_each_directory_the_primarys_mode_whether_the_target_had_it_or_not) {
+  for (const char* dir : {"/data/shared", "/data/shared/inner"}) {
+    prim_->disk().install_directory(dir);
+    second_->disk().install_directory(dir);
+  }
+  prim_->disk().install_directory("/data/only-here/deeper");
+  set_mode(prim_->disk(), "/data/shared", 0700);
+  set_mode(prim_->disk(), "/data/shared/inner", 02750);
+  set_mode(second_->disk(), "/data/shared/inner", 0777);
+  set_mode(prim_->disk(), "/data/only-here", 01777);
+  set_mode(prim_->disk(), "/data/only-here/deeper", 0);
+  build(GenerationInfo{});
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return synchronised(); })) << "seed " << seed_;
+  EXPECT_TRUE(link_errors_.empty());
+  expect_identical_copies();
+  EXPECT_EQ(mode_of(second_->disk(), "/data/shared"), 0700u);
+  EXPECT_EQ(mode_of(second_->disk(), "/data/shared/inner"), 02750u);
+  EXPECT_EQ(mode_of(second_->disk(), "/data/only-here"), 01777u);
+  EXPECT_EQ(mode_of(second_->disk(), "/data/only-here/deeper"), 0u) << "0000 is a mode too";
+}
+
+// A chmod of a directory while the secondary was away marks its name (activity log:
+// meta); the plan lists the parent, whose listing carries the directory's mode.
+TEST_F(Reintegration, fast_reintegration_carries_a_directory_mode_changed_while_the_target_was_away) {
+  install_both("/data/sub/file", io::Bytes{1, 2, 3});
+  GenerationInfo same{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary};
+  build(same);
+  bool changed = false;
+  ASSERT_EQ(replicator_->submit({.kind = OpKind::set_mode, .path = "sub", .mode = 0700}, [&](io::Error e) { changed = e == io::Error::ok; }),
+            io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return changed; }));
+  FastResyncInput plan;
+  plan.changed_directories = {{0, ""}};
+  source_->start_fast(*prim_link_, plan);
+  ASSERT_TRUE(run_until([&] { return synchronised(); }));
+  EXPECT_TRUE(link_errors_.empty());
+  EXPECT_EQ(mode_of(second_->disk(), "/data/sub"), 0700u);
+  expect_identical_copies();
+}
+
+TEST(ReintegrationMessages, a_listing_entry_carries_a_directorys_mode_and_nothing_else) {
+  auto decode = [](const ListingEntry& entry) {
+    return wire::decode_body<ResyncDirListing>(wire::encode_body(ResyncDirListing{.entries = {entry}}));
+  };
+  ASSERT_TRUE(decode({.name = "d", .kind = io::FileKind::directory, .mode = 0}).ok()) << "0000";
+  auto decoded = decode({.name = "d", .kind = io::FileKind::directory, .mode = 07777});
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded.value().entries.front().mode, 07777u);
+  EXPECT_EQ(decode({.name = "d", .kind = io::FileKind::directory, .mode = 040755}).error(),
+            "resync_dir_listing: entry mode has bits outside the permission bits 07777");
+  EXPECT_EQ(decode({.name = "f", .kind = io::FileKind::regular, .mode = 0644}).error(),
+            "resync_dir_listing: mode on a file entry (it travels with the file's data)");
 }
 
 TEST_F(Reintegration, full_reintegration_sends_only_the_differing_blocks_when_most_data_matches) {
@@ -471,8 +527,8 @@ TEST_F(Reintegration, a_live_create_over_a_name_the_target_still_holds_stale_lea
 }
 
 // Writers carry on during a full reintegration: writes, truncates, new directories
-// and files, renames and deletes, closed loop with random pauses, before, across and
-// after the switch.
+// and files, renames, deletes and chmods, closed loop with random pauses, before,
+// across and after the switch.
 class ReintegrationWithLiveWrites : public Reintegration, public ::testing::WithParamInterface<std::uint64_t> {
  protected:
   // Seeds cover one read at a time and several in flight (nbrei 1 to 4).
@@ -501,6 +557,7 @@ TEST_P(ReintegrationWithLiveWrites, copies_end_identical_and_no_older_block_land
   int issued = 0;
   int completed = 0;
   int next_name = 0;
+  std::vector<std::string> directories = {"d"};  // never removed
   std::function<void()> next_op = [&] {
     if (issued == kOps) return;
     ++issued;
@@ -513,7 +570,8 @@ TEST_P(ReintegrationWithLiveWrites, copies_end_identical_and_no_older_block_land
       op = {.kind = OpKind::truncate, .path = path, .size_bytes = prng.below(320'000)};
     } else if (pick < 72) {
       const std::string dir = "n" + std::to_string(next_name++);
-      live({.kind = OpKind::mkdir, .path = dir}, [](io::Error) {});
+      live({.kind = OpKind::mkdir, .path = dir, .mode = prng.chance(1, 2) ? 0700u : 0u}, [](io::Error) {});
+      directories.push_back(dir);
       const std::string fresh = dir + "/new";
       live({.kind = OpKind::create, .path = fresh}, [](io::Error) {});
       files.push_back(fresh);
@@ -526,6 +584,11 @@ TEST_P(ReintegrationWithLiveWrites, copies_end_identical_and_no_older_block_land
     } else if (pick < 88) {
       op = {.kind = OpKind::unlink, .path = path};
       std::erase(files, path);
+    } else if (pick < 94) {
+      // A chmod of a directory races the listing that carries its mode, like a rename.
+      constexpr std::uint32_t kModes[] = {0700, 0755, 02750, 0};
+      const std::string& name = prng.chance(2, 3) ? directories[prng.below(directories.size())] : path;
+      op = {.kind = OpKind::set_mode, .path = name, .mode = kModes[prng.below(4)]};
     } else {
       op = {.kind = OpKind::fsync, .path = path};
     }
@@ -587,6 +650,10 @@ TEST(ReintegrationProtocol, a_resync_block_older_than_a_live_write_before_it_is_
   EXPECT_EQ(target.on_frame(frame_of(old_block)), "") << "read after the write: it contains it";
   EXPECT_EQ(target.on_frame(frame_of(ResyncLiveOp{ReplicateOp::from(2, {.kind = OpKind::rename, .path = "g", .target = "h"})})), "");
   EXPECT_EQ(target.on_frame(frame_of(ResyncDirListing{.id = 3, .watermark = 1})), "resync message older than a namespace op before it");
+  EXPECT_EQ(target.on_frame(frame_of(ResyncDirListing{.id = 4, .watermark = 2})), "");
+  // A listing carries the modes of directories: a set_mode orders it as a rename does.
+  EXPECT_EQ(target.on_frame(frame_of(ResyncLiveOp{ReplicateOp::from(3, {.kind = OpKind::set_mode, .path = "d", .mode = 0700})})), "");
+  EXPECT_EQ(target.on_frame(frame_of(ResyncDirListing{.id = 5, .watermark = 2})), "resync message older than a namespace op before it");
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ReintegrationWithLiveWrites, ::testing::Range<std::uint64_t>(1, 21));
