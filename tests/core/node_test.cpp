@@ -14,6 +14,7 @@
 #include "core/activity/activity_log.h"
 #include "core/witness/witness_server.h"
 #include "fsim/faulty_fs.h"
+#include "fsim/slow_fs.h"
 #include "sim/cluster/sim_cluster.h"
 
 namespace hamirror::core {
@@ -150,9 +151,28 @@ class TwoNodes {
     return *slot.fs;
   }
 
+  // A disk whose calls take as long as `slow_disk(name).set_options` says, under
+  // `name`'s node (used from its next start; not together with faulty_disk).
+  fsim::SlowFs& slow_disk(const std::string& name) {
+    EXPECT_FALSE(faulty_.contains(name));
+    auto& slot = slow_[name];
+    if (!slot.fs) {
+      io::Io& base = cluster_.node(name).io();
+      slot.fs = std::make_unique<fsim::SlowFs>(base.fs, cluster_.scheduler(), io::Prng(cluster_.seed()));
+      slot.io = std::make_unique<io::Io>(io::Io{base.clock, base.random, base.network, *slot.fs, base.processes,
+                                                base.services, base.vip});
+    }
+    return *slot.fs;
+  }
+  io::Io& io_of(const std::string& name) {
+    if (faulty_.contains(name)) return *faulty_.at(name).io;
+    if (slow_.contains(name)) return *slow_.at(name).io;
+    return cluster_.node(name).io();
+  }
+
   Node& start(const std::string& name) {
     auto node = std::make_unique<Node>(
-        faulty_.contains(name) ? *faulty_.at(name).io : cluster_.node(name).io(), config_for(name),
+        io_of(name), config_for(name),
         Node::Listener{.on_state_change = [this, name](NodeState, NodeState to, const std::string&) {
                          transitions_[name].push_back({cluster_.scheduler().now_ns(), to});
                        },
@@ -263,6 +283,11 @@ class TwoNodes {
     std::unique_ptr<io::Io> io;
   };
   std::map<std::string, FaultySlot> faulty_;  // before nodes_: destroyed after them
+  struct SlowSlot {
+    std::unique_ptr<fsim::SlowFs> fs;
+    std::unique_ptr<io::Io> io;
+  };
+  std::map<std::string, SlowSlot> slow_;  // before nodes_: destroyed after them
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::unique_ptr<witness::WitnessServer> witness_server_;  // destroyed before the cluster
   std::map<std::string, std::vector<std::pair<std::int64_t, NodeState>>> transitions_;
@@ -345,6 +370,37 @@ TEST_F(NodeTest, a_cut_replication_link_with_heartbeats_flowing_outdates_the_sec
   run_until([&] { return false; }, 5);
   EXPECT_NE(node("node2").state(), NodeState::alone) << "an outdated copy never promotes itself";
   EXPECT_EQ(node("node2").prim(false).find("prim refused"), 0u);
+}
+
+// Seed 7456's race, made exact with a slow disk: a secondary deaf to its primary (the
+// primary's heartbeats lost one way, the replication network cut) takes it for gone
+// and begins going alone; the primary, which still hears it, asks it to mark its copy
+// outdated. Heard while the new generation is being recorded, the request abandons the
+// takeover: the secondary never serves, and the abandoned generation is never adopted
+// nor published -- only the outdated mark of the generation the two shared.
+TEST_F(NodeTest, marking_the_copy_outdated_abandons_a_takeover_whose_generation_is_being_recorded) {
+  slow_disk("node2");
+  settle_prim_and_second();
+  const std::uint64_t shared = node("node2").generation().current;
+  ASSERT_EQ(node("node1").generation().current, shared);
+  slow_disk("node2").set_options({.sync_latency_min_ns = 2 * io::kNsPerS, .sync_latency_max_ns = 2 * io::kNsPerS});
+  cluster_.world().partition("node1", "node2", netsim::Direction::both, "flow");
+  cluster_.world().partition("node1", "node2", netsim::Direction::one_way, "hb");  // node2 is deaf
+  ASSERT_TRUE(run_until([&] { return logged("node2: this copy is durable: recording a new data generation"); }))
+      << dump_log();
+  cluster_.world().heal("node1", "node2", "hb");
+  bool adopted_another = false;
+  ASSERT_TRUE(run_until([&] {
+    adopted_another = adopted_another || node("node2").generation().current != shared;
+    return node("node2").generation().outdated;
+  })) << dump_log();
+  EXPECT_TRUE(logged("node2: going alone abandoned: the primary is alive")) << dump_log();
+  EXPECT_FALSE(adopted_another) << "the abandoned generation was adopted (and published)";
+  EXPECT_EQ(node("node2").generation().current, shared);
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+  run_until([&] { return false; }, 5);
+  EXPECT_FALSE(ever_in("node2", NodeState::alone)) << dump_log();
+  EXPECT_EQ(node("node2").state(), NodeState::wait);
 }
 
 TEST_F(NodeTest, a_stale_node_starting_alone_waits_prim_is_refused_and_primforce_works) {

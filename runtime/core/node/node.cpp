@@ -175,14 +175,18 @@ void Node::on_errd_action(ProcessAction action, const std::string& reason) {
   }
 }
 
-void Node::persist(GenerationInfo next, std::function<void()> then) {
-  const io::Error queued = generation_file_->write(wire::encode_body(next), guarded([this, next, then](io::Error result) {
+void Node::persist(GenerationInfo next, std::function<void()> then, std::function<bool()> superseded) {
+  const io::Error queued = generation_file_->write(wire::encode_body(next), guarded([this, next, then, superseded](io::Error result) {
     if (result != io::Error::ok) {
       // Without a durable record no promise about the data can be kept: stop here.
       log("cannot persist the generation record: " + std::string(io::error_name(result)) + "; stopping");
       stop();
       return;
     }
+    // A record already queued after this one replaces it on the disk: the peer never
+    // hears of this one (it would take a generation nothing was written in for a
+    // split brain).
+    if (superseded && superseded()) return;
     generation_ = next;
     publish_status();
     then();
@@ -275,7 +279,8 @@ void Node::begin() {
             .on_stale = guarded([this](const std::string& why) { log("the witness refuses the lease: " + why); }),
             .on_recorded = guarded([this](std::uint64_t) {
               if (replicator_) replicator_->recheck_alone_gate();
-            })});
+            }),
+            .on_problem = guarded([this](const std::string& problem) { log(problem); })});
     if (const io::Error started = lease_->start(); started != io::Error::ok) {
       return set_state(NodeState::stop, "cannot open the witness lease port: " + std::string(io::error_name(started)));
     }
@@ -839,20 +844,16 @@ void Node::on_link_lost(const std::string& reason) {
       go_alone("the replication link is lost (" + reason + ") and this node holds the witness lease");
       return reconnect_later();  // the peer is alive: a new link reintegrates it
     }
-    ask_secondary_to_outdate();
+    // Writes wait until the secondary confirms, over the heartbeats, that its copy is
+    // outdated (then it cannot take over).
+    requesting_outdate_ = true;
+    publish_status();
+    log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
+    const bool confirmed = peer_outdated_for_our_generation() ||
+                           canary_planted(ProtocolCanary::alone_without_outdated_confirmation);  // CANARY
+    if (confirmed) go_alone("the secondary marked itself outdated");
   }
   if (peer_alive) reconnect_later();
-}
-
-// A PRIM without its link whose secondary is alive: writes wait until the secondary
-// confirms, over the heartbeats, that its copy is outdated (then it cannot take over).
-void Node::ask_secondary_to_outdate() {
-  requesting_outdate_ = true;
-  publish_status();
-  log("writes wait: asking the secondary, over the heartbeat networks, to mark itself outdated");
-  const bool confirmed = peer_outdated_for_our_generation() ||
-                         canary_planted(ProtocolCanary::alone_without_outdated_confirmation);  // CANARY
-  if (confirmed) go_alone("the secondary marked itself outdated");
 }
 
 // Only an outdated mark for the generation both nodes share answers this primary's
@@ -980,7 +981,7 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     return log("not going alone (" + reason + "): this copy is being marked outdated for " + config_.peer +
                ", which goes on alone");
   }
-  if (going_alone_) {
+  if (alone_attempt_) {
     // The new generation is on its way to the disk: what this request meant to do
     // next (a reintegration to start) runs once it is there, with the first one's.
     log("going alone already under way; then also: " + reason);
@@ -1007,8 +1008,8 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
     want_lease();
     return set_state(NodeState::wait, reason + "; waiting for the witness lease");
   }
-  going_alone_ = true;
-  const std::uint64_t attempt = ++alone_attempt_;
+  const std::uint64_t attempt = ++alone_attempts_;
+  alone_attempt_ = attempt;
   // This copy is made durable before the first write is acknowledged alone, so that a
   // crash while ALONE loses only what this node acknowledged alone -- never writes
   // acknowledged while paired, which the peer still holds and a reintegration from
@@ -1017,16 +1018,16 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
   // alone likewise).
   const void* syncing = replica_ ? static_cast<const void*>(replica_.get()) : static_cast<const void*>(replicator_.get());
   auto durable = guarded([this, syncing, attempt, reason, then = std::move(then)](io::Error synced) mutable {
-    if (!going_alone_ || attempt != alone_attempt_) return;  // stopped or abandoned meanwhile
+    if (alone_attempt_ != attempt) return;  // stopped or abandoned meanwhile
     const void* now = replica_ ? static_cast<const void*>(replica_.get()) : static_cast<const void*>(replicator_.get());
     if (now != syncing) {
       // The nodes met again meanwhile and that meeting decided the roles afresh.
-      going_alone_ = false;
+      alone_attempt_.reset();
       after_alone_.clear();
       return log("going alone abandoned: " + config_.peer + " was met again while this copy was made durable");
     }
     if (synced != io::Error::ok) {
-      going_alone_ = false;
+      alone_attempt_.reset();
       return stop_soon("cannot make this copy durable before acknowledging writes alone (" +
                        std::string(io::error_name(synced)) + "): stopping rather than serving a copy that may "
                        "lose writes the peer acknowledged");
@@ -1038,20 +1039,19 @@ void Node::go_alone(const std::string& reason, std::function<void()> then) {
   else if (replicator_) queued = replicator_->make_local_durable(std::move(durable));
   else return durable(io::Error::ok);  // nothing applied in this run yet
   if (queued == io::Error::ok) return;
-  going_alone_ = false;
+  alone_attempt_.reset();
   stop_soon("cannot make this copy durable before acknowledging writes alone (" + std::string(io::error_name(queued)) + ")");
 }
 
 void Node::cancel_going_alone(const std::string& why) {
-  if (!going_alone_) return;
-  going_alone_ = false;
-  ++alone_attempt_;  // its callbacks, still under way, do nothing
+  if (!alone_attempt_) return;
+  alone_attempt_.reset();  // its callbacks, still under way, do nothing
   after_alone_.clear();
   log("going alone abandoned: " + why);
 }
 
 void Node::start_alone_generation(const std::string& reason, std::function<void()> then, std::uint64_t attempt) {
-  HM_ASSERT(going_alone_ && attempt == alone_attempt_);
+  HM_ASSERT(alone_attempt_ == attempt);
   // The new generation is durable before the first write is acknowledged alone: when
   // the nodes meet again, the other side's copy is recognised as older.
   GenerationInfo next = start_new_generation(generation_, io_.random);
@@ -1062,11 +1062,13 @@ void Node::start_alone_generation(const std::string& reason, std::function<void(
     next = discard_generation(std::move(next), discard_on_alone_);
     discard_on_alone_ = 0;
   }
-  persist(next, [this, reason, attempt, then = std::move(then)] {
-    // Abandoned while the record was written: a later record (the outdated mark) follows
-    // this one and supersedes it.
-    if (!going_alone_ || attempt != alone_attempt_) return;
-    going_alone_ = false;
+  log("this copy is durable: recording a new data generation before acknowledging writes alone");
+  // Abandoned while the record is written (mark_outdated): the outdated mark, queued
+  // after it, supersedes it. A crash between the two leaves this record on the disk;
+  // the next meeting then reports a split brain, which is the safe side.
+  auto abandoned = [this, attempt] { return alone_attempt_ != attempt; };
+  persist(next, [this, reason, then = std::move(then)] {
+    alone_attempt_.reset();
     requesting_outdate_ = false;
     if (replica_) {
       replica_->detach();
@@ -1086,7 +1088,7 @@ void Node::start_alone_generation(const std::string& reason, std::function<void(
     if (then) then();
     for (auto& next_step : after) next_step();
     writes_->kick();
-  });
+  }, std::move(abandoned));
 }
 
 std::string Node::prim(bool force) {
@@ -1268,7 +1270,7 @@ void Node::finish_stop(std::function<void()> left) {
   connect_timer_.reset();
   link_watch_timer_.reset();
   connecting_ = false;
-  going_alone_ = false;
+  alone_attempt_.reset();
   after_alone_.clear();
   marking_outdated_ = false;
   requesting_outdate_ = false;
@@ -1422,7 +1424,7 @@ std::string Node::second() {
   if (state_ == NodeState::stop) return "the module is stopped: start it first";
   if (state_ == NodeState::second) return "already secondary";
   if (state_ == NodeState::prim) return swap();
-  if (going_alone_) return "this node is becoming primary: try again";
+  if (alone_attempt_) return "this node is becoming primary: try again";
   log("admin second: this node's data is to be overwritten by " + config_.peer + "'s (full reintegration)");
   GenerationInfo next = generation_;
   if (next.current != 0) {

@@ -186,7 +186,9 @@ class Node {
   void on_handover_ack(const RoleHandoverAck& ack);
   void on_role_handover(const RoleHandover& handover);
   void log(const std::string& line);
-  void persist(GenerationInfo next, std::function<void()> then);
+  // Writes `next` as the generation record, then adopts and publishes it and runs
+  // `then` -- unless `superseded` says a record queued after it replaces it.
+  void persist(GenerationInfo next, std::function<void()> then, std::function<bool()> superseded = {});
 
   void on_peer_change(bool up, const std::string& reason);
   void on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer_requests_outdate);
@@ -221,7 +223,6 @@ class Node {
   void go_alone(const std::string& reason, std::function<void()> then = {});
   void start_alone_generation(const std::string& reason, std::function<void()> then, std::uint64_t attempt);
   void cancel_going_alone(const std::string& why);
-  void ask_secondary_to_outdate();
   void on_peer_lost(const std::string& reason);
   bool fence_if_cut_off_without_lease();
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
@@ -323,8 +324,9 @@ class Node {
   std::unique_ptr<io::Timer> reintegration_failed_timer_;  // fail_link_soon's
   ResyncProgress last_reintegration_;
   bool last_reintegration_fast_ = false;
-  bool going_alone_ = false;
-  std::uint64_t alone_attempt_ = 0;  // which go_alone the callbacks under way belong to
+  // The go_alone under way, if any: its callbacks check that they still belong to it.
+  std::optional<std::uint64_t> alone_attempt_;
+  std::uint64_t alone_attempts_ = 0;
   std::vector<std::function<void()>> after_alone_;  // go_alone requests that joined one under way
   bool marking_outdated_ = false;    // at the primary's request: no going alone meanwhile
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself

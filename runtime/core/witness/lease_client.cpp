@@ -105,6 +105,10 @@ void LeaseClient::receive(io::ByteView datagram) {
   // a freeze may find stale grants waiting in its socket).
   expire_if_due();
   const auto decoded = decode_datagram<LeaseReply>(datagram);
+  if (!decoded && listener_.on_problem) {
+    const std::string sender = "the witness " + config_.witness.host + " port " + std::to_string(config_.witness.port);
+    if (auto report = version_report_.consider(decoded.error(), sender, io_.clock.now_ns())) listener_.on_problem(*report);
+  }
   if (!decoded || decoded.value().client_nonce != nonce_) return;  // noise, or meant for an earlier run
   const LeaseReply& reply = decoded.value();
   const Sent& sent = sent_[reply.request_id % kMaxTrackedRequests];

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "core/witness/lease_timing.h"
+#include "core/witness/version_mismatch.h"
 #include "core/witness/witness_messages.h"
 #include "io/io.h"
 
@@ -64,6 +65,9 @@ class LeaseClient {
     // A renewal recorded a new data generation for this node (optional): what
     // holds_lease_for answers changed.
     std::function<void(std::uint64_t generation)> on_recorded;
+    // A reply this node cannot read because the witness speaks another protocol
+    // version (optional; at most once a minute).
+    std::function<void(const std::string& problem)> on_problem;
   };
 
   // What the requests say about this node's data (see witness_messages.h).
@@ -131,6 +135,7 @@ class LeaseClient {
   LeaseClientConfig config_;
   Listener listener_;
   std::unique_ptr<io::DatagramEndpoint> endpoint_;
+  VersionMismatchReport version_report_;
   std::unique_ptr<io::Timer> renew_timer_;
   std::unique_ptr<io::Timer> expiry_timer_;
   const std::uint64_t nonce_;

@@ -121,7 +121,12 @@ bool WitnessServer::configured(const std::string& node) const {
 
 void WitnessServer::receive(const io::Address& from, io::ByteView datagram) {
   const auto request = decode_datagram<LeaseRequest>(datagram);
-  if (!request) return;  // noise: answering it would only help a prober
+  if (!request) {
+    // Noise: answering it would only help a prober. A node of another version is said.
+    const std::string sender = from.host + " port " + std::to_string(from.port);
+    if (auto report = version_report_.consider(request.error(), sender, io_.clock.now_ns())) listener_.on_problem(*report);
+    return;
+  }
   if (!configured(request.value().node_name)) {
     listener_.on_problem("lease request from " + from.host + " port " + std::to_string(from.port) + " for unknown node '" +
                          request.value().node_name + "'");

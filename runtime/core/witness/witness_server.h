@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 
+#include "core/witness/version_mismatch.h"
 #include "core/witness/witness_messages.h"
 #include "io/io.h"
 
@@ -113,6 +114,7 @@ class WitnessServer {
   WitnessConfig config_;
   Listener listener_;
   std::unique_ptr<io::DatagramEndpoint> endpoint_;
+  VersionMismatchReport version_report_;
   Phase phase_ = Phase::idle;
   std::int64_t started_ns_ = 0;
   std::string holder_;

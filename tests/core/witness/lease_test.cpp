@@ -161,6 +161,41 @@ TEST(Lease, a_request_under_an_unknown_name_is_reported_and_never_granted) {
   EXPECT_NE(world.problems()[0].find("unknown node 'node3'"), std::string::npos) << world.problems()[0];
 }
 
+// A node and a witness of different protocol versions (a half-done upgrade) cannot
+// read each other: both say so in their logs instead of looking like a silent witness.
+TEST(Lease, a_witness_and_a_node_of_another_protocol_version_say_so) {
+  LeaseWorld world(6);
+  world.start_witness();
+  Machine& node2 = world.machine("node2");
+  std::vector<std::string> client_problems;
+  LeaseClient client(node2.io, {.node_name = "node2", .local = {node2.host, 7100}, .witness = {"10.0.0.3", kWitnessPort}},
+                     {.on_acquired = [](std::uint64_t, const std::string&) {},
+                      .on_lost = [](const std::string&) {},
+                      .on_problem = [&](const std::string& problem) { client_problems.push_back(problem); }});
+  ASSERT_EQ(client.start(), io::Error::ok);
+  auto other_version = [](io::Bytes datagram) {
+    datagram[5] = static_cast<std::uint8_t>(datagram[5] + 1);  // the version's low byte
+    return datagram;
+  };
+  auto endpoint = node2.io.network.open_datagram({node2.host, 7200}, [](const io::Address&, io::ByteView) {});
+  ASSERT_TRUE(endpoint.ok());
+  const io::Bytes request = other_version(
+      core::witness::encode_datagram(core::witness::LeaseRequest{.node_name = "node2", .client_nonce = 5, .request_id = 1}));
+  const io::Bytes reply = other_version(core::witness::encode_datagram(core::witness::LeaseReply{
+      .client_nonce = 5, .request_id = 1, .answer = core::witness::LeaseAnswer::starting, .free_in_ms = 100}));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(endpoint.value()->send_to({"10.0.0.3", kWitnessPort}, request), io::Error::ok);
+    ASSERT_EQ(endpoint.value()->send_to({node2.host, 7100}, reply), io::Error::ok);
+  }
+  world.run_checked_for_ms(1'000);
+  ASSERT_EQ(world.problems().size(), 1u) << "once, not once per datagram";
+  EXPECT_NE(world.problems()[0].find("10.0.0.2 port 7200 dropped: frame 0: unknown protocol version 3"), std::string::npos)
+      << world.problems()[0];
+  ASSERT_EQ(client_problems.size(), 1u);
+  EXPECT_NE(client_problems[0].find("the witness 10.0.0.3"), std::string::npos) << client_problems[0];
+  EXPECT_NE(client_problems[0].find("same protocol version"), std::string::npos) << client_problems[0];
+}
+
 // A holder that freezes (no event of it runs: a stopped process, a paused VM) right
 // after sending a renewal, so the grant for it waits in its socket. While it is frozen
 // the other node takes over. When it resumes, the first thing that runs — a client's

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/witness/lease_timing.h"
+#include "core/witness/version_mismatch.h"
 #include "core/witness/witness_messages.h"
 #include "core/witness/witness_server.h"
 
@@ -68,6 +69,31 @@ TEST(LeaseMessages, refuses_a_grant_without_epoch_an_unknown_answer_or_an_oversi
 
   const LeaseRequest long_name{.node_name = std::string(kMaxNodeNameBytes + 1, 'n'), .client_nonce = 1, .request_id = 1};
   EXPECT_FALSE(decode_datagram<LeaseRequest>(encode_datagram(long_name)).ok());
+}
+
+// A datagram from a node or witness of another protocol version.
+io::Bytes with_version(io::Bytes datagram, std::uint16_t version) {
+  datagram[4] = static_cast<std::uint8_t>(version >> 8);
+  datagram[5] = static_cast<std::uint8_t>(version & 0xff);
+  return datagram;
+}
+
+TEST(VersionMismatch, another_version_is_said_once_a_minute_and_other_noise_never) {
+  const auto newer = decode_datagram<LeaseRequest>(
+      with_version(encode_datagram(LeaseRequest{.node_name = "node1", .client_nonce = 1, .request_id = 1}),
+                   wire::kProtocolVersion + 1));
+  ASSERT_FALSE(newer.ok());
+  VersionMismatchReport report;
+  const auto first = report.consider(newer.error(), "10.0.0.1 port 4900", 5 * io::kNsPerS);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_NE(first->find("10.0.0.1 port 4900"), std::string::npos) << *first;
+  EXPECT_NE(first->find("unknown protocol version " + std::to_string(wire::kProtocolVersion + 1)), std::string::npos)
+      << *first;
+  EXPECT_FALSE(report.consider(newer.error(), "10.0.0.1 port 4900", 64 * io::kNsPerS).has_value()) << "within a minute";
+  EXPECT_TRUE(report.consider(newer.error(), "10.0.0.1 port 4900", 65 * io::kNsPerS).has_value());
+  const auto garbage = decode_datagram<LeaseRequest>(io::as_bytes("not a frame at all, just noise"));
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_FALSE(report.consider(garbage.error(), "10.0.0.9 port 1", 500 * io::kNsPerS).has_value());
 }
 
 TEST(WitnessState, the_state_file_round_trips_and_nothing_else_parses) {
