@@ -1,0 +1,178 @@
+// The admin's commands that change roles: prim/primforce, swap (the role handover)
+// and second.
+#include "core/node/node.h"
+
+#include <utility>
+
+#include "core/node/node_messages.h"
+
+namespace hamirror::core {
+
+std::string Node::prim(bool force) {
+  if (is_primary(state_)) {
+    if (diverged_peer_generation_ == 0) return "already primary";
+    // Still primary in a split brain (the peer waits): the admin's word settles it the
+    // same way, durably, then the nodes meet again.
+    GenerationInfo next = discard_generation(generation_, diverged_peer_generation_);
+    next.split_brain = false;
+    diverged_peer_generation_ = 0;
+    log("admin prim: this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration");
+    persist(next, [this] {
+      if (link_) link_->fail("meeting again after the admin resolved the split brain");
+    });
+    return {};
+  }
+  adopt_target_generation();
+  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (marking_outdated_) return "this copy is being marked outdated at " + config_.peer + "'s request: try again";
+  if (state_ == NodeState::second && (link_ || (monitor_ && monitor_->peer_up()))) {
+    // Two primaries at once is exactly what this product exists to prevent.
+    const std::string refused = "prim refused: this node is the secondary of " + config_.peer +
+                                ", which is running; run swap there to exchange the roles";
+    log(refused);
+    return refused;
+  }
+  if (const std::string refused = check_admin_prim(generation_, force, last_run_crashed_); !refused.empty()) {
+    log(refused);
+    return refused;
+  }
+  std::string reason = force ? "admin primforce" : "admin prim";
+  if (force && lease_ && !lease_->holds_lease()) {
+    // primforce overrides the witness's check of the data too (not its timing).
+    lease_force_ = true;
+    publish_status();
+  }
+  if (diverged_peer_generation_ != 0) {
+    // The admin chose this side of a split brain: the peer's diverged data is to be
+    // overwritten, durably recorded with the new generation, then met again.
+    discard_on_alone_ = diverged_peer_generation_;
+    reason += ": this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration";
+  }
+  go_alone(reason, [this] {
+    if (link_ && discard_on_alone_ == 0 && diverged_peer_generation_ != 0) {
+      diverged_peer_generation_ = 0;
+      link_->fail("meeting again after the admin resolved the split brain");
+    } else if (link_ && peer_hello_seen_ && diverged_peer_generation_ == 0) {
+      // The peer was met and waits too (neither copy was up to date): nothing else
+      // would bring the two together again to reintegrate it (property counterexample
+      // 872608: primforce here left the peer waiting for good).
+      link_->fail("meeting again after the admin's prim");
+    }
+  });
+  return {};
+}
+
+std::string Node::swap() {
+  if (handover_) return "a handover is already under way";
+  const std::string refused = hand_over(false, {});
+  if (!refused.empty()) log("swap refused: " + refused);
+  return refused;
+}
+
+std::string Node::hand_over(bool stopping, std::function<void()> left) {
+  if (state_ != NodeState::prim || !link_ || !replicator_ || !replicator_->attached()) {
+    return "this node is " + std::string(node_state_name(state_)) + ", not PRIM with a synchronised secondary";
+  }
+  if (handover_) return "a handover is already under way";
+  handover_ = Handover{.stopping = stopping, .left = std::move(left)};
+  log(std::string("handing the primary role over to ") + config_.peer + (stopping ? " (this node stops)" : " (swap)") +
+      ": new writes are refused, those in flight complete");
+  // Writes are refused from now on (not fenced: those in flight still complete).
+  writable_ = false;
+  writes_->fail_waiting(io::Error::read_only);
+  if (checker_) checker_->stop("handing the role over");
+  continue_handover();
+  return {};
+}
+
+void Node::continue_handover() {
+  if (!handover_ || handover_->phase != Handover::Phase::draining || replicator_->in_flight() > 0) return;
+  handover_->phase = Handover::Phase::checkpointing;
+  const io::Error asked = replicator_->request_checkpoint(guarded([this](std::uint64_t through, io::Error result) {
+    if (!handover_) return;
+    if (result != io::Error::ok) return abandon_handover("the copies could not be made durable: " + std::string(io::error_name(result)));
+    activity_->on_durable_on_both(through);
+    handover_->phase = Handover::Phase::leaving;
+    auto alive = std::weak_ptr<char>(life_);
+    role_->leave_gracefully("handing the primary role over to " + config_.peer,
+                            [this, alive, through](const PrimaryRole::Outcome& outcome) {
+                              if (!alive.lock() || !handover_ || handover_->phase != Handover::Phase::leaving) return;
+                              // A VIP still here must not be added there too.
+                              if (!outcome.ok()) return abandon_handover("the role could not be left: " + outcome.reason);
+                              if (!link_) return abandon_handover("the replication link was lost");
+                              handover_->phase = Handover::Phase::awaiting_ack;
+                              (void)link_->send(RoleHandover{handover_->stopping, through});
+                              if (!handover_timer_) handover_timer_ = io_.clock.make_timer();
+                              handover_timer_->start(config_.timeout_ms * io::kNsPerMs, 0, guarded([this] {
+                                abandon_handover(config_.peer + " did not answer within the timeout");
+                              }));
+                            });
+  }));
+  if (asked != io::Error::ok) abandon_handover("no checkpoint: " + std::string(io::error_name(asked)));
+}
+
+// Stopping: stop anyway (the peer takes over after the heartbeat timeout). A swap:
+// this node stays primary and takes its role's resources again.
+void Node::abandon_handover(const std::string& why) {
+  if (!handover_) return;
+  Handover handover = std::move(*handover_);
+  handover_.reset();
+  if (handover_timer_) handover_timer_->stop();
+  log("handover abandoned: " + why);
+  if (handover.stopping) return finish_stop(std::move(handover.left));
+  if (state_ != NodeState::prim) return;
+  // Taken when the fence ends if the node is ALONE by then too (the secondary was lost
+  // meanwhile, seed 1553): PRIM and ALONE share the role, and no state change will
+  // ask for it again.
+  take_role("swap abandoned");
+}
+
+void Node::on_handover_ack(const RoleHandoverAck& ack) {
+  if (!ack.taken) return abandon_handover(config_.peer + " cannot take the role");
+  Handover handover = std::move(*handover_);
+  handover_.reset();
+  handover_timer_->stop();
+  log(config_.peer + " took the primary role");
+  if (handover.stopping) {
+    // The peer acknowledges alone from now on: this copy falls behind and must never
+    // be promoted by itself (recorded with the clean stop).
+    generation_.outdated = true;
+    return finish_stop(std::move(handover.left));
+  }
+  // A swap: this node becomes the secondary of its peer on the same link; the same
+  // data, so no reintegration. The peer's first frame follows its answer.
+  if (replicator_) replicator_->detach();
+  become_secondary(generation_, "swap: " + config_.peer + " took the primary role");
+}
+
+void Node::on_role_handover(const RoleHandover& handover) {
+  const bool ready = state_ == NodeState::second && synchronised() && replica_->applied_through() >= handover.through;
+  (void)link_->send(RoleHandoverAck{ready});
+  if (!ready) return log(config_.peer + " offered its role, but this copy is not synchronised: refused");
+  replica_->detach();
+  replica_.reset();
+  if (handover.primary_stops) return go_alone(config_.peer + " stopped and handed its primary role over");
+  become_primary_with_secondary("swap: " + config_.peer + " handed its primary role over");
+}
+
+std::string Node::second() {
+  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (state_ == NodeState::second) return "already secondary";
+  if (state_ == NodeState::prim) return swap();
+  if (alone_attempt_) return "this node is becoming primary: try again";
+  log("admin second: this node's data is to be overwritten by " + config_.peer + "'s (full reintegration)");
+  GenerationInfo next = generation_;
+  if (next.current != 0) {
+    next.history.insert(next.history.begin(), next.current);
+    if (next.history.size() > kMaxGenerationHistory) next.history.resize(kMaxGenerationHistory);
+  }
+  next.current = 0;
+  next.last_role = LastRole::secondary;
+  persist(next, [this] {
+    set_state(NodeState::wait, "admin second: waiting for " + config_.peer + " to become primary and reintegrate this node");
+    if (link_) link_->fail("meeting again after the admin's second");
+  });
+  return {};
+}
+
+}  // namespace hamirror::core
