@@ -431,6 +431,11 @@ void Run::resolve_split_brain(const std::string& winner) {
       oracle_.promote(id);
       continue;
     }
+    // Submitted while the pair was synchronised, acknowledged alone later: it may have
+    // reached the winner before the copies parted, and stays uncertain (as in
+    // exclude_loser_ops_on; seed 2586: a write node2 applied while its acknowledgements
+    // were cut one way, which node1 acknowledged alone once it ended the silent link).
+    if (op.submitted_ns <= parted.synchronised_ns) continue;
     set_aside(id, true);
     oracle_.exclude(id, why);
     ++lost;

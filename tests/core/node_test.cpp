@@ -629,6 +629,30 @@ TEST(NodeHalfOpenLink, a_half_open_replication_link_does_not_hold_back_the_takeo
   EXPECT_NE(world.dump_log().find("the replication link carried nothing"), std::string::npos) << world.dump_log();
 }
 
+// The same half-open link seen from a primary without a witness, its secondary gone
+// (a power cut sends no FIN): a write waits for the secondary's acknowledgement, and
+// without the link's own silence it would wait for the kernel's timers (minutes).
+TEST(NodeHalfOpenLink, a_primary_without_a_witness_goes_on_alone_when_every_heartbeat_and_the_link_are_silent) {
+  netsim::Options slow_tcp = network_options();
+  slow_tcp.stream_break_timeout_ns = 600 * io::kNsPerS;
+  TwoNodes world(7, slow_tcp);
+  world.settle_prim_and_second();
+  ASSERT_EQ(world.write_all("node1", {{.kind = OpKind::create, .path = "f"}}), 1);
+  const std::int64_t cut = world.now_ns();
+  world.cluster_.world().partition("node1", "node2");
+  std::int64_t acknowledged_at = 0;
+  ASSERT_EQ(world.node("node1").submit(write_op("f", 0, "after the cut"), [&](io::Error e) {
+    EXPECT_EQ(e, io::Error::ok);
+    acknowledged_at = world.now_ns();
+  }), io::Error::ok);
+  ASSERT_TRUE(world.run_until([&] { return acknowledged_at != 0; })) << world.dump_log();
+  EXPECT_EQ(world.node("node1").state(), NodeState::alone);
+  EXPECT_LE(acknowledged_at - cut, (2 * kTimeoutMs + 3 * kPulseMs) * io::kNsPerMs) << world.dump_log();
+  EXPECT_TRUE(world.logged("node1: replication link lost: protocol error: every heartbeat network is silent and the "
+                           "replication link carried nothing"))
+      << world.dump_log();
+}
+
 // Seed 405: a secondary that could not make its copy durable before taking over
 // stopped, and its stop was recorded as clean; after a power cut it then accepted
 // `prim` on a copy missing writes its peer had acknowledged.

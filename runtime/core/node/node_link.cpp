@@ -65,11 +65,14 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
 void Node::watch_link() {
   if (!link_) return link_watch_timer_->stop();
   if (monitor_ && monitor_->peer_up()) return;  // heartbeats flow: an idle link is fine
-  // Only a secondary ends it: its takeover waits for the link. A primary that ended it
-  // while holding the witness lease would go on alone in a new generation the cut-off
+  // A secondary ends it: its takeover waits for the link. So does a primary without a
+  // witness, whose writes would wait for the kernel's timers (minutes) before it goes
+  // on alone. A primary with a witness keeps waiting, writes held: had it ended the
+  // link while holding the lease, it would go on alone in a new generation the cut-off
   // witness never records, and meet its peer as a split brain (found by the e2e link
-  // cut); it keeps waiting for the kernel to drop the connection, writes held.
-  if (state_ != NodeState::second) return;
+  // cut); without the lease, fence_if_cut_off_without_lease ends it.
+  const bool may_end = state_ == NodeState::second || (state_ == NodeState::prim && !lease_);
+  if (!may_end) return;
   const std::int64_t silent_ms = (io_.clock.now_ns() - link_heard_ns_) / io::kNsPerMs;
   if (silent_ms < config_.timeout_ms) return;
   link_->fail("every heartbeat network is silent and the replication link carried nothing for " +

@@ -59,6 +59,17 @@ TEST(Runner, seed_2484_a_loser_op_submitted_before_the_copies_parted_may_be_on_t
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
+// Seed 2586: node1, PRIM without a witness, stopped hearing node2 (cut one way) while
+// node2 still applied its ops; node1 ended the silent link and acknowledged them
+// alone. The split brain that followed was resolved for node2, and those writes, left
+// out of the model as acknowledged after the copies parted, were on node2 all the same
+// (bytes where the model had the zeros of an earlier truncate).
+TEST(Runner, seed_2586_loser_writes_the_winner_applied_as_its_secondary_may_be_on_the_winner) {
+  const RunResult result = run(2586, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GE(result.stats.divergences, 1u);
+}
+
 // Seed 3362: the admin resolved a split brain for node2, which then crashed before the
 // two met; later `prim` on node1, still holding its own side, reversed the choice. The
 // model had left node1's side out for good and reported it lost.
