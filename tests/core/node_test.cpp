@@ -16,6 +16,7 @@
 #include "fsim/faulty_fs.h"
 #include "fsim/slow_fs.h"
 #include "sim/cluster/sim_cluster.h"
+#include "test_file_ops.h"
 
 namespace hamirror::core {
 namespace {
@@ -36,11 +37,7 @@ struct Addresses {
 const std::map<std::string, Addresses> kAddresses = {{"node1", {"192.168.1.1", "10.1.0.1"}},
                                                      {"node2", {"192.168.1.2", "10.1.0.2"}}};
 
-FileOp write_op(const std::string& path, std::uint64_t offset, const std::string& text) {
-  FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(text.begin(), text.end());
-  return op;
-}
+using test::write_op;
 
 netsim::Options network_options() {
   netsim::Options options;

@@ -7,55 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "core/replication/durable_directories.h"
 #include "core/replication/op_applier.h"
-#include "fsim/faulty_fs.h"
-#include "fsim/fs_wrapper.h"
-#include "fsim/mem_fs.h"
-#include "sim/scheduler.h"
+#include "applier_disk.h"
 
 namespace hamirror::core {
 namespace {
 
-class CountedDirSyncs final : public fsim::FileSystemWrapper {
- public:
-  using FileSystemWrapper::FileSystemWrapper;
-  void fsync_dir(const std::string& path, DoneFn done) override {
-    ++count;
-    FileSystemWrapper::fsync_dir(path, std::move(done));
-  }
-  int count = 0;
+using test::write_op;
+
+// Every test here works in /data/d.
+struct Disk : test::ApplierDisk {
+  Disk() { fs.install_directory("/data/d"); }
 };
-
-struct Disk {
-  sim::Trace trace;
-  sim::Scheduler scheduler{trace};
-  fsim::MemFs fs{scheduler, io::Prng(1)};
-  fsim::FaultyFs faulty{fs, scheduler, io::Prng(2)};
-  CountedDirSyncs counted{faulty};
-  Disk() {
-    fs.install_directory("/data");
-    fs.install_directory("/data/d");
-  }
-
-  // Applies ops in order and runs the disk until all are done; their results.
-  std::vector<io::Error> apply(OpApplier& applier, const std::vector<FileOp>& ops) {
-    std::vector<io::Error> results;
-    for (const FileOp& op : ops) EXPECT_EQ(applier.apply(op, [&results](io::Error e) { results.push_back(e); }), io::Error::ok);
-    scheduler.run_until([&] { return results.size() == ops.size(); }, scheduler.now_ns() + 10 * io::kNsPerS);
-    EXPECT_EQ(results.size(), ops.size());
-    return results;
-  }
-  std::string contents(const std::string& path) {
-    const auto bytes = fs.contents(path);
-    return bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>";
-  }
-};
-
-FileOp write_op(const std::string& path, std::uint64_t offset, const std::string& text) {
-  FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(text.begin(), text.end());
-  return op;
-}
 
 FileOp fsync_op(const std::string& path) { return {.kind = OpKind::fsync, .path = path}; }
 
@@ -99,6 +63,39 @@ TEST(OpApplierFsync, a_directory_this_applier_never_flushed_is_flushed) {
   EXPECT_EQ(disk.counted.count, 1) << "the entry another applier created";
   disk.fs.crash();
   EXPECT_EQ(disk.contents("/data/d/new"), "");
+}
+
+// On NTFS "d" and "D" are one directory: a create under "D" changes the entries an
+// fsync under "d" must make durable. fsim is case-sensitive (two directories here), so
+// the test sees the cost the rule has there: one more flush, never one less.
+TEST(OpApplierFsync, a_change_under_a_spelling_that_differs_only_in_case_flushes_the_directory_again) {
+  Disk disk;
+  disk.fs.install_directory("/data/D");
+  OpApplier applier(disk.counted, {"/data"});
+  EXPECT_EQ(disk.apply(applier, {{.kind = OpKind::create, .path = "d/f"}, write_op("d/f", 0, "f"), fsync_op("d/f")}), kAllOk);
+  EXPECT_EQ(disk.counted.count, 1);
+  EXPECT_EQ(disk.apply(applier, {{.kind = OpKind::create, .path = "D/g"}, fsync_op("d/f")}),
+            (std::vector<io::Error>{io::Error::ok, io::Error::ok}));
+  EXPECT_EQ(disk.counted.count, 2) << "d/f's fsync flushes d again: on NTFS it holds D/g's entry";
+}
+
+TEST(DurableDirectories, lookups_are_exact_and_a_change_forgets_every_spelling) {
+  DurableDirectories dirs(4);
+  dirs.insert("/data/Docs");
+  dirs.insert("/data/docs");
+  EXPECT_TRUE(dirs.contains("/data/Docs"));
+  EXPECT_FALSE(dirs.contains("/data/DOCS")) << "on a case-sensitive disk another directory";
+  dirs.forget("/data/DOCS");
+  EXPECT_FALSE(dirs.contains("/data/Docs"));
+  EXPECT_FALSE(dirs.contains("/data/docs"));
+  dirs.insert("/data/caf\xc3\xa9");
+  dirs.insert("/data/other");
+  dirs.forget("/data/CAF\xc3\x89");  // non-ASCII: the file system's own case rules
+  EXPECT_EQ(dirs.size(), 0u);
+  for (const char* d : {"/a", "/b", "/c", "/d"}) dirs.insert(d);
+  dirs.insert("/e");  // full: starts afresh
+  EXPECT_EQ(dirs.size(), 1u);
+  EXPECT_TRUE(dirs.contains("/e"));
 }
 
 TEST(OpApplierFsync, after_a_failed_sync_every_fsync_op_flushes_its_directory) {

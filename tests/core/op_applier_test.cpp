@@ -8,29 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "fsim/faulty_fs.h"
-#include "fsim/mem_fs.h"
-#include "sim/scheduler.h"
+#include "applier_disk.h"
 
 namespace hamirror::core {
 namespace {
 
-struct Disk {
-  sim::Trace trace;
-  sim::Scheduler scheduler{trace};
-  fsim::MemFs fs{scheduler, io::Prng(1)};
-  Disk() { fs.install_directory("/data"); }
-  std::string contents(const std::string& path) {
-    const auto bytes = fs.contents(path);
-    return bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>";
-  }
-};
-
-FileOp write_op(const std::string& path, std::uint64_t offset, const std::string& text) {
-  FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(text.begin(), text.end());
-  return op;
-}
+using test::write_op;
+using Disk = test::ApplierDisk;
 
 // Every name and every file's bytes, as they are now.
 std::vector<std::pair<fsim::TreeEntry, std::optional<io::Bytes>>> snapshot(const fsim::MemFs& fs) {

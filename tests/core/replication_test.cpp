@@ -12,17 +12,14 @@
 #include "core/replication/replicator.h"
 #include "core/wire/framed_connection.h"
 #include "sim/cluster/sim_cluster.h"
+#include "test_file_ops.h"
 
 namespace hamirror::core {
 namespace {
 
 constexpr std::uint16_t kReplicationPort = 5000;
 
-FileOp write_op(const std::string& path, std::uint64_t offset, const std::string& text) {
-  FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(text.begin(), text.end());
-  return op;
-}
+using test::write_op;
 
 std::string text(const std::optional<io::Bytes>& bytes) {
   return bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>";

@@ -1,11 +1,11 @@
 #include "core/replication/op_applier.h"
 
 #include <memory>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "core/replication/durable_directories.h"
 #include "io/assert.h"
 
 namespace hamirror::core {
@@ -39,7 +39,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   std::map<std::string, Cached> handles;
   std::uint64_t use_tick = 0;
   ChangedSet changed;
-  std::set<std::string> durable_directories;  // native paths, see entries_durable()
+  DurableDirectories durable_directories{kMaxDurableDirectories};  // native paths, see entries_durable()
   io::Error sync_failure = io::Error::ok;  // sticky: the first sync that failed
   bool alive = true;
 
@@ -117,7 +117,6 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   void note_entries_durable(const std::string& directory) {
     if (!alive) return;
-    if (durable_directories.size() >= kMaxDurableDirectories) durable_directories.clear();  // costs a flush, not safety
     durable_directories.insert(directory);
   }
 
@@ -126,7 +125,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     switch (op.kind) {
       case OpKind::create:
       case OpKind::mkdir:
-      case OpKind::unlink: durable_directories.erase(io::parent_path(native(op.path))); return;
+      case OpKind::unlink: durable_directories.forget(io::parent_path(native(op.path))); return;
       case OpKind::rename:
       case OpKind::rmdir:
         // They move or remove whole trees: a path known durable may name another
