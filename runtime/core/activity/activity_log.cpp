@@ -207,12 +207,17 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
     HM_ASSERT(active.size() <= options.max_active);
   }
 
-  // A write whose first extent, or the one before it, is active already, or which
-  // starts in extent 0: most likely the next write of a sequential stream. Decided
-  // before the op's own keys are applied. A random writer seldom qualifies, so it does
-  // not fill the log with extents it will never write.
+  // A write that reaches the second half of its extent (or crosses into the next)
+  // and whose first extent, or the one before it, is active already, or is extent 0:
+  // most likely a sequential stream about to enter a new extent. Decided before the
+  // op's own keys are applied. Random writers and files smaller than half an extent
+  // seldom or never qualify, so they do not fill the record with extents they will
+  // never write.
   bool continues_stream(const std::vector<Touch>& touches) const {
     if (options.extents_ahead == 0 || touches.empty() || touches.front().key.kind != ActiveKind::extent) return false;
+    const Touch& last_touch = touches.back();
+    const std::uint64_t half_way = last_touch.key.index * blocks_per_extent + blocks_per_extent / 2;
+    if (touches.size() == 1 && last_touch.end_block <= half_way) return false;
     const ActiveKey& first = touches.front().key;
     if (first.index == 0 || active.contains(first)) return true;
     ActiveKey before = first;

@@ -71,9 +71,9 @@ struct ActivityOptions {
   std::uint64_t extent_bytes = kDefaultExtentBytes;  // a multiple of block_bytes
   std::uint64_t block_bytes = kDefaultBlockBytes;    // the fine granularity of uncertain()
   std::size_t max_active = kMaxActiveExtents;        // >= the entries one op can need
-  // A write that continues a sequential stream (its first extent, or the one before,
-  // is active already, or it starts in extent 0) names this many extents past its
-  // last one too, in the same record write or in one started beside the data write:
+  // A write that continues a sequential stream (it reaches the second half of its
+  // extent, and its first extent, or the one before, is active already or is extent
+  // 0) names this many extents past its last one too, in the same record write or in one started beside the data write:
   // the writer then finds them durable instead of stopping for a record write at every
   // new extent (bench/suite). Naming more is always safe, it only widens a resync after
   // a crash. Each later write of the stream keeps them active. They take at most half

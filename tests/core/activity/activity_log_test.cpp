@@ -195,15 +195,22 @@ TEST(ActivityLog, a_sequential_writer_finds_the_extents_named_ahead_durable_and_
 }
 
 // Writes that do not continue a stream (neither their extent nor the one before is
-// active, and they do not start in extent 0) name nothing ahead.
-TEST(ActivityLog, a_random_writer_names_no_extent_ahead) {
+// active, and it is not extent 0) or stay in the first half of their extent (a small
+// file) name nothing ahead.
+TEST(ActivityLog, a_random_writer_and_a_small_file_name_no_extent_ahead) {
   Disk disk;
   auto log = disk.started(ActivityOptions{});
-  log->before_write(1, write_at("f", 5 * 4 * kMiB), [](io::Error) {});
-  log->before_write(2, write_at("g", 9 * 4 * kMiB), [](io::Error) {});
-  log->before_write(3, write_at("f", 2 * 4 * kMiB), [](io::Error) {});
+  log->before_write(1, write_at("f", 5 * 4 * kMiB + 3 * kMiB), [](io::Error) {});
+  log->before_write(2, write_at("g", 9 * 4 * kMiB + 3 * kMiB), [](io::Error) {});
+  log->before_write(3, write_at("f", 2 * 4 * kMiB + 3 * kMiB), [](io::Error) {});
+  for (std::uint64_t i = 0; i < 32; ++i) log->before_write(4 + i, write_at("small", i * 64 * 1024, 64 * 1024), [](io::Error) {});
   disk.settle();
-  EXPECT_EQ(log->active_keys(), (std::vector<ActiveKey>{extent("f", 2), extent("f", 5), extent("g", 9)}));
+  EXPECT_EQ(log->active_keys(),
+            (std::vector<ActiveKey>{extent("f", 2), extent("f", 5), extent("g", 9), extent("small", 0)}));
+  // The small file's next write reaches the second half of its extent: a stream.
+  log->before_write(36, write_at("small", 2 * kMiB, 64 * 1024), [](io::Error) {});
+  disk.settle();
+  EXPECT_EQ(log->active_count(), 4u + 4u);
 }
 
 // Extents named ahead are in the record (a crash resyncs them: wider, never less),
@@ -212,12 +219,12 @@ TEST(ActivityLog, a_random_writer_names_no_extent_ahead) {
 TEST(ActivityLog, extents_named_ahead_are_recorded_follow_the_stream_and_retire_with_it) {
   Disk disk;
   auto log = disk.started(ActivityOptions{});
-  ASSERT_EQ(log->before_write(1, write_at("f", 0, 4096), [](io::Error) {}).what, Admission::wait_for_go);
+  ASSERT_EQ(log->before_write(1, write_at("f", 2 * kMiB, 4096), [](io::Error) {}).what, Admission::wait_for_go);
   disk.settle();
   const std::vector<ActiveKey> named{extent("f", 0), extent("f", 1), extent("f", 2), extent("f", 3), extent("f", 4)};
   EXPECT_EQ(log->active_keys(), named);
-  EXPECT_EQ(log->uncertain().find({0, "f"})->ranges, (std::vector<BlockRange>{{0, 1}}));
-  ASSERT_EQ(log->before_write(2, write_at("f", 4096, 4096), [](io::Error) {}).what, Admission::proceed_now);
+  EXPECT_EQ(log->uncertain().find({0, "f"})->ranges, (std::vector<BlockRange>{{512, 513}}));
+  ASSERT_EQ(log->before_write(2, write_at("f", 2 * kMiB + 4096, 4096), [](io::Error) {}).what, Admission::proceed_now);
   log->retire_through(1);
   EXPECT_EQ(log->active_keys(), named) << "op 2 continues the stream: nothing retires with op 1";
   log->retire_through(2);
