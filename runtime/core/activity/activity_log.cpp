@@ -124,6 +124,7 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
   std::set<ActiveKey> durable;  // what the record on disk holds
   bool writing = false;
   std::set<ActiveKey> writing_keys;  // what the write in flight will hold
+  bool ahead_unrecorded = false;     // extents named ahead wait for a record write
   std::deque<Waiter> waiting;
   bool releasing = false;  // go callbacks are running: nothing may overtake them
   std::vector<io::FileSystem::DoneFn> compact_next;
@@ -188,6 +189,7 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
   }
 
   void apply(const std::vector<Touch>& touches, std::uint64_t sequence) {
+    const bool stream = continues_stream(touches);
     for (const Touch& touch : touches) {
       Active& entry = active[touch.key];
       entry.last_sequence = std::max(entry.last_sequence, sequence);
@@ -201,7 +203,57 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
         entry.blocks[bit / 64] |= std::uint64_t{1} << (bit % 64);
       }
     }
+    if (stream) name_ahead(touches.back().key, sequence);
     HM_ASSERT(active.size() <= options.max_active);
+  }
+
+  // A write that reaches the second half of its extent (or crosses into the next)
+  // and whose first extent, or the one before it, is active already, or is extent 0:
+  // most likely a sequential stream about to enter a new extent. Decided before the
+  // op's own keys are applied. Random writers and files smaller than half an extent
+  // seldom or never qualify, so they do not fill the record with extents they will
+  // never write.
+  bool continues_stream(const std::vector<Touch>& touches) const {
+    if (options.extents_ahead == 0 || touches.empty() || touches.front().key.kind != ActiveKind::extent) return false;
+    const Touch& last_touch = touches.back();
+    const std::uint64_t half_way = last_touch.key.index * blocks_per_extent + blocks_per_extent / 2;
+    if (touches.size() == 1 && last_touch.end_block <= half_way) return false;
+    const ActiveKey& first = touches.front().key;
+    if (first.index == 0 || active.contains(first)) return true;
+    ActiveKey before = first;
+    --before.index;
+    return active.contains(before);
+  }
+
+  // The extents_ahead extents past `last` stay active as long as the stream goes on
+  // (their last_sequence follows it; they retire with its last op). Missing ones are
+  // added when one of the nearer half is missing, so a stream causes one record
+  // write per extents_ahead / 2 extents, each in flight beside the data it precedes.
+  void name_ahead(ActiveKey last, std::uint64_t sequence) {
+    const std::uint64_t max_index = UINT64_MAX / options.extent_bytes - 1;  // as parse_record accepts
+    const std::size_t near = (options.extents_ahead + 1) / 2;
+    bool near_missing = false;
+    ActiveKey key = last;
+    for (std::size_t i = 1; i <= options.extents_ahead && key.index < max_index; ++i) {
+      ++key.index;
+      const auto found = active.find(key);
+      if (found == active.end()) {
+        near_missing = near_missing || i <= near;
+        continue;
+      }
+      found->second.last_sequence = std::max(found->second.last_sequence, sequence);
+    }
+    if (!near_missing) return;
+    key = last;
+    for (std::size_t i = 1; i <= options.extents_ahead && key.index < max_index; ++i) {
+      ++key.index;
+      if (active.contains(key)) continue;
+      if (active.size() >= options.max_active / 2) return;  // the rest of the room is for ops
+      Active& entry = active[key];
+      entry.last_sequence = sequence;
+      entry.blocks.assign((blocks_per_extent + 63) / 64, 0);  // nothing written yet: uncertain() marks nothing
+      ahead_unrecorded = true;
+    }
   }
 
   // Admits waiters in order while they fit, then starts a record write if one is
@@ -216,7 +268,8 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
       }
     }
     const bool admitted_waiting = failure == io::Error::ok && !waiting.empty() && waiting.front().admitted;
-    if (!writing && ((admitted_waiting && record_write_needed()) || !compact_next.empty())) start_write();
+    const bool ahead_due = failure == io::Error::ok && ahead_unrecorded;
+    if (!writing && ((admitted_waiting && record_write_needed()) || !compact_next.empty() || ahead_due)) start_write();
   }
 
   // While written() releases ops, an op submitted from their callbacks queues even when
@@ -246,6 +299,7 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
   void start_write() {
     HM_ASSERT(!writing);
     writing = true;
+    ahead_unrecorded = false;  // every active key goes into this write
     writing_keys.clear();
     for (const auto& [key, entry] : active) writing_keys.insert(writing_keys.end(), key);
     compact_in_flight = std::move(compact_next);
@@ -319,7 +373,8 @@ ActivityLog::ActivityLog(io::FileSystem& fs, std::string path, ActivityOptions o
   // One op must always fit: a write of kMaxWriteOpBytes spans this many extents, a
   // rename two names.
   HM_ASSERT(options.max_active >= std::max<std::uint64_t>(2, kMaxWriteOpBytes / options.extent_bytes + 2));
-  HM_ASSERT(options.max_active <= kMaxActiveExtents);  // keeps the record within kMaxActivityRecordBytes
+  HM_ASSERT(options.max_active <= kMaxActiveExtents);
+  HM_ASSERT(options.extents_ahead <= kMaxExtentsAhead);  // keeps the record within kMaxActivityRecordBytes
 }
 
 ActivityLog::~ActivityLog() = default;
@@ -407,6 +462,7 @@ Admit ActivityLog::before_write(std::uint64_t sequence, const FileOp& op, GoFn g
   if (in_order && state.all_safe(touches) && state.active.size() + state.new_keys(touches) <= state.options.max_active) {
     state.last_sequence = sequence;
     state.apply(touches, sequence);
+    state.pump();  // records extents it named ahead, beside this op's data write
     return {Admission::proceed_now, io::Error::ok};
   }
   if (state.failure != io::Error::ok) return {Admission::refused, state.failure};

@@ -60,6 +60,10 @@ constexpr std::size_t kMaxActiveExtents = 1024;
 constexpr std::size_t kMaxWaitingOps = 4096;
 // The fine bitmap kept per active extent (in memory only) has at most this many bits.
 constexpr std::uint64_t kMaxBlocksPerExtent = 4096;
+// Extents named ahead of a sequential writer (see ActivityOptions::extents_ahead):
+// 4 × 4 MiB, so a writer's next extent is durable in the record before it gets there.
+constexpr std::size_t kDefaultExtentsAhead = 4;
+constexpr std::size_t kMaxExtentsAhead = 64;
 // The record holds at most max_active entries of at most a path each.
 constexpr std::uint64_t kMaxActivityRecordBytes = std::uint64_t{8} << 20;
 
@@ -67,6 +71,14 @@ struct ActivityOptions {
   std::uint64_t extent_bytes = kDefaultExtentBytes;  // a multiple of block_bytes
   std::uint64_t block_bytes = kDefaultBlockBytes;    // the fine granularity of uncertain()
   std::size_t max_active = kMaxActiveExtents;        // >= the entries one op can need
+  // A write that continues a sequential stream (it reaches the second half of its
+  // extent, and its first extent, or the one before, is active already or is extent
+  // 0) names this many extents past its last one too, in the same record write or in one started beside the data write:
+  // the writer then finds them durable instead of stopping for a record write at every
+  // new extent (bench/suite). Naming more is always safe, it only widens a resync after
+  // a crash. Each later write of the stream keeps them active. They take at most half
+  // of max_active, so they never hold back an op that needs room. 0: none.
+  std::size_t extents_ahead = kDefaultExtentsAhead;
 };
 
 enum class ActiveKind : std::uint8_t {

@@ -27,6 +27,10 @@ FileOp write_at(const std::string& path, std::uint64_t offset, std::size_t size 
 
 ActiveKey extent(const std::string& path, std::uint64_t index) { return {FileKey{0, path}, ActiveKind::extent, index}; }
 
+// Most tests count exactly the extents ops touch; the extents named ahead of a
+// sequential writer have tests of their own.
+constexpr ActivityOptions kNoAhead{.extents_ahead = 0};
+
 struct Disk {
   sim::Trace trace;
   sim::Scheduler scheduler{trace};
@@ -34,7 +38,7 @@ struct Disk {
   std::vector<std::string> lines;
   explicit Disk(std::uint64_t seed = 1) : fs(scheduler, io::Prng(seed)) { fs.install_directory("/state"); }
 
-  std::unique_ptr<ActivityLog> open(ActivityOptions options = {}, io::FileSystem* through = nullptr) {
+  std::unique_ptr<ActivityLog> open(ActivityOptions options = kNoAhead, io::FileSystem* through = nullptr) {
     return std::make_unique<ActivityLog>(through ? *through : fs, "/state/activity", options,
                                          [this](std::string_view line) { lines.emplace_back(line); });
   }
@@ -47,7 +51,7 @@ struct Disk {
     return std::move(*loaded);
   }
   // A fresh log after a first start: loaded, with its (empty) record written.
-  std::unique_ptr<ActivityLog> started(ActivityOptions options = {}) {
+  std::unique_ptr<ActivityLog> started(ActivityOptions options = kNoAhead) {
     auto log = open(options);
     load(*log, false);
     compact(*log);
@@ -62,7 +66,7 @@ struct Disk {
     EXPECT_TRUE(scheduler.run_until([&] { return done; }, scheduler.now_ns() + io::kNsPerS));
   }
   // Crash, then what a restarted log finds.
-  std::vector<ActiveKey> crash_and_reload(std::unique_ptr<ActivityLog>& log, ActivityOptions options = {}) {
+  std::vector<ActiveKey> crash_and_reload(std::unique_ptr<ActivityLog>& log, ActivityOptions options = kNoAhead) {
     fs.crash();
     log = open(options);
     load(*log, true);
@@ -159,6 +163,76 @@ TEST(ActivityLog, a_sequential_writer_costs_one_record_write_per_new_extent) {
   EXPECT_EQ(log->record_writes() - writes_before, 3u) << "one record write per extent, none between";
 }
 
+// With extents named ahead, a sequential writer whose data takes longer than a record
+// write stops only for its first extent: the next ones are durable before it gets
+// there, written beside its data, one record write per two extents (4 ahead).
+TEST(ActivityLog, a_sequential_writer_finds_the_extents_named_ahead_durable_and_stops_only_at_its_first) {
+  Disk disk;
+  auto log = disk.started(ActivityOptions{});
+  ASSERT_EQ(log->options().extents_ahead, 4u);
+  const std::uint64_t writes_before = log->record_writes();
+  constexpr std::uint64_t kWrites = 48;  // twelve 4 MiB extents, 1 MiB each
+  int stops = 0;
+  for (std::uint64_t sequence = 1; sequence <= kWrites; ++sequence) {
+    bool went = false;
+    const Admit admit = log->before_write(sequence, write_at("f", (sequence - 1) * kMiB), [&](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok);
+      went = true;
+    });
+    if (admit.what == Admission::wait_for_go) {
+      ++stops;
+      ASSERT_TRUE(disk.scheduler.run_until([&] { return went; }, disk.scheduler.now_ns() + io::kNsPerS));
+    } else {
+      ASSERT_EQ(admit.what, Admission::proceed_now);
+    }
+    disk.scheduler.run_for(2 * io::kNsPerMs);  // the data's own write: 8 ms per extent
+  }
+  EXPECT_EQ(stops, 1) << "only the first extent waits for the record";
+  EXPECT_LE(log->record_writes() - writes_before, 7u) << "about one record write per two extents (12 without ahead)";
+  // The stream's twelve extents and two to four ahead of it (refilled at half).
+  EXPECT_GE(log->active_count(), 12u + 2u);
+  EXPECT_LE(log->active_count(), 12u + 4u);
+}
+
+// Writes that do not continue a stream (neither their extent nor the one before is
+// active, and it is not extent 0) or stay in the first half of their extent (a small
+// file) name nothing ahead.
+TEST(ActivityLog, a_random_writer_and_a_small_file_name_no_extent_ahead) {
+  Disk disk;
+  auto log = disk.started(ActivityOptions{});
+  log->before_write(1, write_at("f", 5 * 4 * kMiB + 3 * kMiB), [](io::Error) {});
+  log->before_write(2, write_at("g", 9 * 4 * kMiB + 3 * kMiB), [](io::Error) {});
+  log->before_write(3, write_at("f", 2 * 4 * kMiB + 3 * kMiB), [](io::Error) {});
+  for (std::uint64_t i = 0; i < 32; ++i) log->before_write(4 + i, write_at("small", i * 64 * 1024, 64 * 1024), [](io::Error) {});
+  disk.settle();
+  EXPECT_EQ(log->active_keys(),
+            (std::vector<ActiveKey>{extent("f", 2), extent("f", 5), extent("g", 9), extent("small", 0)}));
+  // The small file's next write reaches the second half of its extent: a stream.
+  log->before_write(36, write_at("small", 2 * kMiB, 64 * 1024), [](io::Error) {});
+  disk.settle();
+  EXPECT_EQ(log->active_count(), 4u + 4u);
+}
+
+// Extents named ahead are in the record (a crash resyncs them: wider, never less),
+// mark nothing in uncertain() (nothing was written there), stay active while the
+// stream goes on and retire with its last op.
+TEST(ActivityLog, extents_named_ahead_are_recorded_follow_the_stream_and_retire_with_it) {
+  Disk disk;
+  auto log = disk.started(ActivityOptions{});
+  ASSERT_EQ(log->before_write(1, write_at("f", 2 * kMiB, 4096), [](io::Error) {}).what, Admission::wait_for_go);
+  disk.settle();
+  const std::vector<ActiveKey> named{extent("f", 0), extent("f", 1), extent("f", 2), extent("f", 3), extent("f", 4)};
+  EXPECT_EQ(log->active_keys(), named);
+  EXPECT_EQ(log->uncertain().find({0, "f"})->ranges, (std::vector<BlockRange>{{512, 513}}));
+  ASSERT_EQ(log->before_write(2, write_at("f", 2 * kMiB + 4096, 4096), [](io::Error) {}).what, Admission::proceed_now);
+  log->retire_through(1);
+  EXPECT_EQ(log->active_keys(), named) << "op 2 continues the stream: nothing retires with op 1";
+  log->retire_through(2);
+  EXPECT_TRUE(log->active_keys().empty());
+  // Retirement is lazy: the record still names all five.
+  EXPECT_EQ(disk.crash_and_reload(log, ActivityOptions{}), named);
+}
+
 TEST(ActivityLog, activations_asked_for_during_a_record_write_share_the_next_one) {
   Disk disk;
   auto log = disk.started();
@@ -200,7 +274,7 @@ TEST(ActivityLog, extents_retire_after_a_durable_checkpoint_and_stay_after_a_cra
 
 TEST(ActivityLog, the_bound_on_active_extents_holds_back_writers_until_retirements) {
   Disk disk;
-  auto log = disk.started({.max_active = 3});
+  auto log = disk.started({.max_active = 3, .extents_ahead = 0});
   std::vector<std::uint64_t> order;
   auto note = [&](std::uint64_t sequence) { return [&order, sequence](io::Error) { order.push_back(sequence); }; };
   for (std::uint64_t i = 1; i <= 3; ++i) log->before_write(i, write_at("f", (i - 1) * 4 * kMiB), note(i));
@@ -242,7 +316,7 @@ TEST(ActivityLog, entries_found_after_a_crash_stay_until_released_even_across_a_
 TEST(ActivityLog, a_damaged_record_loads_as_everything_dirty_until_released) {
   Disk disk;
   disk.fs.install_file("/state/activity", io::as_bytes("HMACTIV1 but not really"));
-  auto log = disk.open();
+  auto log = disk.open(kNoAhead);
   const LoadedActivity loaded = disk.load(*log, true);
   EXPECT_EQ(loaded.state, RecordState::damaged);
   EXPECT_TRUE(loaded.dirty.everything());
@@ -253,12 +327,12 @@ TEST(ActivityLog, a_damaged_record_loads_as_everything_dirty_until_released) {
   ASSERT_EQ(log->before_write(1, write_at("f", 0), [](io::Error) {}).what, Admission::wait_for_go);
   disk.settle();
   disk.fs.crash();
-  log = disk.open();
+  log = disk.open(kNoAhead);
   EXPECT_TRUE(disk.load(*log, true).dirty.everything());
   log->release_recovered();
   disk.compact(*log);
   disk.fs.crash();
-  log = disk.open();
+  log = disk.open(kNoAhead);
   const LoadedActivity clean = disk.load(*log, true);
   EXPECT_EQ(clean.state, RecordState::loaded);
   EXPECT_FALSE(clean.dirty.everything());
@@ -274,7 +348,7 @@ TEST(ActivityLog, every_truncation_and_every_flipped_byte_of_its_record_is_detec
   const io::Bytes good = *disk.fs.contents("/state/activity");
   auto loads_damaged = [&](io::ByteView bytes) {
     disk.fs.install_file("/state/activity", bytes);
-    auto reloaded = disk.open();
+    auto reloaded = disk.open(kNoAhead);
     const LoadedActivity loaded = disk.load(*reloaded, true);
     return loaded.state == RecordState::damaged && loaded.dirty.everything();
   };
@@ -291,7 +365,7 @@ TEST(ActivityLog, every_truncation_and_every_flipped_byte_of_its_record_is_detec
 
 TEST(ActivityLog, a_lost_record_loads_as_everything_dirty) {
   Disk disk;
-  auto log = disk.open();
+  auto log = disk.open(kNoAhead);
   const LoadedActivity loaded = disk.load(*log, true);
   EXPECT_EQ(loaded.state, RecordState::missing);
   EXPECT_TRUE(loaded.dirty.everything());
@@ -301,7 +375,7 @@ TEST(ActivityLog, a_lost_record_loads_as_everything_dirty) {
 TEST(ActivityLog, a_failed_record_write_fails_waiting_writers_and_refuses_unrecorded_ones) {
   Disk disk;
   fsim::FaultyFs faulty(disk.fs, disk.scheduler, io::Prng(9));
-  auto log = disk.open({}, &faulty);
+  auto log = disk.open(kNoAhead, &faulty);
   disk.load(*log, false);
   ASSERT_EQ(log->before_write(1, write_at("f", 0), [](io::Error) {}).what, Admission::wait_for_go);
   disk.settle();
@@ -321,7 +395,7 @@ TEST(ActivityLog, a_failed_record_write_fails_waiting_writers_and_refuses_unreco
 
 TEST(ActivityLog, uncertain_holds_the_blocks_written_in_each_active_extent_and_the_names) {
   Disk disk;
-  auto log = disk.started({.extent_bytes = 64 * 1024, .block_bytes = 4096, .max_active = 32});
+  auto log = disk.started({.extent_bytes = 64 * 1024, .block_bytes = 4096, .max_active = 32, .extents_ahead = 0});
   log->before_write(1, write_at("f", 3 * 4096, 10), [](io::Error) {});
   log->before_write(2, write_at("f", 7 * 4096 + 4000, 200), [](io::Error) {});  // blocks 7 and 8
   log->before_write(3, write_at("f", 15 * 4096, 2 * 4096), [](io::Error) {});   // crosses into extent 1
@@ -339,7 +413,7 @@ TEST(ActivityLog, uncertain_holds_the_blocks_written_in_each_active_extent_and_t
   EXPECT_FALSE(uncertain.find({0, "c"})->whole);
   // After a crash only whole extents are known.
   disk.fs.crash();
-  auto reloaded = disk.open({.extent_bytes = 64 * 1024, .block_bytes = 4096, .max_active = 32});
+  auto reloaded = disk.open({.extent_bytes = 64 * 1024, .block_bytes = 4096, .max_active = 32, .extents_ahead = 0});
   const LoadedActivity loaded = disk.load(*reloaded, true);
   EXPECT_EQ(loaded.dirty.find({0, "f"})->ranges, (std::vector<BlockRange>{{0, 32}}));
   EXPECT_EQ(loaded.dirty.find({0, "g"})->ranges, (std::vector<BlockRange>{{16, kToEndOfFile}}));
