@@ -243,6 +243,9 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
     if (result == io::Error::ok && action.what == Action::Do::create) {
       ++counters_.entries_created;
       ack->created.push_back({action.name, action.kind});
+      // Empty, with whatever mode the create gave it: the first message about it sizes
+      // it without asking the file system first.
+      if (action.kind == io::FileKind::regular) remember_sized(directory, child_path(path, action.name), 0, kModeUnknown);
     }
     if (result == io::Error::ok && action.what == Action::Do::remove) ++counters_.entries_removed;
     run_actions(std::move(actions), index + 1, directory, std::move(path), std::move(ack), std::move(next));
@@ -286,7 +289,10 @@ void ReintegrationTarget::remove_children(std::uint32_t directory, std::string p
 void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
                                       std::function<void(io::Error)> done) {
   const auto sized = sized_.find({directory, path});
-  if (sized != sized_.end() && sized->second == Sized{size, mode}) return done(io::Error::ok);
+  if (sized != sized_.end()) {
+    if (sized->second == Sized{size, mode}) return done(io::Error::ok);
+    return size_file(directory, path, size, mode, std::move(done));
+  }
   // Usually (fast mode) the file is already there at that size and mode: one stat
   // instead of three applied ops. Everything before this step in the stream is
   // applied, so what the stat sees is this copy at this point of the stream.

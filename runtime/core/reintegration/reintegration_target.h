@@ -148,9 +148,11 @@ class ReintegrationTarget {
   std::uint64_t last_watermark_ = 0;
   std::map<Key, std::uint64_t> last_file_live_;  // ops newer than last_watermark_ only
 
-  // Files ensure_file made exist (or found) at this size and mode, untouched since (no
-  // live op on them, no namespace op, no listing): the next message about them skips
-  // the stat and create + truncate + set_mode.
+  // Files ensure_file made exist (or found) at this size and mode, or a listing created
+  // empty (mode kModeUnknown), untouched since (no live op on them, no namespace op, no
+  // other listing): the next message about them skips the stat, and create + truncate
+  // + set_mode too if they match.
+  static constexpr std::uint32_t kModeUnknown = ~std::uint32_t{0};  // matches no message's mode
   struct Sized {
     std::uint64_t size = 0;
     std::uint32_t mode = 0;
