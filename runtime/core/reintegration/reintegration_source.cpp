@@ -386,6 +386,7 @@ void ReintegrationSource::read_file(const Work& work, std::vector<ByteRange> chu
   // reintegration is torn down mid-read).
   io::FileSystem* fs = &fs_;
   const io::OpenFlags flags{.read = true};
+  ++progress_.file_reads;
   fs->open(native(work.directory, work.path), flags,
            [fs, alive = alive_, chunks = std::move(chunks), done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
              if (!opened) {

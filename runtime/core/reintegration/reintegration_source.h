@@ -111,6 +111,7 @@ struct ResyncProgress {
   std::uint64_t live_ops_failed_on_target = 0;
   std::uint64_t reads_redone = 0;  // a live op raced a resync read (see the argument above)
   std::uint64_t reads_in_flight_max = 0;  // the most resync reads that ran at once
+  std::uint64_t file_reads = 0;           // opens for resync reads (one may take several ranges)
   std::uint64_t rechecks = 0;
   std::uint64_t rate_bytes_per_s = 0;  // bytes_done over the time since start
   bool synchronised = false;
