@@ -108,7 +108,9 @@ ResyncPlan build_resync_plan(const DirtyMap& dirty, const SenderView& sender) {
 
 namespace {
 
-// Stats the dirty names one at a time, walking the subtrees sent whole, then builds.
+// Stats the dirty names, kMaxPlanStatsInFlight at a time (each a thread-pool round trip
+// in production: one at a time, ~900 dirty files took ~0.1 s), walking the subtrees sent
+// whole, then builds. The result does not depend on the order the stats complete in.
 struct Planner : std::enable_shared_from_this<Planner> {
   struct Item {
     FileKey key;
@@ -123,6 +125,8 @@ struct Planner : std::enable_shared_from_this<Planner> {
   std::size_t visited = 0;
   bool overflow = false;
   bool finished_once = false;
+  std::size_t in_flight = 0;  // stats and listings under way
+  bool ended = false;         // done ran (a failure ends the plan with stats still under way)
 
   Planner(io::FileSystem& fs_, std::vector<std::string> roots_, DirtyMap dirty_,
           std::function<void(io::Result<ResyncPlan>)> done_)
@@ -141,40 +145,55 @@ struct Planner : std::enable_shared_from_this<Planner> {
 
   // Completes through the file system so that done never runs inside plan_resync().
   void defer(io::Error error) {
-    fs.stat(roots.front(), [self = shared_from_this(), error](io::Result<io::FileStat>) { self->done(error); });
+    fs.stat(roots.front(), [self = shared_from_this(), error](io::Result<io::FileStat>) { self->end(error); });
+  }
+
+  void end(io::Result<ResyncPlan> result) {
+    if (ended) return;
+    ended = true;
+    done(std::move(result));
   }
 
   void next() {
-    if (work.empty() || overflow) return finish_deferred();
-    Item item = std::move(work.front());
-    work.pop_front();
-    if (++visited > kMaxPlanEntries) {
-      overflow = true;
-      return finish_deferred();
+    if (ended) return;
+    while (!overflow && !work.empty() && in_flight < kMaxPlanStatsInFlight) {
+      Item item = std::move(work.front());
+      work.pop_front();
+      if (++visited > kMaxPlanEntries) {
+        overflow = true;
+        break;
+      }
+      ++in_flight;
+      fs.stat(native(item.key), [self = shared_from_this(), item](io::Result<io::FileStat> stat) {
+        --self->in_flight;
+        self->on_stat(item, std::move(stat));
+      });
     }
-    fs.stat(native(item.key), [self = shared_from_this(), item](io::Result<io::FileStat> stat) {
-      self->on_stat(item, std::move(stat));
-    });
+    if (in_flight == 0 && (work.empty() || overflow)) finish_deferred();
   }
 
   void on_stat(const Item& item, io::Result<io::FileStat> stat) {
+    if (ended) return;
     if (!stat) {
       const io::Error error = stat.error();
       if (error == io::Error::not_found || error == io::Error::not_directory) return next();  // absent
-      return done(error);
+      return end(error);
     }
-    if (stat->kind == io::FileKind::other) return done(io::Error::not_supported);
+    if (stat->kind == io::FileKind::other) return end(io::Error::not_supported);
     sender[item.key] = SenderEntry{stat->kind, stat->kind == io::FileKind::regular ? stat->size_bytes : 0};
     if (!item.walk || stat->kind != io::FileKind::directory) return next();
+    ++in_flight;
     fs.readdir(native(item.key), [self = shared_from_this(), item](io::Result<std::vector<io::DirEntry>> listed) {
+      --self->in_flight;
       self->on_listed(item, std::move(listed));
     });
   }
 
   void on_listed(const Item& item, io::Result<std::vector<io::DirEntry>> listed) {
+    if (ended) return;
     if (!listed) {
       if (listed.error() == io::Error::not_found || listed.error() == io::Error::not_directory) return next();
-      return done(listed.error());
+      return end(listed.error());
     }
     for (const io::DirEntry& child : *listed) {
       if (work.size() >= kMaxPlanEntries) {
@@ -200,9 +219,9 @@ struct Planner : std::enable_shared_from_this<Planner> {
     if (overflow) {
       ResyncPlan plan;
       plan.everything = true;
-      return done(std::move(plan));
+      return end(std::move(plan));
     }
-    done(build_resync_plan(dirty, sender));
+    end(build_resync_plan(dirty, sender));
   }
 };
 

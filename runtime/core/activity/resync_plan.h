@@ -33,6 +33,8 @@ namespace hamirror::core {
 
 // Entries one plan may hold; a subtree walk that finds more gives "everything".
 constexpr std::size_t kMaxPlanEntries = std::size_t{1} << 20;
+// Stats (or listings) the planner keeps under way at once.
+constexpr std::size_t kMaxPlanStatsInFlight = 8;
 
 struct SendRange {
   std::uint64_t offset = 0;

@@ -169,7 +169,7 @@ void ReintegrationSource::pump_once() {
 // Starts the next work item when the bounds allow it; false when none started.
 bool ReintegrationSource::start_one() {
   // Each item sends at least one message: together they stay within the target's bound.
-  if (busy_ >= parallel_reads_ || busy_ + unanswered_.size() >= kMaxUnansweredResyncMessages) return false;
+  if (busy_ >= parallel_reads_ || busy_ + extra_messages_ + unanswered_.size() >= kMaxUnansweredResyncMessages) return false;
   if (exclusive_busy_) return false;
   const bool directory_work = !dirs_.empty();
   if (!directory_work && files_.empty()) return false;
@@ -378,37 +378,52 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
 
 // --- file comparison -------------------------------------------------------------
 
-void ReintegrationSource::read_file(const Work& work, std::uint64_t offset, std::uint64_t max_bytes,
-                                    std::function<void(io::Result<FileRead>)> done) {
+void ReintegrationSource::read_file(const Work& work, std::vector<ByteRange> chunks, std::function<void(io::Result<FileRead>)> done) {
+  HM_ASSERT(!chunks.empty());
   // A source destroyed while a read is in flight must not be touched, nor may the
   // FileSystem then: a node's crash in the simulator takes its I/O stack with it. The
   // handle is then left to that FileSystem (in production: one descriptor, when a
   // reintegration is torn down mid-read).
   io::FileSystem* fs = &fs_;
   const io::OpenFlags flags{.read = true};
+  ++progress_.file_reads;
   fs->open(native(work.directory, work.path), flags,
-           [fs, alive = alive_, offset, max_bytes, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+           [fs, alive = alive_, chunks = std::move(chunks), done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
              if (!opened) {
                if (*alive) done(opened.error());
                return;
              }
              if (!*alive) return;
              const io::FileHandle file = *opened;
-             fs->fstat(file, [fs, alive, file, offset, max_bytes, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+             fs->fstat(file, [fs, alive, file, chunks = std::move(chunks), done = std::move(done)](io::Result<io::FileStat> stat) mutable {
                if (!*alive) return;
                if (!stat || stat->kind != io::FileKind::regular) {
                  fs->close(file, [](io::Error) {});
                  return done(stat ? io::Error::is_directory : stat.error());
                }
-               const std::uint64_t size = stat->size_bytes;
-               const std::uint32_t mode = stat->mode & kModeBits;
-               const std::uint64_t length = offset >= size ? 0 : std::min(max_bytes, size - offset);
-               fs->read(file, offset, length, [fs, alive, file, size, mode, done = std::move(done)](io::Result<io::Bytes> bytes) mutable {
-                 if (!*alive) return;
-                 fs->close(file, [](io::Error) {});
-                 if (!bytes) return done(bytes.error());
-                 done(FileRead{size, std::move(bytes).value(), mode});
-               });
+               // The chunks are read at once (one open and fstat for all: a round trip
+               // through the thread pool each), the file closed after the last.
+               auto result = std::make_shared<FileRead>(FileRead{.size = stat->size_bytes, .mode = stat->mode & kModeBits});
+               result->chunks.resize(chunks.size());
+               auto left = std::make_shared<std::size_t>(chunks.size());
+               auto error = std::make_shared<io::Error>(io::Error::ok);
+               auto shared_done = std::make_shared<std::function<void(io::Result<FileRead>)>>(std::move(done));
+               for (std::size_t i = 0; i < chunks.size(); ++i) {
+                 const std::uint64_t offset = chunks[i].offset;
+                 const std::uint64_t length = offset >= result->size ? 0 : std::min(chunks[i].length, result->size - offset);
+                 fs->read(file, offset, length, [fs, alive, file, i, result, left, error, shared_done](io::Result<io::Bytes> bytes) {
+                   if (!*alive) return;
+                   if (bytes) {
+                     result->chunks[i] = std::move(bytes).value();
+                   } else if (*error == io::Error::ok) {
+                     *error = bytes.error();
+                   }
+                   if (--*left > 0) return;
+                   fs->close(file, [](io::Error) {});
+                   if (*error != io::Error::ok) return (*shared_done)(*error);
+                   (*shared_done)(std::move(*result));
+                 });
+               }
              });
            });
 }
@@ -422,7 +437,7 @@ void ReintegrationSource::do_compare(Work work) {
   }
   const std::uint64_t id = begin_read(work, false);
   const std::uint64_t batch = kMaxChecksumsPerMessage * kResyncBlockBytes;
-  read_file(work, work.offset, batch, [this, id, work](io::Result<FileRead> read) mutable {
+  read_file(work, {{work.offset, batch}}, [this, id, work](io::Result<FileRead> read) mutable {
     if (!read_running(id)) return;
     if (!end_read(id)) return finish_work(true, std::move(work));
     if (!read) {
@@ -431,14 +446,15 @@ void ReintegrationSource::do_compare(Work work) {
       add_done(work.budget);
       return finish_work(false, std::move(work));
     }
-    const std::uint64_t length = read->data.size();
+    const io::Bytes& data = read->chunks.front();
+    const std::uint64_t length = data.size();
     if (work.offset > 0 && length == 0) {
       // It shrank below this batch since the last one: the live truncate that did it
       // reaches the target in order, and there is nothing left here to compare.
       add_done(work.budget);
       return finish_work(false, std::move(work));
     }
-    const std::vector<std::uint64_t> sums = block_checksums(read->data, kResyncBlockBytes);
+    const std::vector<std::uint64_t> sums = block_checksums(data, kResyncBlockBytes);
     const std::uint64_t first_block = work.offset / kResyncBlockBytes;
     // The file may have grown since it was listed: its budget grows with it.
     const std::uint64_t from_budget = std::min(work.budget, length);
@@ -485,14 +501,56 @@ void ReintegrationSource::on_block_needs(const ResyncBlockNeeds& needs) {
   if (!send.ranges.empty()) enqueue(std::move(send), true);
 }
 
+std::vector<ByteRange> ReintegrationSource::next_chunks(const Work& work) const {
+  // A whole file's size is not known before the read: its first chunk.
+  if (work.whole_file || work.ranges.empty()) return {{0, work.whole_file ? kMaxResyncDataBytes : 0}};
+  // The first range (up to one message's worth), then whole ranges while they fit in
+  // one message's worth in all, and while the window of unanswered messages has room
+  // (this item's own message is counted in busy_).
+  const std::size_t taken = busy_ + extra_messages_ + unanswered_.size();
+  const std::size_t room = taken >= kMaxUnansweredResyncMessages ? 1 : 1 + kMaxUnansweredResyncMessages - taken;
+  const std::size_t most = std::min(kMaxChunksPerRead, room);
+  std::vector<ByteRange> chunks{{work.ranges.front().offset, std::min<std::uint64_t>(work.ranges.front().length, kMaxResyncDataBytes)}};
+  std::uint64_t bytes = chunks.front().length;
+  for (std::size_t i = 1; i < work.ranges.size() && chunks.size() < most; ++i) {
+    if (work.ranges[i].length > kMaxResyncDataBytes - bytes) break;
+    chunks.push_back(work.ranges[i]);
+    bytes += work.ranges[i].length;
+  }
+  return chunks;
+}
+
+void ReintegrationSource::send_chunk(Work& work, std::uint64_t offset, std::uint64_t wanted, const FileRead& read, io::Bytes data) {
+  const std::uint64_t sent = data.size();
+  ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
+                          .file_size = read.size, .offset = std::min(offset, read.size), .data = std::move(data),
+                          .mode = read.mode};
+  // The part of the chunk past the end of the file is done at once.
+  const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(wanted, work.ranges.front().length);
+  const std::uint64_t from_budget = std::min(work.budget, consumed);
+  add_to_do(consumed - from_budget);
+  work.budget -= from_budget;
+  add_done(consumed - std::min(consumed, sent));
+  message.id = send_id({.work = work, .bytes = std::min(consumed, sent)});
+  outbox_.send(message);
+  progress_.data_bytes_sent += sent;
+  progress_.blocks_sent += blocks_in(sent);
+  if (!work.ranges.empty()) {
+    ByteRange& front = work.ranges.front();
+    front.offset += consumed;
+    front.length -= consumed;
+    if (front.length == 0) work.ranges.erase(work.ranges.begin());
+  }
+}
+
 void ReintegrationSource::do_send_ranges(Work work) {
   const std::uint64_t id = begin_read(work, false);
-  // One chunk per read: at most kMaxResyncDataBytes of the first range left.
-  const std::uint64_t offset = work.whole_file || work.ranges.empty() ? 0 : work.ranges.front().offset;
-  const std::uint64_t wanted = work.whole_file ? kMaxResyncDataBytes
-                               : work.ranges.empty() ? 0
-                                                     : std::min<std::uint64_t>(work.ranges.front().length, kMaxResyncDataBytes);
-  read_file(work, offset, wanted, [this, id, work, offset, wanted](io::Result<FileRead> read) mutable {
+  std::vector<ByteRange> chunks = next_chunks(work);
+  // Messages beyond this item's own, kept free in the window until they are sent.
+  const std::size_t extra = chunks.size() - 1;
+  extra_messages_ += extra;
+  read_file(work, chunks, [this, id, work, chunks, extra](io::Result<FileRead> read) mutable {
+    extra_messages_ -= extra;
     if (!read_running(id)) return;
     if (!end_read(id)) return finish_work(true, std::move(work));
     if (!read) {
@@ -510,25 +568,9 @@ void ReintegrationSource::do_send_ranges(Work work) {
       work.budget = read->size;
       if (read->size > 0) work.ranges.push_back({0, read->size});
     }
-    const std::uint64_t sent = read->data.size();
-    ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
-                            .file_size = read->size, .offset = std::min(offset, read->size), .data = std::move(read->data),
-                            .mode = read->mode};
-    // The part of the chunk past the end of the file is done at once.
-    const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(wanted, work.ranges.front().length);
-    const std::uint64_t from_budget = std::min(work.budget, consumed);
-    add_to_do(consumed - from_budget);
-    work.budget -= from_budget;
-    add_done(consumed - std::min(consumed, sent));
-    message.id = send_id({.work = work, .bytes = std::min(consumed, sent)});
-    outbox_.send(message);
-    progress_.data_bytes_sent += sent;
-    progress_.blocks_sent += blocks_in(sent);
-    if (!work.ranges.empty()) {
-      ByteRange& front = work.ranges.front();
-      front.offset += consumed;
-      front.length -= consumed;
-      if (front.length == 0) work.ranges.erase(work.ranges.begin());
+    // In order: each chunk is the front of what is left (see next_chunks).
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+      send_chunk(work, chunks[i].offset, chunks[i].length, *read, std::move(read->chunks[i]));
     }
     if (!work.ranges.empty()) {
       enqueue(work, true);

@@ -37,6 +37,8 @@
 //
 // Pipelining. Up to `parallel_reads` file reads (different files, or different parts
 // of one) run at once, so the disk and the target work while the next file is read.
+// One read may take several of a file's ranges (kMaxChunksPerRead, one message's
+// worth of bytes in all) and sends a message for each, in order, when it completes.
 // The argument above holds for each read on its own; the watermark is taken when a
 // read completes, so messages leave with watermarks that never go backwards. A
 // listing (or a recheck) runs alone: every message about a file leaves after the
@@ -93,6 +95,9 @@ constexpr unsigned kMaxTargetFailuresPerPath = 4;
 constexpr std::size_t kMaxQueuedResyncWork = 1 << 20;
 // Resync reads in flight at once; each holds at most kMaxResyncDataBytes.
 constexpr std::size_t kMaxParallelResyncReads = 64;
+// Dirty ranges of one file read under one open (each its own message): the fast mode's
+// scattered small ranges cost an open, fstat and close per file rather than per range.
+constexpr std::size_t kMaxChunksPerRead = 8;
 
 struct ResyncProgress {
   std::uint64_t bytes_to_do = 0;
@@ -106,6 +111,7 @@ struct ResyncProgress {
   std::uint64_t live_ops_failed_on_target = 0;
   std::uint64_t reads_redone = 0;  // a live op raced a resync read (see the argument above)
   std::uint64_t reads_in_flight_max = 0;  // the most resync reads that ran at once
+  std::uint64_t file_reads = 0;           // opens for resync reads (one may take several ranges)
   std::uint64_t rechecks = 0;
   std::uint64_t rate_bytes_per_s = 0;  // bytes_done over the time since start
   bool synchronised = false;
@@ -192,8 +198,8 @@ class ReintegrationSource {
   };
   struct FileRead {
     std::uint64_t size = 0;
-    io::Bytes data;
-    std::uint32_t mode = 0;  // permission bits, from the same fstat as size
+    std::uint32_t mode = 0;           // permission bits, from the same fstat as size
+    std::vector<io::Bytes> chunks;    // one per chunk asked for, cut at the end of the file
   };
 
   void start(wire::FramedConnection& link, ResyncMode mode);
@@ -209,7 +215,12 @@ class ReintegrationSource {
   std::string native(std::uint32_t directory, const std::string& path) const;
   static bool gone(io::Error error);
   void fail_reading(const Work& work, io::Error error);
-  void read_file(const Work& work, std::uint64_t offset, std::uint64_t max_bytes, std::function<void(io::Result<FileRead>)> done);
+  // Reads chunks (offset, most bytes) of one file under one open and fstat.
+  void read_file(const Work& work, std::vector<ByteRange> chunks, std::function<void(io::Result<FileRead>)> done);
+  // What one send_ranges read takes from the front of work.ranges.
+  std::vector<ByteRange> next_chunks(const Work& work) const;
+  // Sends data read at offset (wanted: the chunk's length) as the front of work.ranges.
+  void send_chunk(Work& work, std::uint64_t offset, std::uint64_t wanted, const FileRead& read, io::Bytes data);
   void do_list_dir(Work work);
   void on_listed(Work work, std::vector<ListingEntry> entries, const std::vector<std::uint64_t>& sizes);
   void do_compare(Work work);
@@ -252,6 +263,7 @@ class ReintegrationSource {
   bool recheck_everything_ = false;
   std::size_t parallel_reads_;
   std::size_t busy_ = 0;           // work items under way (at most parallel_reads_)
+  std::size_t extra_messages_ = 0;  // messages reads under way will send beyond one each
   bool exclusive_busy_ = false;    // the one under way is a listing or a recheck
   std::map<std::uint64_t, Read> reads_;  // by id
   std::uint64_t next_read_id_ = 1;

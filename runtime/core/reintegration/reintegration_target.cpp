@@ -243,6 +243,9 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
     if (result == io::Error::ok && action.what == Action::Do::create) {
       ++counters_.entries_created;
       ack->created.push_back({action.name, action.kind});
+      // Empty, with whatever mode the create gave it: the first message about it sizes
+      // it without asking the file system first.
+      if (action.kind == io::FileKind::regular) remember_sized(directory, child_path(path, action.name), 0, kModeUnknown);
     }
     if (result == io::Error::ok && action.what == Action::Do::remove) ++counters_.entries_removed;
     run_actions(std::move(actions), index + 1, directory, std::move(path), std::move(ack), std::move(next));
@@ -286,7 +289,31 @@ void ReintegrationTarget::remove_children(std::uint32_t directory, std::string p
 void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
                                       std::function<void(io::Error)> done) {
   const auto sized = sized_.find({directory, path});
-  if (sized != sized_.end() && sized->second == Sized{size, mode}) return done(io::Error::ok);
+  if (sized != sized_.end()) {
+    if (sized->second == Sized{size, mode}) return done(io::Error::ok);
+    return size_file(directory, path, size, mode, std::move(done));
+  }
+  // Usually (fast mode) the file is already there at that size and mode: one stat
+  // instead of three applied ops. Everything before this step in the stream is
+  // applied, so what the stat sees is this copy at this point of the stream.
+  fs_.stat(native(directory, path), [this, alive = alive_, directory, path, size, mode, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+    if (!*alive) return;
+    if (stat && stat->kind == io::FileKind::regular && stat->size_bytes == size && (stat->mode & kModeBits) == mode) {
+      ++counters_.files_already_sized;
+      remember_sized(directory, path, size, mode);
+      return done(io::Error::ok);
+    }
+    size_file(directory, path, size, mode, std::move(done));
+  });
+}
+
+void ReintegrationTarget::remember_sized(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode) {
+  if (sized_.size() >= kMaxSizedFiles) sized_.clear();
+  sized_[{directory, path}] = Sized{size, mode};
+}
+
+void ReintegrationTarget::size_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
+                                    std::function<void(io::Error)> done) {
   ++counters_.files_sized;
   // Not exclusive: usually the file is there (its listing created it); if an earlier
   // live op failed it is made here, and a missing parent fails (the source rechecks).
@@ -299,10 +326,7 @@ void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string
                   // Copies end mode-identical too: the mode travels with the size.
                   apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = mode},
                         [this, directory, path, size, mode, done = std::move(done)](io::Error moded) {
-                          if (moded == io::Error::ok) {
-                            if (sized_.size() >= kMaxSizedFiles) sized_.clear();
-                            sized_[{directory, path}] = Sized{size, mode};
-                          }
+                          if (moded == io::Error::ok) remember_sized(directory, path, size, mode);
                           done(moded);
                         });
                 });

@@ -54,6 +54,7 @@ struct ResyncTargetCounters {
   std::uint64_t live_ops_failed = 0;
   std::uint64_t ordering_checks = 0;  // resync messages checked against the live ops before them
   std::uint64_t files_sized = 0;      // create + truncate before a resync message (not skipped)
+  std::uint64_t files_already_sized = 0;  // found at the message's size and mode: nothing applied
 };
 
 class ReintegrationTarget {
@@ -116,6 +117,10 @@ class ReintegrationTarget {
                        std::size_t index, std::function<void(io::Error)> done);
   void ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
                    std::function<void(io::Error)> done);
+  // Creates the file, sets its size and mode (three applied ops).
+  void size_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
+                 std::function<void(io::Error)> done);
+  void remember_sized(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode);
   void checksums_step(ResyncBlockChecksums message, Next next);
   void data_step(ResyncBlockData message, Next next);
   void live_step(ReplicateOp op, Next next);
@@ -143,9 +148,11 @@ class ReintegrationTarget {
   std::uint64_t last_watermark_ = 0;
   std::map<Key, std::uint64_t> last_file_live_;  // ops newer than last_watermark_ only
 
-  // Files ensure_file made exist at this size and mode, untouched since (no live op on
-  // them, no namespace op, no listing): the next message about them skips create +
-  // truncate + set_mode.
+  // Files ensure_file made exist (or found) at this size and mode, or a listing created
+  // empty (mode kModeUnknown), untouched since (no live op on them, no namespace op, no
+  // other listing): the next message about them skips the stat, and create + truncate
+  // + set_mode too if they match.
+  static constexpr std::uint32_t kModeUnknown = ~std::uint32_t{0};  // matches no message's mode
   struct Sized {
     std::uint64_t size = 0;
     std::uint32_t mode = 0;

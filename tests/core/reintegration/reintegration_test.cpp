@@ -504,6 +504,46 @@ TEST_F(Reintegration, fast_reintegration_sends_at_most_twice_the_bytes_written_m
   EXPECT_TRUE(link_errors_.empty());
 }
 
+// Issue 6 (branch reint3): the fast mode's scattered small ranges cost one open per
+// file on the source, and a target file already at its size and mode is not created,
+// truncated and given its mode again before the bytes are written.
+TEST_F(Reintegration, fast_reintegration_reads_a_files_ranges_under_one_open_and_leaves_a_file_already_sized_as_it_is) {
+  io::Prng prng(6);
+  constexpr int kFiles = 3;
+  constexpr int kRangesPerFile = 4;
+  for (int f = 0; f < kFiles; ++f) install_both("/data/f" + std::to_string(f), random_bytes(prng, 200'000));
+  GenerationInfo same{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary};
+  build(same);
+
+  FastResyncInput plan;
+  int pending = 0;
+  for (int f = 0; f < kFiles; ++f) {
+    ResyncFileRanges file{.directory = 0, .path = "f" + std::to_string(f)};
+    for (int r = 0; r < kRangesPerFile; ++r) {
+      const std::uint64_t offset = (static_cast<std::uint64_t>(r) * 12 + 1) * kResyncBlockBytes;  // apart: one range each
+      ++pending;
+      ASSERT_EQ(replicator_->submit(write_op(file.path, offset, random_bytes(prng, kResyncBlockBytes)), [&](io::Error e) {
+        EXPECT_EQ(e, io::Error::ok);
+        --pending;
+      }), io::Error::ok);
+      file.ranges.push_back({offset, kResyncBlockBytes});
+    }
+    plan.files.push_back(std::move(file));
+  }
+  ASSERT_TRUE(run_until([&] { return pending == 0; }));
+
+  source_->start_fast(*prim_link_, plan);
+  ASSERT_TRUE(run_until([&] { return synchronised(); }));
+  expect_identical_copies();
+  const ResyncProgress done = source_->progress();
+  EXPECT_EQ(done.data_bytes_sent, std::uint64_t{kFiles * kRangesPerFile} * kResyncBlockBytes);
+  EXPECT_EQ(done.file_reads, std::uint64_t{kFiles}) << "each file's ranges are read under one open";
+  EXPECT_EQ(target_->counters().files_already_sized, std::uint64_t{kFiles});
+  EXPECT_EQ(target_->counters().files_sized, 0u) << "no create, truncate or set_mode for a file already at its size and mode";
+  EXPECT_EQ(done.bytes_done, done.bytes_to_do);
+  EXPECT_TRUE(link_errors_.empty());
+}
+
 // Seed 639: a file removed while the secondary was away is created again by a writer
 // just as the fast reintegration starts. The listing, read again after the create,
 // finds the name on both sides; the target must not keep its stale bytes under it.
