@@ -128,6 +128,8 @@ class MemFs final : public io::FileSystem {
 
   // Inspection, synchronous and outside the trace. nullopt: missing or a directory.
   std::optional<io::Bytes> contents(const std::string& path) const;
+  // Permission bits of a file or directory; nullopt: missing.
+  std::optional<std::uint32_t> mode_of(const std::string& path) const;
   // What the file would hold after a crash that loses every unsynced change.
   std::optional<io::Bytes> durable_contents(const std::string& path) const;
   std::vector<TreeEntry> tree() const;          // depth first, in name order; no root
