@@ -43,16 +43,17 @@ void Oracle::lose_pending(const std::string& node, std::int64_t now_ns) {
   }
 }
 
-std::size_t Oracle::demote_unsynced(std::int64_t now_ns, const std::string& why, const std::set<std::uint64_t>& one_sided) {
+std::size_t Oracle::demote_unsynced(std::int64_t now_ns, const std::string& why) {
   // Per path, the acknowledged ops no acknowledged fsync has covered yet; a rename
   // carries them to its target (fsync works on the file, whatever its name).
   std::map<std::string, std::vector<std::uint64_t>> unsynced;
   for (const OpRecord& rec : ops_) {
     if (rec.outcome != OpOutcome::acked || rec.done_ns > now_ns || rec.demoted) continue;
     if (rec.kind == core::OpKind::fsync) {
-      // The other side's fsync leaves a one-sided op unsynced (seed 7550 with mode ops:
-      // node2's write, torn by its power cut, counted as synced by node1's fsync).
-      std::erase_if(unsynced[rec.path], [&](std::uint64_t id) { return !one_sided.contains(id) || op(id).node == rec.node; });
+      // Another node's fsync leaves an op acknowledged alone unsynced: that node's copy
+      // may never have had it (seeds 7550 with mode ops, 376: a split brain's side, torn
+      // by its power cut, counted as synced by the other side's fsync).
+      std::erase_if(unsynced[rec.path], [&](std::uint64_t id) { return op(id).acked_synchronised || op(id).node == rec.node; });
       continue;
     }
     unsynced[rec.path].push_back(rec.id);

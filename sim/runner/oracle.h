@@ -23,7 +23,6 @@
 #include <cstdint>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +48,7 @@ struct OpRecord {
   std::int64_t done_ns = -1;
   OpOutcome outcome = OpOutcome::pending;
   io::Error error = io::Error::ok;
+  bool acked_synchronised = false;  // acknowledged while the pair was synchronised: on both copies
   bool demoted = false;  // acknowledged, but the spec allows losing it (see above)
   // Demoted and known never to have reached the copy that serves from now on: the
   // losing side of a resolved split brain acknowledged it after the two copies parted.
@@ -123,9 +123,9 @@ class Oracle {
 
   // Both copies may have lost what was not synced: every op acknowledged by now and
   // not covered by a later acknowledged fsync of its file is demoted. Returns how many.
-  // one_sided: ops only the copy of the node that acknowledged them holds (a split
-  // brain's side): only an fsync that node acknowledged covers them.
-  std::size_t demote_unsynced(std::int64_t now_ns, const std::string& why, const std::set<std::uint64_t>& one_sided = {});
+  // An op acknowledged while the pair was not synchronised is on its node's copy only:
+  // only an fsync that node acknowledged covers it.
+  std::size_t demote_unsynced(std::int64_t now_ns, const std::string& why);
   void demote(std::uint64_t id, const std::string& why);
   void promote(std::uint64_t id);  // undoes demote()
   void exclude(std::uint64_t id, const std::string& why);  // see OpRecord::excluded

@@ -191,12 +191,9 @@ void Run::both_copies_failed(const std::string& second_failure) {
     suspected_why[id] = oracle_.op(id).demoted_why;
     oracle_.promote(id);
   }
-  std::set<std::uint64_t> one_sided;
-  for (const auto& [id, why] : suspected_why) one_sided.insert(id);
   stats_.unsynced_acks_demoted += oracle_.demote_unsynced(cluster_.scheduler().now_ns(),
                                                           "both copies failed (" + second_failure +
-                                                              ") and no acknowledged fsync covered it",
-                                                          one_sided);
+                                                              ") and no acknowledged fsync covered it");
   for (const auto& [id, why] : suspected_why) {
     // Lost by this double failure, or still a suspicion (an acknowledged fsync covered it).
     if (oracle_.op(id).demoted) suspicion_demoted_.erase(id);

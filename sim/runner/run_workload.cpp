@@ -167,6 +167,7 @@ void Run::on_op_done(int id, std::uint64_t op_id, const std::string& node, std::
   OpRecord& rec = oracle_.op(op_id);
   if (rec.outcome != OpOutcome::pending) return;
   oracle_.complete(op_id, cluster_.scheduler().now_ns(), result);
+  rec.acked_synchronised = result == io::Error::ok && pair_synchronised_now();
   if (client.pending == op_id) client.pending.reset();
   auto& belief = client.belief[rec.path];
   if (result == io::Error::ok) {
