@@ -492,10 +492,14 @@ void ReintegrationTarget::live_step(ReplicateOp op, Next next) {
 
 void ReintegrationTarget::done_step(ResyncDone done, Next next) {
   // Deepest first: a directory's own mode after everything in it (it may forbid
-  // reaching them); map order among paths of one depth.
+  // reaching them); key order among paths of one depth.
   auto modes = std::make_shared<std::vector<std::pair<Key, std::uint32_t>>>(final_modes_.begin(), final_modes_.end());
   final_modes_.clear();
-  std::stable_sort(modes->begin(), modes->end(), [](const auto& a, const auto& b) { return depth(a.first.second) > depth(b.first.second); });
+  std::sort(modes->begin(), modes->end(), [](const auto& a, const auto& b) {
+    const std::size_t depth_a = depth(a.first.second);
+    const std::size_t depth_b = depth(b.first.second);
+    return depth_a != depth_b ? depth_a > depth_b : a.first < b.first;
+  });
   apply_final_modes(modes, 0, [this, alive = alive_, done, next = std::move(next)](io::Error moded) mutable {
     if (!*alive) return;
     if (moded != io::Error::ok) {
