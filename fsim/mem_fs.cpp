@@ -110,10 +110,15 @@ io::Result<io::FileHandle> MemFs::open_now(const std::string& path, io::OpenFlag
     if (found != entries.end()) {
       if (flags.create && flags.exclusive) return io::Error::already_exists;
       id = found->second;
+      const bool regular = inodes_.at(id).kind == io::FileKind::regular;
+      if (regular && flags.write) {
+        if (const io::Error denied = check_owner_write(id); denied != io::Error::ok) return denied;
+      }
     } else {
       if (!flags.create) return io::Error::not_found;
       if (parsed->trailing_separator) return io::Error::is_directory;  // Linux: O_CREAT on "x/"
       if (inodes_.size() >= kMaxInodes) return io::Error::no_space;
+      if (const io::Error denied = check_owner_write(*parent); denied != io::Error::ok) return denied;
       id = inodes_.create(io::FileKind::regular, wall_now_ns(), kFileMode);
       inodes_.link(*parent, name, id);
       inodes_.at(*parent).mtime_ns = wall_now_ns();

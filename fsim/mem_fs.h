@@ -65,6 +65,14 @@ constexpr std::size_t kMaxPendingCompletions = 100'000;
 struct MemFsOptions {
   std::string trace_name = "fs";  // who the trace lines name, e.g. "node1.disk"
   CrashWeights crash_weights;     // odds of each fate for unsynced changes at a crash
+  // Refuse what the owner's write bit (0200) forbids a user who is not root, as POSIX
+  // does and as Windows does for a read-only file: opening a file for writing, and
+  // making, removing or renaming an entry in a directory (permission_denied). Only
+  // the owner's write bit: reads and path traversal are never refused. A handle
+  // opened before the mode changed keeps writing, as on both systems. Off by default
+  // (the daemon usually runs as root, which the bits do not stop); tests of code that
+  // must also work for a user turn it on.
+  bool enforce_owner_write_bits = false;
 };
 
 struct TreeEntry {
@@ -120,6 +128,8 @@ class MemFs final : public io::FileSystem {
 
   // Inspection, synchronous and outside the trace. nullopt: missing or a directory.
   std::optional<io::Bytes> contents(const std::string& path) const;
+  // Permission bits of a file or directory; nullopt: missing.
+  std::optional<std::uint32_t> mode_of(const std::string& path) const;
   // What the file would hold after a crash that loses every unsynced change.
   std::optional<io::Bytes> durable_contents(const std::string& path) const;
   std::vector<TreeEntry> tree() const;          // depth first, in name order; no root
@@ -156,6 +166,9 @@ class MemFs final : public io::FileSystem {
   io::Error fsync_dir_now(const std::string& path);
   io::Error set_mtime_now(const std::string& path, std::int64_t mtime_ns);
   io::Error set_mode_now(const std::string& path, std::uint32_t mode);
+  // permission_denied where enforce_owner_write_bits forbids writing the inode (a file's
+  // data, a directory's entries); ok otherwise.
+  io::Error check_owner_write(InodeId inode) const;
 
   // The inode a whole path names (with POSIX's rule that "x/" must be a directory).
   io::Result<InodeId> resolve(const std::string& path, View view) const;

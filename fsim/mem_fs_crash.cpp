@@ -55,6 +55,12 @@ std::optional<io::Bytes> MemFs::contents(const std::string& path) const {
   return inodes_.at(*id).data.bytes();
 }
 
+std::optional<std::uint32_t> MemFs::mode_of(const std::string& path) const {
+  auto id = resolve(path, View::current);
+  if (!id) return std::nullopt;
+  return inodes_.at(*id).mode;
+}
+
 std::optional<io::Bytes> MemFs::durable_contents(const std::string& path) const {
   auto id = resolve(path, View::durable);
   if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;

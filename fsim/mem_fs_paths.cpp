@@ -47,8 +47,11 @@ io::Error MemFs::rename_now(const std::string& from, const std::string& to) {
   const std::string& target_name = target_path->names.back();
   const auto& target_entries = inodes_.at(*target_dir).entries;
   auto target = target_entries.find(target_name);
+  if (target != target_entries.end() && target->second == moved) return io::Error::ok;  // POSIX: same file, nothing to do
+  for (const InodeId changed : {*source_dir, *target_dir}) {
+    if (const io::Error denied = check_owner_write(changed); denied != io::Error::ok) return denied;
+  }
   if (target != target_entries.end()) {
-    if (target->second == moved) return io::Error::ok;  // POSIX: same file, nothing to do
     const Inode& replaced = inodes_.at(target->second);
     const bool replaced_is_dir = replaced.kind == io::FileKind::directory;
     if (!moved_is_dir && replaced_is_dir) return io::Error::is_directory;
@@ -77,6 +80,7 @@ io::Error MemFs::unlink_now(const std::string& path) {
   if (found == entries.end()) return io::Error::not_found;
   if (inodes_.at(found->second).kind == io::FileKind::directory) return io::Error::is_directory;  // Linux
   if (parsed->trailing_separator) return io::Error::not_directory;
+  if (const io::Error denied = check_owner_write(*dir); denied != io::Error::ok) return denied;
   inodes_.unlink(*dir, parsed->names.back());
   inodes_.at(*dir).mtime_ns = wall_now_ns();
   note("unlink " + path);
@@ -90,6 +94,7 @@ io::Error MemFs::mkdir_now(const std::string& path) {
   auto dir = inodes_.lookup_parent(parsed->names);
   if (!dir) return dir.error();
   if (inodes_.at(*dir).entries.contains(parsed->names.back())) return io::Error::already_exists;
+  if (const io::Error denied = check_owner_write(*dir); denied != io::Error::ok) return denied;
   if (inodes_.size() >= kMaxInodes) return io::Error::no_space;
   const InodeId created = inodes_.create(io::FileKind::directory, wall_now_ns(), kDirectoryMode);
   inodes_.link(*dir, parsed->names.back(), created);
@@ -110,6 +115,7 @@ io::Error MemFs::rmdir_now(const std::string& path) {
   const Inode& removed = inodes_.at(found->second);
   if (removed.kind != io::FileKind::directory) return io::Error::not_directory;
   if (!removed.entries.empty()) return io::Error::not_empty;
+  if (const io::Error denied = check_owner_write(*dir); denied != io::Error::ok) return denied;
   inodes_.unlink(*dir, parsed->names.back());
   inodes_.at(*dir).mtime_ns = wall_now_ns();
   note("rmdir " + path);
@@ -144,6 +150,12 @@ io::Error MemFs::set_mtime_now(const std::string& path, std::int64_t mtime_ns) {
   const auto mtime_text = std::to_string(mtime_ns);
   note("set_mtime " + path + " " + mtime_text);
   return io::Error::ok;
+}
+
+io::Error MemFs::check_owner_write(InodeId inode) const {
+  constexpr std::uint32_t kOwnerWrite = 0200;
+  if (!options_.enforce_owner_write_bits || (inodes_.at(inode).mode & kOwnerWrite) != 0) return io::Error::ok;
+  return io::Error::permission_denied;
 }
 
 // The mode is metadata outside the durability model, like the mtime (see mem_fs.h).

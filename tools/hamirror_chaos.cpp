@@ -164,6 +164,10 @@ int main(int argc, char** argv) {
   auto* faults_option = app.add_option("--faults", schedule_text, "the same as --schedule, inline: faults separated by ';'");
   schedule_option->excludes(faults_option);
   app.add_option("--without", without, "fault kinds never to inject, comma-separated (e.g. disk_eio,admin_prim)")->delimiter(',');
+  bool no_mode_ops = false;
+  app.add_flag("--no-mode-ops", no_mode_ops, "the workload issues no chmod, mkdir or rmdir (runs as before they existed)");
+  std::vector<std::uint64_t> skip;
+  app.add_option("--skip", skip, "seeds --seeds leaves out (open findings), comma-separated")->delimiter(',');
   app.add_flag("--trace", trace, "print every event of the run as it happens (one seed)");
   app.add_option("--jobs", jobs, "threads for --seeds (each seed runs on one)")->capture_default_str()->check(CLI::Range(1u, kMaxJobs));
   app.add_flag("--check-determinism", determinism, "run each seed twice; a different trace hash is a violation");
@@ -181,6 +185,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.canary = *planted;
+  options.mode_ops = !no_mode_ops;
   for (const auto& name : without) {
     const auto kind = runner::fault_kind_from_name(name);
     if (!kind) {
@@ -228,6 +233,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   multi.threads = jobs;
+  multi.skip = skip;
   g_jobs = jobs;
   {
     runner::RunOptions flags = options;

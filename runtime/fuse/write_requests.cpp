@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "fuse/attribute_ops.h"
 #include "fuse/fuse_requests.h"
 #include "fuse/hidden_area.h"
 #include "fuse/write_split.h"
@@ -207,24 +208,15 @@ void FuseRequests::setattr(fuse_req_t req, fuse_ino_t ino, const struct stat* at
     fuse_reply_err(req, EPERM);
     return;
   }
-  std::vector<core::FileOp> ops;
-  if (mode_changes) {
-    core::FileOp set_mode = op(core::OpKind::set_mode, path);
-    set_mode.mode = mode;
-    ops.push_back(std::move(set_mode));
-  }
-  if ((to_set & FUSE_SET_ATTR_SIZE) != 0) {
-    core::FileOp truncate = op(core::OpKind::truncate, path);
-    truncate.size_bytes = static_cast<std::uint64_t>(attr->st_size);
-    ops.push_back(std::move(truncate));
-  }
+  AttributeChange change;
+  if (mode_changes) change.mode = mode;
+  if ((to_set & FUSE_SET_ATTR_SIZE) != 0) change.size_bytes = static_cast<std::uint64_t>(attr->st_size);
   if ((to_set & (FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW)) != 0) {
-    core::FileOp set_mtime = op(core::OpKind::set_mtime, path);
     timespec now{};
     ::clock_gettime(CLOCK_REALTIME, &now);
-    set_mtime.mtime_ns = to_ns((to_set & FUSE_SET_ATTR_MTIME_NOW) != 0 ? now : attr->st_mtim);
-    ops.push_back(std::move(set_mtime));
+    change.mtime_ns = to_ns((to_set & FUSE_SET_ATTR_MTIME_NOW) != 0 ? now : attr->st_mtim);
   }
+  std::vector<core::FileOp> ops = attribute_ops(directory_, path, change);
   // Nothing replicated changes (atime only, or the same mode): answer as it is.
   if (ops.empty()) {
     fuse_reply_attr(req, &current, kAttrTimeoutS);

@@ -5,9 +5,10 @@
 namespace hamirror::sim {
 
 namespace {
-fsim::MemFsOptions disk_options(const std::string& node) {
+fsim::MemFsOptions disk_options(const SimNodeSpec& spec) {
   fsim::MemFsOptions options;
-  options.trace_name = node + ".disk";
+  options.trace_name = spec.name + ".disk";
+  options.enforce_owner_write_bits = spec.daemon_not_root;
   return options;
 }
 // Gives the node its addresses, then its view of the network.
@@ -24,7 +25,7 @@ SimNode::SimNode(const SimNodeSpec& spec, Scheduler& scheduler, io::Prng& cluste
       clock_(scheduler, spec.wall_offset_ns, &gate_),
       random_(cluster_prng.fork()),
       network_(join_world(world, spec, gate_)),
-      disk_(scheduler, cluster_prng.fork(), clock_, disk_options(spec.name)),
+      disk_(scheduler, cluster_prng.fork(), clock_, disk_options(spec)),
       processes_(scheduler, spec.name),
       services_(scheduler, spec.name),
       vip_(vips, spec.name, scheduler),

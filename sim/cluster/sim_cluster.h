@@ -39,6 +39,9 @@ struct SimNodeSpec {
   // (network name, host) pairs: the node's address on each network.
   std::vector<std::pair<std::string, std::string>> hosts;
   std::int64_t wall_offset_ns = 0;  // this node's calendar clock error
+  // The daemon runs as a user, not root: its disk enforces the owner's write bits
+  // (fsim::MemFsOptions::enforce_owner_write_bits), as Windows always does.
+  bool daemon_not_root = false;
 };
 
 class SimNode {

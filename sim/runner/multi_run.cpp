@@ -43,6 +43,7 @@ MultiRunSummary run_seeds(const MultiRunOptions& options) {
       if (stop.load()) return;
       const std::uint64_t seed = next.fetch_add(1);
       if (seed > options.last_seed || seed < options.first_seed) return;  // done (or wrapped)
+      if (std::find(options.skip.begin(), options.skip.end(), seed) != options.skip.end()) continue;
       RunOptions run = options.base;
       run.seed = seed;
       if (options.on_start) options.on_start(thread, seed);

@@ -50,7 +50,10 @@ std::size_t Oracle::demote_unsynced(std::int64_t now_ns, const std::string& why)
   for (const OpRecord& rec : ops_) {
     if (rec.outcome != OpOutcome::acked || rec.done_ns > now_ns || rec.demoted) continue;
     if (rec.kind == core::OpKind::fsync) {
-      unsynced.erase(rec.path);
+      // Another node's fsync leaves an op acknowledged alone unsynced: that node's copy
+      // may never have had it (seeds 7550 with mode ops, 376: a split brain's side, torn
+      // by its power cut, counted as synced by the other side's fsync).
+      std::erase_if(unsynced[rec.path], [&](std::uint64_t id) { return op(id).acked_synchronised || op(id).node == rec.node; });
       continue;
     }
     unsynced[rec.path].push_back(rec.id);
@@ -149,7 +152,13 @@ std::vector<Mismatch> Oracle::check(const fsim::MemFs& disk) const {
     const bool there = present.contains(path);
     if (entry.exists == Exists::yes && !there) out.push_back({path, "missing", entry.op_id});
     if (entry.exists == Exists::no && there) out.push_back({path, "exists but must not", entry.op_id});
-    if (!there || !entry.file) continue;
+    if (!there) continue;
+    if (entry.directory && present.at(path) != io::FileKind::directory) out.push_back({path, "not a directory", entry.op_id});
+    const auto mode = disk.mode_of(root_ + "/" + path);
+    if (entry.mode && mode != entry.mode) {
+      out.push_back({path, "mode " + (mode ? octal(*mode) : "none") + " is not " + octal(*entry.mode), entry.mode_op, entry.placed_by});
+    }
+    if (!entry.file) continue;
     const auto bytes = disk.contents(root_ + "/" + path);
     if (!bytes) {
       out.push_back({path, "not a regular file", entry.op_id});
@@ -169,11 +178,19 @@ std::vector<Mismatch> Oracle::check(const fsim::MemFs& disk) const {
   return out;
 }
 
+std::string octal(std::uint32_t mode) {
+  std::string digits;
+  for (; mode != 0; mode /= 8) digits.insert(digits.begin(), static_cast<char>('0' + mode % 8));
+  while (digits.size() < 3) digits.insert(digits.begin(), '0');
+  return "0" + digits;
+}
+
 std::string describe(const OpRecord& op) {
   std::string text = std::string(core::op_kind_name(op.kind)) + " " + op.path;
   if (op.kind == core::OpKind::write) text += " @" + std::to_string(op.offset) + " +" + std::to_string(op.size_bytes);
   if (op.kind == core::OpKind::truncate) text += " to " + std::to_string(op.size_bytes);
   if (op.kind == core::OpKind::rename) text += " -> " + op.target;
+  if (op.kind == core::OpKind::set_mode || op.kind == core::OpKind::mkdir) text += " mode " + octal(op.mode);
   text += " (op " + std::to_string(op.id) + ", client " + std::to_string(op.client) + ", on " + op.node + " at " +
           format_time(op.submitted_ns);
   switch (op.outcome) {

@@ -14,8 +14,9 @@
 // and writes acknowledged by the losing side of a reported split brain.
 //
 // The model (expected()) replays the log: for every path whether it exists (yes, no,
-// maybe) and, per byte range, which op wrote it last (payload.h makes its bytes), or
-// zeros, or unknown. check() compares a disk's current replicated tree with it and
+// maybe), its permission bits (or unknown) and, per byte range, which op wrote it last
+// (payload.h makes its bytes), or zeros, or unknown. Each client also has one
+// directory it makes (with a mode), chmods and removes, never fills. check() compares a disk's current replicated tree with it and
 // names, for every difference, the acknowledged op it contradicts.
 #pragma once
 
@@ -41,11 +42,13 @@ struct OpRecord {
   std::string target;            // rename
   std::uint64_t offset = 0;      // write
   std::uint64_t size_bytes = 0;  // write length, truncate size
+  std::uint32_t mode = 0;        // set_mode, mkdir (0: the backing's default, 0755)
   std::string node;              // the node that accepted it
   std::int64_t submitted_ns = 0;
   std::int64_t done_ns = -1;
   OpOutcome outcome = OpOutcome::pending;
   io::Error error = io::Error::ok;
+  bool acked_synchronised = false;  // acknowledged while the pair was synchronised: on both copies
   bool demoted = false;  // acknowledged, but the spec allows losing it (see above)
   // Demoted and known never to have reached the copy that serves from now on: the
   // losing side of a resolved split brain acknowledged it after the two copies parted.
@@ -94,6 +97,11 @@ struct EntryModel {
   // The create and renames that brought this file to this path, oldest first (the
   // last kPlacedByKept): leaving one out would give the path another file's content.
   std::vector<std::uint64_t> placed_by;
+  bool directory = false;  // made by mkdir (a client's directory), never a file
+  // Permission bits; nullopt: unknown (an uncertain chmod, mkdir or create could have
+  // left either). mode_op: the op that made them so.
+  std::optional<std::uint32_t> mode;
+  std::uint64_t mode_op = 0;
 };
 inline constexpr std::size_t kPlacedByKept = 16;
 
@@ -115,6 +123,8 @@ class Oracle {
 
   // Both copies may have lost what was not synced: every op acknowledged by now and
   // not covered by a later acknowledged fsync of its file is demoted. Returns how many.
+  // An op acknowledged while the pair was not synchronised is on its node's copy only:
+  // only an fsync that node acknowledged covers it.
   std::size_t demote_unsynced(std::int64_t now_ns, const std::string& why);
   void demote(std::uint64_t id, const std::string& why);
   void promote(std::uint64_t id);  // undoes demote()
@@ -139,5 +149,6 @@ class Oracle {
 
 // "write c1f2 @4096 +512 (op 17, acked by node1 at 3.120s)"
 std::string describe(const OpRecord& op);
+std::string octal(std::uint32_t mode);  // "0644"
 
 }  // namespace hamirror::sim::runner

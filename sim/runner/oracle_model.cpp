@@ -69,8 +69,22 @@ std::vector<std::uint64_t> placed_after_removal(const EntryModel& entry, std::ui
 
 void mark_present(EntryModel& entry, std::uint64_t op_id) {
   if (entry.exists != Exists::yes) entry.op_id = op_id;
+  if (entry.exists == Exists::no) entry.mode.reset();  // made by an op left out: mode unknown
   entry.exists = Exists::yes;
 }
+
+void set_mode(EntryModel& entry, std::optional<std::uint32_t> mode, std::uint64_t op_id) {
+  entry.mode = mode;
+  entry.mode_op = op_id;
+}
+
+// One of two modes, as far as the model knows: the mode if both agree.
+void either_mode(EntryModel& entry, std::optional<std::uint32_t> other, std::uint64_t op_id) {
+  if (entry.mode != other) set_mode(entry, std::nullopt, op_id);
+}
+
+// What a directory made by mkdir gets: the mode asked for, or the backing's default.
+std::uint32_t made_directory_mode(const OpRecord& op) { return op.mode != 0 ? op.mode : fsim::kDirectoryMode; }
 
 void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op) {
   EntryModel& entry = model[op.path];
@@ -83,9 +97,11 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
         // contradicts the removal before (seed 7444: the split brain's loser had
         // unlinked the file, the winner created it again and found its old one).
         entry.placed_by = placed_after_removal(entry, op.id);
+        set_mode(entry, fsim::kFileMode, op.id);
       }
       // Maybe there: its old content, or a new empty file.
       if (entry.exists == Exists::maybe && entry.file && entry.file->size_max != 0) entry.file.reset();
+      if (entry.exists == Exists::maybe) either_mode(entry, fsim::kFileMode, op.id);
       entry.exists = Exists::yes;
       entry.op_id = op.id;
       if (!entry.file) entry.file = unknown_file(op.id);
@@ -123,7 +139,17 @@ void apply_certain(std::map<std::string, EntryModel>& model, const OpRecord& op)
       return;
     }
     case core::OpKind::unlink:
+    case core::OpKind::rmdir:
       entry = EntryModel{Exists::no, std::nullopt, op.id, {}};
+      return;
+    case core::OpKind::set_mode:
+      mark_present(entry, op.id);
+      set_mode(entry, op.mode, op.id);
+      return;
+    case core::OpKind::mkdir:
+      entry = EntryModel{Exists::yes, std::nullopt, op.id, {}};
+      entry.directory = true;
+      set_mode(entry, made_directory_mode(op), op.id);
       return;
     default:
       return;  // fsync changes no content
@@ -142,7 +168,11 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
       if (entry.exists == Exists::no) {
         entry.file = FileModel{};
         entry.placed_by = placed_after_removal(entry, op.id);  // as for a certain create
-      } else if (entry.file && entry.file->size_max != 0) entry.file.reset();  // old content or empty
+        set_mode(entry, fsim::kFileMode, op.id);  // if it is there at all, it is this one
+      } else {
+        if (entry.file && entry.file->size_max != 0) entry.file.reset();  // old content or empty
+        either_mode(entry, fsim::kFileMode, op.id);
+      }
       entry.exists = Exists::maybe;
       entry.op_id = op.id;
       return;
@@ -168,27 +198,50 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
       if (entry.exists == Exists::no) return;
       EntryModel& target = model[op.target];
       const EntryModel source_copy = entry;
+      const std::optional<std::uint32_t> target_mode = target.mode;
       if (target.exists == Exists::no) {
         target = EntryModel{Exists::maybe, source_copy.file, op.id, source_copy.placed_by};
         placed(target, op.id);
+        set_mode(target, source_copy.mode, source_copy.mode_op);
       } else if (source_copy.exists == Exists::yes && target.exists == Exists::yes) {
         // There either way; a disk without it contradicts the op that made it certain,
         // not this one (seed 1276: a failed rename named as the node's own lost write).
         target = EntryModel{Exists::yes, std::nullopt, target.op_id, {}};
+        set_mode(target, target_mode, op.id);
+        either_mode(target, source_copy.mode, op.id);
       } else {
         target = EntryModel{Exists::maybe, std::nullopt, op.id, {}};
+        set_mode(target, target_mode, op.id);
+        either_mode(target, source_copy.mode, op.id);
       }
       EntryModel& source = model[op.path];
       source.exists = Exists::maybe;
       source.op_id = op.id;
       // If the rename did not last, writes through the new name landed in this file
-      // (seed 1422: a power cut undid the rename, not the writes after it).
+      // (seed 1422: a power cut undid the rename, not the writes after it), and so did
+      // chmods.
       source.file.reset();
+      set_mode(source, std::nullopt, op.id);
       return;
     }
     case core::OpKind::unlink:
+    case core::OpKind::rmdir:
       if (entry.exists == Exists::yes) entry.exists = Exists::maybe;
       entry.op_id = op.id;
+      return;
+    case core::OpKind::set_mode:
+      if (entry.exists != Exists::no) either_mode(entry, op.mode, op.id);
+      return;
+    case core::OpKind::mkdir:
+      if (entry.exists == Exists::yes) return;  // it would have failed
+      if (entry.exists == Exists::no) {
+        entry = EntryModel{Exists::maybe, std::nullopt, op.id, {}};
+        set_mode(entry, made_directory_mode(op), op.id);  // if it is there at all, it is this one
+      } else {
+        either_mode(entry, made_directory_mode(op), op.id);
+        entry.op_id = op.id;
+      }
+      entry.directory = true;
       return;
     default:
       return;

@@ -300,6 +300,7 @@ std::optional<RunResult> run_seed(const RunOptions& options) {
   Scenario chosen = *scenario;
   if (options.workload) chosen.workload = *options.workload;
   for (const FaultKind kind : options.without) chosen.faults.weights[static_cast<std::size_t>(kind)] = 0;
+  if (!options.mode_ops) chosen.workload.mode_ops_percent = 0;
   // This thread's core runs with the canary (if it is one of runtime/core's) until the
   // run ends: the other seeds' threads are unaffected.
   const core::ScopedProtocolCanary planted(protocol_canary_of(options.canary));
@@ -311,6 +312,7 @@ std::string replay_command(const RunOptions& options) {
   std::string command = "hamirror-chaos --seed " + std::to_string(options.seed) + " --duration " +
                         std::to_string(options.duration_s);
   if (!options.preset.empty()) command += " --config " + options.preset;
+  if (!options.mode_ops) command += " --no-mode-ops";
   if (options.canary != Canary::none) command += " --canary " + std::string(canary_name(options.canary));
   if (!options.without.empty()) {
     std::string kinds;

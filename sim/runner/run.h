@@ -85,6 +85,9 @@ struct RunOptions {
   bool faults = true;               // false: the safety phase injects nothing (benchmarks)
   std::optional<WorkloadOptions> workload;  // replaces the drawn workload
   std::vector<FaultKind> without;  // fault kinds never injected (to tell findings apart)
+  // false: the workload issues no chmod, mkdir or rmdir (WorkloadOptions::mode_ops_percent
+  // 0): a seed's run is then the one it was before they existed (older regressions).
+  bool mode_ops = true;
   // Injects exactly these faults instead of drawing them (fault_schedule.h); the
   // cluster and workload still come from the seed or the preset.
   std::optional<FaultSchedule> schedule;

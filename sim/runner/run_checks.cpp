@@ -225,6 +225,9 @@ std::string Run::tree_difference() {
     if (t1[i].kind == io::FileKind::regular && d1.contents(t1[i].path) != d2.contents(t2[i].path)) {
       return t1[i].path + ": contents differ";
     }
+    if (d1.mode_of(t1[i].path) != d2.mode_of(t2[i].path)) {
+      return t1[i].path + ": modes " + octal(d1.mode_of(t1[i].path).value_or(0)) + " and " + octal(d2.mode_of(t2[i].path).value_or(0));
+    }
   }
   return {};
 }

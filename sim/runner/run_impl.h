@@ -88,6 +88,7 @@ struct Client {
   std::string target = "node1";
   std::optional<std::uint64_t> pending;  // the op in flight
   std::vector<std::string> files;
+  std::string directory;  // its one directory: made, chmodded and removed, never filled
   // What the client believes of each of its files (for choosing ops, not for judging).
   std::map<std::string, std::pair<Exists, std::uint64_t>> belief;  // exists, size
 };
@@ -143,6 +144,7 @@ class Run {
   void client_step(int id);
   void client_retry(int id, std::int64_t delay_ns, bool switch_target);
   core::FileOp next_op(Client& client, OpRecord& record);
+  core::FileOp next_mode_op(Client& client, OpRecord& record);
   void on_op_done(int client, std::uint64_t op_id, const std::string& node, std::uint64_t incarnation, io::Error result);
   void release_clients_of(const std::string& node);
 

@@ -3,6 +3,7 @@
 // believes serves, and moves to the other one when refused or when its node is gone
 // or stalled, as an application behind the VIP would.
 #include <algorithm>
+#include <iterator>
 
 #include "io/assert.h"
 #include "sim/runner/payload.h"
@@ -12,6 +13,10 @@ namespace hamirror::sim::runner {
 
 namespace {
 constexpr std::uint64_t kBigWriteMin = 64 * 1024;
+// What a client's chmod gives a file or its directory, and its mkdir asks for (the
+// nodes run as root: read-only modes forbid them nothing).
+constexpr std::uint32_t kFileModes[] = {0644, 0600, 0640, 0444, 0400, 0755, 0};
+constexpr std::uint32_t kDirectoryModes[] = {0755, 0700, 0750, 0555, 0500, 01777};
 constexpr std::uint64_t kBigWriteMax = 1024 * 1024;
 // Uniform in [low, high], or uniform in log2 (as many 4-8 KiB writes as 512 KiB-1 MiB).
 std::uint64_t draw_size(io::Prng& rng, std::uint64_t low, std::uint64_t high, bool log_uniform) {
@@ -38,6 +43,8 @@ void Run::start_clients() {
       client.files.push_back(path);
       client.belief[path] = {Exists::no, 0};
     }
+    client.directory = "c" + std::to_string(c) + "d";
+    client.belief[client.directory] = {Exists::no, 0};
     clients_.push_back(std::move(client));
   }
   for (int c = 0; c < w.clients; ++c) {
@@ -47,6 +54,8 @@ void Run::start_clients() {
 
 core::FileOp Run::next_op(Client& client, OpRecord& rec) {
   const WorkloadOptions& w = scenario_.workload;
+  // No draw at all without mode ops: the op stream is then what it was before them.
+  if (w.mode_ops_percent != 0 && workload_rng_.below(100) < w.mode_ops_percent) return next_mode_op(client, rec);
   const std::string path = client.files[workload_rng_.below(client.files.size())];
   const auto [exists, size] = client.belief[path];
   rec.client = client.id;
@@ -95,6 +104,29 @@ core::FileOp Run::next_op(Client& client, OpRecord& rec) {
   return core::FileOp{.kind = core::OpKind::create, .path = path};
 }
 
+// A chmod of a file the client believes is there, or an op on its directory: mkdir
+// with a mode where it believes there is none, else a chmod or an rmdir.
+core::FileOp Run::next_mode_op(Client& client, OpRecord& rec) {
+  rec.client = client.id;
+  const std::string& file = client.files[workload_rng_.below(client.files.size())];
+  if (workload_rng_.chance(1, 2) && client.belief[file].first == Exists::yes) {
+    rec.kind = core::OpKind::set_mode;
+    rec.path = file;
+    rec.mode = kFileModes[workload_rng_.below(std::size(kFileModes))];
+    return core::FileOp{.kind = rec.kind, .path = rec.path, .mode = rec.mode};
+  }
+  rec.path = client.directory;
+  rec.mode = kDirectoryModes[workload_rng_.below(std::size(kDirectoryModes))];
+  const Exists exists = client.belief[client.directory].first;
+  if (exists == Exists::no || (exists == Exists::maybe && workload_rng_.chance(1, 2))) {
+    rec.kind = core::OpKind::mkdir;
+  } else {
+    rec.kind = workload_rng_.chance(1, 4) ? core::OpKind::rmdir : core::OpKind::set_mode;
+  }
+  if (rec.kind == core::OpKind::rmdir) rec.mode = 0;
+  return core::FileOp{.kind = rec.kind, .path = rec.path, .mode = rec.mode};
+}
+
 void Run::client_step(int id) {
   if (phase_ != Phase::safety || violation_) return;
   Client& client = clients_[static_cast<std::size_t>(id)];
@@ -135,6 +167,7 @@ void Run::on_op_done(int id, std::uint64_t op_id, const std::string& node, std::
   OpRecord& rec = oracle_.op(op_id);
   if (rec.outcome != OpOutcome::pending) return;
   oracle_.complete(op_id, cluster_.scheduler().now_ns(), result);
+  rec.acked_synchronised = result == io::Error::ok && pair_synchronised_now();
   if (client.pending == op_id) client.pending.reset();
   auto& belief = client.belief[rec.path];
   if (result == io::Error::ok) {
@@ -147,6 +180,8 @@ void Run::on_op_done(int id, std::uint64_t op_id, const std::string& node, std::
         client.belief[rec.path] = {Exists::no, 0};
         break;
       case core::OpKind::unlink: belief = {Exists::no, 0}; break;
+      case core::OpKind::mkdir: belief.first = Exists::yes; break;
+      case core::OpKind::rmdir: belief = {Exists::no, 0}; break;
       default: break;
     }
     on_acknowledged(node, rec.submitted_ns);

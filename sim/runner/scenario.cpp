@@ -146,6 +146,8 @@ std::optional<Scenario> draw_scenario(std::uint64_t seed, const std::string& pre
   }
   s.workload = draw_workload(rng);
   s.faults = draw_faults(rng, s.cluster);
+  // Last, so that every earlier draw is what it was before mode ops existed.
+  s.workload.mode_ops_percent = static_cast<std::uint32_t>(rng.between(1, 5));
   return s;
 }
 
@@ -163,7 +165,7 @@ std::string describe(const Scenario& s) {
   text += "workload: " + std::to_string(w.clients) + " clients x " + std::to_string(w.files_per_client) +
           " files, think <= " + std::to_string(w.think_ms_max) + " ms, files <= " +
           std::to_string(w.file_bytes_max / 1024) + " KiB, writes <= " + std::to_string(w.write_bytes_max / 1024) +
-          " KiB (1 in 20 up to 1 MiB)\n";
+          " KiB (1 in 20 up to 1 MiB), mode ops " + std::to_string(w.mode_ops_percent) + "%\n";
   text += "faults: every ~" + std::to_string(s.faults.mean_interval_ms) + " ms, <= " +
           std::to_string(s.faults.max_concurrent) + " at once, weights";
   for (std::size_t k = 0; k < kFaultKinds; ++k) {

@@ -35,6 +35,9 @@ struct WorkloadOptions {
   std::uint64_t write_bytes_max = 64 * 1024;  // most writes
   std::uint32_t big_write_one_in = 20;        // then 64 KiB .. 1 MiB (0: never)
   bool log_uniform_sizes = false;             // sizes uniform in log2 rather than in bytes
+  // This percent of ops are chmods of a file or of the client's directory, or its
+  // mkdir with a mode, or its rmdir (drawn 1..5; 0: none).
+  std::uint32_t mode_ops_percent = 0;
 };
 
 // The kinds of fault the safety phase injects; the weights of a run are drawn from

@@ -220,6 +220,26 @@ TEST(OpApplier, a_checkpoint_makes_every_op_before_it_survive_a_crash) {
   EXPECT_EQ(disk.contents("/data/gone"), "<missing>");
 }
 
+// A daemon that is not root cannot open a read-only file to write: the checkpoint
+// syncs it through a read-only handle (the rename closed the written one).
+TEST(OpApplier, a_checkpoint_syncs_a_read_only_file_of_a_daemon_that_is_not_root) {
+  sim::Trace trace;
+  sim::Scheduler scheduler{trace};
+  fsim::MemFs fs{scheduler, io::Prng(1), fsim::MemFsOptions{.enforce_owner_write_bits = true}};
+  fs.install_directory("/data");
+  OpApplier applier(fs, {"/data"});
+  apply_all(applier, scheduler, {
+      {.kind = OpKind::create, .path = "f"},
+      write_op("f", 0, "read-only later"),
+      {.kind = OpKind::set_mode, .path = "f", .mode = 0444},
+      {.kind = OpKind::rename, .path = "f", .target = "g"},
+  });
+  ASSERT_EQ(checkpoint(applier, scheduler), io::Error::ok);
+  fs.crash();
+  const auto bytes = fs.contents("/data/g");
+  EXPECT_EQ(bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>", "read-only later");
+}
+
 TEST(OpApplier, a_checkpoint_waits_for_the_ops_queued_before_it) {
   Disk disk;
   OpApplier applier(disk.fs, {"/data"});

@@ -173,6 +173,11 @@ class TwoDaemons : public ::testing::Test {
     start_daemon("node2");
     ASSERT_TRUE(reaches("node1", kPrim)) << cli("node1", "state").output;
     ASSERT_TRUE(reaches("node2", kSecond)) << cli("node2", "state").output;
+    // SECOND already while node1 reintegrates it: what node1 acknowledges until the
+    // switch is on node2's copy only later (a test comparing the copies at once failed
+    // once under load).
+    ASSERT_TRUE(eventually([&] { return cli("node2", "state").output.find(", synchronised") != std::string::npos; }))
+        << cli("node2", "state").output;
   }
 
   static constexpr int kStop = 0, kWait = 1, kAlone = 2, kPrim = 3, kSecond = 4, kNotRunning = 10;

@@ -83,6 +83,9 @@ class Sync {
   io::Error set_mtime(const std::string& path, std::int64_t mtime_ns) {
     return wait<io::Error>([&](auto done) { fs_.set_mtime(path, mtime_ns, done); });
   }
+  io::Error set_mode(const std::string& path, std::uint32_t mode) {
+    return wait<io::Error>([&](auto done) { fs_.set_mode(path, mode, done); });
+  }
 
   // Creates (or truncates) path, writes text, closes; fsyncs the file if asked.
   io::Error write_file(const std::string& path, std::string_view text, bool sync) {

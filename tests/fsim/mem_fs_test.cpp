@@ -282,6 +282,38 @@ TEST(MemFs, too_many_open_files_is_reported_not_fatal) {
   EXPECT_TRUE(disk.sync.open("/f", kReadOnly).ok());
 }
 
+// As a user who is not root: the owner's write bit decides; a handle opened before
+// keeps writing. Without the option (root) nothing is refused.
+TEST(MemFs, the_owner_write_bits_refuse_what_they_forbid_only_when_enforced) {
+  for (const bool enforced : {false, true}) {
+    Disk disk(1, MemFsOptions{.enforce_owner_write_bits = enforced});
+    const io::Error refused = enforced ? io::Error::permission_denied : io::Error::ok;
+    ASSERT_EQ(disk.sync.mkdir("/ro"), io::Error::ok);
+    ASSERT_EQ(disk.sync.mkdir("/rw"), io::Error::ok);
+    ASSERT_EQ(disk.sync.write_file("/ro/f", "x", false), io::Error::ok);
+    ASSERT_EQ(disk.sync.write_file("/ro/g", "x", false), io::Error::ok);
+    ASSERT_EQ(disk.sync.mkdir("/ro/d"), io::Error::ok);
+    ASSERT_EQ(disk.sync.mkdir("/ro/e"), io::Error::ok);
+    auto earlier = disk.sync.open("/ro/f", kReadWrite);
+    ASSERT_TRUE(earlier.ok());
+    ASSERT_EQ(disk.sync.set_mode("/ro/f", 0444), io::Error::ok);
+    ASSERT_EQ(disk.sync.set_mode("/ro", 0555), io::Error::ok);
+
+    EXPECT_EQ(disk.sync.open("/ro/f", kReadWrite).error(), refused) << "enforced " << enforced;
+    EXPECT_TRUE(disk.sync.open("/ro/f", kReadOnly).ok()) << "reads are never refused";
+    EXPECT_EQ(disk.sync.write(*earlier, 0, "y").error(), io::Error::ok) << "a handle opened before keeps writing";
+    EXPECT_EQ(disk.sync.open("/ro/new", kCreate).error(), refused);
+    EXPECT_EQ(disk.sync.mkdir("/ro/newdir"), refused);
+    EXPECT_EQ(disk.sync.unlink("/ro/g"), refused);
+    EXPECT_EQ(disk.sync.rmdir("/ro/e"), refused);
+    EXPECT_EQ(disk.sync.rename("/ro/d", "/rw/d"), refused) << "out of a read-only directory";
+    ASSERT_EQ(disk.sync.write_file("/rw/h", "x", false), io::Error::ok);
+    EXPECT_EQ(disk.sync.rename("/rw/h", "/ro/h"), refused) << "into a read-only directory";
+    EXPECT_EQ(disk.sync.set_mode("/ro/f", 0644), io::Error::ok) << "the owner may always change the mode";
+    EXPECT_TRUE(disk.sync.open("/ro/f", kReadWrite).ok());
+  }
+}
+
 TEST(MemFs, tree_lists_everything_depth_first_in_name_order) {
   Disk disk;
   ASSERT_EQ(disk.sync.mkdir("/b"), io::Error::ok);

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include "fuse/attribute_ops.h"
 #include "fuse/errno_map.h"
 #include "fuse/inode_table.h"
 #include "fuse/write_split.h"
@@ -25,6 +26,18 @@ TEST(ErrnoMap, disk_errors_keep_their_meaning_and_a_lost_peer_is_an_io_error) {
   EXPECT_EQ(errno_from_error(io::Error::connection_reset), EIO);
   EXPECT_EQ(errno_from_error(io::Error::timed_out), EIO);
   EXPECT_EQ(errno_from_error(io::Error::cancelled), EIO);
+}
+
+// chmod 0444 and a truncate in one setattr: the truncate first, or a daemon that is
+// not root (or on Windows) could no longer open the file to cut it.
+TEST(AttributeOps, the_size_changes_before_the_mode_and_the_mtime_after_the_size) {
+  const auto ops = attribute_ops(2, "d/f", {.size_bytes = 10, .mtime_ns = 77, .mode = 0444});
+  ASSERT_EQ(ops.size(), 3u);
+  EXPECT_EQ(ops[0], (core::FileOp{.kind = core::OpKind::truncate, .directory = 2, .path = "d/f", .size_bytes = 10}));
+  EXPECT_EQ(ops[1], (core::FileOp{.kind = core::OpKind::set_mtime, .directory = 2, .path = "d/f", .mtime_ns = 77}));
+  EXPECT_EQ(ops[2], (core::FileOp{.kind = core::OpKind::set_mode, .directory = 2, .path = "d/f", .mode = 0444}));
+  EXPECT_TRUE(attribute_ops(0, "f", {}).empty());
+  EXPECT_EQ(attribute_ops(0, "f", {.mode = 0}).size(), 1u) << "0000 is a mode too";
 }
 
 TEST(WriteSplit, a_write_larger_than_one_op_is_split_into_consecutive_ops_of_at_most_the_limit) {

@@ -12,6 +12,18 @@ namespace hamirror::core {
 
 namespace {
 std::string child_path(const std::string& dir, const std::string& name) { return dir.empty() ? name : dir + "/" + name; }
+
+// Bits the target adds to an entry's mode while it works (see "read-only modes last"
+// in the header): what a daemon that is not root needs to write a file, and to make,
+// remove and reach the entries of a directory.
+constexpr std::uint32_t kWorkingFileBits = 0600;
+constexpr std::uint32_t kWorkingDirectoryBits = 0700;
+
+bool is_at_or_under(const std::string& path, const std::string& root) {
+  return path == root || (path.size() > root.size() && path.starts_with(root) && path[root.size()] == '/');
+}
+
+std::size_t depth(const std::string& path) { return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')); }
 }  // namespace
 
 ReintegrationTarget::ReintegrationTarget(io::FileSystem& fs, std::vector<std::string> roots, PersistFn persist_generation,
@@ -222,7 +234,9 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
       if (!present) actions->push_back({Action::Do::create, wanted.name, wanted.kind});
       // Whether it was there or not: this copy cannot tell its mode from the listing.
       if (wanted.kind == io::FileKind::directory) {
-        actions->push_back({Action::Do::set_mode, wanted.name, wanted.kind, wanted.mode});
+        const std::uint32_t working = wanted.mode | kWorkingDirectoryBits;
+        defer_mode(listing.directory, child_path(listing.path, wanted.name), wanted.mode, working);
+        actions->push_back({Action::Do::set_mode, wanted.name, wanted.kind, working});
       }
     }
     for (const auto& [name, kind] : mine) actions->insert(actions->begin(), Action{Action::Do::remove, name, kind});  // extras go first
@@ -262,15 +276,21 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
 
 void ReintegrationTarget::remove_tree(std::uint32_t directory, std::string path, io::FileKind kind,
                                       std::function<void(io::Error)> done) {
+  forget_modes_under(directory, path);
   if (kind != io::FileKind::directory) {
     return apply({.kind = OpKind::unlink, .directory = directory, .path = path}, std::move(done));
   }
-  fs_.readdir(native(directory, path), [this, alive = alive_, directory, path, done = std::move(done)](io::Result<std::vector<io::DirEntry>> children) mutable {
-    if (!*alive) return;
-    if (!children) return done(children.error());
-    auto list = std::make_shared<std::vector<io::DirEntry>>(std::move(children).value());
-    remove_children(directory, std::move(path), std::move(list), 0, std::move(done));
-  });
+  // Its entries go only while it is writable; it may be read-only here. A failure
+  // shows in what follows.
+  apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = kWorkingDirectoryBits},
+        [this, directory, path, done = std::move(done)](io::Error) mutable {
+          fs_.readdir(native(directory, path), [this, alive = alive_, directory, path, done = std::move(done)](io::Result<std::vector<io::DirEntry>> children) mutable {
+            if (!*alive) return;
+            if (!children) return done(children.error());
+            auto list = std::make_shared<std::vector<io::DirEntry>>(std::move(children).value());
+            remove_children(directory, std::move(path), std::move(list), 0, std::move(done));
+          });
+        });
 }
 
 void ReintegrationTarget::remove_children(std::uint32_t directory, std::string path, std::shared_ptr<std::vector<io::DirEntry>> children,
@@ -298,7 +318,11 @@ void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string
   // applied, so what the stat sees is this copy at this point of the stream.
   fs_.stat(native(directory, path), [this, alive = alive_, directory, path, size, mode, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
     if (!*alive) return;
-    if (stat && stat->kind == io::FileKind::regular && stat->size_bytes == size && (stat->mode & kModeBits) == mode) {
+    // A read-only mode goes through size_file: writable while data may follow, its
+    // mode given at done.
+    const bool writable_mode = (mode | kWorkingFileBits) == mode;
+    if (stat && stat->kind == io::FileKind::regular && stat->size_bytes == size && (stat->mode & kModeBits) == mode &&
+        writable_mode) {
       ++counters_.files_already_sized;
       remember_sized(directory, path, size, mode);
       return done(io::Error::ok);
@@ -317,19 +341,88 @@ void ReintegrationTarget::size_file(std::uint32_t directory, const std::string& 
   ++counters_.files_sized;
   // Not exclusive: usually the file is there (its listing created it); if an earlier
   // live op failed it is made here, and a missing parent fails (the source rechecks).
+  create_writable(directory, path, mode, [this, directory, path, size, mode, done = std::move(done)](io::Error created) mutable {
+    if (created != io::Error::ok) return done(created);
+    apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size},
+          [this, directory, path, size, mode, done = std::move(done)](io::Error truncated) mutable {
+            if (truncated != io::Error::ok) return done(truncated);
+            // Copies end mode-identical too: the mode travels with the size (a
+            // read-only one is given at done, after the data).
+            const std::uint32_t working = mode | kWorkingFileBits;
+            apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = working},
+                  [this, directory, path, size, mode, working, done = std::move(done)](io::Error moded) {
+                    if (moded == io::Error::ok) {
+                      defer_mode(directory, path, mode, working);
+                      remember_sized(directory, path, size, mode);
+                    }
+                    done(moded);
+                  });
+          });
+  });
+}
+
+void ReintegrationTarget::create_writable(std::uint32_t directory, const std::string& path, std::uint32_t mode,
+                                          std::function<void(io::Error)> done) {
   apply({.kind = OpKind::create, .directory = directory, .path = path},
-        [this, directory, path, size, mode, done = std::move(done)](io::Error created) mutable {
-          if (created != io::Error::ok) return done(created);
-          apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size},
-                [this, directory, path, size, mode, done = std::move(done)](io::Error truncated) mutable {
-                  if (truncated != io::Error::ok) return done(truncated);
-                  // Copies end mode-identical too: the mode travels with the size.
-                  apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = mode},
-                        [this, directory, path, size, mode, done = std::move(done)](io::Error moded) {
-                          if (moded == io::Error::ok) remember_sized(directory, path, size, mode);
-                          done(moded);
-                        });
+        [this, directory, path, mode, done = std::move(done)](io::Error created) mutable {
+          if (created != io::Error::permission_denied) return done(created);
+          // Read-only here already (a daemon that is not root cannot open it to write).
+          apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = mode | kWorkingFileBits},
+                [this, directory, path, done = std::move(done)](io::Error writable) mutable {
+                  if (writable != io::Error::ok) return done(writable);
+                  apply({.kind = OpKind::create, .directory = directory, .path = path}, std::move(done));
                 });
+        });
+}
+
+void ReintegrationTarget::defer_mode(std::uint32_t directory, const std::string& path, std::uint32_t mode,
+                                     std::uint32_t working_mode) {
+  if (mode == working_mode) {
+    final_modes_.erase({directory, path});  // what it has now is final
+  } else {
+    final_modes_[{directory, path}] = mode;
+  }
+}
+
+void ReintegrationTarget::forget_modes_under(std::uint32_t directory, const std::string& path) {
+  std::erase_if(final_modes_, [&](const auto& entry) {
+    return entry.first.first == directory && is_at_or_under(entry.first.second, path);
+  });
+}
+
+void ReintegrationTarget::move_modes(std::uint32_t directory, const std::string& from, const std::string& to) {
+  forget_modes_under(directory, to);  // replaced
+  std::vector<std::pair<Key, std::uint32_t>> moved;
+  for (auto it = final_modes_.begin(); it != final_modes_.end();) {
+    if (it->first.first != directory || !is_at_or_under(it->first.second, from)) {
+      ++it;
+      continue;
+    }
+    moved.push_back({{directory, to + it->first.second.substr(from.size())}, it->second});
+    it = final_modes_.erase(it);
+  }
+  final_modes_.insert(moved.begin(), moved.end());
+}
+
+// A live op moves, removes or sets modes the target would set at done.
+void ReintegrationTarget::note_live_op(const FileOp& op) {
+  switch (op.kind) {
+    case OpKind::unlink:
+    case OpKind::rmdir: return forget_modes_under(op.directory, op.path);
+    case OpKind::rename: return move_modes(op.directory, op.path, op.target);
+    default: return;
+  }
+}
+
+void ReintegrationTarget::apply_final_modes(std::shared_ptr<std::vector<std::pair<Key, std::uint32_t>>> modes, std::size_t index,
+                                            std::function<void(io::Error)> done) {
+  if (index == modes->size()) return done(io::Error::ok);
+  const auto& [key, mode] = (*modes)[index];
+  apply({.kind = OpKind::set_mode, .directory = key.first, .path = key.second, .mode = mode},
+        [this, modes, index, done = std::move(done)](io::Error result) mutable {
+          // not_found: removed since by something no op here told apart; nothing to give.
+          if (result != io::Error::ok && result != io::Error::not_found) return done(result);
+          apply_final_modes(std::move(modes), index + 1, std::move(done));
         });
 }
 
@@ -412,6 +505,13 @@ void ReintegrationTarget::live_step(ReplicateOp op, Next next) {
   } else {
     sized_.erase({file_op.directory, file_op.path});
   }
+  note_live_op(file_op);
+  if (file_op.kind == OpKind::set_mode) {
+    // Of a file or a directory: it keeps what either needs until done.
+    const std::uint32_t working = file_op.mode | kWorkingDirectoryBits;
+    defer_mode(file_op.directory, file_op.path, file_op.mode, working);
+    file_op.mode = working;
+  }
   apply(std::move(file_op), [this, sequence, next = std::move(next)](io::Error result) {
     ++counters_.live_ops_applied;
     if (result != io::Error::ok) ++counters_.live_ops_failed;
@@ -421,6 +521,26 @@ void ReintegrationTarget::live_step(ReplicateOp op, Next next) {
 }
 
 void ReintegrationTarget::done_step(ResyncDone done, Next next) {
+  // Deepest first: a directory's own mode after everything in it (it may forbid
+  // reaching them); key order among paths of one depth.
+  auto modes = std::make_shared<std::vector<std::pair<Key, std::uint32_t>>>(final_modes_.begin(), final_modes_.end());
+  final_modes_.clear();
+  std::sort(modes->begin(), modes->end(), [](const auto& a, const auto& b) {
+    const std::size_t depth_a = depth(a.first.second);
+    const std::size_t depth_b = depth(b.first.second);
+    return depth_a != depth_b ? depth_a > depth_b : a.first < b.first;
+  });
+  apply_final_modes(modes, 0, [this, alive = alive_, done, next = std::move(next)](io::Error moded) mutable {
+    if (!*alive) return;
+    if (moded != io::Error::ok) {
+      outbox_.send(ResyncDoneAck{false});
+      return fail("could not give the reintegrated copy its modes: " + std::string(io::error_name(moded)));
+    }
+    make_durable(done, std::move(next));
+  });
+}
+
+void ReintegrationTarget::make_durable(ResyncDone done, Next next) {
   // After every change queued before it: done(ok) means all of them are durable, and a
   // sync that failed at any point of the reintegration is reported here (sticky).
   const io::Error queued = applier_.checkpoint([this, alive = alive_, done, next = std::move(next)](io::Error durable) mutable {

@@ -18,6 +18,12 @@
 //   source guarantees it cannot happen, and this checks it.
 // - A live op that fails here (its file does not exist yet) is answered with its
 //   result; the source compares those paths again. Nothing else writes this copy.
+// - Read-only modes come last. A daemon that is not root (and any on Windows) cannot
+//   write a file without its owner's write bit nor make or remove entries in such a
+//   directory. While it works the target keeps what it writes writable (files at
+//   least 0600, directories 0700 added to their mode) and remembers each mode that
+//   takes bits away; done sets those modes, deepest path first (a directory after
+//   everything in it), before the checkpoint that makes them durable with the data.
 #pragma once
 
 #include <cstddef>
@@ -98,7 +104,7 @@ class ReintegrationTarget {
     Do what = Do::create;
     std::string name;
     io::FileKind kind = io::FileKind::regular;
-    std::uint32_t mode = 0;  // set_mode: a directory's permission bits
+    std::uint32_t mode = 0;  // set_mode: a directory's working mode
   };
 
   std::string check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file);
@@ -125,7 +131,16 @@ class ReintegrationTarget {
   void data_step(ResyncBlockData message, Next next);
   void live_step(ReplicateOp op, Next next);
   void done_step(ResyncDone done, Next next);
+  void make_durable(ResyncDone done, Next next);
   void fail(const std::string& reason);
+  // Read-only modes last (see the top of this file).
+  void create_writable(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::function<void(io::Error)> done);
+  void defer_mode(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::uint32_t working_mode);
+  void forget_modes_under(std::uint32_t directory, const std::string& path);
+  void move_modes(std::uint32_t directory, const std::string& from, const std::string& to);
+  void note_live_op(const FileOp& op);
+  void apply_final_modes(std::shared_ptr<std::vector<std::pair<Key, std::uint32_t>>> modes, std::size_t index,
+                         std::function<void(io::Error)> done);
 
   io::FileSystem& fs_;
   std::vector<std::string> roots_;
@@ -159,6 +174,9 @@ class ReintegrationTarget {
     friend bool operator==(const Sized&, const Sized&) = default;
   };
   std::map<Key, Sized> sized_;
+  // Modes done sets, each one that a working mode stands in for meanwhile. One per
+  // read-only file or directory of the tree (and per path a live chmod touched).
+  std::map<Key, std::uint32_t> final_modes_;
 
   ResyncTargetCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

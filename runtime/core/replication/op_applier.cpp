@@ -304,10 +304,15 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   // Through the cached handle if there is one, else open, fsync and close (not cached:
   // a checkpoint touching many files must not flush the writers' handles).
-  void sync_file(const std::string& path, DoneFn done) {
+  void sync_file(const std::string& path, DoneFn done, bool for_writing = true) {
     if (const auto cached = handles.find(path); cached != handles.end()) return fs.fsync(cached->second.handle, std::move(done));
-    const io::OpenFlags flags{.read = true, .write = true};  // Windows flushes only a handle open for writing
-    fs.open(path, flags, [self = shared_from_this(), done = std::move(done)](io::Result<io::FileHandle> opened) {
+    const io::OpenFlags flags{.read = true, .write = for_writing};  // Windows flushes only a handle open for writing
+    fs.open(path, flags, [self = shared_from_this(), path, for_writing, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+      // A read-only file a daemon that is not root cannot open to write: POSIX syncs
+      // through a read-only descriptor too.
+      if (!opened && opened.error() == io::Error::permission_denied && for_writing && self->alive) {
+        return self->sync_file(path, std::move(done), false);
+      }
       if (!opened) return done(gone(opened.error()) ? io::Error::ok : opened.error());
       const io::FileHandle file = *opened;
       if (!self->alive) return self->fs.close(file, [](io::Error) {});

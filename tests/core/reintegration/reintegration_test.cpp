@@ -47,10 +47,10 @@ std::optional<GenerationInfo> durable_generation(fsim::MemFs& disk) {
 // Two nodes: "prim" reintegrates "second", whose /data may be empty, stale or close.
 class Reintegration : public ::testing::Test {
  protected:
-  explicit Reintegration(std::uint64_t seed = 1) : seed_(seed), cluster_(seed) {
+  explicit Reintegration(std::uint64_t seed = 1, bool second_not_root = false) : seed_(seed), cluster_(seed) {
     std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
     prim_ = &cluster_.add_node({.name = "prim", .hosts = {{"flow", "10.0.0.1"}}});
-    second_ = &cluster_.add_node({.name = "second", .hosts = {{"flow", "10.0.0.2"}}});
+    second_ = &cluster_.add_node({.name = "second", .hosts = {{"flow", "10.0.0.2"}}, .daemon_not_root = second_not_root});
     prim_->disk().install_directory("/data");
     second_->disk().install_directory("/data");
     second_->disk().install_directory("/state");
@@ -298,6 +298,49 @@ TEST_F(Reintegration, full_reintegration_gives_each_directory_the_primarys_mode_
   EXPECT_EQ(mode_of(second_->disk(), "/data/shared/inner"), 02750u);
   EXPECT_EQ(mode_of(second_->disk(), "/data/only-here"), 01777u);
   EXPECT_EQ(mode_of(second_->disk(), "/data/only-here/deeper"), 0u) << "0000 is a mode too";
+}
+
+// A target whose daemon is not root (or runs on Windows) cannot write a read-only
+// file nor make entries in a read-only directory: it writes everything first and
+// gives the read-only modes last, deepest first, and makes what it already held
+// read-only writable while it works.
+class ReintegrationIntoAUsersCopy : public Reintegration {
+ protected:
+  ReintegrationIntoAUsersCopy() : Reintegration(1, /*second_not_root=*/true) {}
+};
+
+TEST_F(ReintegrationIntoAUsersCopy, read_only_files_and_directories_end_with_their_data_and_their_modes) {
+  io::Prng prng(23);
+  io::Bytes contents = random_bytes(prng, 300'000);  // several block messages
+  prim_->disk().install_file("/data/ro", contents);
+  contents[150'000] ^= 1;
+  second_->disk().install_file("/data/ro", contents);  // stale, and read-only here already
+  set_mode(second_->disk(), "/data/ro", 0444);
+  prim_->disk().install_file("/data/locked/inner", random_bytes(prng, 10'000));
+  prim_->disk().install_file("/data/locked/deeper/f", random_bytes(prng, 5'000));
+  prim_->disk().install_directory("/data/locked/none");
+  second_->disk().install_directory("/data/locked");  // read-only here, its children missing
+  second_->disk().install_file("/data/extra/x", random_bytes(prng, 100));  // to remove from a read-only directory
+  for (const auto& [path, mode] : std::vector<std::pair<std::string, std::uint32_t>>{
+           {"/data/ro", 0444}, {"/data/locked", 0555}, {"/data/locked/inner", 0444},
+           {"/data/locked/deeper", 0500}, {"/data/locked/deeper/f", 0400}, {"/data/locked/none", 0}}) {
+    set_mode(prim_->disk(), path, mode);
+  }
+  set_mode(second_->disk(), "/data/locked", 0555);
+  set_mode(second_->disk(), "/data/extra", 0555);
+  build(GenerationInfo{});
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return synchronised(); })) << "failures " << (failures_.empty() ? "" : failures_.front())
+                                                          << ", link " << (link_errors_.empty() ? "" : link_errors_.front());
+  EXPECT_TRUE(link_errors_.empty());
+  EXPECT_EQ(source_->progress().rechecks, 0u) << "every resync message applied the first time";
+  expect_identical_copies();
+  EXPECT_EQ(mode_of(second_->disk(), "/data/locked/deeper/f"), 0400u);
+  EXPECT_EQ(mode_of(second_->disk(), "/data/locked"), 0555u);
+  EXPECT_EQ(second_->disk().contents("/data/extra/x"), std::nullopt);
+  const auto generation = durable_generation(second_->disk());
+  ASSERT_TRUE(generation.has_value());
+  EXPECT_TRUE(generation->consistent);
 }
 
 // A chmod of a directory while the secondary was away marks its name (activity log:

@@ -209,5 +209,88 @@ TEST_F(OracleTest, old_content_under_a_failed_create_also_names_the_removal_befo
   EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{removal, create}));
 }
 
+// Modes: an acknowledged chmod or mkdir must be on the disk, as data must; an
+// uncertain one leaves the mode unknown.
+TEST_F(OracleTest, an_acknowledged_chmod_is_checked_and_names_itself) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto chmod = acked({.kind = core::OpKind::set_mode, .path = "c0f0", .mode = 0444});
+  put("c0f0", {});
+  auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u) << "the disk still has the create's 0644";
+  EXPECT_EQ(mismatches[0].op_id, chmod);
+  EXPECT_EQ(mismatches[0].what, "mode 0644 is not 0444");
+  disk_.set_mode("/data/c0f0", 0444, [](io::Error) {});
+  EXPECT_TRUE(oracle_.check(disk_).empty());
+}
+
+TEST_F(OracleTest, a_failed_chmod_leaves_either_mode_and_a_later_acknowledged_one_decides_again) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  failed({.kind = core::OpKind::set_mode, .path = "c0f0", .mode = 0600});
+  put("c0f0", {});
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "0644: the failed chmod did not happen";
+  disk_.set_mode("/data/c0f0", 0600, [](io::Error) {});
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "0600: it did";
+  const auto chmod = acked({.kind = core::OpKind::set_mode, .path = "c0f0", .mode = 0640});
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].op_id, chmod);
+}
+
+TEST_F(OracleTest, a_chmod_follows_its_file_through_a_rename) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto chmod = acked({.kind = core::OpKind::set_mode, .path = "c0f0", .mode = 0400});
+  acked({.kind = core::OpKind::rename, .path = "c0f0", .target = "c0f1"});
+  put("c0f1", {});
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].path, "c0f1");
+  EXPECT_EQ(mismatches[0].op_id, chmod);
+}
+
+TEST_F(OracleTest, a_directory_made_with_a_mode_must_be_there_with_it_until_removed) {
+  const auto mkdir = acked({.kind = core::OpKind::mkdir, .path = "c0d", .mode = 0700});
+  auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].what, "missing");
+  EXPECT_EQ(mismatches[0].op_id, mkdir);
+  disk_.install_directory("/data/c0d");  // 0755
+  mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].what, "mode 0755 is not 0700");
+  disk_.set_mode("/data/c0d", 0700, [](io::Error) {});
+  EXPECT_TRUE(oracle_.check(disk_).empty());
+  const auto rmdir = acked({.kind = core::OpKind::rmdir, .path = "c0d"});
+  mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].op_id, rmdir);
+}
+
+TEST_F(OracleTest, a_lost_mkdir_may_have_made_the_directory_with_its_mode_or_nothing) {
+  const auto mkdir = oracle_.record({.kind = core::OpKind::mkdir, .path = "c0d", .mode = 0500, .node = "node1"});
+  oracle_.lose_pending("node1", ++now_);
+  EXPECT_TRUE(oracle_.check(disk_).empty());
+  disk_.install_directory("/data/c0d");
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u) << "if it is there, the mkdir made it";
+  EXPECT_EQ(mismatches[0].op_id, mkdir);
+}
+
+// An op acknowledged alone is on its node's copy only: the other node's fsync of the
+// same file does not make it durable (seeds 7550 with mode ops, 376: a split brain).
+TEST_F(OracleTest, another_nodes_fsync_leaves_an_op_acknowledged_alone_unsynced) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  acked({.kind = core::OpKind::fsync, .path = "c0f0"});
+  OpRecord on_node2 = write("c0f0", 0, 100);
+  on_node2.node = "node2";
+  const auto w = oracle_.record(on_node2);
+  oracle_.complete(w, ++now_, io::Error::ok);
+  acked({.kind = core::OpKind::fsync, .path = "c0f0"});  // node1's
+  EXPECT_EQ(oracle_.demote_unsynced(now_, "both failed"), 1u) << "node2 acknowledged it alone";
+  EXPECT_TRUE(oracle_.op(w).demoted);
+  oracle_.promote(w);
+  oracle_.op(w).acked_synchronised = true;
+  EXPECT_EQ(oracle_.demote_unsynced(now_, "both failed"), 0u) << "on both copies: node1's fsync covers it";
+}
+
 }  // namespace
 }  // namespace hamirror::sim::runner
