@@ -137,30 +137,12 @@ class TwoNodes {
   }
 
   // A disk that fails on demand under `name`'s node (used from its next start).
-  fsim::FaultyFs& faulty_disk(const std::string& name) {
-    auto& slot = faulty_[name];
-    if (!slot.fs) {
-      io::Io& base = cluster_.node(name).io();
-      slot.fs = std::make_unique<fsim::FaultyFs>(base.fs, cluster_.scheduler(), io::Prng(cluster_.seed()));
-      slot.io = std::make_unique<io::Io>(io::Io{base.clock, base.random, base.network, *slot.fs, base.processes,
-                                                base.services, base.vip});
-    }
-    return *slot.fs;
-  }
+  fsim::FaultyFs& faulty_disk(const std::string& name) { return layered_disk(name, faulty_); }
 
   // A disk whose calls take as long as `slow_disk(name).set_options` says, under
   // `name`'s node (used from its next start; not together with faulty_disk).
-  fsim::SlowFs& slow_disk(const std::string& name) {
-    EXPECT_FALSE(faulty_.contains(name));
-    auto& slot = slow_[name];
-    if (!slot.fs) {
-      io::Io& base = cluster_.node(name).io();
-      slot.fs = std::make_unique<fsim::SlowFs>(base.fs, cluster_.scheduler(), io::Prng(cluster_.seed()));
-      slot.io = std::make_unique<io::Io>(io::Io{base.clock, base.random, base.network, *slot.fs, base.processes,
-                                                base.services, base.vip});
-    }
-    return *slot.fs;
-  }
+  fsim::SlowFs& slow_disk(const std::string& name) { return layered_disk(name, slow_); }
+
   io::Io& io_of(const std::string& name) {
     if (faulty_.contains(name)) return *faulty_.at(name).io;
     if (slow_.contains(name)) return *slow_.at(name).io;
@@ -275,16 +257,26 @@ class TwoNodes {
   ProcessCheckerConfig errd_;
   std::map<std::string, int> start_prim_runs_;
   sim::SimCluster cluster_;
-  struct FaultySlot {
-    std::unique_ptr<fsim::FaultyFs> fs;
+  // A fault layer over a node's disk and the io bundle that uses it.
+  template <typename Layer>
+  struct DiskSlot {
+    std::unique_ptr<Layer> fs;
     std::unique_ptr<io::Io> io;
   };
-  std::map<std::string, FaultySlot> faulty_;  // before nodes_: destroyed after them
-  struct SlowSlot {
-    std::unique_ptr<fsim::SlowFs> fs;
-    std::unique_ptr<io::Io> io;
-  };
-  std::map<std::string, SlowSlot> slow_;  // before nodes_: destroyed after them
+  template <typename Layer>
+  Layer& layered_disk(const std::string& name, std::map<std::string, DiskSlot<Layer>>& slots) {
+    EXPECT_EQ(faulty_.contains(name) + slow_.contains(name) + !slots.contains(name), 1) << "one layer per node";
+    auto& slot = slots[name];
+    if (!slot.fs) {
+      io::Io& base = cluster_.node(name).io();
+      slot.fs = std::make_unique<Layer>(base.fs, cluster_.scheduler(), io::Prng(cluster_.seed()));
+      slot.io = std::make_unique<io::Io>(io::Io{base.clock, base.random, base.network, *slot.fs, base.processes,
+                                                base.services, base.vip});
+    }
+    return *slot.fs;
+  }
+  std::map<std::string, DiskSlot<fsim::FaultyFs>> faulty_;  // before nodes_: destroyed after them
+  std::map<std::string, DiskSlot<fsim::SlowFs>> slow_;      // before nodes_: destroyed after them
   std::map<std::string, std::unique_ptr<Node>> nodes_;
   std::unique_ptr<witness::WitnessServer> witness_server_;  // destroyed before the cluster
   std::map<std::string, std::vector<std::pair<std::int64_t, NodeState>>> transitions_;
