@@ -40,6 +40,7 @@ io::Error PeerMonitor::start() {
     link->endpoint = std::move(endpoint).value();
     links_.push_back(std::move(link));
   }
+  started_ns_ = io_.clock.now_ns();
   pulse_timer_ = io_.clock.make_timer();
   pulse_timer_->start(0, config_.pulse_ms * io::kNsPerMs, [this] { pulse(); });
   return io::Error::ok;
@@ -70,12 +71,21 @@ void PeerMonitor::pulse() {
       set_link_state(*link, false, "no heartbeat from " + config_.peer_name + " for " + std::to_string(config_.timeout_ms) + " ms");
     }
   }
+  // Seed 4315: a secondary restarted, met its primary over the replication link before
+  // any heartbeat, and took its peer for gone the moment the link ended, without the
+  // timeout of silence a failover waits for.
+  if (!stalled && !heard_since_start_ && !peer_down_ && now_ns - started_ns_ >= config_.timeout_ms * io::kNsPerMs) {
+    peer_down_ = true;
+    listener_.on_peer_change(false, "no heartbeat from " + config_.peer_name + " on any network since this node started (" +
+                                        std::to_string(config_.timeout_ms) + " ms)");
+  }
 }
 
 void PeerMonitor::receive(Link& link, io::ByteView payload) {
   const auto heartbeat = decode_heartbeat(payload);
   if (!heartbeat || heartbeat->node_name != config_.peer_name) return;  // noise or a stranger
   ++link.heartbeats_received;
+  heard_since_start_ = true;
   link.last_heard_ns = io_.clock.now_ns();
   peer_heard_ns_ = link.last_heard_ns;
   const bool generation_changed = heartbeat->generation != peer_generation_;
@@ -98,6 +108,7 @@ void PeerMonitor::set_link_state(Link& link, bool up, const std::string& reason)
   for (const auto& other : links_) any_up |= other->up;
   if (any_up == peer_up_) return;
   peer_up_ = any_up;
+  peer_down_ = !any_up;
   listener_.on_peer_change(peer_up_, peer_up_ ? "heartbeats on network '" + link.network.name + "'"
                                               : "every heartbeat network is silent");
 }

@@ -4,6 +4,9 @@
 // heartbeat from the peer arrived within `timeout`; the peer is up while at least one
 // network is up — it is declared down only when EVERY heartbeat network timed out
 // (one cut cable must not cause a failover). Changes are reported with a reason.
+// A peer never heard since start() is not down yet: it is judged down, once, after
+// `timeout` of silence counted from start() -- the same silence a peer that was up
+// must keep before it is judged down.
 #pragma once
 
 #include <cstdint>
@@ -58,6 +61,9 @@ class PeerMonitor {
   // the caller logs it with the configuration it passed.
   io::Error start();
   bool peer_up() const { return peer_up_; }
+  // Every heartbeat network has been silent for `timeout` (since start() if the peer
+  // was never heard): what a failover waits for. Neither up nor down: not judged yet.
+  bool peer_down() const { return peer_down_; }
   // What this node's heartbeats tell the peer from the next pulse on.
   void set_local_status(std::uint8_t state, bool outdated, bool request_outdate, std::uint64_t generation) {
     local_state_ = state;
@@ -89,6 +95,9 @@ class PeerMonitor {
   bool skipped_last_judgement_ = false;
   std::uint64_t sequence_ = 0;
   bool peer_up_ = false;
+  bool peer_down_ = false;
+  bool heard_since_start_ = false;
+  std::int64_t started_ns_ = 0;
   std::uint8_t local_state_ = 0;
   bool local_outdated_ = false;
   bool local_request_outdate_ = false;

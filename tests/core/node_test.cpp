@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -478,6 +479,30 @@ TEST_F(NodeTest, a_start_deferred_for_a_peer_heard_without_a_link_goes_alone_onc
       << dump_log();
   nodes_.erase("node2");  // gone for good
   ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+}
+
+// Seed 4315: a restarted secondary met its primary over the replication link before
+// it heard any heartbeat; when the primary crashed (the link ended), it took over at
+// once, without the timeout of heartbeat silence a failover waits for -- what keeps it
+// from serving beside a primary whose heartbeats it merely cannot hear.
+TEST_F(NodeTest, seed_4315_a_restarted_secondary_that_never_heard_a_heartbeat_takes_over_only_after_the_timeout) {
+  settle_prim_and_second();
+  crash("node2");
+  // Restarted before node1 takes it for gone: node1, still hearing it as up, retries
+  // the link every pulse and connects before its next heartbeat reaches node2.
+  cluster_.scheduler().run_for(300 * io::kNsPerMs);
+  const std::size_t restart_lines = log_.size();
+  const std::int64_t restarted_at = now_ns();
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
+  const bool heard = std::any_of(log_.begin() + static_cast<std::ptrdiff_t>(restart_lines), log_.end(),
+                                 [](const std::string& line) { return line.starts_with("node2: peer node1 is up"); });
+  ASSERT_FALSE(heard) << "the scenario needs a secondary that has not heard a heartbeat yet\n" << dump_log();
+  crash("node1");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  EXPECT_GE(now_ns() - restarted_at, kTimeoutMs * io::kNsPerMs) << dump_log();
+  EXPECT_TRUE(logged("node2: peer node1 is down (no heartbeat from node1 on any network since this node started"))
+      << dump_log();
 }
 
 // Seed 1353: a primary crashed while its secondary was synchronised, losing writes it

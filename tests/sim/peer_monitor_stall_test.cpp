@@ -21,8 +21,10 @@ constexpr std::int64_t kPulseMs = 100;
 constexpr std::int64_t kTimeoutMs = 1000;
 
 struct Pair {
-  Pair() : cluster(1) {
+  // cut: no datagram passes between the two from the start.
+  explicit Pair(bool cut = false) : cluster(1) {
     for (const std::string n : {"a", "b"}) cluster.add_node(SimNodeSpec{n, {{"hb", n + ".hb"}}, 0});
+    if (cut) cluster.world().partition("a", "b");
     for (const std::string n : {"a", "b"}) {
       const std::string peer = n == "a" ? "b" : "a";
       core::PeerMonitorConfig config{.node_name = n,
@@ -75,6 +77,23 @@ TEST(PeerMonitorStall, a_peer_silent_through_the_stall_is_declared_down_one_puls
   pair.cluster.node("a").thaw();
   pair.run_to_ms(5000);
   EXPECT_EQ(pair.changes, (std::vector<std::string>{"b up @0", "a up @0", "b down @1500", "a down @3100"}));
+}
+
+// Seed 4315: a node that never heard its peer is not told the peer is down at once,
+// nor never: once, after the same timeout of silence a peer that was up must keep.
+TEST(PeerMonitorStart, a_peer_never_heard_is_judged_down_once_a_timeout_after_the_start) {
+  Pair pair(/*cut=*/true);
+  pair.run_to_ms(999);
+  EXPECT_TRUE(pair.changes.empty());
+  EXPECT_FALSE(pair.monitors[0]->peer_down()) << "not judged yet";
+  pair.run_to_ms(5000);
+  EXPECT_EQ(pair.changes, (std::vector<std::string>{"a down @1000", "b down @1000"}));
+  EXPECT_TRUE(pair.monitors[0]->peer_down());
+  EXPECT_FALSE(pair.monitors[0]->peer_up());
+  pair.cluster.world().heal("a", "b");
+  pair.run_to_ms(5500);
+  EXPECT_EQ(pair.changes, (std::vector<std::string>{"a down @1000", "b down @1000", "b up @5100", "a up @5100"}));
+  EXPECT_FALSE(pair.monitors[0]->peer_down());
 }
 
 }  // namespace

@@ -295,7 +295,9 @@ void Node::on_link_lost(const std::string& reason) {
     return set_state(NodeState::wait, "replication link lost during the reintegration (" + reason + "): this copy is "
                                       "inconsistent until a reintegration completes");
   }
-  const bool peer_alive = monitor_ && monitor_->peer_up();
+  // Not yet judged down is alive: a peer never heard since this node started is taken
+  // for gone only after the timeout (on_peer_lost acts then), as one that was heard.
+  const bool peer_alive = monitor_ && !monitor_->peer_down();
   if (state_ == NodeState::second) {
     if (!generation_.consistent) {
       reconnect_later();  // a new link brings this copy back, compared in full
