@@ -572,6 +572,30 @@ TEST_F(NodeTest, seed_862_a_primary_whose_disk_failed_an_op_the_secondary_applie
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
 }
 
+// Seed 1375: as 862, but the inconsistent mark never reached the disk (it failed too)
+// and a checkpoint of the stop retired the failed write's extent: the copy came back
+// as an equal in the same generation, and the two copies differed for good. The
+// extent of an op that failed on one copy now stays in the activity record until a
+// resync covers it.
+TEST_F(NodeTest, seed_1375_a_failed_write_stays_marked_when_the_inconsistent_mark_cannot_be_written) {
+  faulty_disk("node1");
+  settle_prim_and_second();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "f"}, write_op("f", 0, "aaaa")}), 2);
+  // The data write, then the generation record's write (the inconsistent mark).
+  faulty_disk("node1").fail_next(fsim::FaultKind::write, 2);
+  EXPECT_EQ(write_all("node1", {write_op("f", 0, "bbbb")}), 0);
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; })) << dump_log();
+  ASSERT_TRUE(logged("node1: cannot persist the generation record: io_error")) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/f"), "aaaa");
+  EXPECT_EQ(disk_text("node2", "/data/f"), "bbbb");
+  node("node1").start();
+  ASSERT_TRUE(run_until([&] {
+    return primary_and_synchronised("node2", "node1") || primary_and_synchronised("node1", "node2");
+  }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/f"), "bbbb") << dump_log();
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
 // Seed 2363: under async "second" the secondary acknowledged an op on receipt, then
 // its full disk failed it. The primary stopped before it could ask that copy to mark
 // itself outdated, and the secondary took over without the acknowledged write.

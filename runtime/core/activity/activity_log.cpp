@@ -99,7 +99,7 @@ std::string_view active_kind_name(ActiveKind kind) {
 struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
   struct Active {
     std::uint64_t last_sequence = 0;
-    bool pinned = false;               // found after a crash; kept until release_recovered()
+    bool pinned = false;  // found after a crash, or touched by a failed op; kept until release_recovered()
     std::vector<std::uint64_t> blocks;  // extent: one bit per block written while active
     std::uint64_t tail_cut = kNoCut;    // tail: the smallest cut
   };
@@ -145,9 +145,10 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
     const std::uint64_t block = options.block_bytes;
     switch (op.kind) {
       case OpKind::write: {
-        HM_ASSERT(op.data.size() <= kMaxWriteOpBytes);  // bounds the extents one op touches
-        if (op.data.empty()) break;
-        const std::uint64_t size = op.data.size();
+        // An op's shape (ActivityTracker::shape_of) carries the length without the data.
+        const std::uint64_t size = op.data.empty() ? op.size_bytes : op.data.size();
+        HM_ASSERT(size <= kMaxWriteOpBytes);  // bounds the extents one op touches
+        if (size == 0) break;
         const std::uint64_t last = saturating_add(op.offset, size - 1);  // inclusive
         for (std::uint64_t index = op.offset / extent; index <= last / extent; ++index) {
           const std::uint64_t start = std::max(op.offset, index * extent);
@@ -485,6 +486,16 @@ void ActivityLog::retire_through(std::uint64_t sequence) {
     }
   }
   state.pump();
+}
+
+void ActivityLog::keep_until_resync(const FileOp& op) {
+  State& state = *state_;
+  // Its entries are active: an op completes before any checkpoint through it. (Not
+  // under the canary that records nothing while PRIM: nothing to keep then.)
+  for (const Touch& touch : state.touches_of(op)) {
+    const auto found = state.active.find(touch.key);
+    if (found != state.active.end()) found->second.pinned = true;
+  }
 }
 
 void ActivityLog::compact(io::FileSystem::DoneFn done) {

@@ -134,6 +134,11 @@ class ActivityLog {
   // next op, which only makes the earlier entry retire with it.
   Admit before_write(std::uint64_t sequence, const FileOp& op, GoFn go);
   void retire_through(std::uint64_t sequence);
+  // The op (or its shape: a write's length in size_bytes) failed on one copy and may
+  // have been applied on the other: the copies may differ in what it touched, whatever
+  // later checkpoints say. Its entries stay active -- in the record on disk too --
+  // until release_recovered() (a resync covered them, or the dirty record holds them).
+  void keep_until_resync(const FileOp& op);
   // Writes the record now with only the entries still active (retirements reach the
   // disk); done(ok) once durable. Runs after any write in flight.
   void compact(io::FileSystem::DoneFn done);

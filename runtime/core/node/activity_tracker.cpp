@@ -122,7 +122,14 @@ Admit ActivityTracker::before_write(std::uint64_t sequence, const FileOp& op, Ac
 
 void ActivityTracker::on_completed(std::uint64_t sequence, const FileOp& op, io::Error result) {
   State& s = *state_;
-  if (!s.alone) return;
+  if (!s.alone) {
+    // PRIM: a disk failure on either copy (the other may have applied the op) leaves
+    // the copies different where it wrote, and a later checkpoint would retire that
+    // (seed 1375: a primary's failed write, its inconsistent mark lost to the same
+    // disk, then a meeting in the same generation as equals).
+    if (result == io::Error::io_error || result == io::Error::no_space) s.log.keep_until_resync(op);
+    return;
+  }
   // An op failed by fencing may still be applied here afterwards: mark what it may do.
   const io::Error outcome = result == io::Error::read_only ? io::Error::io_error : result;
   if (op.kind == OpKind::write) {

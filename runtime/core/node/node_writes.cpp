@@ -33,6 +33,9 @@ void Node::mark_copy_inconsistent() {
 void Node::on_local_disk_error(std::uint64_t sequence, io::Error result) {
   if (state_ != NodeState::prim) return;  // alone, the error reaches the writer and nothing differs
   log("this copy failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) + ")");
+  // The activity record keeps the op's entries until a resync (ActivityTracker): a
+  // forget planned for the last resync's marks would drop them too.
+  forget_marks_after_.reset();
   if (result == io::Error::io_error) {
     // The secondary may have applied what this copy failed: the copies differ within
     // one generation, where no activity mark is sure to survive (a later checkpoint

@@ -313,6 +313,25 @@ TEST(ActivityLog, entries_found_after_a_crash_stay_until_released_even_across_a_
   EXPECT_TRUE(disk.crash_and_reload(log).empty());
 }
 
+// Seed 1375: an op that failed on one copy leaves the copies different where it wrote;
+// the checkpoints that follow must not retire that, in memory or on disk.
+TEST(ActivityLog, the_entries_of_an_op_kept_until_a_resync_outlive_checkpoints_and_crashes_until_released) {
+  Disk disk;
+  auto log = disk.started();
+  ASSERT_EQ(log->before_write(1, write_at("failed", 4 * kMiB), [](io::Error) {}).what, Admission::wait_for_go);
+  ASSERT_EQ(log->before_write(2, write_at("fine", 0), [](io::Error) {}).what, Admission::wait_for_go);
+  disk.settle();
+  FileOp shape{.kind = OpKind::write, .path = "failed", .offset = 4 * kMiB, .size_bytes = 100};  // its data dropped
+  log->keep_until_resync(shape);
+  log->retire_through(2);
+  EXPECT_EQ(log->active_keys(), (std::vector<ActiveKey>{extent("failed", 1)}));
+  disk.compact(*log);
+  EXPECT_EQ(disk.crash_and_reload(log), (std::vector<ActiveKey>{extent("failed", 1)}));
+  log->release_recovered();
+  disk.compact(*log);
+  EXPECT_TRUE(disk.crash_and_reload(log).empty());
+}
+
 TEST(ActivityLog, a_damaged_record_loads_as_everything_dirty_until_released) {
   Disk disk;
   disk.fs.install_file("/state/activity", io::as_bytes("HMACTIV1 but not really"));
