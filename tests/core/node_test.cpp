@@ -1091,6 +1091,29 @@ TEST_F(NodeTest, with_a_witness_a_frozen_primary_that_resumes_after_losing_its_l
 // Seed 74 of the runner: after a swap the old primary kept renewing the lease as a
 // secondary, so the new primary never got it, and when the old one later took over it
 // was granted at once (a "renewal"), with the new primary still holding the VIP.
+// Seed 11912 (a crash of the runner): a PRIM stopping, its handover stuck on a frozen
+// secondary it no longer heard, froze past its lease's end. Thawed, its lease client's
+// renewal tick found the lease over; the node, told so, fenced (the link failed), which
+// abandoned the stopping handover and stopped the node -- destroying the lease client
+// inside its own tick, which then went on with freed memory.
+TEST_F(NodeTest, seed_11912_a_stop_from_inside_the_lease_clients_callback_leaves_it_whole) {
+  settle_with_witness_and_files();
+  cluster_.node("node2").freeze();
+  bool stopped = false;
+  node("node1").stop([&] { stopped = true; });
+  ASSERT_TRUE(run_until([&] { return logged("node1: peer node2 is down"); })) << dump_log();
+  ASSERT_TRUE(node("node1").holds_lease()) << "renewed while the heartbeats fell silent";
+  ASSERT_FALSE(stopped) << "the handover waits for node2";
+  cluster_.world().partition("node1", "witness");
+  cluster_.node("node1").freeze();
+  cluster_.scheduler().run_for(30 * io::kNsPerS);
+  cluster_.node("node1").thaw();
+  ASSERT_TRUE(run_until([&] { return stopped; })) << dump_log();
+  EXPECT_EQ(node("node1").state(), NodeState::stop);
+  EXPECT_TRUE(logged("node1: handover abandoned: the replication link was lost")) << dump_log();
+  EXPECT_FALSE(holds_vip("node1"));
+}
+
 TEST_F(NodeTest, with_a_witness_a_swap_hands_the_lease_to_the_new_primary_too) {
   settle_with_witness_and_files();
   ASSERT_EQ(node("node1").swap(), "");

@@ -197,6 +197,7 @@ void Node::persist(GenerationInfo next, std::function<void()> then, std::functio
 void Node::start() {
   if (state_ != NodeState::stop) return;
   retired_copy_.reset();  // a stop's sync still under way: its run stays recorded as crashed
+  retired_parts_.clear();  // their ports are this run's now
   activity_ = std::make_unique<ActivityTracker>(io_.fs, io_.clock, config_.state_dir, config_.activity,
                                                 [this](std::string_view line) { log("activity record: " + std::string(line)); });
   // A primary that cannot record what may differ must not go on (ActivityLog): it
@@ -372,6 +373,14 @@ void Node::stop(std::function<void()> left) {
   finish_stop(std::move(left));
 }
 
+// From a fresh event: whatever call of the part is under way has returned by then.
+// Its callbacks into this node do nothing meanwhile (guarded by the run's counter).
+void Node::destroy_soon(std::shared_ptr<void> part) {
+  retired_parts_.push_back(std::move(part));
+  if (!retired_parts_timer_) retired_parts_timer_ = io_.clock.make_timer();
+  if (!retired_parts_timer_->active()) retired_parts_timer_->start(0, 0, [this] { retired_parts_.clear(); });
+}
+
 void Node::finish_stop(std::function<void()> left) {
   if (replicator_) replicator_->set_policy(AckPolicy::refuse);
   if (writes_) writes_->fail_waiting(io::Error::read_only);
@@ -399,8 +408,14 @@ void Node::finish_stop(std::function<void()> left) {
   met_peer_ = false;
   link_.reset();
   link_listener_.reset();
-  monitor_.reset();
-  lease_.reset();
+  // A stop can run inside the monitor's or the lease client's own callback (seed
+  // 11912: the lease ran out, fencing failed the link, which abandoned a stopping
+  // handover): destroyed there, the client went on with freed memory.
+  if (monitor_) destroy_soon(std::shared_ptr<PeerMonitor>(std::move(monitor_)));
+  if (lease_) {
+    if (lease_->wants_lease()) lease_->want_lease(false);  // no request leaves after the stop
+    destroy_soon(std::shared_ptr<witness::LeaseClient>(std::move(lease_)));
+  }
   taking_over_ = false;
   alone_at_start_ = false;
   pending_alone_.reset();

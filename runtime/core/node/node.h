@@ -175,6 +175,7 @@ class Node {
   void on_errd_action(ProcessAction action, const std::string& reason);
   void maybe_fail_back();
   void finish_stop(std::function<void()> left);
+  void destroy_soon(std::shared_ptr<void> part);
 
   // Handing the primary role to the synchronised secondary (swap, clean stop): writes
   // are refused, those in flight complete, a checkpoint makes both copies durable,
@@ -279,6 +280,10 @@ class Node {
   // The last run's Replica or Replicator, kept after its stop until what it applied is
   // durable (finish_stop); a start drops it.
   std::shared_ptr<void> retired_copy_;
+  // The heartbeat monitor and the lease client a stop left: a stop may run inside one
+  // of their callbacks, where they must not be destroyed (see destroy_soon).
+  std::vector<std::shared_ptr<void>> retired_parts_;
+  std::unique_ptr<io::Timer> retired_parts_timer_;
   bool met_peer_ = false;  // a hello was received at least once in this run
   bool last_run_crashed_ = false;  // found GenerationInfo::running set at this start
   std::unique_ptr<io::Timer> start_timer_;
