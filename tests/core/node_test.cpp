@@ -1114,6 +1114,46 @@ TEST_F(NodeTest, seed_11912_a_stop_from_inside_the_lease_clients_callback_leaves
   EXPECT_FALSE(holds_vip("node1"));
 }
 
+// Seed 9665: a meeting chose node1 (a fenced primary) to reintegrate node2, and node1
+// waited for the witness's lease; node2 marked its copy inconsistent on disk at once.
+// node1 lost power before it had made its copy durable, taking writes acknowledged
+// while the two were paired with it -- and node2, which held them intact, had marked
+// itself the copy to overwrite. A target is durably inconsistent only from the
+// source's first frame, sent once the source's copy is durable.
+TEST_F(NodeTest, seed_9665_a_reintegration_source_that_crashes_before_it_began_leaves_the_target_its_data) {
+  settle_with_witness_and_files();
+  cluster_.world().partition("node1", "witness");
+  cluster_.world().partition("node2", "witness");
+  ASSERT_TRUE(run_until([&] { return !node("node1").holds_lease(); }, 30)) << dump_log();
+  // Acknowledged by both copies, durable on neither.
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "paired"}, write_op("paired", 0, "acknowledged")}), 2);
+  cluster_.world().partition("node1", "node2", netsim::Direction::both, "flow");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait; })) << dump_log();
+  const std::size_t healed_at_line = log_.size();
+  cluster_.world().heal("node1", "node2");
+  ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("synchronising") != std::string::npos; }))
+      << dump_log();
+  ASSERT_EQ(node("node1").state(), NodeState::wait);
+  ASSERT_NE(node("node1").state_reason().find("reintegrating node2; waiting for the witness lease"), std::string::npos)
+      << node("node1").state_reason();
+  run_until([] { return false; }, 2);
+  const bool began = std::any_of(log_.begin() + static_cast<std::ptrdiff_t>(healed_at_line), log_.end(), [](const std::string& line) {
+    return line.starts_with("node1: reintegration of node2 begins");
+  });
+  ASSERT_FALSE(began) << "the source waits for the lease\n" << dump_log();
+  crash("node1");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::wait; })) << dump_log();
+  EXPECT_TRUE(node("node2").generation().consistent) << "nothing was sent: node2's copy is as it was";
+  cluster_.world().heal("node1", "witness");
+  cluster_.world().heal("node2", "witness");
+  start("node1");
+  ASSERT_TRUE(run_until([&] {
+    return primary_and_synchronised("node2", "node1") || primary_and_synchronised("node1", "node2");
+  }, 120)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/paired"), "acknowledged") << dump_log();
+  EXPECT_EQ(disk_text("node2", "/data/paired"), "acknowledged");
+}
+
 TEST_F(NodeTest, with_a_witness_a_swap_hands_the_lease_to_the_new_primary_too) {
   settle_with_witness_and_files();
   ASSERT_EQ(node("node1").swap(), "");

@@ -88,6 +88,10 @@ void Node::set_state(NodeState state, const std::string& reason) {
   }
   log(std::string(node_state_name(from)) + " -> " + std::string(node_state_name(state)) + ": " + reason);
   follow_role(from, state, reason);
+  // A copy whose activity record failed as a secondary (sticky) admits no write: made
+  // primary (a handover, a takeover), it stops at once rather than at its first write
+  // (seed 13730), so that its peer serves.
+  if (is_primary(state) && !is_primary(from) && activity_ && activity_->failed()) on_activity_record_failed();
 }
 
 void Node::follow_role(NodeState from, NodeState to, const std::string& reason) {

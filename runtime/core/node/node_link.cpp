@@ -292,6 +292,10 @@ void Node::on_link_lost(const std::string& reason) {
     adopt_target_generation();
     target_.reset();
     reconnect_later();  // the reintegration starts again on the next link
+    if (generation_.consistent) {
+      return set_state(NodeState::wait, "replication link lost before the reintegration began (" + reason + "): this "
+                                        "copy is as it was; the nodes meet again");
+    }
     return set_state(NodeState::wait, "replication link lost during the reintegration (" + reason + "): this copy is "
                                       "inconsistent until a reintegration completes");
   }

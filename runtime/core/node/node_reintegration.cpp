@@ -100,26 +100,23 @@ void Node::start_reintegration(std::optional<FastResyncInput> fast, const std::s
 void Node::be_reintegrated(const std::string& reason) {
   drop_replicator();
   replica_.reset();
-  // From this meeting on the peer's data wins and may be acknowledged alone while the
-  // link is down: this copy is marked inconsistent at once (in memory now, durably
-  // next), not only when the peer's first reintegration frame arrives, so a restart
-  // before that frame never finds a copy that believes itself up to date.
-  GenerationInfo marked = generation_;
-  marked.consistent = false;
-  generation_ = marked;
+  // From this meeting on the peer's data wins: this copy is fenced in memory at once
+  // (this process never promotes it, prim is refused), and durably inconsistent from
+  // the source's first frame on (the target's begin step). The source sends that frame
+  // only once its own copy is durable, as it goes ALONE. Marked durably at the meeting,
+  // this copy was lost with the source's unsynced one when the source crashed before
+  // that (seed 9665: it waited 24 s for the witness lease, then crashed; this copy,
+  // intact but marked, lost the next meeting, and writes acknowledged while the two
+  // were paired were gone). A link lost before that frame leaves this copy as it was.
+  const GenerationInfo unchanged = generation_;
+  generation_.consistent = false;
   publish_status();
   auto persist_generation = [this](const GenerationInfo& info, std::function<void(io::Error)> done) {
     const io::Error queued = generation_file_->write(wire::encode_body(info), std::move(done));
     HM_ASSERT(queued == io::Error::ok);  // a reintegration writes the record twice: the queue never fills
   };
-  persist_generation(marked, guarded([this](io::Error result) {
-    if (result != io::Error::ok) {
-      log("cannot mark this copy inconsistent: " + std::string(io::error_name(result)) + "; stopping");
-      stop();
-    }
-  }));
   target_ = std::make_unique<ReintegrationTarget>(
-      io_.fs, config_.roots, persist_generation, generation_,
+      io_.fs, config_.roots, persist_generation, unchanged,
       ReintegrationTarget::Listener{.on_synchronised = guarded([this] {
         // The target stays (idle) until the link goes: this runs inside its callback.
         generation_ = target_->generation();  // the primary's generation, consistent
@@ -135,7 +132,8 @@ void Node::be_reintegrated(const std::string& reason) {
 }
 
 // The target wrote the generation record itself (consistent=false, then the
-// primary's generation): the node's copy must follow it, never overwrite it.
+// primary's generation), or nothing yet (the copy is as it was before the meeting):
+// the node's copy must follow it, never overwrite it.
 void Node::adopt_target_generation() {
   if (!target_ || target_->synchronised()) return;
   generation_ = target_->generation();
