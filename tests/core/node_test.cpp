@@ -456,27 +456,41 @@ TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when
 // alone in a new generation; the PRIM, thawed, heard its peer report ALONE and lost
 // the replication link, then the peer stopped. Its silence then made the old PRIM go
 // on alone on its older copy, without what the peer had acknowledged. A primary whose
-// peer went on alone in another generation fences itself and marks its copy outdated.
-TEST_F(NodeTest, seed_4237_a_primary_that_hears_its_peer_went_on_alone_never_serves_its_older_copy_alone) {
-  settle_prim_and_second();
-  const std::int64_t frozen_at = now_ns();
-  cluster_.node("node1").freeze();
-  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
-  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "only_on_node2"}}), 1);
-  cluster_.node("node1").thaw();
-  ASSERT_TRUE(run_until([&] { return logged("node1: peer reports ALONE") && logged("node1: replication link lost"); }))
-      << dump_log();
-  node("node2").stop();
-  run_until([&] { return false; }, 5);
-  for (const auto& [at, to] : transitions_["node1"]) {
-    EXPECT_FALSE(at >= frozen_at && to == NodeState::alone) << "node1 served its older copy alone\n" << dump_log();
+// peer went on alone in another generation fences itself and marks its copy outdated,
+// whichever it learns first: the peer's ALONE (the seed: heartbeats held by the freeze
+// ahead of the link's end) or the link's end (thawed before the peer's next pulse).
+void thaw_a_primary_whose_peer_went_on_alone(TwoNodes& world, bool alone_heard_first) {
+  world.settle_prim_and_second();
+  const std::int64_t frozen_at = world.now_ns();
+  world.cluster_.node("node1").freeze();
+  ASSERT_TRUE(world.run_until([&] { return world.node("node2").state() == NodeState::alone; })) << world.dump_log();
+  ASSERT_EQ(world.write_all("node2", {{.kind = OpKind::create, .path = "only_on_node2"}}), 1);
+  if (alone_heard_first) world.cluster_.scheduler().run_for(5 * kPulseMs * io::kNsPerMs);
+  world.cluster_.node("node1").thaw();
+  ASSERT_TRUE(world.run_until([&] {
+    return world.logged("node1: peer reports ALONE") && world.logged("node1: replication link lost");
+  })) << world.dump_log();
+  const std::string log = world.dump_log();
+  ASSERT_EQ(log.find("node1: peer reports ALONE") < log.find("node1: replication link lost"), alone_heard_first) << log;
+  world.node("node2").stop();
+  world.run_until([&] { return false; }, 5);
+  for (const auto& [at, to] : world.transitions_["node1"]) {
+    EXPECT_FALSE(at >= frozen_at && to == NodeState::alone) << "node1 served its older copy alone\n" << world.dump_log();
   }
-  EXPECT_EQ(node("node1").state(), NodeState::wait) << dump_log();
-  EXPECT_TRUE(node("node1").generation().outdated) << "a restart must not serve this copy either";
+  EXPECT_EQ(world.node("node1").state(), NodeState::wait) << world.dump_log();
+  EXPECT_TRUE(world.node("node1").generation().outdated) << "a restart must not serve this copy either";
   // Both back: node2's data wins and node1 is reintegrated from it.
-  node("node2").start();
-  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
-  EXPECT_EQ(disk_text("node1", "/data/only_on_node2"), "");
+  world.node("node2").start();
+  ASSERT_TRUE(world.run_until([&] { return world.primary_and_synchronised("node2", "node1"); }, 60)) << world.dump_log();
+  EXPECT_EQ(world.disk_text("node1", "/data/only_on_node2"), "");
+}
+
+TEST_F(NodeTest, seed_4237_a_primary_that_hears_its_peer_went_on_alone_never_serves_its_older_copy_alone) {
+  thaw_a_primary_whose_peer_went_on_alone(*this, true);
+}
+
+TEST_F(NodeTest, seed_4237_a_primary_whose_link_ended_before_it_heard_its_peer_went_on_alone_never_serves_alone) {
+  thaw_a_primary_whose_peer_went_on_alone(*this, false);
 }
 
 // Seed 1063: a node that hears its peer's heartbeats at start but gets no replication
