@@ -452,6 +452,47 @@ TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when
   EXPECT_EQ(dump_log().find("SPLIT BRAIN DETECTED", dump_log().find("node2: WAIT -> ALONE: admin prim")), std::string::npos);
 }
 
+// Seed 4237, without a witness: the PRIM froze, its secondary took over and served
+// alone in a new generation; the PRIM, thawed, heard its peer report ALONE and lost
+// the replication link, then the peer stopped. Its silence then made the old PRIM go
+// on alone on its older copy, without what the peer had acknowledged. A primary whose
+// peer went on alone in another generation fences itself and marks its copy outdated,
+// whichever it learns first: the peer's ALONE (the seed: heartbeats held by the freeze
+// ahead of the link's end) or the link's end (thawed before the peer's next pulse).
+void thaw_a_primary_whose_peer_went_on_alone(TwoNodes& world, bool alone_heard_first) {
+  world.settle_prim_and_second();
+  const std::int64_t frozen_at = world.now_ns();
+  world.cluster_.node("node1").freeze();
+  ASSERT_TRUE(world.run_until([&] { return world.node("node2").state() == NodeState::alone; })) << world.dump_log();
+  ASSERT_EQ(world.write_all("node2", {{.kind = OpKind::create, .path = "only_on_node2"}}), 1);
+  if (alone_heard_first) world.cluster_.scheduler().run_for(5 * kPulseMs * io::kNsPerMs);
+  world.cluster_.node("node1").thaw();
+  ASSERT_TRUE(world.run_until([&] {
+    return world.logged("node1: peer reports ALONE") && world.logged("node1: replication link lost");
+  })) << world.dump_log();
+  const std::string log = world.dump_log();
+  ASSERT_EQ(log.find("node1: peer reports ALONE") < log.find("node1: replication link lost"), alone_heard_first) << log;
+  world.node("node2").stop();
+  world.run_until([&] { return false; }, 5);
+  for (const auto& [at, to] : world.transitions_["node1"]) {
+    EXPECT_FALSE(at >= frozen_at && to == NodeState::alone) << "node1 served its older copy alone\n" << world.dump_log();
+  }
+  EXPECT_EQ(world.node("node1").state(), NodeState::wait) << world.dump_log();
+  EXPECT_TRUE(world.node("node1").generation().outdated) << "a restart must not serve this copy either";
+  // Both back: node2's data wins and node1 is reintegrated from it.
+  world.node("node2").start();
+  ASSERT_TRUE(world.run_until([&] { return world.primary_and_synchronised("node2", "node1"); }, 60)) << world.dump_log();
+  EXPECT_EQ(world.disk_text("node1", "/data/only_on_node2"), "");
+}
+
+TEST_F(NodeTest, seed_4237_a_primary_that_hears_its_peer_went_on_alone_never_serves_its_older_copy_alone) {
+  thaw_a_primary_whose_peer_went_on_alone(*this, true);
+}
+
+TEST_F(NodeTest, seed_4237_a_primary_whose_link_ended_before_it_heard_its_peer_went_on_alone_never_serves_alone) {
+  thaw_a_primary_whose_peer_went_on_alone(*this, false);
+}
+
 // Seed 1063: a node that hears its peer's heartbeats at start but gets no replication
 // link used to go ALONE after the timeout, next to a peer that was serving.
 TEST_F(NodeTest, seed_1063_nodes_that_hear_each_other_without_a_replication_link_wait_for_it_rather_than_go_alone) {
@@ -1169,6 +1210,29 @@ TEST_F(NodeTest, with_a_witness_a_swap_hands_the_lease_to_the_new_primary_too) {
   EXPECT_FALSE(core::is_primary(node("node1").state())) << dump_log();
   EXPECT_GT(acks.first_ack_ns("node2"), 0);
   EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << sim::to_string(*cluster_.vips().first_overlap(kVip));
+}
+
+// Seed 7231, with a witness: node1 stopped and handed its role to node2, which waited
+// for the lease; granted it, node2 began recording its alone generation, and node1,
+// restarted meanwhile, met it. The meeting made node2 the one to be reintegrated
+// (node1 is defaultprim), but the recording went on and node2 became ALONE with the
+// lease, while node1, primary by that meeting, waited for the lease for good. The
+// meeting decides the roles: a going alone under way is abandoned.
+TEST_F(NodeTest, seed_7231_a_meeting_abandons_a_going_alone_whose_generation_is_being_recorded) {
+  slow_disk("node2");
+  policy_ = ClusterPolicy{.default_prim = DefaultPrim::node, .default_prim_node = "node1"};
+  settle_with_witness_and_files();
+  slow_disk("node2").set_options({.sync_latency_min_ns = 2 * io::kNsPerS, .sync_latency_max_ns = 2 * io::kNsPerS});
+  bool left = false;
+  node("node1").stop([&] { left = true; });
+  ASSERT_TRUE(run_until([&] { return left && node("node2").state() == NodeState::wait; })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return logged("node2: this copy is durable: recording a new data generation"); }, 60))
+      << dump_log();
+  node("node1").start();
+  ASSERT_TRUE(run_until([&] { return logged("node2: met node1"); })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  EXPECT_FALSE(ever_in("node2", NodeState::alone)) << dump_log();
+  EXPECT_TRUE(logged("node2: going alone abandoned")) << dump_log();
 }
 
 // Found by hand with two daemons: after `hamirror stop` and `start`, a fast

@@ -226,6 +226,7 @@ class Node {
   void cancel_going_alone(const std::string& why);
   void on_peer_lost(const std::string& reason);
   bool fence_if_cut_off_without_lease();
+  bool fence_if_peer_went_on_alone();
   // The secondary is gone: ALONE, or fenced when the witness lease is not held.
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);

@@ -90,6 +90,31 @@ void Node::on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer
   if (state_ == NodeState::prim && requesting_outdate_ && peer_outdated && peer_outdated_for_our_generation()) {
     go_alone("the secondary marked itself outdated");
   }
+  fence_if_peer_went_on_alone();
+}
+
+// Without a witness, a PRIM cut from its secondary goes on alone once the peer is
+// outdated or silent. A peer that reports ALONE in a generation this copy never had
+// took over while this node was frozen or cut off, and may have acknowledged writes
+// this copy lacks: this node must not serve its older copy alone, even once the peer
+// falls silent (seed 4237: a PRIM thawed from a freeze heard its peer ALONE, lost the
+// link, the peer stopped, and the PRIM went on alone). It fences itself and marks its
+// copy outdated, durably, as a secondary asked by its primary does; the next meeting
+// reintegrates it. (With a witness, the lease guards this: the witness grants it only
+// on data descending from what the peer acknowledged alone.)
+bool Node::fence_if_peer_went_on_alone() {
+  if (state_ != NodeState::prim || link_ || lease_ || !monitor_ ||
+      monitor_->peer_state() != static_cast<std::uint8_t>(NodeState::alone) ||
+      monitor_->peer_generation() == generation_.current) {
+    return false;
+  }
+  requesting_outdate_ = false;
+  if (replicator_) replicator_->set_policy(AckPolicy::refuse);
+  writes_->fail_waiting(io::Error::read_only);
+  set_state(NodeState::wait, config_.peer + " went on alone in a generation this copy never had: fenced, this copy "
+                             "is outdated and will not go on alone");
+  mark_outdated();
+  return true;
 }
 
 // A PRIM without the lease whose every heartbeat network is silent is cut off: the

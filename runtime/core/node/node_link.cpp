@@ -139,6 +139,11 @@ void Node::on_peer_hello(const NodeHello& hello) {
 
 void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
   pending_alone_.reset();  // the meeting decides now
+  // So does a going alone under way, its generation still being recorded: finished
+  // after a meeting that made this node secondary, it made it ALONE with the lease
+  // while its peer, primary by that meeting, waited for the lease for good (seed 7231).
+  // Made primary, this node goes alone afresh from here.
+  cancel_going_alone("met " + config_.peer + ": the meeting decides the roles");
   const bool same_generation = compare(generation_, peer.generation) == DataRelation::same && generation_.consistent &&
                                peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
   // The same generation is the same data only if neither record says otherwise (a
@@ -315,6 +320,7 @@ void Node::on_link_lost(const std::string& reason) {
     return reconnect_later();  // a new link brings this copy back (reintegrated if outdated)
   }
   if (state_ == NodeState::prim) {
+    if (fence_if_peer_went_on_alone()) return reconnect_later();  // the meeting reintegrates this copy
     if (!peer_alive) return primary_without_secondary("the secondary is gone: replication link lost and no heartbeat");
     if (lease_ && !lease_->holds_lease()) {
       // Without the lease and without the link, nothing can be acknowledged here (alone
