@@ -67,6 +67,11 @@ void ReintegrationTarget::apply(FileOp op, std::function<void(io::Error)> done) 
   HM_ASSERT(queued == io::Error::ok);  // messages were checked; one step at a time keeps the queue short
 }
 
+void ReintegrationTarget::keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind) {
+  const io::Error queued = applier_.keep_durable(directory, path, kind);
+  HM_ASSERT(queued == io::Error::ok);  // as apply()
+}
+
 void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Error)> done) {
   persist_generation_(info, [alive = alive_, done = std::move(done)](io::Error result) {
     if (*alive) done(result);
@@ -214,6 +219,9 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
     }
     ++counters_.listings_applied;
     sized_.clear();  // it may remove or replace files
+    // Entries found right may have been made and never flushed: the checkpoint flushes
+    // this directory too.
+    keep_durable(listing.directory, listing.path, io::FileKind::directory);
     // The page speaks for names in (after, last entry] (or to the end).
     auto in_range = [&listing](const std::string& name) {
       if (!listing.after.empty() && !(listing.after < name)) return false;
@@ -437,6 +445,9 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
       outbox_.send(ResyncBlockNeeds{message.id, true, {}});
       return next();
     }
+    // Blocks found right may never have been synced: the checkpoint fsyncs the file
+    // (once, whether blocks are written to it next or not).
+    keep_durable(message.directory, message.path, io::FileKind::regular);
     const std::string file_path = native(message.directory, message.path);  // before message moves into the callback
     fs_.open(file_path, {.read = true}, [this, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
       if (!*alive) return;  // the FileSystem may be gone too (see below)
@@ -481,6 +492,8 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   const std::uint32_t mode = message.mode;
   ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
+    // A size found right may never have been synced either (a write adds nothing).
+    if (ready == io::Error::ok) keep_durable(message.directory, message.path, io::FileKind::regular);
     if (ready != io::Error::ok || message.data.empty()) {
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
       return next();

@@ -9,10 +9,13 @@
 //   A node killed mid-reintegration therefore restarts inconsistent and is never
 //   promoted (may_promote_itself).
 // - consistent=true is persisted only at done, after every file and directory the
-//   reintegration changed here was fsynced, with the primary's generation adopted.
-//   Every change goes through the OpApplier, so that one durable checkpoint of it
-//   covers them all: each changed file fsynced once, several at a time, then each
-//   changed directory once (not a file and its parent one after the other).
+//   reintegration changed or found right here was fsynced, with the primary's
+//   generation adopted. Found right is not durable: a daemon that crashed (its
+//   machine did not) left what it wrote in the page cache, unsynced, and a power cut
+//   after "synchronised" would lose it. Every change goes through the OpApplier, and
+//   every file compared and directory listed is handed to it to keep durable, so
+//   that one durable checkpoint covers them all: each file fsynced once, several at a
+//   time, then each directory once (not a file and its parent one after the other).
 // - A resync message older than a live op on the same file (or than any namespace
 //   op) it follows in the stream is refused as a protocol error, never applied: the
 //   source guarantees it cannot happen, and this checks it.
@@ -112,6 +115,8 @@ class ReintegrationTarget {
   void run_next();
   std::string native(std::uint32_t directory, const std::string& path) const;
   void apply(FileOp op, std::function<void(io::Error)> done);
+  // Found right here: the done checkpoint syncs it too (see the top of this file).
+  void keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind);
   void persist(GenerationInfo info, std::function<void(io::Error)> done);
 
   void begin_step(Next next);
