@@ -107,8 +107,10 @@ class ReintegrationTarget {
     Do what = Do::create;
     std::string name;
     io::FileKind kind = io::FileKind::regular;
-    std::uint32_t mode = 0;  // set_mode: a directory's working mode
+    std::uint32_t mode = 0;        // set_mode: a directory's working mode
+    std::uint32_t final_mode = 0;  // set_mode: the listed mode, given at done
   };
+  using FinalModes = std::map<Key, std::uint32_t>;
 
   std::string check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file);
   std::string push(Step step);
@@ -141,6 +143,7 @@ class ReintegrationTarget {
   // Read-only modes last (see the top of this file).
   void create_writable(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::function<void(io::Error)> done);
   void defer_mode(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::uint32_t working_mode);
+  std::pair<FinalModes::iterator, FinalModes::iterator> modes_under(std::uint32_t directory, const std::string& path);
   void forget_modes_under(std::uint32_t directory, const std::string& path);
   void move_modes(std::uint32_t directory, const std::string& from, const std::string& to);
   void note_live_op(const FileOp& op);
@@ -181,7 +184,13 @@ class ReintegrationTarget {
   std::map<Key, Sized> sized_;
   // Modes done sets, each one that a working mode stands in for meanwhile. One per
   // read-only file or directory of the tree (and per path a live chmod touched).
-  std::map<Key, std::uint32_t> final_modes_;
+  // Bounded by the tree, not by a constant: removing a path here (a live unlink or
+  // rmdir, a rename over it, a listing's removal) forgets its entries and everything
+  // under it, a rename moves them, so only names that exist with a pending mode are
+  // kept (plus one per live chmod that failed here): no more than the entries the
+  // listings read anyway. A constant bound would mean giving modes before done, which
+  // a later message about the same file or directory would have to undo.
+  FinalModes final_modes_;
 
   ResyncTargetCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
