@@ -19,10 +19,6 @@ std::string child_path(const std::string& dir, const std::string& name) { return
 constexpr std::uint32_t kWorkingFileBits = 0600;
 constexpr std::uint32_t kWorkingDirectoryBits = 0700;
 
-bool is_at_or_under(const std::string& path, const std::string& root) {
-  return path == root || (path.size() > root.size() && path.starts_with(root) && path[root.size()] == '/');
-}
-
 std::size_t depth(const std::string& path) { return static_cast<std::size_t>(std::count(path.begin(), path.end(), '/')); }
 }  // namespace
 
@@ -65,6 +61,11 @@ std::string ReintegrationTarget::native(std::uint32_t directory, const std::stri
 void ReintegrationTarget::apply(FileOp op, std::function<void(io::Error)> done) {
   const io::Error queued = applier_.apply(std::move(op), std::move(done));
   HM_ASSERT(queued == io::Error::ok);  // messages were checked; one step at a time keeps the queue short
+}
+
+void ReintegrationTarget::keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind) {
+  const io::Error queued = applier_.keep_durable(directory, path, kind);
+  HM_ASSERT(queued == io::Error::ok);  // as apply()
 }
 
 void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Error)> done) {
@@ -214,6 +215,9 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
     }
     ++counters_.listings_applied;
     sized_.clear();  // it may remove or replace files
+    // Entries found right may have been made and never flushed: the checkpoint flushes
+    // this directory too.
+    keep_durable(listing.directory, listing.path, io::FileKind::directory);
     // The page speaks for names in (after, last entry] (or to the end).
     auto in_range = [&listing](const std::string& name) {
       if (!listing.after.empty() && !(listing.after < name)) return false;
@@ -234,9 +238,7 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
       if (!present) actions->push_back({Action::Do::create, wanted.name, wanted.kind});
       // Whether it was there or not: this copy cannot tell its mode from the listing.
       if (wanted.kind == io::FileKind::directory) {
-        const std::uint32_t working = wanted.mode | kWorkingDirectoryBits;
-        defer_mode(listing.directory, child_path(listing.path, wanted.name), wanted.mode, working);
-        actions->push_back({Action::Do::set_mode, wanted.name, wanted.kind, working});
+        actions->push_back({Action::Do::set_mode, wanted.name, wanted.kind, wanted.mode | kWorkingDirectoryBits, wanted.mode});
       }
     }
     for (const auto& [name, kind] : mine) actions->insert(actions->begin(), Action{Action::Do::remove, name, kind});  // extras go first
@@ -266,6 +268,9 @@ void ReintegrationTarget::run_actions(std::shared_ptr<std::vector<Action>> actio
   };
   if (action.what == Action::Do::remove) return remove_tree(directory, child, action.kind, std::move(after));
   if (action.what == Action::Do::set_mode) {
+    // Deferred now, not when the page was read: removing a file in its place (an
+    // action before this one) forgets every mode under its name.
+    defer_mode(directory, child, action.final_mode, action.mode);
     return apply({.kind = OpKind::set_mode, .directory = directory, .path = child, .mode = action.mode}, std::move(after));
   }
   if (action.kind == io::FileKind::directory) {
@@ -384,24 +389,30 @@ void ReintegrationTarget::defer_mode(std::uint32_t directory, const std::string&
   }
 }
 
+// The keys strictly under `path`: in std::map order they are exactly those in
+// [path + "/", path + "0"), since '0' is the character right after '/'.
+std::pair<ReintegrationTarget::FinalModes::iterator, ReintegrationTarget::FinalModes::iterator>
+ReintegrationTarget::modes_under(std::uint32_t directory, const std::string& path) {
+  return {final_modes_.lower_bound({directory, path + '/'}), final_modes_.lower_bound({directory, path + '0'})};
+}
+
 void ReintegrationTarget::forget_modes_under(std::uint32_t directory, const std::string& path) {
-  std::erase_if(final_modes_, [&](const auto& entry) {
-    return entry.first.first == directory && is_at_or_under(entry.first.second, path);
-  });
+  final_modes_.erase({directory, path});
+  const auto [first, last] = modes_under(directory, path);
+  final_modes_.erase(first, last);
 }
 
 void ReintegrationTarget::move_modes(std::uint32_t directory, const std::string& from, const std::string& to) {
+  if (from == to) return;  // rename(2) of a name onto itself changes nothing
   forget_modes_under(directory, to);  // replaced
-  std::vector<std::pair<Key, std::uint32_t>> moved;
-  for (auto it = final_modes_.begin(); it != final_modes_.end();) {
-    if (it->first.first != directory || !is_at_or_under(it->first.second, from)) {
-      ++it;
-      continue;
-    }
-    moved.push_back({{directory, to + it->first.second.substr(from.size())}, it->second});
-    it = final_modes_.erase(it);
+  std::vector<FinalModes::node_type> moved;
+  if (auto node = final_modes_.extract({directory, from}); !node.empty()) moved.push_back(std::move(node));
+  for (auto [it, last] = modes_under(directory, from); it != last;) moved.push_back(final_modes_.extract(it++));
+  for (FinalModes::node_type& node : moved) {
+    node.key().second = to + node.key().second.substr(from.size());
+    const auto inserted = final_modes_.insert(std::move(node));
+    HM_ASSERT(inserted.inserted);  // everything at or under `to` was forgotten above
   }
-  final_modes_.insert(moved.begin(), moved.end());
 }
 
 // A live op moves, removes or sets modes the target would set at done.
@@ -437,6 +448,9 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
       outbox_.send(ResyncBlockNeeds{message.id, true, {}});
       return next();
     }
+    // Blocks found right may never have been synced: the checkpoint fsyncs the file
+    // (once, whether blocks are written to it next or not).
+    keep_durable(message.directory, message.path, io::FileKind::regular);
     const std::string file_path = native(message.directory, message.path);  // before message moves into the callback
     fs_.open(file_path, {.read = true}, [this, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
       if (!*alive) return;  // the FileSystem may be gone too (see below)
@@ -481,6 +495,8 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   const std::uint32_t mode = message.mode;
   ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
+    // A size found right may never have been synced either (a write adds nothing).
+    if (ready == io::Error::ok) keep_durable(message.directory, message.path, io::FileKind::regular);
     if (ready != io::Error::ok || message.data.empty()) {
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
       return next();

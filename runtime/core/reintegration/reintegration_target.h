@@ -9,10 +9,13 @@
 //   A node killed mid-reintegration therefore restarts inconsistent and is never
 //   promoted (may_promote_itself).
 // - consistent=true is persisted only at done, after every file and directory the
-//   reintegration changed here was fsynced, with the primary's generation adopted.
-//   Every change goes through the OpApplier, so that one durable checkpoint of it
-//   covers them all: each changed file fsynced once, several at a time, then each
-//   changed directory once (not a file and its parent one after the other).
+//   reintegration changed or found right here was fsynced, with the primary's
+//   generation adopted. Found right is not durable: a daemon that crashed (its
+//   machine did not) left what it wrote in the page cache, unsynced, and a power cut
+//   after "synchronised" would lose it. Every change goes through the OpApplier, and
+//   every file compared and directory listed is handed to it to keep durable, so
+//   that one durable checkpoint covers them all: each file fsynced once, several at a
+//   time, then each directory once (not a file and its parent one after the other).
 // - A resync message older than a live op on the same file (or than any namespace
 //   op) it follows in the stream is refused as a protocol error, never applied: the
 //   source guarantees it cannot happen, and this checks it.
@@ -104,14 +107,18 @@ class ReintegrationTarget {
     Do what = Do::create;
     std::string name;
     io::FileKind kind = io::FileKind::regular;
-    std::uint32_t mode = 0;  // set_mode: a directory's working mode
+    std::uint32_t mode = 0;        // set_mode: a directory's working mode
+    std::uint32_t final_mode = 0;  // set_mode: the listed mode, given at done
   };
+  using FinalModes = std::map<Key, std::uint32_t>;
 
   std::string check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file);
   std::string push(Step step);
   void run_next();
   std::string native(std::uint32_t directory, const std::string& path) const;
   void apply(FileOp op, std::function<void(io::Error)> done);
+  // Found right here: the done checkpoint syncs it too (see the top of this file).
+  void keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind);
   void persist(GenerationInfo info, std::function<void(io::Error)> done);
 
   void begin_step(Next next);
@@ -136,6 +143,7 @@ class ReintegrationTarget {
   // Read-only modes last (see the top of this file).
   void create_writable(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::function<void(io::Error)> done);
   void defer_mode(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::uint32_t working_mode);
+  std::pair<FinalModes::iterator, FinalModes::iterator> modes_under(std::uint32_t directory, const std::string& path);
   void forget_modes_under(std::uint32_t directory, const std::string& path);
   void move_modes(std::uint32_t directory, const std::string& from, const std::string& to);
   void note_live_op(const FileOp& op);
@@ -176,7 +184,13 @@ class ReintegrationTarget {
   std::map<Key, Sized> sized_;
   // Modes done sets, each one that a working mode stands in for meanwhile. One per
   // read-only file or directory of the tree (and per path a live chmod touched).
-  std::map<Key, std::uint32_t> final_modes_;
+  // Bounded by the tree, not by a constant: removing a path here (a live unlink or
+  // rmdir, a rename over it, a listing's removal) forgets its entries and everything
+  // under it, a rename moves them, so only names that exist with a pending mode are
+  // kept (plus one per live chmod that failed here): no more than the entries the
+  // listings read anyway. A constant bound would mean giving modes before done, which
+  // a later message about the same file or directory would have to undo.
+  FinalModes final_modes_;
 
   ResyncTargetCounters counters_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

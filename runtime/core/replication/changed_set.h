@@ -103,6 +103,14 @@ class ChangedSet {
     }
   }
 
+  // A name no op changed that must be durable all the same (OpApplier::keep_durable):
+  // a file to fsync, or a directory whose entries to flush. Applied ops treat it as
+  // any other name (a rename moves it, an unlink forgets it).
+  void keep(ChangedName name, bool directory) {
+    (directory ? names_.directories : names_.files).insert(std::move(name));
+    HM_ASSERT(size() <= kMaxChangedNames);
+  }
+
   std::size_t size() const { return names_.files.size() + names_.metadata.size() + names_.directories.size(); }
   bool empty() const { return size() == 0; }
   // Too full to note another op: sync and forget first.

@@ -11,10 +11,12 @@
 namespace hamirror::core {
 
 struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
+  // An op, a checkpoint, or a name to keep durable (op.directory and op.path; no done).
+  enum class Entry : std::uint8_t { op, checkpoint, keep_file, keep_directory };
   struct Queued {
     FileOp op;
     DoneFn done;
-    bool checkpoint = false;  // a checkpoint, not an op
+    Entry entry = Entry::op;
   };
   enum class SyncKind : std::uint8_t { file, file_or_directory, directory };
   // One checkpoint's (or implicit sync's) work: files first, then directories.
@@ -49,17 +51,26 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   void start_front() {
     HM_ASSERT(!queue.empty());
+    // A name to keep durable needs no I/O: noted in its turn while the set has room.
+    while (!queue.empty() && is_keep(queue.front().entry) && !changed.full()) {
+      const Queued& front = queue.front();
+      changed.keep({front.op.directory, front.op.path}, front.entry == Entry::keep_directory);
+      queue.pop_front();
+    }
+    if (queue.empty()) return;
     auto self = shared_from_this();
-    if (queue.front().checkpoint) return sync_changed([self](io::Error result) { self->finish_front(result); });
+    if (queue.front().entry == Entry::checkpoint) return sync_changed([self](io::Error result) { self->finish_front(result); });
     if (changed.full()) {
       // The implicit checkpoint that keeps the set bounded; a failure is sticky, so the
       // next checkpoint reports it.
       return sync_changed([self](io::Error) {
-        if (self->alive) self->apply_front();
+        if (self->alive) self->start_front();
       });
     }
     apply_front();
   }
+
+  static bool is_keep(Entry entry) { return entry == Entry::keep_file || entry == Entry::keep_directory; }
 
   void apply_front() {
     const FileOp& op = queue.front().op;
@@ -325,7 +336,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   void finish_front(io::Error result) {
     if (!alive) return;
-    if (!queue.front().checkpoint) changed.applied(queue.front().op, result);
+    if (queue.front().entry == Entry::op) changed.applied(queue.front().op, result);
     auto done = std::move(queue.front().done);
     queue.pop_front();
     if (!queue.empty()) start_front();
@@ -356,7 +367,18 @@ io::Error OpApplier::apply(FileOp op, DoneFn done) {
 io::Error OpApplier::checkpoint(DoneFn done) {
   HM_ASSERT(done);
   if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
-  state_->queue.push_back({FileOp{}, std::move(done), true});
+  state_->queue.push_back({FileOp{}, std::move(done), State::Entry::checkpoint});
+  if (state_->queue.size() == 1) state_->start_front();
+  return io::Error::ok;
+}
+
+io::Error OpApplier::keep_durable(std::uint32_t directory, std::string path, io::FileKind kind) {
+  HM_ASSERT(kind == io::FileKind::regular || kind == io::FileKind::directory);
+  const bool root = kind == io::FileKind::directory && path.empty();
+  if (directory >= state_->roots.size() || (!root && !is_valid_relative_path(path))) return io::Error::invalid_argument;
+  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
+  const auto entry = kind == io::FileKind::directory ? State::Entry::keep_directory : State::Entry::keep_file;
+  state_->queue.push_back({FileOp{.directory = directory, .path = std::move(path)}, {}, entry});
   if (state_->queue.size() == 1) state_->start_front();
   return io::Error::ok;
 }

@@ -4,10 +4,11 @@
 // to one file costs one open.
 //
 // Durable checkpoints: the applier remembers what it changed since the last checkpoint
-// (see changed_set.h); checkpoint(done), queued in order like an op, fsyncs each file
-// and directory changed by the ops before it, so that done(ok) means "every op applied
-// before the checkpoint survives a power cut". That set is bounded: when it is full the
-// applier syncs it before applying the next op (an early, implicit checkpoint).
+// (see changed_set.h), and the names it was asked to keep durable; checkpoint(done),
+// queued in order like an op, fsyncs each file and directory changed (or kept) before
+// it, so that done(ok) means "every op applied before the checkpoint survives a power
+// cut". That set is bounded: when it is full the applier syncs it before applying the
+// next op (an early, implicit checkpoint).
 //
 // A failed sync is sticky: after a failed fsync the system may have dropped the data it
 // could not write (Linux does), so no later sync can prove it durable. Every later
@@ -60,6 +61,13 @@ class OpApplier {
   // of them is durable (done never runs inside the call), else done(the first error,
   // or the sticky one). would_block, with done not called, when the queue is full.
   io::Error checkpoint(DoneFn done);
+  // Queues, in order like an op, a name the next checkpoint must make durable though
+  // no op here changed it: what this copy held before the applier existed and a
+  // comparison found right may never have been synced (a daemon that crashed left it
+  // in the page cache). kind regular: the file is fsynced; directory: its entries are
+  // flushed. Noted with what the ops changed, so a name is synced once per checkpoint.
+  // would_block when the queue is full; invalid_argument for a bad name.
+  io::Error keep_durable(std::uint32_t directory, std::string path, io::FileKind kind);
   // Names changed since the last checkpoint (or implicit sync).
   std::size_t changed_names() const;
   std::size_t queued() const;

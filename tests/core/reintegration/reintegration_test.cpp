@@ -200,6 +200,28 @@ class Reintegration : public ::testing::Test {
     ASSERT_EQ(*result, io::Error::ok) << path;
   }
 
+  // What a daemon wrote and never synced before it crashed (its machine did not): on
+  // the disk now, gone at the next power cut.
+  void write_unsynced(fsim::MemFs& disk, const std::string& path, const io::Bytes& contents) {
+    std::optional<io::Result<io::FileHandle>> opened;
+    disk.open(path, {.read = true, .write = true, .create = true}, [&](io::Result<io::FileHandle> file) { opened = file; });
+    ASSERT_TRUE(run_until([&] { return opened.has_value(); }));
+    ASSERT_TRUE(opened->ok()) << path;
+    std::optional<io::Result<std::uint64_t>> written;
+    disk.write(**opened, 0, contents, [&](io::Result<std::uint64_t> bytes) { written = bytes; });
+    ASSERT_TRUE(run_until([&] { return written.has_value(); }));
+    ASSERT_TRUE(written->ok()) << path;
+    bool closed = false;
+    disk.close(**opened, [&](io::Error) { closed = true; });
+    ASSERT_TRUE(run_until([&] { return closed; }));
+  }
+  void make_directory_unsynced(fsim::MemFs& disk, const std::string& path) {
+    std::optional<io::Error> made;
+    disk.mkdir(path, [&](io::Error e) { made = e; });
+    ASSERT_TRUE(run_until([&] { return made.has_value(); }));
+    ASSERT_EQ(*made, io::Error::ok) << path;
+  }
+
   void install_both(const std::string& path, const io::Bytes& contents) {
     prim_->disk().install_file(path, contents);
     second_->disk().install_file(path, contents);
@@ -472,6 +494,33 @@ TEST_F(Reintegration, a_pipelined_full_reintegration_is_durable_on_the_target_wh
   const auto generation = durable_generation(second_->disk());
   ASSERT_TRUE(generation.has_value());
   EXPECT_TRUE(generation->consistent);
+  expect_identical_copies();
+}
+
+// Found right is not durable: what the target's daemon wrote before it crashed (its
+// machine did not) may still sit unsynced in the page cache, match the primary's, and
+// be lost by a power cut after the target declared itself synchronised.
+TEST_F(Reintegration, data_the_target_held_unsynced_and_found_right_is_durable_when_it_declares_itself_consistent) {
+  io::Prng prng(29);
+  const io::Bytes rewritten = random_bytes(prng, 3 * kResyncBlockBytes + 100);
+  const io::Bytes fresh = random_bytes(prng, 5000);
+  prim_->disk().install_file("/data/rewritten", rewritten);
+  prim_->disk().install_file("/data/made/fresh", fresh);
+  second_->disk().install_file("/data/rewritten", random_bytes(prng, rewritten.size()));  // durable: older bytes
+  write_unsynced(second_->disk(), "/data/rewritten", rewritten);
+  make_directory_unsynced(second_->disk(), "/data/made");
+  write_unsynced(second_->disk(), "/data/made/fresh", fresh);
+  ASSERT_NE(second_->disk().durable_contents("/data/rewritten"), rewritten);
+  ASSERT_EQ(second_->disk().durable_contents("/data/made/fresh"), std::nullopt);
+  build(GenerationInfo{});
+  source_->start_full(*prim_link_);
+  ASSERT_TRUE(run_until([&] { return synchronised(); })) << "seed " << seed_;
+  EXPECT_TRUE(link_errors_.empty());
+  EXPECT_EQ(target_->counters().blocks_differing, 0u) << "everything already matched";
+  EXPECT_EQ(target_->counters().entries_created, 0u);
+  EXPECT_EQ(second_->disk().durable_contents("/data/rewritten"), rewritten) << "a compared file is fsynced";
+  EXPECT_EQ(second_->disk().durable_contents("/data/made/fresh"), fresh) << "a listed directory is flushed";
+  second_->disk().crash();  // the power cut
   expect_identical_copies();
 }
 
