@@ -140,6 +140,7 @@ void Run::start_node(NodeSlot& slot) {
   slot.faulty->set_gate(&machine.gate());
   slot.faulty->set_injection_listener([this, &slot](fsim::FaultKind kind, io::Error) {
     if (kind == fsim::FaultKind::fsync || kind == fsim::FaultKind::fsync_dir) on_sync_failed(slot);
+    if (kind == fsim::FaultKind::write) slot.write_failed = true;
   });
   io::FileSystem* fs = slot.faulty.get();
   if (slot.name == "node2" && planted_in_the_disk(options_.canary)) {

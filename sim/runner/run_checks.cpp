@@ -68,6 +68,7 @@ void Run::check_vip_now() {
 
 void Run::on_acknowledged(const std::string& name, std::int64_t submitted_ns) {
   const std::int64_t now = cluster_.scheduler().now_ns();
+  slot(name).write_failed = false;  // serving again
   if (last_ack_node_ != name) {
     const core::Node* n = slot(name).node.get();
     if (!last_ack_node_.empty() && submitted_ns < last_ack_switch_ns_ && n && n->state() == core::NodeState::prim) {

@@ -175,7 +175,11 @@ bool Run::peer_lacks_acknowledged_writes(const NodeSlot& s) {
     return true;
   }
   const NodeSlot& peer = slot(s.peer);
-  const bool peer_serving = last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_;
+  // A peer whose disk failed a write since it last acknowledged has failed too (seed
+  // 1893: the PRIM's write failed and it stopped, marked inconsistent, as the core does
+  // for a disk it cannot trust; then its secondary, whose sync had failed, lost power).
+  const bool peer_serving =
+      last_ack_node_ == peer.name && peer.node != nullptr && !last_ack_copy_crashed_ && !peer.write_failed;
   return !last_ack_node_.empty() && !synchronised && !peer_serving;
 }
 

@@ -72,6 +72,9 @@ struct NodeSlot {
   // the peer's heartbeats (a cut network, the peer down), or on an admin's order.
   PeerSilence silence{0};
   std::int64_t admin_prim_ns = -1;         // the last admin prim or primforce this node accepted
+  // A write of this copy failed (EIO) since it last acknowledged: the node marks its
+  // copy inconsistent and stops, and is no serving copy until it acknowledges again.
+  bool write_failed = false;
 };
 
 // When the two copies of a split brain parted, as the samples bound it: the loser's
