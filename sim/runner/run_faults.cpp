@@ -491,15 +491,16 @@ std::uint64_t Run::exclude_loser_ops_on(const std::string& judged_on, const std:
       }
     }
   }
-  // A difference no op explains ("exists but no op ever created it"): an op left out
-  // above reached the winner after all. Only one taken while the winner was still a
-  // secondary can have (property counterexample 268642: a create the winner applied,
-  // then froze before acknowledging it): it is readmitted, uncertain. Widening only
-  // where the disk shows it keeps the winner's own history sharp.
+  // A difference an op left out explains: it reached the winner after all. Only one
+  // taken while the winner was still a secondary can have (property counterexample
+  // 268642: a create the winner applied, then froze before acknowledging it, "exists
+  // but no op ever created it"; seed 21320: an unlink the frozen winner applied from
+  // its socket on the thaw, "missing" against the write before it): it is readmitted,
+  // uncertain. Widening only where the disk shows it keeps the winner's own history
+  // sharp.
   for (bool readmitted = true; readmitted;) {
     readmitted = false;
     for (const Mismatch& m : oracle_.check(cluster_.node(judged_on).disk())) {
-      if (m.op_id != 0) continue;
       for (const OpRecord& op : oracle_.ops()) {
         if (op.node != loser || !op.excluded || op.done_ns <= parted.synchronised_ns || op.submitted_ns > parted.reachable_ns) continue;
         if (op.path != m.path && op.target != m.path) continue;
