@@ -55,26 +55,34 @@ std::vector<NetworkStatus> PeerMonitor::status() const {
 void PeerMonitor::pulse() {
   const io::Bytes heartbeat = encode_heartbeat({config_.node_name, ++sequence_, local_state_, local_outdated_, local_request_outdate_, local_generation_});
   const std::int64_t now_ns = io_.clock.now_ns();
+  // A send error is not news about the peer: only silence is.
+  for (auto& link : links_) (void)link->endpoint->send_to(link->network.peer, heartbeat);
   // A pulse this late means this node's loop stood still (a VM stall): the heartbeats
   // that arrived meanwhile are still waiting to be read, after this timer. Silence is
-  // judged on the next pulse, once they are (seeds 1565, 44157, 399200: a node thawing
-  // from a freeze took its peer for gone, then read its heartbeats, too late).
-  // Only one pulse in a row: a loop late all the time (overload) still judges silence.
-  const bool stalled = !skipped_last_judgement_ && last_pulse_ns_ >= 0 &&
-                       now_ns - last_pulse_ns_ > 2 * config_.pulse_ms * io::kNsPerMs;
-  skipped_last_judgement_ = stalled;
+  // judged once they are: a loop reads what is ready before a timer due later fires
+  // (seeds 1565, 44157, 399200: a node thawing from a freeze took its peer for gone,
+  // then read its heartbeats, too late). Every late pulse defers, not just the first
+  // of a run (seed 35855: thawed, frozen again before the next pulse, thawed again --
+  // the second late pulse judged at once and a secondary took over from a live peer).
+  // A loop late all the time (overload) still judges, a moment later.
+  const bool stalled = last_pulse_ns_ >= 0 && now_ns - last_pulse_ns_ > 2 * config_.pulse_ms * io::kNsPerMs;
   last_pulse_ns_ = now_ns;
+  if (!stalled) return judge_silence();
+  if (!judge_timer_) judge_timer_ = io_.clock.make_timer();
+  judge_timer_->start(kJudgeAfterStallNs, 0, [this] { judge_silence(); });
+}
+
+void PeerMonitor::judge_silence() {
+  const std::int64_t now_ns = io_.clock.now_ns();
   for (auto& link : links_) {
-    // A send error is not news about the peer: only silence is.
-    (void)link->endpoint->send_to(link->network.peer, heartbeat);
-    if (!stalled && link->up && now_ns - link->last_heard_ns > config_.timeout_ms * io::kNsPerMs) {
+    if (link->up && now_ns - link->last_heard_ns > config_.timeout_ms * io::kNsPerMs) {
       set_link_state(*link, false, "no heartbeat from " + config_.peer_name + " for " + std::to_string(config_.timeout_ms) + " ms");
     }
   }
   // Seed 4315: a secondary restarted, met its primary over the replication link before
   // any heartbeat, and took its peer for gone the moment the link ended, without the
   // timeout of silence a failover waits for.
-  if (!stalled && !heard_since_start_ && !peer_down_ && now_ns - started_ns_ >= config_.timeout_ms * io::kNsPerMs) {
+  if (!heard_since_start_ && !peer_down_ && now_ns - started_ns_ >= config_.timeout_ms * io::kNsPerMs) {
     peer_down_ = true;
     listener_.on_peer_change(false, "no heartbeat from " + config_.peer_name + " on any network since this node started (" +
                                         std::to_string(config_.timeout_ms) + " ms)");

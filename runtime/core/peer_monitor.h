@@ -83,6 +83,7 @@ class PeerMonitor {
  private:
   struct Link;
   void pulse();
+  void judge_silence();
   void receive(Link& link, io::ByteView payload);
   void set_link_state(Link& link, bool up, const std::string& reason);
 
@@ -92,7 +93,11 @@ class PeerMonitor {
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<io::Timer> pulse_timer_;
   std::int64_t last_pulse_ns_ = -1;
-  bool skipped_last_judgement_ = false;
+  // After a late pulse: judges silence once the loop has read what arrived meanwhile.
+  // Longer than zero because libuv runs a zero-delay timer started from a timer's
+  // callback in the same pass, before it polls for input.
+  static constexpr std::int64_t kJudgeAfterStallNs = io::kNsPerMs;
+  std::unique_ptr<io::Timer> judge_timer_;
   std::uint64_t sequence_ = 0;
   bool peer_up_ = false;
   bool peer_down_ = false;

@@ -1,7 +1,8 @@
 // PeerMonitor on a node that stood still (a VM stall, sim's freeze): its pulse comes
 // late, before the heartbeats held for it are read. That late pulse must not declare
-// the peer down; the next one judges, on what arrived (seeds 1565, 44157, 399200 of the
-// fault runner: a thawing node took its live peer for gone and went ALONE).
+// the peer down; silence is judged a moment later, on what arrived (seeds 1565, 44157,
+// 399200 and 35855 of the fault runner: a thawing node took its live peer for gone and
+// went ALONE).
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -68,7 +69,7 @@ TEST(PeerMonitorStall, a_node_thawing_after_a_stall_longer_than_the_timeout_read
       << "a never took b for down (b saw a silent while it was frozen)";
 }
 
-TEST(PeerMonitorStall, a_peer_silent_through_the_stall_is_declared_down_one_pulse_after_the_thaw) {
+TEST(PeerMonitorStall, a_peer_silent_through_the_stall_is_declared_down_just_after_the_thaw) {
   Pair pair;
   pair.run_to_ms(500);
   pair.cluster.node("a").freeze();
@@ -76,7 +77,29 @@ TEST(PeerMonitorStall, a_peer_silent_through_the_stall_is_declared_down_one_puls
   pair.run_to_ms(3000);
   pair.cluster.node("a").thaw();
   pair.run_to_ms(5000);
-  EXPECT_EQ(pair.changes, (std::vector<std::string>{"b up @0", "a up @0", "b down @1500", "a down @3100"}));
+  EXPECT_EQ(pair.changes, (std::vector<std::string>{"b up @0", "a up @0", "b down @1500", "a down @3001"}));
+}
+
+// Seed 35855: a secondary thawed, was frozen again before its next pulse, and thawed
+// again. Only the first late pulse of a run deferred its judgement, so the second one
+// judged before reading the heartbeats held meanwhile, and the node took over from a
+// live peer. Every late pulse defers now.
+TEST(PeerMonitorStall, seed_35855_a_node_frozen_again_before_its_next_pulse_still_reads_before_judging) {
+  Pair pair;
+  pair.run_to_ms(550);
+  pair.cluster.node("a").freeze();
+  pair.run_to_ms(3000);
+  pair.cluster.node("a").thaw();
+  pair.run_to_ms(3050);  // a's late pulse ran, and deferred; its next is due at 3100
+  pair.cluster.node("a").freeze();
+  pair.run_to_ms(6000);
+  pair.cluster.node("a").thaw();
+  pair.run_to_ms(8000);
+  std::vector<std::string> seen_by_a;
+  for (const auto& change : pair.changes) {
+    if (change.starts_with("a ")) seen_by_a.push_back(change);
+  }
+  EXPECT_EQ(seen_by_a, (std::vector<std::string>{"a up @0"})) << "a took b, heard all along, for down";
 }
 
 // Seed 4315: a node that never heard its peer is not told the peer is down at once,
