@@ -220,8 +220,17 @@ TEST(OpApplier, a_checkpoint_makes_every_op_before_it_survive_a_crash) {
   EXPECT_EQ(disk.contents("/data/gone"), "<missing>");
 }
 
+// The mode of path on fs; 0 when it cannot be read.
+std::uint32_t mode_of(fsim::MemFs& fs, sim::Scheduler& scheduler, const std::string& path) {
+  std::optional<io::Result<io::FileStat>> stat;
+  fs.stat(path, [&](io::Result<io::FileStat> st) { stat = st; });
+  scheduler.run_until([&] { return stat.has_value(); }, scheduler.now_ns() + io::kNsPerS);
+  return stat && *stat ? (**stat).mode : 0;
+}
+
 // A daemon that is not root cannot open a read-only file to write: the checkpoint
-// syncs it through a read-only handle (the rename closed the written one).
+// lends it the owner-write bit for the open (the rename closed the written handle;
+// Windows flushes only through a handle open for writing), and gives it back.
 TEST(OpApplier, a_checkpoint_syncs_a_read_only_file_of_a_daemon_that_is_not_root) {
   sim::Trace trace;
   sim::Scheduler scheduler{trace};
@@ -238,6 +247,33 @@ TEST(OpApplier, a_checkpoint_syncs_a_read_only_file_of_a_daemon_that_is_not_root
   fs.crash();
   const auto bytes = fs.contents("/data/g");
   EXPECT_EQ(bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>", "read-only later");
+  EXPECT_EQ(mode_of(fs, scheduler, "/data/g"), 0444u) << "the bit lent for the open is given back";
+}
+
+// The application writes and fsyncs, through the descriptor it opened before, a file
+// it made read-only; this copy's handle was closed meanwhile (evicted from the cache, or
+// by a rename). A daemon that is not root reopens it by lending the owner-write bit for
+// the open: the writes land, the mode stays the application's.
+TEST(OpApplier, a_daemon_that_is_not_root_writes_a_read_only_file_whose_handle_was_closed) {
+  sim::Trace trace;
+  sim::Scheduler scheduler{trace};
+  fsim::MemFs fs{scheduler, io::Prng(1), fsim::MemFsOptions{.enforce_owner_write_bits = true}};
+  fs.install_directory("/data");
+  OpApplier applier(fs, {"/data"});
+  std::vector<FileOp> ops{{.kind = OpKind::create, .path = "f", .mode = 0444}, write_op("f", 0, "first")};
+  for (std::size_t i = 0; i < kMaxCachedHandles; ++i) ops.push_back({.kind = OpKind::create, .path = "other" + std::to_string(i)});
+  ops.push_back(write_op("f", 5, ", evicted"));
+  ops.push_back({.kind = OpKind::rename, .path = "f", .target = "g"});
+  ops.push_back(write_op("g", 14, ", renamed"));
+  ops.push_back({.kind = OpKind::fsync, .path = "g"});
+  std::vector<io::Error> results;
+  for (FileOp& op : ops) ASSERT_EQ(applier.apply(std::move(op), [&](io::Error e) { results.push_back(e); }), io::Error::ok);
+  scheduler.run_until([&] { return results.size() == ops.size(); }, scheduler.now_ns() + io::kNsPerS);
+  EXPECT_EQ(results, std::vector<io::Error>(ops.size(), io::Error::ok));
+  fs.crash();
+  const auto bytes = fs.contents("/data/g");
+  EXPECT_EQ(bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>", "first, evicted, renamed");
+  EXPECT_EQ(mode_of(fs, scheduler, "/data/g"), 0444u);
 }
 
 TEST(OpApplier, a_checkpoint_waits_for_the_ops_queued_before_it) {

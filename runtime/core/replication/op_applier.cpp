@@ -9,6 +9,9 @@
 #include "io/assert.h"
 
 namespace hamirror::core {
+namespace {
+constexpr std::uint32_t kOwnerWrite = 0200;  // on Windows, the read-only attribute
+}  // namespace
 
 struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   // An op, a checkpoint, or a name to keep durable (op.directory and op.path; no done).
@@ -195,10 +198,48 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       return use(cached->second.handle);
     }
     const io::OpenFlags flags{.read = true, .write = true};
-    fs.open(path, flags, [self = shared_from_this(), path, use = std::move(use), finish](io::Result<io::FileHandle> opened) {
+    fs.open(path, flags, [self = shared_from_this(), path, use = std::move(use), finish](io::Result<io::FileHandle> opened) mutable {
+      if (!opened && opened.error() == io::Error::permission_denied && self->alive) {
+        return self->open_read_only_file(path, std::move(use), finish);
+      }
       if (!opened) return finish(opened.error());
       self->remember(path, *opened);
       use(*opened);
+    });
+  }
+
+  // The application writes a file it made read-only through the descriptor it opened
+  // before (open(O_CREAT, 0444), chmod after open): the primary's kernel lets it. This
+  // copy's handle to it is gone (evicted, the file renamed, the daemon restarted), and
+  // a daemon that is not root -- any daemon on Windows, where 0200 is the read-only
+  // attribute -- cannot open it to write. The owner-write bit is lent for the open and
+  // given back at once; the handle keeps its access. A crash in between leaves the bit
+  // set on this copy, which no application sees before the next resynchronisation.
+  void open_read_only_file(const std::string& path, std::function<void(io::FileHandle)> use, const DoneFn& finish) {
+    fs.stat(path, [self = shared_from_this(), path, use = std::move(use), finish](io::Result<io::FileStat> stat) mutable {
+      if (!self->alive) return;
+      if (!stat) return finish(stat.error());
+      // Something other than the file's own mode refuses it: not ours to lend.
+      if (stat->kind != io::FileKind::regular || (stat->mode & kOwnerWrite) != 0) return finish(io::Error::permission_denied);
+      const std::uint32_t mode = stat->mode;
+      self->fs.set_mode(path, mode | kOwnerWrite, [self, path, mode, use = std::move(use), finish](io::Error lent) mutable {
+        if (!self->alive) return;
+        if (lent != io::Error::ok) return finish(lent);
+        const io::OpenFlags flags{.read = true, .write = true};
+        self->fs.open(path, flags, [self, path, mode, use = std::move(use), finish](io::Result<io::FileHandle> opened) mutable {
+          self->fs.set_mode(path, mode, [self, path, opened, use = std::move(use), finish](io::Error given_back) {
+            if (!self->alive) {
+              if (opened) self->fs.close(*opened, [](io::Error) {});
+              return;
+            }
+            if (opened && given_back != io::Error::ok) self->fs.close(*opened, [](io::Error) {});
+            if (!opened) return finish(opened.error());
+            if (given_back != io::Error::ok) return finish(given_back);
+            self->remember(path, *opened);
+            use(*opened);
+          });
+        });
+      });
     });
   }
 
@@ -315,14 +356,17 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   // Through the cached handle if there is one, else open, fsync and close (not cached:
   // a checkpoint touching many files must not flush the writers' handles).
-  void sync_file(const std::string& path, DoneFn done, bool for_writing = true) {
+  void sync_file(const std::string& path, DoneFn done) {
     if (const auto cached = handles.find(path); cached != handles.end()) return fs.fsync(cached->second.handle, std::move(done));
-    const io::OpenFlags flags{.read = true, .write = for_writing};  // Windows flushes only a handle open for writing
-    fs.open(path, flags, [self = shared_from_this(), path, for_writing, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
-      // A read-only file a daemon that is not root cannot open to write: POSIX syncs
-      // through a read-only descriptor too.
-      if (!opened && opened.error() == io::Error::permission_denied && for_writing && self->alive) {
-        return self->sync_file(path, std::move(done), false);
+    const io::OpenFlags flags{.read = true, .write = true};  // Windows flushes only a handle open for writing
+    fs.open(path, flags, [self = shared_from_this(), path, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
+      // A read-only file a daemon that is not root cannot open to write (and Windows
+      // cannot flush through a read-only handle): the owner-write bit is lent for the
+      // open, as for a write, and that handle stays cached.
+      if (!opened && opened.error() == io::Error::permission_denied && self->alive) {
+        return self->open_read_only_file(
+            path, [self, done](io::FileHandle file) { self->fs.fsync(file, done); },
+            [done](io::Error failed) { done(gone(failed) ? io::Error::ok : failed); });
       }
       if (!opened) return done(gone(opened.error()) ? io::Error::ok : opened.error());
       const io::FileHandle file = *opened;
