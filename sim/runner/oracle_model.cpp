@@ -198,7 +198,12 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
       if (entry.exists == Exists::no) return;
       EntryModel& target = model[op.target];
       const EntryModel source_copy = entry;
-      const std::optional<std::uint32_t> target_mode = target.mode;
+      // Over a file that may be there, the target holds one of two files: its mode is
+      // unknown, as its content is. Not "either mode": the model's view of each file
+      // may still rest on ops of a split brain's loser, left out only once a difference
+      // names them, and two modes that agreed were named after this rename alone
+      // (seeds 33723, 34751: both 0644 in the model, 0444 and 0755 on the winner
+      // through ops it had).
       if (target.exists == Exists::no) {
         target = EntryModel{Exists::maybe, source_copy.file, op.id, source_copy.placed_by};
         placed(target, op.id);
@@ -207,12 +212,10 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
         // There either way; a disk without it contradicts the op that made it certain,
         // not this one (seed 1276: a failed rename named as the node's own lost write).
         target = EntryModel{Exists::yes, std::nullopt, target.op_id, {}};
-        set_mode(target, target_mode, op.id);
-        either_mode(target, source_copy.mode, op.id);
+        set_mode(target, std::nullopt, op.id);
       } else {
         target = EntryModel{Exists::maybe, std::nullopt, op.id, {}};
-        set_mode(target, target_mode, op.id);
-        either_mode(target, source_copy.mode, op.id);
+        set_mode(target, std::nullopt, op.id);
       }
       EntryModel& source = model[op.path];
       source.exists = Exists::maybe;

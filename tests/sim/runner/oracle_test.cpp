@@ -247,6 +247,27 @@ TEST_F(OracleTest, a_chmod_follows_its_file_through_a_rename) {
   EXPECT_EQ(mismatches[0].op_id, chmod);
 }
 
+// Seeds 33723 and 34751: a rename that may not have happened, onto a file that is
+// there, leaves one of two files at the target, its content and its mode unknown. The
+// model had kept the mode both files agreed on, named after the rename alone; one
+// file's mode came from a split brain's loser, whose ops nothing else named and so
+// were never left out, and the winner's file (0444 through its own chmod) was
+// reported lost.
+TEST_F(OracleTest, a_failed_rename_onto_a_file_leaves_its_mode_unknown_as_its_content) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  acked({.kind = core::OpKind::set_mode, .path = "c0f0", .mode = 0444});
+  acked({.kind = core::OpKind::create, .path = "c0f1"});
+  // The loser's, after the copies parted: a new 0644 file at c0f0, as far as the model knows.
+  for (const core::OpKind kind : {core::OpKind::unlink, core::OpKind::create}) {
+    const auto id = oracle_.record({.kind = kind, .path = "c0f0", .node = "node2"});
+    oracle_.complete(id, ++now_, io::Error::ok);
+  }
+  failed({.kind = core::OpKind::rename, .path = "c0f0", .target = "c0f1"});
+  put("c0f1", {});
+  disk_.set_mode("/data/c0f1", 0444, [](io::Error) {});
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "the winner's 0444 file, renamed onto c0f1";
+}
+
 TEST_F(OracleTest, a_directory_made_with_a_mode_must_be_there_with_it_until_removed) {
   const auto mkdir = acked({.kind = core::OpKind::mkdir, .path = "c0d", .mode = 0700});
   auto mismatches = oracle_.check(disk_);

@@ -99,6 +99,26 @@ TEST(Runner, seeds_4593_and_6380_what_the_loser_acknowledges_until_the_nodes_mee
   }
 }
 
+// Seed 33723: node2 won a split brain and, its rename of c4f0 onto c4f2 demoted by a
+// double failure, held c4f2 at 0444, c4f0's mode on its own side. The model, still
+// holding the loser node1's ops that had put a 0644 file at c4f0, took c4f2 for 0644
+// (both files agreed) and named only the rename, so those ops were never left out.
+TEST(Runner, seed_33723_a_demoted_rename_onto_a_file_leaves_its_mode_unknown) {
+  const RunResult result = run(33723, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GE(result.stats.divergences, 1u);
+  EXPECT_EQ(result.stats.double_failures, 1u);
+}
+
+// Seed 34751: the same with a rename that failed with EIO (c0f0 onto c0f1, on node2):
+// the split brain was resolved for node1, whose own chmod had left c0f1 0755, and the
+// model took the loser node2's two 0644 files for the mode of c0f1 (stale_never_promoted).
+TEST(Runner, seed_34751_a_rename_failed_with_eio_onto_a_file_leaves_its_mode_unknown) {
+  const RunResult result = run(34751, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GE(result.stats.divergences, 1u);
+}
+
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
   const RunResult first = run(5);
   const RunResult again = run(5);
