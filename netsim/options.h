@@ -23,6 +23,7 @@
 #include <cstdint>
 
 #include "io/clock.h"
+#include "io/network.h"
 
 namespace hamirror::netsim {
 
@@ -67,7 +68,7 @@ struct Options {
   // A stream whose ends cannot reach each other (in either direction) for longer than
   // this breaks: both ends see timed_out. Models TCP keepalive plus TCP_USER_TIMEOUT,
   // so an idle stream breaks too. A shorter partition only delays the bytes.
-  std::int64_t stream_break_timeout_ns = 10 * io::kNsPerS;
+  std::int64_t stream_break_timeout_ns = io::kStreamBreakTimeoutMs * io::kNsPerMs;
   // What a "lost" stream chunk costs: TCP's minimum retransmission timeout.
   std::int64_t stream_retransmit_ns = 200 * io::kNsPerMs;
   // Bytes of one direction of a stream that may be in flight or received but not yet

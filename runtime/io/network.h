@@ -15,6 +15,10 @@
 //   size, until it ends. It ends exactly once, reported by on_close with the reason:
 //   end_of_stream (the peer closed), connection_reset, timed_out, ... A close()
 //   requested locally is not reported back locally.
+// - A stream whose peer cannot be reached (it lost power, the path is cut) ends with
+//   timed_out once kStreamBreakTimeoutMs have passed without an answer, idle or not:
+//   production bounds the kernel's retransmissions and keepalive probes to it, the
+//   simulator breaks its streams after it.
 // - Backpressure: write() accepts data while fewer than kMaxPendingWriteBytes are
 //   queued and not yet completed; beyond that it returns would_block and queues
 //   nothing. Each accepted write's completion runs once, in order, when the backend
@@ -34,6 +38,7 @@ namespace hamirror::io {
 
 constexpr std::size_t kMaxDatagramBytes = 64 * 1024;
 constexpr std::size_t kMaxPendingWriteBytes = 16 * 1024 * 1024;
+constexpr std::int64_t kStreamBreakTimeoutMs = 10'000;
 
 struct Address {
   std::string host;

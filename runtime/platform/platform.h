@@ -24,6 +24,15 @@ namespace hamirror::platform {
 // nothing to do.
 void prepare_process_for_io();
 
+// Bounds how long the kernel keeps a TCP connection whose peer went silent
+// (io::kStreamBreakTimeoutMs): data unacknowledged for give_up_ms ends it (Linux
+// TCP_USER_TIMEOUT, Windows TCP_MAXRT, in whole seconds), and keepalive probes an idle
+// one every second (Linux TCP_KEEPINTVL; Windows' default). Without it a secondary
+// that lost power held the primary's writes for the kernel's own limits: about 15
+// minutes of retransmissions on Linux. `socket`: the descriptor (POSIX) or SOCKET
+// (Windows). Does not block.
+io::Error bound_tcp_silence(std::uintptr_t socket, std::int64_t give_up_ms);
+
 // Running processes whose executable name equals `name` (Linux: /proc/<pid>/comm or
 // the basename of /proc/<pid>/exe; Windows: Toolhelp32, case-insensitive, ".exe"
 // optional in `name`).

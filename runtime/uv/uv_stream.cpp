@@ -1,7 +1,9 @@
 // io::StreamConnection and io::StreamListener on uv_tcp_t.
+#include <type_traits>
 #include <utility>
 
 #include "io/assert.h"
+#include "platform/platform.h"
 #include "uv/uv_network.h"
 #include "uv/uv_util.h"
 
@@ -13,8 +15,9 @@ constexpr int kListenBacklog = 128;
 // Matches the simulator's connect timeout: an HA cluster wants to know soon, not after
 // the kernel's two minutes of SYN retries.
 constexpr std::uint64_t kConnectTimeoutMs = 5000;
-// TCP keepalive, so a peer that lost power is noticed on an idle stream too.
-constexpr unsigned kKeepAliveDelayS = 10;
+// TCP keepalive, so a peer that lost power is noticed on an idle stream too; the
+// probes that follow are bounded with the retransmissions (bound_silence).
+constexpr unsigned kKeepAliveDelayS = 5;
 
 // Heap state shared by a UvStream and libuv. It is freed when both are done with it:
 // the handle is closed (libuv's close callback ran) and no UvStream refers to it.
@@ -177,6 +180,22 @@ class UvStream final : public io::StreamConnection {
 };
 
 // Fills the addresses of a connected handle and sets its options.
+// uv_os_fd_t: an int on POSIX, a HANDLE holding the SOCKET on Windows.
+template <typename Fd>
+std::uintptr_t as_socket(Fd fd) {
+  if constexpr (std::is_pointer_v<Fd>) return reinterpret_cast<std::uintptr_t>(fd);
+  else return static_cast<std::uintptr_t>(fd);
+}
+
+// The io::kStreamBreakTimeoutMs of network.h's contract. Best effort: a kernel that
+// refuses (Wine lacks TCP_MAXRT) keeps its own, longer, limits; the link then waits
+// for those, and the heartbeats still tell the node its peer is gone.
+void bound_silence(StreamCore* core) {
+  uv_os_fd_t fd;
+  if (uv_fileno(reinterpret_cast<uv_handle_t*>(&core->tcp), &fd) != 0) return;
+  (void)platform::bound_tcp_silence(as_socket(fd), io::kStreamBreakTimeoutMs);
+}
+
 void prepare_connected(StreamCore* core) {
   sockaddr_storage addr;
   int length = sizeof addr;
@@ -189,6 +208,7 @@ void prepare_connected(StreamCore* core) {
   }
   uv_tcp_nodelay(&core->tcp, 1);
   uv_tcp_keepalive(&core->tcp, 1, kKeepAliveDelayS);
+  bound_silence(core);
 }
 
 StreamCore* new_core(uv_loop_t* loop) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/canary.h"
+#include "core/replication/file_op.h"
 #include "io/assert.h"
 
 namespace hamirror::core {
@@ -127,7 +128,7 @@ void ActivityTracker::on_completed(std::uint64_t sequence, const FileOp& op, io:
     // the copies different where it wrote, and a later checkpoint would retire that
     // (seed 1375: a primary's failed write, its inconsistent mark lost to the same
     // disk, then a meeting in the same generation as equals).
-    if (result == io::Error::io_error || result == io::Error::no_space) s.log.keep_until_resync(op);
+    if (is_disk_failure(result)) s.log.keep_until_resync(op);
     return;
   }
   // An op failed by fencing may still be applied here afterwards: mark what it may do.

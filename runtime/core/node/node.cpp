@@ -53,8 +53,7 @@ Node::Node(io::Io& io, NodeConfig config, Listener listener)
                          .refuse_writes =
                              [this] {
                                writable_ = false;
-                               if (replicator_) replicator_->set_policy(AckPolicy::refuse);
-                               if (writes_) writes_->fail_waiting(io::Error::read_only);
+                               fence_writes();
                              }},
       module_log);
   if (config_.errd.processes.empty()) return;  // no errd
@@ -385,9 +384,13 @@ void Node::destroy_soon(std::shared_ptr<void> part) {
   if (!retired_parts_timer_->active()) retired_parts_timer_->start(0, 0, [this] { retired_parts_.clear(); });
 }
 
-void Node::finish_stop(std::function<void()> left) {
+void Node::fence_writes() {
   if (replicator_) replicator_->set_policy(AckPolicy::refuse);
   if (writes_) writes_->fail_waiting(io::Error::read_only);
+}
+
+void Node::finish_stop(std::function<void()> left) {
+  fence_writes();
   *run_ += 1;  // every pending callback of this run now does nothing
   adopt_target_generation();
   source_.reset();

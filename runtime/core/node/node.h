@@ -175,6 +175,8 @@ class Node {
   void on_errd_action(ProcessAction action, const std::string& reason);
   void maybe_fail_back();
   void finish_stop(std::function<void()> left);
+  // Fencing: nothing more is acknowledged, not even the writes that wait (read_only).
+  void fence_writes();
   void destroy_soon(std::shared_ptr<void> part);
 
   // Handing the primary role to the synchronised secondary (swap, clean stop): writes
@@ -304,6 +306,7 @@ class Node {
   DirtyMap peer_marks_;  // from the peer's hello
   DirtyMap hello_marks_;  // sent in this node's last hello: the peer plans from them
   bool hello_consistent_ = false;  // that hello's copy was consistent (else the peer compares in full)
+  GenerationInfo hello_generation_;  // that hello's record: what the peer decides on
   // Before a reintegration starts: issuing waits until nothing is in flight, so the
   // marks it plans from hold every op applied here.
   bool planning_ = false;

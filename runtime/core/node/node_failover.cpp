@@ -109,8 +109,7 @@ bool Node::fence_if_peer_went_on_alone() {
     return false;
   }
   requesting_outdate_ = false;
-  if (replicator_) replicator_->set_policy(AckPolicy::refuse);
-  writes_->fail_waiting(io::Error::read_only);
+  fence_writes();
   set_state(NodeState::wait, config_.peer + " went on alone in a generation this copy never had: fenced, this copy "
                              "is outdated and will not go on alone");
   mark_outdated();

@@ -59,6 +59,7 @@ void Node::set_link(std::unique_ptr<io::StreamConnection> stream) {
   link_watch_timer_->start(pulse_ns, pulse_ns, guarded([this] { watch_link(); }));
   hello_marks_ = activity_->marks();
   hello_consistent_ = generation_.consistent;
+  hello_generation_ = generation_;
   (void)link_->send(NodeHello{config_.name, state_, generation_, seal_marks(hello_marks_), last_run_crashed_});
 }
 
@@ -110,6 +111,17 @@ void Node::on_peer_hello(const NodeHello& hello) {
   peer_hello_seen_ = true;
   met_peer_ = true;
   start_deferred_ = false;
+  if (generation_.current != hello_generation_.current || generation_.outdated != hello_generation_.outdated) {
+    // The peer decides on the record this node's hello carried, this node would on the
+    // one it has now: two different meetings (seed 47890: a hello sent on a link the
+    // frozen peer accepted later, then an admin's prim here; the peer, thawed, planned
+    // to reintegrate this node while this node saw a split brain and stayed ALONE, and
+    // each waited for the other for good). Nothing is decided: the nodes meet again,
+    // each hello then telling the record its sender decides on.
+    log("this node's data generation changed after its hello to " + config_.peer + ", which decides on the old one: "
+        "the nodes meet again");
+    return fail_link_soon("the data generation changed after this node's hello");
+  }
   std::string why;
   if (auto marks = open_marks(hello.marks, why)) {
     peer_marks_ = std::move(*marks);
@@ -155,8 +167,7 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
   switch (decision.role) {
     case Role::wait:
       // A primary told to wait stops acknowledging writes at once (fencing).
-      if (replicator_) replicator_->set_policy(AckPolicy::refuse);
-      if (writes_) writes_->fail_waiting(io::Error::read_only);
+      fence_writes();
       return set_state(NodeState::wait, decision.reason);
     case Role::primary:
       if (decision.reintegration == Reintegration::none && !same_data) {
@@ -175,8 +186,7 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
         // marked inconsistent and fenced as a target would be, and compared in full
         // at the next meeting.
         mark_copy_inconsistent();
-        if (replicator_) replicator_->set_policy(AckPolicy::refuse);
-        if (writes_) writes_->fail_waiting(io::Error::read_only);
+        fence_writes();
         set_state(NodeState::wait, "this copy changed after its hello to " + config_.peer +
                                    ": marked inconsistent, the nodes meet again");
         return fail_link_soon("this copy changed after its hello");

@@ -22,6 +22,8 @@ std::string_view op_kind_name(OpKind kind) {
 
 bool carries_mode(OpKind kind) { return kind == OpKind::set_mode || kind == OpKind::create || kind == OpKind::mkdir; }
 
+bool is_disk_failure(io::Error result) { return result == io::Error::io_error || result == io::Error::no_space; }
+
 bool is_valid_relative_path(std::string_view path) {
   if (path.empty() || path.size() > kMaxRelativePathBytes) return false;
   std::size_t start = 0;

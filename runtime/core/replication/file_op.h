@@ -57,6 +57,9 @@ struct FileOp {
 std::string_view op_kind_name(OpKind kind);
 // Whether ops of this kind may carry a mode (set_mode, create, mkdir).
 bool carries_mode(OpKind kind);
+// The disk failed the op (EIO, ENOSPC) after it may have changed part of what it names:
+// where it wrote, this copy and the other may differ until a resync covers it.
+bool is_disk_failure(io::Error result);
 // invalid_argument when a path is not a valid relative path, the directory index is
 // out of range, or the op's fields do not fit its kind (a write of more than
 // kMaxWriteOpBytes, a rename without target, a mode outside kModeBits).

@@ -112,7 +112,7 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
   const io::Error local = entry.local_result;
   const io::Error secondary = entry.secondary_result;
   const bool secondary_failed = local == io::Error::ok && secondary != io::Error::ok;
-  const bool local_failed = local == io::Error::io_error || local == io::Error::no_space;
+  const bool local_failed = is_disk_failure(local);
   const io::Error result = secondary_failed ? secondary : local;
   // The entry leaves before anyone hears of it: the listeners may change the policy
   // (completing every other op at once) or destroy this replicator, so nothing of
