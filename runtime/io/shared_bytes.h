@@ -32,7 +32,12 @@ class SharedBytes {
                                 view_.data() + view_.size() <= owner_->data() + owner_->size()));
     if (view_.empty()) owner_.reset();  // an empty payload keeps nothing alive
   }
-  static SharedBytes copy_of(ByteView bytes) { return SharedBytes(Bytes(bytes.begin(), bytes.end())); }
+  static SharedBytes copy_of(ByteView bytes) {
+    if (bytes.empty()) return {};
+    auto owner = std::make_shared<const Bytes>(bytes.begin(), bytes.end());
+    const ByteView view(*owner);
+    return SharedBytes(std::move(owner), view);
+  }
 
   const std::uint8_t* data() const { return view_.data(); }
   std::size_t size() const { return view_.size(); }

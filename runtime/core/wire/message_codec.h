@@ -10,8 +10,10 @@
 //   };
 //
 // Field types: bool, integers and enums (range-checked on decode), std::string (msgpack
-// str), io::Bytes and std::array<std::uint8_t, N> (bin), std::vector<T> of any field
-// type (array), and nested structs that declare HM_WIRE_FIELDS. Optional members:
+// str), io::Bytes, io::SharedBytes and std::array<std::uint8_t, N> (bin), std::vector<T>
+// of any field type (array), and nested structs that declare HM_WIRE_FIELDS. An
+// io::SharedBytes decoded from a body whose buffer has an owner (decode_body's `owner`,
+// Frame::owner) is a view into that buffer, not a copy. Optional members:
 //   static constexpr std::size_t kMaxBodyBytes = ...;   // a smaller bound for the body
 //   std::string check() const;                          // why a decoded value is
 //                                                       // unacceptable, "" when fine
