@@ -66,7 +66,7 @@ void BM_ReplicatedWrites(benchmark::State& state) {
   const auto size = static_cast<std::size_t>(state.range(0));
   ReplicatedPair pair;
   FileOp op{.kind = OpKind::write, .path = "f"};
-  op.data.assign(size, 0x5a);
+  op.data = io::Bytes(size, 0x5a);
   constexpr std::uint64_t kFileSpan = 64 * 1024 * 1024;  // wrap around: the disk is memory
   std::uint64_t offset = 0;
   std::uint64_t completed = 0;

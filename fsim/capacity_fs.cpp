@@ -98,9 +98,14 @@ void CapacityFs::open(const std::string& path, io::OpenFlags flags, OpenFn done)
 }
 
 void CapacityFs::write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) {
+  // The caller may reuse its buffer once this returns, and the write waits for an fstat.
+  write_shared(file, offset, io::SharedBytes::copy_of(bytes), std::move(done));
+}
+
+void CapacityFs::write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes data, WriteFn done) {
   // An offset that overflows is the inner file system's invalid_argument to give.
-  if (offset > UINT64_MAX - bytes.size()) return inner().write(file, offset, bytes, std::move(done));
-  inner().fstat(file, [this, file, offset, data = io::Bytes(bytes.begin(), bytes.end()),
+  if (offset > UINT64_MAX - data.size()) return inner().write_shared(file, offset, std::move(data), std::move(done));
+  inner().fstat(file, [this, file, offset, data = std::move(data),
                        done = std::move(done)](io::Result<io::FileStat> stat) mutable {
     if (!stat) return done(stat.error());
     const std::uint64_t end = offset + data.size();
@@ -110,7 +115,7 @@ void CapacityFs::write(io::FileHandle file, std::uint64_t offset, io::ByteView b
       return done(io::Error::no_space);
     }
     used_bytes_ += growth;
-    inner().write(file, offset, data, [this, growth, done = std::move(done)](io::Result<std::uint64_t> written) {
+    inner().write_shared(file, offset, std::move(data), [this, growth, done = std::move(done)](io::Result<std::uint64_t> written) {
       if (!written) release(growth);
       done(std::move(written));
     });

@@ -42,6 +42,8 @@ class CapacityFs final : public FileSystemWrapper {
 
   void open(const std::string& path, io::OpenFlags flags, OpenFn done) override;
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override;
+  // Holds the bytes across its fstat by reference, not by a copy.
+  void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override;
   void truncate(io::FileHandle file, std::uint64_t size_bytes, DoneFn done) override;
   void rename(const std::string& from, const std::string& to, DoneFn done) override;
   void unlink(const std::string& path, DoneFn done) override;

@@ -77,6 +77,12 @@ void FaultyFs::write(io::FileHandle file, std::uint64_t offset, io::ByteView byt
   inject(FaultKind::write, error, "write #" + std::to_string(file.value), std::move(done));
 }
 
+void FaultyFs::write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) {
+  const io::Error error = draw(FaultKind::write);  // the same draw as write(): seeds replay alike
+  if (error == io::Error::ok) return inner().write_shared(file, offset, std::move(bytes), std::move(done));
+  inject(FaultKind::write, error, "write #" + std::to_string(file.value), std::move(done));
+}
+
 void FaultyFs::fsync(io::FileHandle file, DoneFn done) {
   const io::Error error = draw(FaultKind::fsync);
   if (error == io::Error::ok) return inner().fsync(file, std::move(done));

@@ -54,6 +54,7 @@ class FaultyFs final : public FileSystemWrapper {
 
   void read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) override;
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override;
+  void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override;
   void fsync(io::FileHandle file, DoneFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
 

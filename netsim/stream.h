@@ -37,7 +37,13 @@ class SimStream final : public io::StreamConnection {
     pair_->set_handlers(side_, std::move(on_data), std::move(on_close));
   }
   io::Error write(io::ByteView bytes, WriteDoneFn on_done) override {
-    return pair_->write(side_, bytes, std::move(on_done));
+    if (const io::Error refused = pair_->refusal(side_); refused != io::Error::ok) return refused;  // spare the copy
+    return pair_->write(side_, io::Bytes(bytes.begin(), bytes.end()), std::move(on_done));
+  }
+  io::Error write_owned(io::Bytes& bytes, WriteDoneFn on_done) override {
+    // Refused writes leave the caller's buffer alone, as the contract asks.
+    if (const io::Error refused = pair_->refusal(side_); refused != io::Error::ok) return refused;
+    return pair_->write(side_, std::move(bytes), std::move(on_done));
   }
   std::size_t pending_write_bytes() const override { return pair_->pending_write_bytes(side_); }
   void pause_reading() override { pair_->pause_reading(side_); }

@@ -35,16 +35,22 @@ void StreamPair::set_handlers(int side, DataFn on_data, CloseFn on_close) {
   if (!e.inbox.empty() || e.unreported_end) post_drain(side);
 }
 
-io::Error StreamPair::write(int side, io::ByteView bytes, WriteDoneFn on_done) {
-  End& e = ends_[side];
+io::Error StreamPair::refusal(int side) const {
+  const End& e = ends_[side];
   HM_ASSERT(e.alive);
   if (e.closed || e.ended) return io::Error::bad_handle;
   if (e.pending_bytes >= io::kMaxPendingWriteBytes) return io::Error::would_block;
   if (e.unsent.size() + e.awaiting.size() >= kMaxQueuedWrites) return io::Error::would_block;
-  e.unsent.push_back(Write{next_write_seq_++, bytes.size(), std::make_shared<const io::Bytes>(bytes.begin(), bytes.end()),
-                           0, std::move(on_done)});
-  e.pending_bytes += bytes.size();
-  fabric_.counters().stream_bytes_written += bytes.size();
+  return io::Error::ok;
+}
+
+io::Error StreamPair::write(int side, io::Bytes bytes, WriteDoneFn on_done) {
+  if (const io::Error refused = refusal(side); refused != io::Error::ok) return refused;
+  End& e = ends_[side];
+  const std::size_t size = bytes.size();
+  e.unsent.push_back(Write{next_write_seq_++, size, std::make_shared<const io::Bytes>(std::move(bytes)), 0, std::move(on_done)});
+  e.pending_bytes += size;
+  fabric_.counters().stream_bytes_written += size;
   pump(side);
   return io::Error::ok;
 }

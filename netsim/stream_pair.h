@@ -65,7 +65,10 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
 
   // io::StreamConnection, for one side (kConnector or kAcceptor).
   void set_handlers(int side, DataFn on_data, CloseFn on_close);
-  io::Error write(int side, io::ByteView bytes, WriteDoneFn on_done);
+  // Why a write cannot be accepted now (bad_handle, would_block), or ok.
+  io::Error refusal(int side) const;
+  // Queues `bytes` (taken over: its chunks on the wire are views into it).
+  io::Error write(int side, io::Bytes bytes, WriteDoneFn on_done);
   std::size_t pending_write_bytes(int side) const { return ends_[side].pending_bytes; }
   void pause_reading(int side);
   void resume_reading(int side);
@@ -80,7 +83,7 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   bool finished() const;
 
  private:
-  // A write's bytes, copied once when it is accepted and never changed afterwards:
+  // A write's bytes, taken (or copied once) when it is accepted and never changed afterwards:
   // its chunks on the wire are views into it, so a 1 MiB write is not copied again
   // per 64 KiB segment. The last chunk to arrive (or be dropped) frees it.
   using SharedBytes = std::shared_ptr<const io::Bytes>;

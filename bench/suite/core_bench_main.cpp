@@ -104,7 +104,7 @@ std::vector<double> fsynced_write_latencies_us(PrimaryNode& primary, int count) 
   for (int i = 0; i < count; ++i) {
     core::FileOp write = make_op(core::OpKind::write, path);
     write.offset = static_cast<std::uint64_t>(i) * 4096;
-    write.data.assign(4096, static_cast<std::uint8_t>(i));
+    write.data = io::Bytes(4096, static_cast<std::uint8_t>(i));
     bool written = false, synced = false, failed = false;
     const auto start = Clock::now();
     auto note = [&failed](io::Error error) { if (error != io::Error::ok) failed = true; };

@@ -214,7 +214,7 @@ io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
     offset += length;
   } while (offset < bytes.size());
   const std::size_t size = bytes.size();
-  const io::Error result = inner_->write(sealed, [this, size, on_done = std::move(on_done)](io::Error written) {
+  const io::Error result = inner_->write_owned(sealed, [this, size, on_done = std::move(on_done)](io::Error written) {
     pending_write_bytes_ -= size;
     if (on_done) on_done(written);
   });

@@ -11,7 +11,7 @@ std::vector<core::FileOp> split_write(std::uint32_t directory, const std::string
   for (std::size_t done = 0; done < size;) {
     const std::size_t part = std::min(core::kMaxWriteOpBytes, size - done);
     core::FileOp op{.kind = core::OpKind::write, .directory = directory, .path = path, .offset = offset + done};
-    op.data.assign(data + done, data + done + part);
+    op.data = io::Bytes(data + done, data + done + part);
     ops.push_back(std::move(op));
     done += part;
   }

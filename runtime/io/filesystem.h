@@ -7,7 +7,8 @@
 //   and never inside the call itself. Calls on one FileHandle complete in the order
 //   they were issued only if the caller waits for each completion; issue one at a
 //   time where order matters.
-// - Data passed to write() is copied before the call returns.
+// - Data passed to write() is copied before the call returns (write_shared() keeps a
+//   reference to its immutable bytes instead).
 // - Durability: data written to a file is durable once fsync() on it completed with
 //   ok. A created, renamed or unlinked directory entry is durable once fsync_dir()
 //   on its parent directory completed with ok (on Windows rename() is write-through,
@@ -19,10 +20,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "io/bytes.h"
 #include "io/error.h"
+#include "io/shared_bytes.h"
 
 namespace hamirror::io {
 
@@ -74,6 +77,13 @@ class FileSystem {
   // Reads up to size bytes at offset; fewer only at end of file.
   virtual void read(FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) = 0;
   virtual void write(FileHandle file, std::uint64_t offset, ByteView bytes, WriteFn done) = 0;
+  // As write(), for bytes that are shared and never change (a write op's payload): a
+  // backend that holds written bytes until it writes them keeps a reference to these
+  // instead of a copy. The default copies, as write() does, so a wrapper that overrides
+  // write() and not this one still sees every write.
+  virtual void write_shared(FileHandle file, std::uint64_t offset, SharedBytes bytes, WriteFn done) {
+    write(file, offset, bytes.view(), std::move(done));
+  }
   virtual void fsync(FileHandle file, DoneFn done) = 0;
   virtual void truncate(FileHandle file, std::uint64_t size_bytes, DoneFn done) = 0;
   virtual void fstat(FileHandle file, StatFn done) = 0;

@@ -6,7 +6,8 @@
 //
 // Contract (every backend):
 // - Callbacks run on the node's event loop, never inside the call that caused them.
-// - Data passed to send/write is copied before the call returns.
+// - Data passed to send/write is copied before the call returns (write_owned takes
+//   its buffer over instead).
 // - Destroying an endpoint, listener or connection closes it at once: none of its
 //   callbacks runs afterwards (pending write completions are dropped, not called).
 // - Datagrams may be lost, duplicated or reordered; each arrives whole or not at all.
@@ -30,6 +31,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "io/bytes.h"
 #include "io/error.h"
@@ -77,6 +79,11 @@ class StreamConnection {
   // Must be called once before any data is delivered; reading starts then.
   virtual void set_handlers(DataFn on_data, CloseFn on_close) = 0;
   virtual Error write(ByteView bytes, WriteDoneFn on_done) = 0;
+  // As write(), but hands the buffer over instead of having it copied: a backend that
+  // keeps written bytes until they are sent keeps this one. ok: `bytes` was taken (it
+  // is left moved-from). Any other result: `bytes` is as it was, nothing was queued.
+  // The default copies, as write() does.
+  virtual Error write_owned(Bytes& bytes, WriteDoneFn on_done) { return write(bytes, std::move(on_done)); }
   virtual std::size_t pending_write_bytes() const = 0;
   // Stops and restarts delivery of received data (the reader's backpressure).
   virtual void pause_reading() = 0;

@@ -29,7 +29,8 @@ template <typename Done>
 struct FsReq {
   uv_fs_t req;
   Done done;
-  io::Bytes buffer;
+  io::Bytes buffer;      // reads: the bytes read
+  io::SharedBytes source;  // writes: the bytes to write, kept by reference
   std::uint64_t offset = 0;
   std::uint64_t remaining = 0;
   uv_file file = -1;
@@ -38,7 +39,7 @@ struct FsReq {
 
 template <typename Done>
 FsReq<Done>* new_req(Done done) {
-  auto* req = new FsReq<Done>{{}, std::move(done), {}, 0, 0, -1, nullptr};
+  auto* req = new FsReq<Done>{{}, std::move(done), {}, {}, 0, 0, -1, nullptr};
   req->req.data = req;
   return req;
 }
@@ -111,11 +112,15 @@ class UvFileSystem final : public io::FileSystem {
   }
 
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override {
+    write_shared(file, offset, io::SharedBytes::copy_of(bytes), std::move(done));  // the caller may reuse its buffer
+  }
+
+  void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override {
     auto* req = new_req(std::move(done));
-    req->buffer.assign(bytes.begin(), bytes.end());
+    req->remaining = bytes.size();
+    req->source = std::move(bytes);
     req->file = to_file(file);
     req->offset = offset;
-    req->remaining = bytes.size();
     req->owner = this;
     write_more(req, 0, Caller::call);
   }
@@ -288,7 +293,7 @@ class UvFileSystem final : public io::FileSystem {
     }
     if (req->offset + done_bytes > kMaxOffset) return fail_soon(loop_, req, io::Error::invalid_argument);
     const auto chunk = static_cast<unsigned>(std::min(req->remaining, kMaxChunkBytes));
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(req->buffer.data() + done_bytes), chunk);
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(req->source.data() + done_bytes)), chunk);
     uv_fs_req_cleanup(&req->req);
     req->req.data = req;
     const int status = uv_fs_write(loop_, &req->req, req->file, &buf, 1, static_cast<std::int64_t>(req->offset + done_bytes),
@@ -296,7 +301,7 @@ class UvFileSystem final : public io::FileSystem {
                                      auto* self_req = req_of<WriteFn>(fs);
                                      auto* self = static_cast<UvFileSystem*>(self_req->owner);
                                      const auto result = fs->result;
-                                     const std::uint64_t before = self_req->buffer.size() - self_req->remaining;
+                                     const std::uint64_t before = self_req->source.size() - self_req->remaining;
                                      if (result <= 0) {
                                        uv_fs_req_cleanup(fs);
                                        return fail_soon(self->loop_, self_req, error_from_uv(result == 0 ? UV_EIO : static_cast<int>(result)));

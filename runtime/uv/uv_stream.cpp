@@ -128,19 +128,16 @@ class UvStream final : public io::StreamConnection {
   }
 
   io::Error write(io::ByteView bytes, WriteDoneFn on_done) override {
-    if (bytes.size() > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
-    if (core_->ended) return io::Error::connection_reset;
-    if (core_->pending_write_bytes + bytes.size() > io::kMaxPendingWriteBytes) return io::Error::would_block;
-    auto* write = new WriteReq{{}, io::Bytes(bytes.begin(), bytes.end()), std::move(on_done), core_};
-    write->req.data = write;
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->data.data()), static_cast<unsigned>(write->data.size()));
-    const int status = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&core_->tcp), &buf, 1, on_write_done);
-    if (status != 0) {
-      delete write;
-      return error_from_uv(status);
-    }
-    core_->pending_write_bytes += bytes.size();
-    return io::Error::ok;
+    const io::Error refused = refusal(bytes.size());
+    if (refused != io::Error::ok) return refused;
+    io::Bytes copy(bytes.begin(), bytes.end());
+    return queue(copy, std::move(on_done));
+  }
+
+  io::Error write_owned(io::Bytes& bytes, WriteDoneFn on_done) override {
+    const io::Error refused = refusal(bytes.size());
+    if (refused != io::Error::ok) return refused;
+    return queue(bytes, std::move(on_done));
   }
 
   std::size_t pending_write_bytes() const override { return core_->pending_write_bytes; }
@@ -176,6 +173,31 @@ class UvStream final : public io::StreamConnection {
   io::Address remote_address() const override { return core_->remote; }
 
  private:
+  // Why a write of `size` bytes cannot be queued now, or ok.
+  io::Error refusal(std::size_t size) const {
+    if (size > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
+    if (core_->ended) return io::Error::connection_reset;
+    if (core_->pending_write_bytes + size > io::kMaxPendingWriteBytes) return io::Error::would_block;
+    return io::Error::ok;
+  }
+
+  // Hands `bytes` to libuv, which writes from them until the completion; on failure
+  // they are given back untouched.
+  io::Error queue(io::Bytes& bytes, WriteDoneFn on_done) {
+    const std::size_t size = bytes.size();
+    auto* write = new WriteReq{{}, std::move(bytes), std::move(on_done), core_};
+    write->req.data = write;
+    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->data.data()), static_cast<unsigned>(write->data.size()));
+    const int status = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&core_->tcp), &buf, 1, on_write_done);
+    if (status != 0) {
+      bytes = std::move(write->data);
+      delete write;
+      return error_from_uv(status);
+    }
+    core_->pending_write_bytes += size;
+    return io::Error::ok;
+  }
+
   StreamCore* core_;
 };
 

@@ -20,7 +20,7 @@ namespace {
 
 FileOp write_op(const std::string& path, std::uint64_t offset, std::size_t bytes) {
   FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(bytes, 0xab);
+  op.data = io::Bytes(bytes, 0xab);
   return op;
 }
 

@@ -146,7 +146,7 @@ TEST(OpApplier, refuses_invalid_ops_and_a_full_queue) {
   OpApplier applier(disk.fs, {"/data"});
   EXPECT_EQ(applier.apply({.kind = OpKind::mkdir, .path = "../escape"}, [](io::Error) {}), io::Error::invalid_argument);
   FileOp huge = write_op("f", 0, "");
-  huge.data.resize(kMaxWriteOpBytes + 1);
+  huge.data = io::Bytes(kMaxWriteOpBytes + 1);
   EXPECT_EQ(applier.apply(huge, [](io::Error) {}), io::Error::invalid_argument);
   io::Error last = io::Error::ok;
   std::size_t accepted = 0;

@@ -12,7 +12,7 @@ namespace hamirror::core::test {
 // A write of `text` at `offset`.
 inline FileOp write_op(const std::string& path, std::uint64_t offset, std::string_view text) {
   FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(text.begin(), text.end());
+  op.data = io::Bytes(text.begin(), text.end());
   return op;
 }
 

@@ -130,7 +130,7 @@ class TwoNodesOnOneLoop : public ::testing::Test {
     ASSERT_EQ(node(on).submit({.kind = core::OpKind::create, .path = file}, done), io::Error::ok);
     for (int i = 0; i < count; ++i) {
       core::FileOp write{.kind = core::OpKind::write, .path = file, .offset = static_cast<std::uint64_t>(i) * 4096};
-      write.data.assign(4096, static_cast<std::uint8_t>(seed + i));
+      write.data = io::Bytes(4096, static_cast<std::uint8_t>(seed + i));
       ASSERT_EQ(node(on).submit(std::move(write), done), io::Error::ok);
     }
     ASSERT_TRUE(backend_.run_until([&] { return acknowledged + failed == count + 1; }, kSettleMs));

@@ -51,7 +51,7 @@ TEST(WriteSplit, a_write_larger_than_one_op_is_split_into_consecutive_ops_of_at_
   EXPECT_EQ(ops[2].offset, 100u + 2 * core::kMaxWriteOpBytes);
   EXPECT_EQ(ops[0].data.size(), core::kMaxWriteOpBytes);
   EXPECT_EQ(ops[2].data.size(), 5u);
-  EXPECT_EQ(ops[1].data.front(), 'y');
+  EXPECT_EQ(ops[1].data.view().front(), 'y');
   for (const auto& op : ops) {
     EXPECT_EQ(op.directory, 3u);
     EXPECT_EQ(op.path, "dir/f");

@@ -61,6 +61,17 @@ TEST_P(FileContract, written_bytes_read_back_at_their_offsets) {
   EXPECT_EQ(close(file), io::Error::ok);
 }
 
+TEST_P(FileContract, a_shared_write_writes_its_slice_and_leaves_the_shared_bytes_as_they_were) {
+  auto file = create("shared");
+  const io::SharedBytes whole(io::Bytes{'a', 'b', 'c', 'd', 'e', 'f'});
+  auto written = await<io::Result<std::uint64_t>>(harness(), [&](auto done) { fs().write_shared(file, 2, whole.slice(1, 3), done); });
+  ASSERT_TRUE(written.ok()) << io::error_name(written.error());
+  EXPECT_EQ(*written, 3u);
+  EXPECT_EQ(read(file, 0, 10), std::string("\0\0bcd", 5));
+  EXPECT_EQ(io::as_text(whole), "abcdef");
+  EXPECT_EQ(close(file), io::Error::ok);
+}
+
 TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {
   auto file = create("sparse");
   ASSERT_TRUE(write(file, 4, "x").ok());

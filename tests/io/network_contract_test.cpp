@@ -132,6 +132,27 @@ TEST_P(StreamContract, writes_beyond_the_pending_bound_would_block_then_drain) {
   EXPECT_EQ(pair.a_end->write(chunk, [](io::Error) {}), io::Error::ok) << "room again once drained";
 }
 
+TEST_P(StreamContract, an_owned_write_takes_its_buffer_and_a_refused_one_leaves_it_as_it_was) {
+  StreamPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(*this, harness(), pair));
+  io::Bytes given{'g', 'i', 'v', 'e', 'n'};
+  ASSERT_EQ(pair.a_end->write_owned(given, [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_received == "given"; }));
+
+  const io::Bytes chunk(1024 * 1024, 'x');
+  std::size_t accepted = 0;
+  io::Error refused = io::Error::ok;
+  io::Bytes buffer;
+  for (int i = 0; i < 64 && refused == io::Error::ok; ++i) {
+    buffer = chunk;
+    refused = pair.a_end->write_owned(buffer, [](io::Error) {});
+    if (refused == io::Error::ok) accepted += chunk.size();
+  }
+  EXPECT_EQ(refused, io::Error::would_block);
+  EXPECT_EQ(buffer, chunk) << "a refused write keeps the caller's bytes, to be sent again";
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == 5 + accepted; }, 20000));
+}
+
 TEST_P(StreamContract, paused_reading_holds_data_until_resumed) {
   StreamPair pair;
   ASSERT_NO_FATAL_FAILURE(connect_pair(*this, harness(), pair));

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "io/bytes.h"
+#include "io/shared_bytes.h"
 #include "io/error.h"
 
 namespace hamirror::core {
@@ -45,7 +46,10 @@ struct FileOp {
   std::uint64_t size_bytes = 0;
   std::int64_t mtime_ns = 0;
   bool exclusive = false;
-  io::Bytes data;  // write only
+  // Write only. Shared, never copied on its way: the replication stream encodes it from
+  // here, the local applier writes it from here, and a secondary's decoded op points
+  // into the frame that carried it.
+  io::SharedBytes data;
   // Within kModeBits. set_mode: the bits to set. create, mkdir: the new entry's bits,
   // as the application asked (umask applied), or 0 for the backing's default (0644,
   // 0755); an entry already there keeps its own, as with open(O_CREAT) and mkdir(2).

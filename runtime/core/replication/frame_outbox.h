@@ -30,14 +30,15 @@ class FrameOutbox {
   void send(const M& message) {
     if (link_ == nullptr) return;
     HM_ASSERT(waiting_.size() < kMaxOutboxFrames);
-    waiting_.push_back({M::kType, wire::encode_body(message)});
+    // Encoded straight into its frame: sending hands this buffer to the stream.
+    waiting_.push_back({M::kType, wire::encode_framed_body(message)});
     flush();
   }
 
   // Call from the connection's on_writable.
   void flush() {
     while (link_ != nullptr && !waiting_.empty()) {
-      const io::Error sent = link_->send(waiting_.front().type, waiting_.front().body);
+      const io::Error sent = link_->send_frame(waiting_.front().type, waiting_.front().frame);
       if (sent == io::Error::would_block) return;
       waiting_.pop_front();  // sent, or the link is failing and will report why
     }
@@ -46,7 +47,7 @@ class FrameOutbox {
  private:
   struct Waiting {
     wire::MessageType type;
-    io::Bytes body;
+    io::Bytes frame;  // header's room blank until sent (wire::encode_framed_body)
   };
   wire::FramedConnection* link_ = nullptr;
   std::deque<Waiting> waiting_;

@@ -84,7 +84,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       case OpKind::create: return create(op, finish);
       case OpKind::write: return with_handle(native(op.path), [this, finish](io::FileHandle file) {
           const FileOp& current = queue.front().op;
-          fs.write(file, current.offset, current.data, [finish](io::Result<std::uint64_t> written) {
+          fs.write_shared(file, current.offset, current.data, [finish](io::Result<std::uint64_t> written) {
             finish(written.error());
           });
         }, finish);

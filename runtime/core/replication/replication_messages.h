@@ -33,7 +33,7 @@ struct ReplicateOp {
   std::uint64_t size_bytes = 0;
   std::int64_t mtime_ns = 0;
   bool exclusive = false;
-  io::Bytes data;
+  io::SharedBytes data;  // shares FileOp::data; decoded, shares the received frame
   std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::replicate_op, "replicate_op")

@@ -57,6 +57,12 @@ io::Bytes encode_frame(FrameHeader header, io::ByteView payload) {
   return frame;
 }
 
+void fill_header(FrameHeader header, io::Bytes& frame) {
+  HM_ASSERT(frame.size() >= kHeaderBytes && frame.size() - kHeaderBytes <= kMaxFrameBytes);
+  header.payload_bytes = static_cast<std::uint32_t>(frame.size() - kHeaderBytes);
+  write_header(header, std::span<std::uint8_t, kHeaderBytes>(frame.data(), kHeaderBytes));
+}
+
 io::Bytes encode_frame(MessageType type, std::uint64_t sequence, io::ByteView payload) {
   FrameHeader header;
   header.type = type;

@@ -25,6 +25,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "io/bytes.h"
@@ -88,10 +89,13 @@ struct FrameHeader {
   friend bool operator==(const FrameHeader&, const FrameHeader&) = default;
 };
 
-// A decoded frame. The payload view is valid only until the decoder is used again.
+// A decoded frame. The payload view is valid only until the decoder is used again,
+// unless `owner` holds it: then whoever keeps a reference to `owner` keeps the bytes
+// (a decoded write op shares its payload with the frame that carried it).
 struct Frame {
   FrameHeader header;
   io::ByteView payload;
+  std::shared_ptr<const io::Bytes> owner;  // null: the payload is borrowed
 };
 
 // Writes the header's 56 bytes. header.payload_bytes must be <= kMaxFrameBytes.
@@ -103,5 +107,10 @@ FrameHeader read_header(std::span<const std::uint8_t, kHeaderBytes> in);
 // payload.size() <= kMaxFrameBytes (asserted: a caller splits larger data first).
 io::Bytes encode_frame(FrameHeader header, io::ByteView payload);
 io::Bytes encode_frame(MessageType type, std::uint64_t sequence, io::ByteView payload);
+// Fills in the header of a frame built with its payload already in place
+// (frame.size() >= kHeaderBytes; its first kHeaderBytes are the header's room):
+// payload_bytes is set from the size. The same bytes as encode_frame, without copying
+// the payload.
+void fill_header(FrameHeader header, io::Bytes& frame);
 
 }  // namespace hamirror::core::wire

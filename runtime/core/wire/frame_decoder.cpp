@@ -69,10 +69,12 @@ void FrameDecoder::append_payload(io::ByteView bytes) {
   HM_ASSERT(payload_.capacity() <= kMaxFrameBytes);
 }
 
-FrameDecoder::Status FrameDecoder::deliver(io::ByteView payload, Frame& out) {
+FrameDecoder::Status FrameDecoder::deliver(io::ByteView payload, std::shared_ptr<const io::Bytes> owner, Frame& out) {
   HM_ASSERT(payload.size() == header_.payload_bytes);
+  HM_ASSERT(owner == nullptr || payload.data() == owner->data());
   out.header = header_;
   out.payload = payload;
+  out.owner = std::move(owner);
   header_have_ = 0;
   ++frames_decoded_;
   return Status::frame;
@@ -99,14 +101,22 @@ FrameDecoder::Status FrameDecoder::decode(io::ByteView& input, Frame& out) {
   if (payload_.empty() && input.size() >= need) {  // whole in this chunk: no copy
     const io::ByteView payload = input.first(need);
     input = input.subspan(need);
-    return deliver(payload, out);
+    return deliver(payload, nullptr, out);
   }
   const std::size_t n = std::min(need - payload_.size(), input.size());
   append_payload(input.first(n));
   input = input.subspan(n);
   if (payload_.size() < need) return Status::need_more;
+  if (payload_.capacity() > kRetainedBufferBytes) {
+    // Too large to keep for the next frame anyway: hand the buffer over, so that a
+    // decoded write op shares its payload with it instead of copying it out.
+    auto owner = std::make_shared<const io::Bytes>(std::move(payload_));
+    payload_ = io::Bytes();
+    const io::ByteView payload(*owner);
+    return deliver(payload, std::move(owner), out);
+  }
   release_payload_ = true;
-  return deliver(payload_, out);
+  return deliver(payload_, nullptr, out);
 }
 
 }  // namespace hamirror::core::wire

@@ -8,12 +8,17 @@
 // Memory: the header lives in a fixed array; the payload buffer grows only as payload
 // bytes actually arrive (at most doubling) and never beyond the frame's checked length,
 // so the decoder never holds more than kHeaderBytes + kMaxFrameBytes, whatever the
-// peer claims. A frame that arrives whole in one chunk is not copied at all.
+// peer claims. A frame that arrives whole in one chunk is not copied at all. A frame
+// assembled in a buffer larger than kRetainedBufferBytes is delivered with that buffer
+// as its owner (Frame::owner): the decoder lets go of it, and a decoded payload may
+// keep it alive without copying it (the memory is then the receiver's to bound, as it
+// bounds the ops it holds).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "core/wire/frame.h"
@@ -57,7 +62,7 @@ class FrameDecoder {
   // Checks the header fields whose bytes are complete; false once one is refused.
   bool check_header_prefix();
   void append_payload(io::ByteView bytes);
-  Status deliver(io::ByteView payload, Frame& out);
+  Status deliver(io::ByteView payload, std::shared_ptr<const io::Bytes> owner, Frame& out);
 
   std::array<std::uint8_t, kHeaderBytes> header_bytes_{};
   std::size_t header_have_ = 0;

@@ -25,8 +25,26 @@ io::Error FramedConnection::send(MessageType type, io::ByteView body) {
     blocked_ = true;
     return io::Error::would_block;
   }
-  const io::Bytes frame = encode_frame(type, next_send_sequence_, body);
-  const io::Error result = stream_->write(frame, [this](io::Error done) { on_write_done(done); });
+  io::Bytes frame;
+  frame.reserve(kHeaderBytes + body.size());
+  frame.resize(kHeaderBytes);
+  frame.insert(frame.end(), body.begin(), body.end());
+  return send_frame(type, frame);
+}
+
+io::Error FramedConnection::send_frame(MessageType type, io::Bytes& frame) {
+  HM_ASSERT(frame.size() >= kHeaderBytes);
+  if (state_ != State::open) return io::Error::bad_handle;
+  if (frame.size() - kHeaderBytes > kMaxFrameBytes) return io::Error::message_too_large;
+  if (stream_->pending_write_bytes() >= io::kMaxPendingWriteBytes) {
+    blocked_ = true;
+    return io::Error::would_block;
+  }
+  FrameHeader header;
+  header.type = type;
+  header.sequence = next_send_sequence_;
+  fill_header(header, frame);
+  const io::Error result = stream_->write_owned(frame, [this](io::Error done) { on_write_done(done); });
   if (result == io::Error::ok) {
     ++next_send_sequence_;
   } else if (result == io::Error::would_block) {

@@ -59,8 +59,14 @@ class FramedConnection {
   io::Error send(MessageType type, io::ByteView body);
   template <WireMessage M>
   io::Error send(const M& message) {
-    return send(M::kType, encode_body(message));
+    io::Bytes frame = encode_framed_body(message);
+    return send_frame(M::kType, frame);
   }
+  // Sends a frame built with its header's room blank (encode_framed_body): the header
+  // is filled in place and the buffer handed to the stream, so the body is not copied
+  // again. Results as send(); on ok `frame` was taken, otherwise it is as it was (its
+  // header's room may have been written), to be sent again later.
+  io::Error send_frame(MessageType type, io::Bytes& frame);
 
   // Closes in an orderly way (queued frames still go out); no callback follows.
   void close();

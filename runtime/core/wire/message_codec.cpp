@@ -138,26 +138,40 @@ std::string check_body_shape(io::ByteView body) {
 
 namespace {
 
+}  // namespace
+
 // msgpack-c's packer writes through any type with write(const char*, size_t).
-struct ByteSink {
-  io::Bytes& out;
-  void write(const char* data, std::size_t size) {
-    const auto* bytes = reinterpret_cast<const std::uint8_t*>(data);
-    out.insert(out.end(), bytes, bytes + size);
-  }
+struct BodySink {
+  BodyWriter& writer;
+  void write(const char* data, std::size_t size) { writer.append(reinterpret_cast<const std::uint8_t*>(data), size); }
 };
 
-}  // namespace
+BodyWriter::BodyWriter(std::size_t prefix_bytes, std::size_t body_bytes) {
+  HM_ASSERT(prefix_bytes <= kHeaderBytes);
+  bytes_.reserve(prefix_bytes + body_bytes);
+  bytes_.resize(prefix_bytes);
+}
+
+BodyWriter BodyWriter::sizing() {
+  BodyWriter writer;
+  writer.count_only_ = true;
+  return writer;
+}
+
+void BodyWriter::append(const std::uint8_t* data, std::size_t size) {
+  body_bytes_ += size;
+  if (!count_only_) bytes_.insert(bytes_.end(), data, data + size);
+}
 
 void BodyWriter::begin_array(std::size_t count) {
   HM_ASSERT(count <= kMaxFrameBytes);
-  ByteSink sink{bytes_};
-  msgpack::packer<ByteSink>(sink).pack_array(static_cast<std::uint32_t>(count));
+  BodySink sink{*this};
+  msgpack::packer<BodySink>(sink).pack_array(static_cast<std::uint32_t>(count));
 }
 
 void BodyWriter::write_bool(bool value) {
-  ByteSink sink{bytes_};
-  msgpack::packer<ByteSink> packer(sink);
+  BodySink sink{*this};
+  msgpack::packer<BodySink> packer(sink);
   if (value) {
     packer.pack_true();
   } else {
@@ -166,27 +180,27 @@ void BodyWriter::write_bool(bool value) {
 }
 
 void BodyWriter::write_unsigned(std::uint64_t value) {
-  ByteSink sink{bytes_};
-  msgpack::packer<ByteSink>(sink).pack(value);
+  BodySink sink{*this};
+  msgpack::packer<BodySink>(sink).pack(value);
 }
 
 void BodyWriter::write_signed(std::int64_t value) {
-  ByteSink sink{bytes_};
-  msgpack::packer<ByteSink>(sink).pack(value);
+  BodySink sink{*this};
+  msgpack::packer<BodySink>(sink).pack(value);
 }
 
 void BodyWriter::write_string(std::string_view value) {
   HM_ASSERT(value.size() <= kMaxFrameBytes);
-  ByteSink sink{bytes_};
-  msgpack::packer<ByteSink> packer(sink);
+  BodySink sink{*this};
+  msgpack::packer<BodySink> packer(sink);
   packer.pack_str(static_cast<std::uint32_t>(value.size()));
   packer.pack_str_body(value.data(), static_cast<std::uint32_t>(value.size()));
 }
 
 void BodyWriter::write_bytes(io::ByteView value) {
   HM_ASSERT(value.size() <= kMaxFrameBytes);
-  ByteSink sink{bytes_};
-  msgpack::packer<ByteSink> packer(sink);
+  BodySink sink{*this};
+  msgpack::packer<BodySink> packer(sink);
   packer.pack_bin(static_cast<std::uint32_t>(value.size()));
   packer.pack_bin_body(reinterpret_cast<const char*>(value.data()), static_cast<std::uint32_t>(value.size()));
 }
@@ -221,7 +235,10 @@ struct BodyReader::State {
   }
 };
 
-BodyReader::BodyReader(io::ByteView body) {
+BodyReader::BodyReader(io::ByteView body) : BodyReader(body, nullptr) {}
+
+BodyReader::BodyReader(io::ByteView body, std::shared_ptr<const io::Bytes> owner) : owner_(std::move(owner)) {
+  HM_ASSERT(owner_ == nullptr || (body.data() >= owner_->data() && body.data() + body.size() <= owner_->data() + owner_->size()));
   std::string shape = check_body_shape(body);
   if (!shape.empty()) {
     fail(std::move(shape));
@@ -362,6 +379,20 @@ bool BodyReader::read_bytes(io::Bytes& value) {
   }
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr);
   value.assign(bytes, bytes + item->via.bin.size);
+  return true;
+}
+
+bool BodyReader::read_bytes(io::SharedBytes& value) {
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
+  // reference_everything left the bin in the body: share it when someone owns the body.
+  const io::ByteView bytes(reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr), item->via.bin.size);
+  value = owner_ != nullptr ? io::SharedBytes(owner_, bytes) : io::SharedBytes::copy_of(bytes);
   return true;
 }
 

@@ -10,8 +10,10 @@
 //   };
 //
 // Field types: bool, integers and enums (range-checked on decode), std::string (msgpack
-// str), io::Bytes and std::array<std::uint8_t, N> (bin), std::vector<T> of any field
-// type (array), and nested structs that declare HM_WIRE_FIELDS. Optional members:
+// str), io::Bytes, io::SharedBytes and std::array<std::uint8_t, N> (bin), std::vector<T>
+// of any field type (array), and nested structs that declare HM_WIRE_FIELDS. An
+// io::SharedBytes decoded from a body whose buffer has an owner (decode_body's `owner`,
+// Frame::owner) is a view into that buffer, not a copy. Optional members:
 //   static constexpr std::size_t kMaxBodyBytes = ...;   // a smaller bound for the body
 //   std::string check() const;                          // why a decoded value is
 //                                                       // unacceptable, "" when fine
@@ -43,7 +45,9 @@
 #include <vector>
 
 #include "core/wire/frame.h"
+#include "io/assert.h"
 #include "io/bytes.h"
+#include "io/shared_bytes.h"
 
 namespace hamirror::core::wire {
 
@@ -108,16 +112,34 @@ std::string check_body_shape(io::ByteView body);
 // Builds a body; the field templates below drive it.
 class BodyWriter {
  public:
+  BodyWriter() = default;
+  // Starts the buffer with `prefix_bytes` zero bytes (room for a frame header) and
+  // reserves room for `body_bytes` after them: with the body's exact size known, a large
+  // bin is copied in once and never moved again by the buffer's growth.
+  BodyWriter(std::size_t prefix_bytes, std::size_t body_bytes);
+  // A writer that only counts the bytes it would write (the first of two passes).
+  static BodyWriter sizing();
+
   void begin_array(std::size_t count);
   void write_bool(bool value);
   void write_unsigned(std::uint64_t value);
   void write_signed(std::int64_t value);
   void write_string(std::string_view value);
   void write_bytes(io::ByteView value);
-  io::Bytes take() { return std::move(bytes_); }
+  io::Bytes take() {
+    HM_ASSERT(!count_only_);
+    return std::move(bytes_);
+  }
+  // Body bytes written (or counted) so far, the prefix excluded.
+  std::size_t body_size() const { return body_bytes_; }
 
  private:
+  void append(const std::uint8_t* data, std::size_t size);
+  friend struct BodySink;
+
   io::Bytes bytes_;
+  std::size_t body_bytes_ = 0;
+  bool count_only_ = false;
 };
 
 // Walks a checked and unpacked body value by value. Every read takes the next value of
@@ -126,6 +148,9 @@ class BodyWriter {
 class BodyReader {
  public:
   explicit BodyReader(io::ByteView body);  // the body must outlive the reader
+  // As above; `owner`, when not null, holds `body`, and a bin read into an
+  // io::SharedBytes then shares it instead of being copied out.
+  BodyReader(io::ByteView body, std::shared_ptr<const io::Bytes> owner);
   ~BodyReader();
   BodyReader(const BodyReader&) = delete;
   BodyReader& operator=(const BodyReader&) = delete;
@@ -143,12 +168,14 @@ class BodyReader {
   bool read_signed(std::int64_t& value, std::int64_t min, std::int64_t max);
   bool read_string(std::string& value);
   bool read_bytes(io::Bytes& value);
+  bool read_bytes(io::SharedBytes& value);
   bool read_bytes(std::uint8_t* out, std::size_t size);  // a bin of exactly `size`
   bool finish();  // the whole body has been read
 
  private:
   struct State;
   std::unique_ptr<State> state_;
+  std::shared_ptr<const io::Bytes> owner_;
   std::string error_;
 };
 
@@ -226,7 +253,8 @@ void write_value(BodyWriter& writer, const T& value) {
     writer.write_signed(value);
   } else if constexpr (std::is_same_v<T, std::string>) {
     writer.write_string(value);
-  } else if constexpr (std::is_same_v<T, io::Bytes> || detail::is_byte_array<T>::value) {
+  } else if constexpr (std::is_same_v<T, io::Bytes> || std::is_same_v<T, io::SharedBytes> ||
+                       detail::is_byte_array<T>::value) {
     writer.write_bytes(io::ByteView(value.data(), value.size()));
   } else if constexpr (detail::is_vector<T>::value) {
     writer.begin_array(value.size());
@@ -259,7 +287,7 @@ bool read_value(BodyReader& reader, T& value) {
     return true;
   } else if constexpr (std::is_same_v<T, std::string>) {
     return reader.read_string(value);
-  } else if constexpr (std::is_same_v<T, io::Bytes>) {
+  } else if constexpr (std::is_same_v<T, io::Bytes> || std::is_same_v<T, io::SharedBytes>) {
     return reader.read_bytes(value);
   } else if constexpr (detail::is_byte_array<T>::value) {
     return reader.read_bytes(value.data(), value.size());
@@ -294,21 +322,40 @@ constexpr std::size_t max_body_bytes() {
   }
 }
 
+// The body's bytes after `prefix_bytes` zero bytes, in a buffer allocated once at its
+// final size (a sizing pass first: packing the small fields twice costs far less than
+// the buffer's growth moving a large bin).
 template <WireMessage M>
-io::Bytes encode_body(const M& message) {
-  BodyWriter writer;
+io::Bytes encode_body_after(std::size_t prefix_bytes, const M& message) {
+  BodyWriter sizer = BodyWriter::sizing();
+  write_struct(sizer, message);
+  BodyWriter writer(prefix_bytes, sizer.body_size());
   write_struct(writer, message);
+  HM_ASSERT(writer.body_size() == sizer.body_size());
   return writer.take();
 }
 
 template <WireMessage M>
-Decoded<M> decode_body(io::ByteView body) {
+io::Bytes encode_body(const M& message) {
+  return encode_body_after(0, message);
+}
+
+// The frame that carries `message`, with its header left blank (kHeaderBytes zero
+// bytes, then the body): FramedConnection::send_frame fills the header in place, so
+// the body is copied into its frame once instead of being built and then copied.
+template <WireMessage M>
+io::Bytes encode_framed_body(const M& message) {
+  return encode_body_after(kHeaderBytes, message);
+}
+
+template <WireMessage M>
+Decoded<M> decode_body(io::ByteView body, std::shared_ptr<const io::Bytes> owner = nullptr) {
   const std::string name(M::kName);
   if (body.size() > max_body_bytes<M>()) {
     return Decoded<M>::failure(name + ": body of " + std::to_string(body.size()) + " bytes exceeds its limit of " +
                                std::to_string(max_body_bytes<M>()));
   }
-  BodyReader reader(body);
+  BodyReader reader(body, std::move(owner));
   M message{};
   if (!read_struct(reader, message) || !reader.finish()) return Decoded<M>::failure(name + ": " + reader.error());
   if constexpr (requires(const M& m) { { m.check() } -> std::convertible_to<std::string>; }) {
@@ -325,7 +372,7 @@ Decoded<M> decode_message(const Frame& frame) {
     return Decoded<M>::failure("expected a " + std::string(M::kName) + " frame, got type " +
                                std::to_string(static_cast<unsigned>(frame.header.type)));
   }
-  return decode_body<M>(frame.payload);
+  return decode_body<M>(frame.payload, frame.owner);
 }
 
 }  // namespace hamirror::core::wire

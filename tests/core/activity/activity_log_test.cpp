@@ -21,7 +21,7 @@ constexpr std::uint64_t kMiB = 1024 * 1024;
 
 FileOp write_at(const std::string& path, std::uint64_t offset, std::size_t size = 100) {
   FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(size, 1);
+  op.data = io::Bytes(size, 1);
   return op;
 }
 

@@ -19,7 +19,7 @@ const FileKey kFile{0, "a/file"};
 
 FileOp write_op(const std::string& path, std::uint64_t offset, std::size_t size) {
   FileOp op{.kind = OpKind::write, .path = path, .offset = offset};
-  op.data.assign(size, 0x5a);
+  op.data = io::Bytes(size, 0x5a);
   return op;
 }
 

@@ -60,8 +60,9 @@ inline FileOp random_op(io::Prng& rng, const WorkloadOptions& options) {
     const bool small = rng.chance(1, 3);
     op.offset = small ? rng.below(options.max_offset) : rng.below(options.max_offset / 4096) * 4096;
     const std::uint64_t size = small ? 1 + rng.below(300) : 1 + rng.below(options.max_write);
-    op.data.resize(size);
-    for (auto& byte : op.data) byte = static_cast<std::uint8_t>(rng.next_u64());
+    io::Bytes data(size);
+    for (auto& byte : data) byte = static_cast<std::uint8_t>(rng.next_u64());
+    op.data = std::move(data);
     if (!options.namespace_ops && rng.chance(1, 10)) {
       op = FileOp{.kind = OpKind::truncate, .path = pick(files), .size_bytes = rng.below(options.max_offset)};
     }
