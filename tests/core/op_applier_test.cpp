@@ -220,6 +220,15 @@ TEST(OpApplier, a_checkpoint_makes_every_op_before_it_survive_a_crash) {
   EXPECT_EQ(disk.contents("/data/gone"), "<missing>");
 }
 
+// A disk that refuses to write what lacks its owner-write bit, as for a daemon that is
+// not root (and on Windows), with the replicated directory /data.
+struct NotRootDisk {
+  NotRootDisk() { fs.install_directory("/data"); }
+  sim::Trace trace;
+  sim::Scheduler scheduler{trace};
+  fsim::MemFs fs{scheduler, io::Prng(1), fsim::MemFsOptions{.enforce_owner_write_bits = true}};
+};
+
 // The mode of path on fs; 0 when it cannot be read.
 std::uint32_t mode_of(fsim::MemFs& fs, sim::Scheduler& scheduler, const std::string& path) {
   std::optional<io::Result<io::FileStat>> stat;
@@ -232,10 +241,9 @@ std::uint32_t mode_of(fsim::MemFs& fs, sim::Scheduler& scheduler, const std::str
 // lends it the owner-write bit for the open (the rename closed the written handle;
 // Windows flushes only through a handle open for writing), and gives it back.
 TEST(OpApplier, a_checkpoint_syncs_a_read_only_file_of_a_daemon_that_is_not_root) {
-  sim::Trace trace;
-  sim::Scheduler scheduler{trace};
-  fsim::MemFs fs{scheduler, io::Prng(1), fsim::MemFsOptions{.enforce_owner_write_bits = true}};
-  fs.install_directory("/data");
+  NotRootDisk disk;
+  sim::Scheduler& scheduler = disk.scheduler;
+  fsim::MemFs& fs = disk.fs;
   OpApplier applier(fs, {"/data"});
   apply_all(applier, scheduler, {
       {.kind = OpKind::create, .path = "f"},
@@ -255,10 +263,9 @@ TEST(OpApplier, a_checkpoint_syncs_a_read_only_file_of_a_daemon_that_is_not_root
 // by a rename). A daemon that is not root reopens it by lending the owner-write bit for
 // the open: the writes land, the mode stays the application's.
 TEST(OpApplier, a_daemon_that_is_not_root_writes_a_read_only_file_whose_handle_was_closed) {
-  sim::Trace trace;
-  sim::Scheduler scheduler{trace};
-  fsim::MemFs fs{scheduler, io::Prng(1), fsim::MemFsOptions{.enforce_owner_write_bits = true}};
-  fs.install_directory("/data");
+  NotRootDisk disk;
+  sim::Scheduler& scheduler = disk.scheduler;
+  fsim::MemFs& fs = disk.fs;
   OpApplier applier(fs, {"/data"});
   std::vector<FileOp> ops{{.kind = OpKind::create, .path = "f", .mode = 0444}, write_op("f", 0, "first")};
   for (std::size_t i = 0; i < kMaxCachedHandles; ++i) ops.push_back({.kind = OpKind::create, .path = "other" + std::to_string(i)});
