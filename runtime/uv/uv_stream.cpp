@@ -209,9 +209,10 @@ std::uintptr_t as_socket(Fd fd) {
   else return static_cast<std::uintptr_t>(fd);
 }
 
-// The io::kStreamBreakTimeoutMs of network.h's contract. Best effort: a kernel that
-// refuses (Wine lacks TCP_MAXRT) keeps its own, longer, limits; the link then waits
-// for those, and the heartbeats still tell the node its peer is gone.
+// The io::kStreamBreakTimeoutMs of network.h's contract. Best effort: a system that
+// refuses (an old Windows, or Wine, may lack TCP_MAXRT) keeps its own, longer,
+// limits; the link then waits for those, and the heartbeats still tell the node its
+// peer is gone.
 void bound_silence(StreamCore* core) {
   uv_os_fd_t fd;
   if (uv_fileno(reinterpret_cast<uv_handle_t*>(&core->tcp), &fd) != 0) return;
