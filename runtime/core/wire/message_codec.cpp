@@ -217,20 +217,18 @@ struct BodyReader::State {
   std::array<Level, kMaxBodyDepth + 1> levels{};
   std::size_t depth = 0;
 
-  // The next value of the array being read, if it is one of `types` and `reader` has
-  // not failed yet; else nullptr, and `reader` has failed saying why. Failing destroys
-  // this State (BodyReader::fail drops it): nothing of it is touched afterwards.
-  const msgpack::object* take(BodyReader& reader, std::initializer_list<msgpack::type::object_type> types,
-                              const char* expected) {
-    if (reader.failed()) return nullptr;
+  // The next value of the array being read, if it is one of `types`; else nullptr and
+  // the reason in `why`.
+  const msgpack::object* take(std::initializer_list<msgpack::type::object_type> types, const char* expected,
+                              std::string& why) {
     Level& level = levels[depth];
     if (level.next == level.size) {
-      reader.fail(std::string("expected ") + expected + ", found the end of the array");
+      why = std::string("expected ") + expected + ", found the end of the array";
       return nullptr;
     }
     const msgpack::object& value = level.items[level.next++];
     if (std::find(types.begin(), types.end(), value.type) == types.end()) {
-      reader.fail(std::string("expected ") + expected + ", got " + type_name(value));
+      why = std::string("expected ") + expected + ", got " + type_name(value);
       return nullptr;
     }
     return &value;
@@ -281,8 +279,13 @@ void BodyReader::add_context(std::string_view where) {
 }
 
 bool BodyReader::enter_array(std::size_t& count) {
-  const msgpack::object* value = state_->take(*this, {msgpack::type::ARRAY}, "an array");
-  if (value == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* value = state_->take({msgpack::type::ARRAY}, "an array", why);
+  if (value == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   if (state_->depth + 1 >= state_->levels.size()) {
     fail("nested deeper than " + std::to_string(kMaxBodyDepth) + " levels");
     return false;
@@ -305,15 +308,25 @@ bool BodyReader::leave_array() {
 }
 
 bool BodyReader::read_bool(bool& value) {
-  const msgpack::object* item = state_->take(*this, {msgpack::type::BOOLEAN}, "a bool");
-  if (item == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::BOOLEAN}, "a bool", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   value = item->via.boolean;
   return true;
 }
 
 bool BodyReader::read_unsigned(std::uint64_t& value, std::uint64_t max) {
-  const msgpack::object* item = state_->take(*this, {msgpack::type::POSITIVE_INTEGER}, "an unsigned integer");
-  if (item == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::POSITIVE_INTEGER}, "an unsigned integer", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   if (item->via.u64 > max) {
     fail(std::to_string(item->via.u64) + " is above the maximum of " + std::to_string(max));
     return false;
@@ -323,9 +336,14 @@ bool BodyReader::read_unsigned(std::uint64_t& value, std::uint64_t max) {
 }
 
 bool BodyReader::read_signed(std::int64_t& value, std::int64_t min, std::int64_t max) {
+  if (failed()) return false;
+  std::string why;
   const msgpack::object* item =
-      state_->take(*this, {msgpack::type::POSITIVE_INTEGER, msgpack::type::NEGATIVE_INTEGER}, "an integer");
-  if (item == nullptr) return false;
+      state_->take({msgpack::type::POSITIVE_INTEGER, msgpack::type::NEGATIVE_INTEGER}, "an integer", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   // msgpack-c keeps non-negative values in u64, negative ones in i64.
   const bool negative = item->type == msgpack::type::NEGATIVE_INTEGER;
   const bool in_range = negative ? item->via.i64 >= min
@@ -340,23 +358,38 @@ bool BodyReader::read_signed(std::int64_t& value, std::int64_t min, std::int64_t
 }
 
 bool BodyReader::read_string(std::string& value) {
-  const msgpack::object* item = state_->take(*this, {msgpack::type::STR}, "a str");
-  if (item == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::STR}, "a str", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   value.assign(item->via.str.ptr, item->via.str.size);
   return true;
 }
 
 bool BodyReader::read_bytes(io::Bytes& value) {
-  const msgpack::object* item = state_->take(*this, {msgpack::type::BIN}, "a bin");
-  if (item == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr);
   value.assign(bytes, bytes + item->via.bin.size);
   return true;
 }
 
 bool BodyReader::read_bytes(io::SharedBytes& value) {
-  const msgpack::object* item = state_->take(*this, {msgpack::type::BIN}, "a bin");
-  if (item == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   // reference_everything left the bin in the body: share it when someone owns the body.
   const io::ByteView bytes(reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr), item->via.bin.size);
   value = owner_ != nullptr ? io::SharedBytes(owner_, bytes) : io::SharedBytes::copy_of(bytes);
@@ -364,8 +397,13 @@ bool BodyReader::read_bytes(io::SharedBytes& value) {
 }
 
 bool BodyReader::read_bytes(std::uint8_t* out, std::size_t size) {
-  const msgpack::object* item = state_->take(*this, {msgpack::type::BIN}, "a bin");
-  if (item == nullptr) return false;
+  if (failed()) return false;
+  std::string why;
+  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
+  if (item == nullptr) {
+    fail(std::move(why));
+    return false;
+  }
   if (item->via.bin.size != size) {
     fail("expected a bin of " + std::to_string(size) + " bytes, got " + std::to_string(item->via.bin.size));
     return false;
