@@ -231,6 +231,13 @@ void Run::restart(NodeSlot& s) {
 bool Run::start_fault(ScheduledFault& fault, bool draw) {
   const FaultKind kind = fault.kind;
   if (draw) fault.node = random_node();
+  // An admin runs prim on a node that is not primary: the drawn one, or else its peer.
+  // Drawn blindly, most prims went to the primary and were skipped, and an outdated
+  // node whose primary was down was rarely told to serve (the canary promote_stale_node
+  // then needed 1,729 seeds once seed 55793's fix removed the false split brains).
+  if (draw && kind == FaultKind::admin_prim && !takes_admin_prim(fault.node) && takes_admin_prim(other(fault.node))) {
+    fault.node = other(fault.node);
+  }
   const std::string name = fault.node;
   NodeSlot& s = slot(name);
   SimNode& machine = cluster_.node(name);
@@ -398,6 +405,10 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
     case FaultKind::count: break;
   }
   return false;
+}
+
+bool Run::takes_admin_prim(const std::string& name) {
+  return usable(name) && !is_primary(slot(name).node->state()) && slot(name).node->state() != core::NodeState::stop;
 }
 
 bool Run::admin_prim(const std::string& name, bool force) {

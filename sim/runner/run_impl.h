@@ -130,6 +130,7 @@ class Run {
   NodeSlot& slot(const std::string& name) { return slots_.at(name); }
   core::Node* node(const std::string& name) { return slots_.at(name).node.get(); }
   bool usable(const std::string& name);  // running (not crashed) and not frozen
+  bool takes_admin_prim(const std::string& name);  // usable, neither primary nor stopped
   void on_datagram_delivered(const std::string& from, const std::string& to, std::uint16_t port);
   void on_state_change(core::NodeState from, core::NodeState to);
   // The nodes met and found a split brain: what explains a stale primary without a witness.

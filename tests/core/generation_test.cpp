@@ -38,6 +38,45 @@ TEST(Generation, both_sides_alone_from_a_common_past_is_a_divergence) {
   EXPECT_EQ(compare(right, left), DataRelation::diverged);
 }
 
+// What a primary that went on alone records (Node::start_alone_generation).
+GenerationInfo went_alone(std::uint64_t from, io::Prng& random, bool acknowledged) {
+  GenerationInfo info = start_new_generation(synced(from), random);
+  info.last_role = LastRole::primary;
+  info.acknowledged_alone = acknowledged;
+  return info;
+}
+
+// Seed 55793: the side that acknowledged nothing alone holds its parent's data (plus
+// what its marks cover); only the other side told writers their data is stored.
+TEST(Generation, a_side_that_went_on_alone_and_acknowledged_nothing_counts_as_its_parent) {
+  io::Prng random(3);
+  const GenerationInfo fenced = went_alone(10, random, false);
+  const GenerationInfo served = went_alone(10, random, true);
+  EXPECT_TRUE(is_unacknowledged_alone(fenced));
+  EXPECT_FALSE(is_unacknowledged_alone(served));
+  EXPECT_EQ(compare(fenced, served), DataRelation::peer_newer);
+  EXPECT_EQ(compare(served, fenced), DataRelation::local_newer);
+  // Neither acknowledged anything: both are the parent, plus their marks.
+  EXPECT_EQ(compare(fenced, went_alone(10, random, false)), DataRelation::same);
+  // Both did: a split brain, as before.
+  EXPECT_EQ(compare(served, went_alone(10, random, true)), DataRelation::diverged);
+}
+
+TEST(Generation, only_a_divergence_is_reconsidered) {
+  io::Prng random(4);
+  const GenerationInfo fenced = went_alone(10, random, false);
+  // Against the parent itself the ids already answer: newer, not the same.
+  EXPECT_EQ(compare(fenced, synced(10)), DataRelation::local_newer);
+  // A generation the peer held (paired), or one never started as primary, is not one.
+  GenerationInfo paired = fenced;
+  paired.paired = true;
+  EXPECT_FALSE(is_unacknowledged_alone(paired));
+  EXPECT_EQ(compare(paired, went_alone(10, random, true)), DataRelation::diverged);
+  GenerationInfo first_start = start_new_generation(GenerationInfo{}, random);
+  first_start.last_role = LastRole::primary;
+  EXPECT_FALSE(is_unacknowledged_alone(first_start));
+}
+
 TEST(Generation, a_wiped_or_new_node_is_unrelated) {
   EXPECT_EQ(compare(GenerationInfo{}, synced(10)), DataRelation::unrelated);
   EXPECT_EQ(compare(GenerationInfo{.current = 99, .history = {98}}, synced(10)), DataRelation::unrelated);

@@ -1088,6 +1088,63 @@ TEST_F(NodeTest, with_a_witness_an_isolated_primary_stops_before_its_peer_takes_
   EXPECT_FALSE(cluster_.vips().first_overlap(kVip)) << sim::to_string(*cluster_.vips().first_overlap(kVip));
 }
 
+// Seed 55793: the isolated PRIM's link broke while it still held the lease, so it went on
+// alone in a new generation; the witness it could not reach never recorded it, so it
+// acknowledged nothing before it was fenced. node2 took over and served. When the
+// network heals that is no split brain: node1 becomes node2's secondary, fast.
+TEST_F(NodeTest, seed_55793_a_primary_fenced_before_it_acknowledged_anything_alone_is_no_split_brain) {
+  settle_with_witness_and_files();
+  cluster_.world().partition("node1", "node2");
+  cluster_.world().partition("node1", "witness");
+  AckLog acks;
+  keep_writing(*this, acks, 60 * io::kNsPerS);
+  ASSERT_NE(dump_log().find("node1: PRIM -> ALONE"), std::string::npos) << "the scenario needs node1 alone" << dump_log();
+  ASSERT_EQ(node("node2").state(), NodeState::alone) << dump_log();
+  ASSERT_GT(acks.first_ack_ns("node2"), 0);
+  const std::int64_t healed = now_ns();
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 120)) << dump_log();
+  EXPECT_EQ(dump_log().find("SPLIT BRAIN"), std::string::npos) << dump_log();
+  EXPECT_TRUE(node("node2").last_reintegration_fast());
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+  std::printf("node2 PRIM with node1 synchronised %.3f s after the heal\n", (now_ns() - healed) / 1e9);
+}
+
+// A real split brain with a witness: node1 served alone while node2 was stopped, then
+// node2's primforce made it serve its older copy. node2, ALONE, renews the lease for
+// good, so the admin's prim on node1 cannot wait for that lease (seed 55793's runner
+// prim waited forever): node2 steps down, gives the lease up, and is overwritten.
+TEST_F(NodeTest, prim_on_the_waiting_side_of_a_split_brain_takes_the_role_from_the_peer_holding_the_lease) {
+  settle_with_witness_and_files();
+  node("node2").stop();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; }, 60)) << dump_log();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "left"}}), 1) << dump_log();
+  node("node1").stop();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; })) << dump_log();
+  node("node2").start();
+  // Before its records are read, a node takes no admin command (it once went ALONE
+  // with no activity record loaded, and its first write failed an assertion).
+  EXPECT_NE(node("node2").prim(true).find("starting"), std::string::npos);
+  EXPECT_NE(node("node2").second().find("starting"), std::string::npos);
+  ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("waiting for") != std::string::npos; }, 60))
+      << dump_log();
+  ASSERT_EQ(node("node2").prim(true), "");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; }, 60)) << dump_log();
+  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "right"}}), 1) << dump_log();
+  node("node1").start();
+  ASSERT_TRUE(run_until([&] { return node("node1").state_reason().find("SPLIT BRAIN") != std::string::npos; }, 60))
+      << dump_log();
+  ASSERT_EQ(node("node2").state(), NodeState::alone);
+
+  ASSERT_EQ(node("node1").prim(false), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 120)) << dump_log();
+  EXPECT_FALSE(node("node1").last_reintegration_fast()) << "a resolved divergence is compared in full";
+  EXPECT_EQ(disk_text("node2", "/data/right"), "<missing>") << "the loser's write is gone";
+  EXPECT_EQ(disk_text("node2", "/data/left"), "");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
+}
+
 // Found by the e2e link cut: the cut-off PRIM's replication link is a half-open TCP
 // connection for as long as the kernel keeps it; the PRIM kept its VIP after its lease
 // ran out, and both nodes held it once the peer was granted the lease.

@@ -48,6 +48,28 @@ TEST(RoleDecision, diverged_data_is_a_split_brain_reported_and_never_merged) {
   EXPECT_NE(d.reason.find("SPLIT BRAIN"), std::string::npos);
 }
 
+// Seed 55793: node1, PRIM with the lease, lost its link and went on alone (generation
+// 8 after 5), but its witness was down: it acknowledged nothing and was fenced. node2
+// took over (9 after 5) and served. Their meeting is no split brain: node1 becomes
+// node2's secondary, its own changes since 5 covered by its marks.
+TEST(RoleDecision, a_fenced_primary_that_acknowledged_nothing_alone_becomes_the_secondary) {
+  GenerationInfo fenced = data(8, {5, 1});
+  fenced.last_role = LastRole::primary;
+  GenerationInfo served = data(9, {5, 1});
+  served.last_role = LastRole::primary;
+  served.acknowledged_alone = true;
+  const auto d = decide_on_meeting(node("node1", NodeState::wait, fenced), node("node2", NodeState::alone, served), {});
+  EXPECT_EQ(d.role, Role::secondary);
+  EXPECT_EQ(d.reintegration, Reintegration::fast);
+  EXPECT_FALSE(d.split_brain);
+  const auto from_primary = decide_on_meeting(node("node2", NodeState::alone, served), node("node1", NodeState::wait, fenced), {});
+  EXPECT_EQ(from_primary.role, Role::primary);
+  EXPECT_FALSE(from_primary.split_brain);
+  // Had node1 acknowledged a write alone, it would be the split brain it always was.
+  fenced.acknowledged_alone = true;
+  EXPECT_TRUE(decide_on_meeting(node("node1", NodeState::wait, fenced), node("node2", NodeState::alone, served), {}).split_brain);
+}
+
 // Property counterexample (seed 570253): both first starts, cut off from each other,
 // went ALONE; unrelated data on two primaries is a split brain, flagged, so that an
 // admin's prim settles it.

@@ -179,6 +179,8 @@ void Node::on_errd_action(ProcessAction action, const std::string& reason) {
 }
 
 void Node::persist(GenerationInfo next, std::function<void()> then, std::function<bool()> superseded) {
+  // A record built before the mark was written must not take it back.
+  if (next.current != 0 && next.current == acknowledged_alone_generation_) next.acknowledged_alone = true;
   const io::Error queued = generation_file_->write(wire::encode_body(next), guarded([this, next, then, superseded](io::Error result) {
     if (result != io::Error::ok) {
       // Without a durable record no promise about the data can be kept: stop here.
@@ -201,6 +203,7 @@ void Node::start() {
   if (state_ != NodeState::stop) return;
   retired_copy_.reset();  // a stop's sync still under way: its run stays recorded as crashed
   retired_parts_.clear();  // their ports are this run's now
+  acknowledged_alone_generation_ = 0;  // a mark an earlier run wrote is in the record it loads
   activity_ = std::make_unique<ActivityTracker>(io_.fs, io_.clock, config_.state_dir, config_.activity,
                                                 [this](std::string_view line) { log("activity record: " + std::string(line)); });
   // A primary that cannot record what may differ must not go on (ActivityLog): it

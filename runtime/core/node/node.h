@@ -2,8 +2,8 @@
 //
 // The node carries out what role_decision.h decides, and keeps the rules that protect
 // acknowledged writes (issue #3, section 5):
-// - it acknowledges writes alone only after persisting a new data generation, and
-//   only once the secondary is known to be unable to take over: it marked itself
+// - it acknowledges writes alone only after persisting a new data generation, then
+//   the mark that it does (GenerationInfo::acknowledged_alone), and only once the secondary is known to be unable to take over: it marked itself
 //   outdated, or every heartbeat network fell silent (no witness configured: SafeKit's
 //   rule, where a split brain is possible and is detected when the nodes meet again);
 // - a primary that loses the replication link while heartbeats still flow holds its
@@ -183,6 +183,12 @@ class Node {
   // are refused, those in flight complete, a checkpoint makes both copies durable,
   // the role is left (stop_prim, VIP removed, read-only), then RoleHandover; the peer
   // answers and takes the role. Any failure abandons it (see abandon_handover).
+  // The admin's prim on this side of a split brain, without going alone: the peer's
+  // diverged generation is recorded as discarded, then the nodes meet again.
+  void record_split_brain_choice();
+  void force_lease_for_split_brain_choice();
+  // Why an admin command cannot act yet: stopped, or its records not read yet.
+  std::string refuse_until_running() const;
   std::string hand_over(bool stopping, std::function<void()> left);
   void continue_handover();
   void abandon_handover(const std::string& why);
@@ -226,6 +232,10 @@ class Node {
   void go_alone(const std::string& reason, std::function<void()> then = {});
   void start_alone_generation(const std::string& reason, std::function<void()> then, std::uint64_t attempt);
   void cancel_going_alone(const std::string& why);
+  // The Replicator's alone gate: true once this copy's generation durably says it
+  // acknowledges writes alone (the first call records it) and, with a witness, the
+  // lease allows it right now.
+  bool may_acknowledge_alone();
   void on_peer_lost(const std::string& reason);
   bool fence_if_cut_off_without_lease();
   bool fence_if_peer_went_on_alone();
@@ -337,6 +347,9 @@ class Node {
   std::optional<std::uint64_t> alone_attempt_;
   std::uint64_t alone_attempts_ = 0;
   std::vector<std::function<void()>> after_alone_;  // go_alone requests that joined one under way
+  // The generation this run marked acknowledged_alone (written, or being written):
+  // every later record of that generation keeps the mark (persist).
+  std::uint64_t acknowledged_alone_generation_ = 0;
   bool marking_outdated_ = false;    // at the primary's request: no going alone meanwhile
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.

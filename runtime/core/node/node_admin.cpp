@@ -11,19 +11,13 @@ namespace hamirror::core {
 std::string Node::prim(bool force) {
   if (is_primary(state_)) {
     if (diverged_peer_generation_ == 0) return "already primary";
-    // Still primary in a split brain (the peer waits): the admin's word settles it the
-    // same way, durably, then the nodes meet again.
-    GenerationInfo next = discard_generation(generation_, diverged_peer_generation_);
-    next.split_brain = false;
-    diverged_peer_generation_ = 0;
-    log("admin prim: this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration");
-    persist(next, [this] {
-      if (link_) link_->fail("meeting again after the admin resolved the split brain");
-    });
+    // Still primary in a split brain (the peer waits): the admin's word settles it
+    // durably, then the nodes meet again.
+    record_split_brain_choice();
     return {};
   }
   adopt_target_generation();
-  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (const std::string refused = refuse_until_running(); !refused.empty()) return refused;
   if (marking_outdated_) return "this copy is being marked outdated at " + config_.peer + "'s request: try again";
   if (state_ == NodeState::second && (link_ || (monitor_ && monitor_->peer_up()))) {
     // Two primaries at once is exactly what this product exists to prevent.
@@ -36,6 +30,15 @@ std::string Node::prim(bool force) {
     log(refused);
     return refused;
   }
+  if (diverged_peer_generation_ != 0 && lease_ && link_ && monitor_ &&
+      is_primary(static_cast<NodeState>(monitor_->peer_state())) && may_promote_itself(generation_)) {
+    // The peer serves this split brain and renews the witness lease: going alone would
+    // wait for that lease for good (seed 55793, before its generation fix). The choice
+    // is recorded; meeting again, the peer finds its data discarded, steps down and
+    // gives the lease up, and this node takes the role with it.
+    record_split_brain_choice();
+    return {};
+  }
   std::string reason = force ? "admin primforce" : "admin prim";
   if (force && lease_ && !lease_->holds_lease()) {
     // primforce overrides the witness's check of the data too (not its timing).
@@ -46,6 +49,7 @@ std::string Node::prim(bool force) {
     // The admin chose this side of a split brain: the peer's diverged data is to be
     // overwritten, durably recorded with the new generation, then met again.
     discard_on_alone_ = diverged_peer_generation_;
+    force_lease_for_split_brain_choice();
     reason += ": this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration";
   }
   go_alone(reason, [this] {
@@ -60,6 +64,35 @@ std::string Node::prim(bool force) {
     }
   });
   return {};
+}
+
+// The witness recorded the generation the admin just discarded, if the peer
+// acknowledged writes alone in it: it would refuse this node the lease on data
+// "older" than that for good. The admin's word overrides that check, once, as
+// primforce does (the timing rules still hold: never two holders at once).
+void Node::force_lease_for_split_brain_choice() {
+  if (!lease_ || lease_->holds_lease()) return;
+  lease_force_ = true;
+  publish_status();
+}
+
+// Found by a test: primforce while the records were still being read made the node
+// ALONE before its activity record was loaded, and its first write failed an assertion.
+std::string Node::refuse_until_running() const {
+  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (!monitor_) return "the module is starting (reading its data generation and activity records): try again in a moment";
+  return {};
+}
+
+void Node::record_split_brain_choice() {
+  GenerationInfo next = discard_generation(generation_, diverged_peer_generation_);
+  next.split_brain = false;
+  diverged_peer_generation_ = 0;
+  force_lease_for_split_brain_choice();
+  log("admin prim: this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration");
+  persist(next, [this] {
+    if (link_) link_->fail("meeting again after the admin resolved the split brain");
+  });
 }
 
 std::string Node::swap() {
@@ -156,7 +189,7 @@ void Node::on_role_handover(const RoleHandover& handover) {
 }
 
 std::string Node::second() {
-  if (state_ == NodeState::stop) return "the module is stopped: start it first";
+  if (const std::string refused = refuse_until_running(); !refused.empty()) return refused;
   if (state_ == NodeState::second) return "already secondary";
   if (state_ == NodeState::prim) return swap();
   if (alone_attempt_) return "this node is becoming primary: try again";

@@ -111,7 +111,8 @@ void Node::on_peer_hello(const NodeHello& hello) {
   peer_hello_seen_ = true;
   met_peer_ = true;
   start_deferred_ = false;
-  if (generation_.current != hello_generation_.current || generation_.outdated != hello_generation_.outdated) {
+  if (generation_.current != hello_generation_.current || generation_.outdated != hello_generation_.outdated ||
+      generation_.acknowledged_alone != hello_generation_.acknowledged_alone) {
     // The peer decides on the record this node's hello carried, this node would on the
     // one it has now: two different meetings (seed 47890: a hello sent on a link the
     // frozen peer accepted later, then an admin's prim here; the peer, thawed, planned
@@ -156,7 +157,10 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
   // while its peer, primary by that meeting, waited for the lease for good (seed 7231).
   // Made primary, this node goes alone afresh from here.
   cancel_going_alone("met " + config_.peer + ": the meeting decides the roles");
-  const bool same_generation = compare(generation_, peer.generation) == DataRelation::same && generation_.consistent &&
+  // The very same id: two copies that each count as their common parent (compare)
+  // still go through a reintegration of their marks.
+  const bool same_generation = generation_.current != 0 && generation_.current == peer.generation.current &&
+                               generation_.consistent &&
                                peer.generation.consistent && !generation_.outdated && !peer.generation.outdated;
   // The same generation is the same data only if neither record says otherwise (a
   // crash of either copy leaves its unfinished ops' extents marked).
@@ -220,10 +224,27 @@ void Node::ensure_replicator() {
                              on_local_disk_error(sequence, result);
                            })},
       next_sequence_);
-  // With a witness, nothing is acknowledged alone unless the lease is held right then.
-  // Alone, an acknowledgement needs the lease AND the witness's record of this
-  // copy's generation: the peer is then never granted the lease on older data.
-  if (lease_) replicator_->set_alone_gate([this] { return lease_ && lease_->may_acknowledge_alone(generation_.current); });
+  replicator_->set_alone_gate([this] { return may_acknowledge_alone(); });
+}
+
+bool Node::may_acknowledge_alone() {
+  // With a witness, nothing is acknowledged alone unless the lease is held right then,
+  // AND the witness recorded this copy's generation: the peer is then never granted
+  // the lease on older data. Only then is this copy's own mark written: written while
+  // the witness was out of reach, it would make a copy fenced before it acknowledged
+  // anything look like one side of a split brain (seed 55793).
+  if (lease_ && !lease_->may_acknowledge_alone(generation_.current)) return false;
+  if (generation_.acknowledged_alone) return true;
+  if (acknowledged_alone_generation_ != generation_.current) {
+    acknowledged_alone_generation_ = generation_.current;
+    GenerationInfo next = generation_;
+    next.acknowledged_alone = true;
+    log("recording that this copy acknowledges writes alone in its generation");
+    persist(next, [this] {
+      if (replicator_) replicator_->recheck_alone_gate();
+    });
+  }
+  return false;
 }
 
 void Node::become_primary_with_secondary(const std::string& reason) {
@@ -269,6 +290,7 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   next.last_role = LastRole::secondary;
   next.outdated = false;
   next.consistent = true;
+  next.acknowledged_alone = false;  // the primary's mark, not this copy's
   next.paired = true;
   persist(next, [] {});
 }

@@ -20,8 +20,12 @@ bool Node::fast_reintegration_possible(const NodeHello& peer) const {
   if (!peer.generation.consistent || !generation_.consistent || activity_->failed()) return false;
   const DataRelation relation = compare(generation_, peer.generation);
   if (relation == DataRelation::same) return true;
-  return relation == DataRelation::local_newer && !generation_.history.empty() &&
-         generation_.history.front() == peer.generation.current;
+  if (relation != DataRelation::local_newer || generation_.history.empty()) return false;
+  // The peer's data is the point this node left, or that point plus changes its own
+  // marks cover (it went on alone from there too and acknowledged nothing).
+  const std::uint64_t left = generation_.history.front();
+  return left == peer.generation.current ||
+         (is_unacknowledged_alone(peer.generation) && peer.generation.history.front() == left);
 }
 
 // Marks only grow (dirty_map.h): they changed when the union with the hello's is more.

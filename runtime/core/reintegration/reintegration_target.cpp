@@ -575,6 +575,7 @@ void ReintegrationTarget::make_durable(ResyncDone done, Next next) {
     synced.consistent = true;
     synced.outdated = false;
     synced.changes_alone = 0;
+    synced.acknowledged_alone = false;
     synced.last_role = LastRole::secondary;
     persist(synced, [this, synced, next = std::move(next)](io::Error result) {
       if (result != io::Error::ok) {

@@ -24,7 +24,21 @@ bool contains(const std::vector<std::uint64_t>& ids, std::uint64_t id) {
 }
 }  // namespace
 
-DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer) {
+bool is_unacknowledged_alone(const GenerationInfo& info) {
+  return !info.acknowledged_alone && !info.paired && info.last_role == LastRole::primary && info.current != 0 &&
+         !info.history.empty();
+}
+
+namespace {
+
+// The generation's parent in its place: the data point such a copy holds.
+GenerationInfo as_parent(GenerationInfo info) {
+  info.current = info.history.front();
+  info.history.erase(info.history.begin());
+  return info;
+}
+
+DataRelation compare_ids(const GenerationInfo& local, const GenerationInfo& peer) {
   // A copy that names no current data (new, wiped, or given up by the admin's
   // `second`) shares nothing with anyone, whatever history it kept.
   if (local.current == 0 || peer.current == 0) return DataRelation::unrelated;
@@ -43,6 +57,21 @@ DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer) {
   return DataRelation::unrelated;
 }
 
+}  // namespace
+
+DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer) {
+  const DataRelation relation = compare_ids(local, peer);
+  if (relation != DataRelation::diverged) return relation;
+  // Seed 55793: a PRIM holding the lease lost its link and went on alone in a new
+  // generation, but the witness, down, never recorded it: it acknowledged nothing,
+  // was fenced, and its peer took over. Their meeting is no split brain: only the peer
+  // told writers their data is stored. Only a divergence is reconsidered, so every
+  // other answer stays what the ids alone say.
+  const GenerationInfo local_point = is_unacknowledged_alone(local) ? as_parent(local) : local;
+  const GenerationInfo peer_point = is_unacknowledged_alone(peer) ? as_parent(peer) : peer;
+  return compare_ids(local_point, peer_point);
+}
+
 GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random) {
   if (info.current != 0) info.history.insert(info.history.begin(), info.current);
   if (info.history.size() > kMaxGenerationHistory) info.history.resize(kMaxGenerationHistory);
@@ -50,6 +79,7 @@ GenerationInfo start_new_generation(GenerationInfo info, io::Prng& random) {
   while (fresh == 0 || fresh == info.current || contains(info.history, fresh)) fresh = random.next_u64();
   info.current = fresh;
   info.changes_alone = 0;
+  info.acknowledged_alone = false;
   info.paired = false;  // the peer never held this one
   return info;
 }

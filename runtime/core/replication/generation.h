@@ -51,10 +51,16 @@ struct GenerationInfo {
   // for a node that was already alone); after a crash, the peer also holds the
   // acknowledged writes this copy had not made durable.
   bool paired = false;
+  // Recorded durably before this copy acknowledges its first write alone in `current`
+  // (Node::may_acknowledge_alone). A generation a primary started to go on alone and
+  // never acknowledged a write in holds nothing a writer was told is stored that its
+  // parent (history.front()) lacks: only changes its marks cover. Meeting a peer that
+  // also moved on from that parent is then no split brain (seed 55793).
+  bool acknowledged_alone = false;
 
   HM_WIRE_MESSAGE(wire::MessageType::generation_info, "generation_info")
   HM_WIRE_FIELDS(current, history, consistent, outdated, changes_alone, last_role, discarded, running, split_brain,
-                 paired)
+                 paired, acknowledged_alone)
   static constexpr std::size_t kMaxBodyBytes = 512;
   std::string check() const {
     if (history.size() > kMaxGenerationHistory) return "history longer than " + std::to_string(kMaxGenerationHistory);
@@ -68,7 +74,14 @@ struct GenerationInfo {
 enum class DataRelation : std::uint8_t { same, local_newer, peer_newer, diverged, unrelated };
 std::string_view data_relation_name(DataRelation relation);
 
+// Both sides moved on from a common ancestor is `diverged` only when each may have
+// acknowledged writes alone since: a side that started its generation going alone and
+// acknowledged nothing in it counts as its parent (is_unacknowledged_alone).
 DataRelation compare(const GenerationInfo& local, const GenerationInfo& peer);
+
+// A generation this copy started as primary going on alone, never paired and never
+// acknowledged a write alone in: its data is its parent's plus what its marks cover.
+bool is_unacknowledged_alone(const GenerationInfo& info);
 
 // The primary is about to acknowledge writes without its secondary: a new id, the old
 // one remembered. Never returns 0.

@@ -91,12 +91,14 @@ TEST(Runner, seed_5360_two_askers_joined_to_one_fence_take_the_primary_role_once
 // loser, was frozen or cut off. node1 then went on acknowledging on its own side until
 // the two met: those acknowledgements are lost by the admin's choice (4593 reported
 // them lost when node1 served again; 6380 took node1's serving for a stale promotion).
+// Since seed 55793's fix (the mark written before a first acknowledgement alone shifts
+// every later event) seed 6380 draws a run without a split brain: it must stay clean.
 TEST(Runner, seeds_4593_and_6380_what_the_loser_acknowledges_until_the_nodes_meet_is_lost_by_the_admins_choice) {
-  for (const std::uint64_t seed : {4593u, 6380u}) {
-    const RunResult result = run(seed, Canary::none, 60);
-    EXPECT_FALSE(result.violation.has_value()) << "seed " << seed << ": " << result.violation->invariant;
-    EXPECT_GT(result.stats.split_brain_lost_acks, 0u) << "seed " << seed;
-  }
+  const RunResult result = run(4593, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GT(result.stats.split_brain_lost_acks, 0u);
+  const RunResult drawn_again = run(6380, Canary::none, 60);
+  EXPECT_FALSE(drawn_again.violation.has_value()) << drawn_again.violation->invariant;
 }
 
 // Seed 33723: node2 won a split brain and, its rename of c4f0 onto c4f2 demoted by a
