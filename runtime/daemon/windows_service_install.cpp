@@ -1,5 +1,6 @@
 // hamirrord install / uninstall: the service's registration with the Service Control
 // Manager, and the %ProgramData% defaults (cli/default_paths.h, shared with the hamirror command).
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "cli/default_paths.h"
+#include "config/config_check.h"
 #include "daemon/windows_service.h"
 #include "platform/win/text.h"
 
@@ -26,6 +28,8 @@ constexpr int kStopPollMs = 250;
 // service after this delay; its count of failures starts again after a day.
 constexpr DWORD kRestartDelayMs = 10'000;
 constexpr DWORD kFailureResetSeconds = 24 * 60 * 60;
+// Beyond stop_prim's two timeouts, for the rest of the clean stop (VIP, records).
+constexpr std::chrono::seconds kPreshutdownMargin{30};
 
 struct ScHandleCloser {
   void operator()(SC_HANDLE handle) const { ::CloseServiceHandle(handle); }
@@ -78,6 +82,27 @@ void set_description_and_recovery(SC_HANDLE service) {
   ::ChangeServiceConfig2W(service, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, &on_error);
 }
 
+// At shutdown Windows gives a service's SHUTDOWN control a few seconds (5 s on current
+// versions), then ends the process: stop_prim would be cut short and the node restart
+// as after a crash. A service that accepts PRESHUTDOWN (windows_service_run.cpp) is
+// stopped before that, and the SCM waits for it up to this timeout: stop_prim's plain
+// and forced timeouts from userconfig.xml, plus a margin. A configuration that does
+// not load (the service then stops at once, exit code 2) counts as the defaults.
+DWORD preshutdown_timeout_ms(const std::string& module_file) {
+  config::UserSettings user;
+  if (const auto checked = config::check_config_files(module_file, std::nullopt); checked.module) user = checked.module->user;
+  const auto total = user.nicestoptimeout + user.forcestoptimeout + kPreshutdownMargin;
+  return static_cast<DWORD>(std::chrono::duration_cast<std::chrono::milliseconds>(total).count());
+}
+
+void set_preshutdown_timeout(SC_HANDLE service, DWORD timeout_ms) {
+  SERVICE_PRESHUTDOWN_INFO info{timeout_ms};
+  if (!::ChangeServiceConfig2W(service, SERVICE_CONFIG_PRESHUTDOWN_INFO, &info)) {
+    std::fprintf(stderr, "hamirrord install: warning: cannot set the pre-shutdown timeout (%s): at shutdown Windows may "
+                 "end the node before stop_prim finishes\n", win32_message(::GetLastError()).c_str());
+  }
+}
+
 }  // namespace
 
 std::string default_node_file() { return paths::default_node_file(); }
@@ -120,6 +145,7 @@ int install_service(const ServiceInstallOptions& options) {
     return fail("install", scm_refusal("register the service \"" + options.service_name + "\"", error));
   }
   set_description_and_recovery(service.get());
+  set_preshutdown_timeout(service.get(), preshutdown_timeout_ms(options.module_file));
   if (const std::string why = register_event_source(own_program()); !why.empty()) {
     std::fprintf(stderr, "hamirrord install: warning: cannot register the Event Log source \"hamirrord\" (%s): the service's "
                  "start-up errors will show in Event Viewer with a \"description cannot be found\" note around them\n", why.c_str());

@@ -1,5 +1,5 @@
 // hamirrord service: the entry the Service Control Manager starts. Reports
-// START_PENDING, then RUNNING once the node runs; STOP and SHUTDOWN become the node's
+// START_PENDING, then RUNNING once the node runs; STOP, PRESHUTDOWN and SHUTDOWN become the node's
 // clean stop (as Ctrl-C in `run`), reported as STOP_PENDING with a checkpoint that
 // advances every second while stop_prim runs, then STOPPED with the exit code.
 // A service has no console: why the node could not start (configuration errors,
@@ -49,7 +49,8 @@ void report_locked(Service& service, DWORD state, DWORD wait_hint_ms, int exit_c
   status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
   status.dwCheckPoint = pending && status.dwCurrentState == state ? status.dwCheckPoint + 1 : 0;
   status.dwCurrentState = state;
-  status.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+  status.dwControlsAccepted =
+      state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN : 0;
   status.dwWaitHint = pending ? wait_hint_ms : 0;
   // A service-specific code, so `sc query` shows hamirrord's own exit code (2: configuration).
   status.dwWin32ExitCode = exit_code == 0 ? NO_ERROR : ERROR_SERVICE_SPECIFIC_ERROR;
@@ -67,7 +68,11 @@ void report(Service& service, DWORD state, DWORD wait_hint_ms, int exit_code = 0
 DWORD WINAPI on_control(DWORD control, DWORD, void*, void* context) {
   auto& service = *static_cast<Service*>(context);
   if (control == SERVICE_CONTROL_INTERROGATE) return NO_ERROR;
-  if (control != SERVICE_CONTROL_STOP && control != SERVICE_CONTROL_SHUTDOWN) return ERROR_CALL_NOT_IMPLEMENTED;
+  // PRESHUTDOWN comes first at a Windows shutdown, and the SCM then waits as long as
+  // the timeout install set (windows_service_install.cpp) while the checkpoint advances.
+  if (control != SERVICE_CONTROL_STOP && control != SERVICE_CONTROL_SHUTDOWN && control != SERVICE_CONTROL_PRESHUTDOWN) {
+    return ERROR_CALL_NOT_IMPLEMENTED;
+  }
   {
     std::lock_guard lock(service.mutex);
     if (!service.finished && !service.stop_progress.joinable()) {

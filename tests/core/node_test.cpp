@@ -205,6 +205,7 @@ class TwoNodes {
     start("node2");
     ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
   }
+  void make_split_brain_with_witness();
   // PRIM node1 holding the lease and the VIP, SECOND node2, files w0..w7 replicated.
   void settle_with_witness_and_files() {
     with_application_ = true;
@@ -1115,6 +1116,31 @@ TEST_F(NodeTest, seed_55793_a_primary_fenced_before_it_acknowledged_anything_alo
 // good, so the admin's prim on node1 cannot wait for that lease (seed 55793's runner
 // prim waited forever): node2 steps down, gives the lease up, and is overwritten.
 TEST_F(NodeTest, prim_on_the_waiting_side_of_a_split_brain_takes_the_role_from_the_peer_holding_the_lease) {
+  make_split_brain_with_witness();
+  ASSERT_EQ(node("node1").prim(false), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 120)) << dump_log();
+  EXPECT_FALSE(node("node1").last_reintegration_fast()) << "a resolved divergence is compared in full";
+  EXPECT_EQ(disk_text("node2", "/data/right"), "<missing>") << "the loser's write is gone";
+  EXPECT_EQ(disk_text("node2", "/data/left"), "");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
+}
+
+// The same split brain, node2 gone before the admin chose node1: the witness recorded
+// node2's generation, which node1's record now discards, so it grants node1 the lease.
+TEST_F(NodeTest, prim_on_a_split_brain_side_whose_peer_is_gone_gets_the_lease_the_peer_held) {
+  make_split_brain_with_witness();
+  node("node2").stop();
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::stop; })) << dump_log();
+  ASSERT_EQ(node("node1").prim(false), "");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; }, 60)) << dump_log();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "after"}}), 1) << dump_log();
+  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
+}
+
+// node1 served alone while node2 was stopped, then node2's primforce made it serve its
+// older copy: a real split brain, with the witness holding node2's generation.
+void TwoNodes::make_split_brain_with_witness() {
   settle_with_witness_and_files();
   node("node2").stop();
   ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; }, 60)) << dump_log();
@@ -1135,14 +1161,6 @@ TEST_F(NodeTest, prim_on_the_waiting_side_of_a_split_brain_takes_the_role_from_t
   ASSERT_TRUE(run_until([&] { return node("node1").state_reason().find("SPLIT BRAIN") != std::string::npos; }, 60))
       << dump_log();
   ASSERT_EQ(node("node2").state(), NodeState::alone);
-
-  ASSERT_EQ(node("node1").prim(false), "");
-  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 120)) << dump_log();
-  EXPECT_FALSE(node("node1").last_reintegration_fast()) << "a resolved divergence is compared in full";
-  EXPECT_EQ(disk_text("node2", "/data/right"), "<missing>") << "the loser's write is gone";
-  EXPECT_EQ(disk_text("node2", "/data/left"), "");
-  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
-  EXPECT_FALSE(cluster_.vips().first_overlap(kVip));
 }
 
 // Found by the e2e link cut: the cut-off PRIM's replication link is a half-open TCP

@@ -70,6 +70,23 @@ TEST(RoleDecision, a_fenced_primary_that_acknowledged_nothing_alone_becomes_the_
   EXPECT_TRUE(decide_on_meeting(node("node1", NodeState::wait, fenced), node("node2", NodeState::alone, served), {}).split_brain);
 }
 
+// Both went on alone from generation 5 and neither has acknowledged anything yet: they
+// pair (a review of the 55793 fix: both fenced themselves to WAIT and nothing brought
+// them together again).
+TEST(RoleDecision, two_primaries_that_acknowledged_nothing_alone_pair_without_a_split_brain) {
+  GenerationInfo left = data(8, {5, 1});
+  left.last_role = LastRole::primary;
+  GenerationInfo right = data(9, {5, 1});
+  right.last_role = LastRole::primary;
+  const auto d1 = decide_on_meeting(node("node1", NodeState::alone, left), node("node2", NodeState::alone, right), {});
+  const auto d2 = decide_on_meeting(node("node2", NodeState::alone, right), node("node1", NodeState::alone, left), {});
+  EXPECT_EQ(d1.role, Role::primary);
+  EXPECT_EQ(d2.role, Role::secondary);
+  EXPECT_EQ(d1.reintegration, Reintegration::fast);
+  EXPECT_FALSE(d1.split_brain);
+  EXPECT_FALSE(d2.split_brain);
+}
+
 // Property counterexample (seed 570253): both first starts, cut off from each other,
 // went ALONE; unrelated data on two primaries is a split brain, flagged, so that an
 // admin's prim settles it.

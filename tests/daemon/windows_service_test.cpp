@@ -99,7 +99,8 @@ class WindowsService : public ::testing::Test {
     std::ofstream(module_file()) << "<safe>\n<service mode=\"mirror\" defaultprim=\"alone\" failover=\"on\">\n"
                                  << "  <heart pulse=\"100\" timeout=\"1000\"><heartbeat name=\"default\" ident=\"flow\"/></heart>\n"
                                  << "  <rfs async=\"none\"><replicated dir=\"" << (dir_ / "replicated").string()
-                                 << "\" mode=\"read_only\"/></rfs>\n</service></safe>\n";
+                                 << "\" mode=\"read_only\"/></rfs>\n"
+                                 << "  <user nicestoptimeout=\"20\" forcestoptimeout=\"10\"/>\n</service></safe>\n";
     console_port_ = free_tcp_port();
     std::ofstream(node_file()) << "[node]\nname = \"node1\"\nstate_dir = '" << (dir_ / "state").string() << "'\nlog_dir = '"
                                << (dir_ / "log").string() << "'\ninsecure = true\nconsole_port = " << console_port_
@@ -154,6 +155,19 @@ class WindowsService : public ::testing::Test {
     });
     return start_type;
   }
+  // SERVICE_CONFIG_PRESHUTDOWN_INFO's timeout; ~0 when it cannot be read.
+  DWORD preshutdown_timeout_ms() const {
+    DWORD timeout = ~DWORD{0};
+    with_service([&](SC_HANDLE service, SERVICE_STATUS&) {
+      SERVICE_PRESHUTDOWN_INFO info{};
+      DWORD needed = 0;
+      if (::QueryServiceConfig2W(service, SERVICE_CONFIG_PRESHUTDOWN_INFO, reinterpret_cast<BYTE*>(&info), sizeof info,
+                                 &needed)) {
+        timeout = info.dwPreshutdownTimeout;
+      }
+    });
+    return timeout;
+  }
   bool registered() const {
     bool found = false;
     with_service([&](SC_HANDLE, SERVICE_STATUS&) { found = true; });
@@ -191,6 +205,8 @@ TEST_F(WindowsService, install_registers_a_manual_service_running_hamirrord_serv
   if (skipped_) GTEST_SKIP() << "this account may not register services: " << installed.output;
   ASSERT_EQ(installed.exit_code, 0u) << installed.output;
   EXPECT_EQ(start_type(), static_cast<DWORD>(SERVICE_DEMAND_START));
+  // userconfig.xml's stop_prim timeouts, 20 s + 10 s, plus the 30 s margin.
+  EXPECT_EQ(preshutdown_timeout_ms(), 60'000u);
   EXPECT_NE(binary_path_.find("hamirrord.exe\" service --service-name \"" + name_ + "\" --node \"" + node_file() + "\""),
             std::string::npos)
       << binary_path_;

@@ -179,15 +179,7 @@ void Node::on_errd_action(ProcessAction action, const std::string& reason) {
 }
 
 void Node::persist(GenerationInfo next, std::function<void()> then, std::function<bool()> superseded) {
-  // A record built before the mark was written must not take it back.
-  if (next.current != 0 && next.current == acknowledged_alone_generation_) next.acknowledged_alone = true;
-  const io::Error queued = generation_file_->write(wire::encode_body(next), guarded([this, next, then, superseded](io::Error result) {
-    if (result != io::Error::ok) {
-      // Without a durable record no promise about the data can be kept: stop here.
-      log("cannot persist the generation record: " + std::string(io::error_name(result)) + "; stopping");
-      stop();
-      return;
-    }
+  write_generation_record(next, [this, next, then = std::move(then), superseded = std::move(superseded)] {
     // A record already queued after this one replaces it on the disk: the peer never
     // hears of this one (it would take a generation nothing was written in for a
     // split brain).
@@ -195,6 +187,20 @@ void Node::persist(GenerationInfo next, std::function<void()> then, std::functio
     generation_ = next;
     publish_status();
     then();
+  });
+}
+
+void Node::write_generation_record(GenerationInfo next, std::function<void()> durable) {
+  // A record built before the acknowledged_alone mark was written must not take it back.
+  if (next.current != 0 && next.current == acknowledged_alone_generation_) next.acknowledged_alone = true;
+  const io::Error queued = generation_file_->write(wire::encode_body(next), guarded([this, durable = std::move(durable)](io::Error result) {
+    if (result != io::Error::ok) {
+      // Without a durable record no promise about the data can be kept: stop here.
+      log("cannot persist the generation record: " + std::string(io::error_name(result)) + "; stopping");
+      stop();
+      return;
+    }
+    durable();
   }));
   HM_ASSERT(queued == io::Error::ok);  // transitions are rare: the queue never fills
 }
@@ -204,6 +210,8 @@ void Node::start() {
   retired_copy_.reset();  // a stop's sync still under way: its run stays recorded as crashed
   retired_parts_.clear();  // their ports are this run's now
   acknowledged_alone_generation_ = 0;  // a mark an earlier run wrote is in the record it loads
+  lease_force_ = false;  // a primforce is this run's, not a later one's
+  prim_waits_for_meeting_ = false;
   activity_ = std::make_unique<ActivityTracker>(io_.fs, io_.clock, config_.state_dir, config_.activity,
                                                 [this](std::string_view line) { log("activity record: " + std::string(line)); });
   // A primary that cannot record what may differ must not go on (ActivityLog): it
@@ -329,11 +337,15 @@ void Node::on_start_timeout() {
   go_alone(decision.reason);
 }
 
+// Every lease request carries the record's lists whole.
+static_assert(kMaxGenerationHistory <= witness::kMaxLeaseHistory);
+static_assert(kMaxDiscardedGenerations <= witness::kMaxLeaseDiscarded);
+
 void Node::publish_status() {
   if (lease_) {
     // The witness grants the lease to a node only on data at least as new as what the
     // holder acknowledged alone: it is told this copy's generation with every request.
-    lease_->set_data({generation_.current, generation_.history, lease_force_});
+    lease_->set_data({generation_.current, generation_.history, lease_force_, generation_.discarded});
   }
   if (monitor_) {
     monitor_->set_local_status(static_cast<std::uint8_t>(state_), generation_.outdated, requesting_outdate_, generation_.current);

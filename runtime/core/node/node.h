@@ -184,9 +184,9 @@ class Node {
   // the role is left (stop_prim, VIP removed, read-only), then RoleHandover; the peer
   // answers and takes the role. Any failure abandons it (see abandon_handover).
   // The admin's prim on this side of a split brain, without going alone: the peer's
-  // diverged generation is recorded as discarded, then the nodes meet again.
-  void record_split_brain_choice();
-  void force_lease_for_split_brain_choice();
+  // diverged generation is recorded as discarded, then the nodes meet again if they
+  // are linked; `then` is told which.
+  void record_split_brain_choice(std::function<void(bool met_again)> then = {});
   // Why an admin command cannot act yet: stopped, or its records not read yet.
   std::string refuse_until_running() const;
   std::string hand_over(bool stopping, std::function<void()> left);
@@ -198,6 +198,9 @@ class Node {
   // Writes `next` as the generation record, then adopts and publishes it and runs
   // `then` -- unless `superseded` says a record queued after it replaces it.
   void persist(GenerationInfo next, std::function<void()> then, std::function<bool()> superseded = {});
+  // Writes `next` as the generation record and runs `durable` once it is; a failure
+  // stops the node. persist() is this plus adopting the record.
+  void write_generation_record(GenerationInfo next, std::function<void()> durable);
 
   void on_peer_change(bool up, const std::string& reason);
   void on_peer_status(std::uint8_t peer_state, bool peer_outdated, bool peer_requests_outdate);
@@ -351,6 +354,9 @@ class Node {
   // every later record of that generation keeps the mark (persist).
   std::uint64_t acknowledged_alone_generation_ = 0;
   bool marking_outdated_ = false;    // at the primary's request: no going alone meanwhile
+  // The admin's prim recorded a split brain's choice and waits for the meeting it
+  // asked for; the peer found gone instead, this node goes alone (on_peer_lost).
+  bool prim_waits_for_meeting_ = false;
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.
   std::shared_ptr<std::uint64_t> run_ = std::make_shared<std::uint64_t>(0);

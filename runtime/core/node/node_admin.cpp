@@ -30,13 +30,18 @@ std::string Node::prim(bool force) {
     log(refused);
     return refused;
   }
-  if (diverged_peer_generation_ != 0 && lease_ && link_ && monitor_ &&
-      is_primary(static_cast<NodeState>(monitor_->peer_state())) && may_promote_itself(generation_)) {
-    // The peer serves this split brain and renews the witness lease: going alone would
-    // wait for that lease for good (seed 55793, before its generation fix). The choice
-    // is recorded; meeting again, the peer finds its data discarded, steps down and
-    // gives the lease up, and this node takes the role with it.
-    record_split_brain_choice();
+  if (diverged_peer_generation_ != 0 && lease_ && !force) {
+    // With a witness the choice is recorded first, not with the new generation: the
+    // lease requests then carry it (the witness may have recorded the peer's side, and
+    // would refuse this node for good), and a peer serving this split brain, which
+    // renews the lease, finds its data discarded when the nodes meet again, steps down
+    // and gives the lease up (seed 55793's prim waited for that lease for good).
+    record_split_brain_choice([this](bool met_again) {
+      // Not linked, or the peer found gone before they meet (on_peer_lost): the lease
+      // decides, and the witness grants it on this choice.
+      if (met_again) prim_waits_for_meeting_ = true;
+      else go_alone("admin prim: this node's data wins the split brain");
+    });
     return {};
   }
   std::string reason = force ? "admin primforce" : "admin prim";
@@ -49,7 +54,6 @@ std::string Node::prim(bool force) {
     // The admin chose this side of a split brain: the peer's diverged data is to be
     // overwritten, durably recorded with the new generation, then met again.
     discard_on_alone_ = diverged_peer_generation_;
-    force_lease_for_split_brain_choice();
     reason += ": this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration";
   }
   go_alone(reason, [this] {
@@ -66,16 +70,6 @@ std::string Node::prim(bool force) {
   return {};
 }
 
-// The witness recorded the generation the admin just discarded, if the peer
-// acknowledged writes alone in it: it would refuse this node the lease on data
-// "older" than that for good. The admin's word overrides that check, once, as
-// primforce does (the timing rules still hold: never two holders at once).
-void Node::force_lease_for_split_brain_choice() {
-  if (!lease_ || lease_->holds_lease()) return;
-  lease_force_ = true;
-  publish_status();
-}
-
 // Found by a test: primforce while the records were still being read made the node
 // ALONE before its activity record was loaded, and its first write failed an assertion.
 std::string Node::refuse_until_running() const {
@@ -84,14 +78,15 @@ std::string Node::refuse_until_running() const {
   return {};
 }
 
-void Node::record_split_brain_choice() {
+void Node::record_split_brain_choice(std::function<void(bool met_again)> then) {
   GenerationInfo next = discard_generation(generation_, diverged_peer_generation_);
   next.split_brain = false;
   diverged_peer_generation_ = 0;
-  force_lease_for_split_brain_choice();
   log("admin prim: this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration");
-  persist(next, [this] {
-    if (link_) link_->fail("meeting again after the admin resolved the split brain");
+  persist(next, [this, then = std::move(then)] {
+    const bool linked = link_ != nullptr;
+    if (linked) link_->fail("meeting again after the admin resolved the split brain");
+    if (then) then(linked);
   });
 }
 

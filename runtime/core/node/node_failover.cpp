@@ -136,6 +136,10 @@ void Node::on_peer_lost(const std::string& reason) {
     // The replication link still works: the peer is alive whatever the heartbeats say.
     return log("every heartbeat network is silent but the replication link is up: not acting");
   }
+  if (prim_waits_for_meeting_ && state_ == NodeState::wait) {
+    prim_waits_for_meeting_ = false;
+    return go_alone("admin prim: this node's data wins the split brain; " + config_.peer + " is gone (" + reason + ")");
+  }
   if (state_ == NodeState::prim) return primary_without_secondary("the secondary is gone: " + reason);
   if (start_deferred_) return on_start_timeout();  // the peer was heard at start, and now is silent
   if (state_ != NodeState::second) return;

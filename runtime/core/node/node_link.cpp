@@ -152,6 +152,7 @@ void Node::on_peer_hello(const NodeHello& hello) {
 
 void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
   pending_alone_.reset();  // the meeting decides now
+  prim_waits_for_meeting_ = false;
   // So does a going alone under way, its generation still being recorded: finished
   // after a meeting that made this node secondary, it made it ALONE with the lease
   // while its peer, primary by that meeting, waited for the lease for good (seed 7231).
@@ -237,10 +238,17 @@ bool Node::may_acknowledge_alone() {
   if (generation_.acknowledged_alone) return true;
   if (acknowledged_alone_generation_ != generation_.current) {
     acknowledged_alone_generation_ = generation_.current;
+    const std::uint64_t marked = generation_.current;
     GenerationInfo next = generation_;
     next.acknowledged_alone = true;
     log("recording that this copy acknowledges writes alone in its generation");
-    persist(next, [this] {
+    // Only the mark is adopted once durable, not the whole record: a meeting meanwhile
+    // may have changed the record in memory (a target's inconsistent mark, queued
+    // after this one).
+    write_generation_record(std::move(next), [this, marked] {
+      if (generation_.current != marked) return;
+      generation_.acknowledged_alone = true;
+      publish_status();
       if (replicator_) replicator_->recheck_alone_gate();
     });
   }

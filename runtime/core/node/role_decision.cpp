@@ -150,6 +150,13 @@ MeetingDecision decide_on_meeting(const NodeView& local, const NodeView& peer, c
       return {Role::primary, Reintegration::fast, false, "both primary, but only this node wrote alone: it stays primary"};
     }
     if (relation == DataRelation::peer_newer) return become_secondary(relation, local.generation, peer.name);
+    if (relation == DataRelation::same && local.generation.current != peer.generation.current) {
+      // Both went on alone from one generation and neither acknowledged a write alone
+      // (compare): nothing either side told a writer is at stake. They pair as two
+      // starting nodes would, the secondary brought back by both nodes' marks.
+      if (local.name < peer.name) return decide_between_starting(local, peer, policy);
+      return mirror(decide_between_starting(peer, local, policy));
+    }
     // Unrelated is a split brain too: two first starts cut off from each other both went
     // ALONE (property counterexample, seed 570253); flagged, so that the admin's prim
     // on either side settles it like any other.

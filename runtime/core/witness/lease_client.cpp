@@ -72,6 +72,7 @@ bool LeaseClient::may_acknowledge_alone(std::uint64_t generation) {
 
 void LeaseClient::set_data(Data data) {
   HM_ASSERT(data.history.size() <= kMaxLeaseHistory);
+  HM_ASSERT(data.discarded.size() <= kMaxLeaseDiscarded);
   if (data == data_) return;
   data_ = std::move(data);
   if (wanted_) send_request();
@@ -95,7 +96,8 @@ void LeaseClient::send_request() {
                              .data_generation = data_.generation,
                              .data_history = data_.history,
                              .force = data_.force,
-                             .acknowledges_alone = alone_generation_ != 0 && alone_generation_ == data_.generation};
+                             .acknowledges_alone = alone_generation_ != 0 && alone_generation_ == data_.generation,
+                             .data_discarded = data_.discarded};
   // A send error is like a lost datagram: the next interval asks again.
   (void)endpoint_->send_to(config_.witness, encode_datagram(request));
 }

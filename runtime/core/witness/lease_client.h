@@ -75,6 +75,7 @@ class LeaseClient {
     std::uint64_t generation = 0;
     std::vector<std::uint64_t> history;
     bool force = false;  // the admin's primforce
+    std::vector<std::uint64_t> discarded;  // GenerationInfo::discarded
     friend bool operator==(const Data&, const Data&) = default;
   };
 

@@ -37,6 +37,9 @@ namespace hamirror::core::witness {
 // The ids a request may list as the requester's older generations (generation.h
 // keeps at most this many).
 constexpr std::size_t kMaxLeaseHistory = 16;
+// The generations a request may list as discarded by the admin (generation.h keeps at
+// most this many).
+constexpr std::size_t kMaxLeaseDiscarded = 4;
 
 // Asks for the lease, or renews it: the witness does not distinguish the two.
 //
@@ -61,16 +64,26 @@ struct LeaseRequest {
   // `data_generation` and has an acknowledgement waiting for it: record that
   // generation first. Without it a grant or a renewal leaves the record as it was.
   bool acknowledges_alone = false;
+  // GenerationInfo::discarded: generations an admin's `prim` here chose to overwrite
+  // (the other side of a split brain). A record naming one of them does not refuse
+  // this node: the admin's word, recorded on its disk, outranks it as it outranks the
+  // histories when the nodes meet. Only those: a newer generation the other side
+  // acknowledged alone in since still refuses it (only primforce overrides that).
+  std::vector<std::uint64_t> data_discarded;
 
   HM_WIRE_MESSAGE(wire::MessageType::lease_request, "lease_request")
-  HM_WIRE_FIELDS(node_name, client_nonce, request_id, data_generation, data_history, force, acknowledges_alone)
-  static constexpr std::size_t kMaxBodyBytes = 320;
+  HM_WIRE_FIELDS(node_name, client_nonce, request_id, data_generation, data_history, force, acknowledges_alone,
+                 data_discarded)
+  static constexpr std::size_t kMaxBodyBytes = 400;
 
   std::string check() const {
     if (node_name.empty()) return "empty node name";
     if (node_name.size() > kMaxNodeNameBytes) return "node name longer than " + std::to_string(kMaxNodeNameBytes);
     if (request_id == 0) return "request id 0";
     if (data_history.size() > kMaxLeaseHistory) return "history longer than " + std::to_string(kMaxLeaseHistory);
+    if (data_discarded.size() > kMaxLeaseDiscarded) {
+      return "more than " + std::to_string(kMaxLeaseDiscarded) + " discarded generations";
+    }
     return {};
   }
   friend bool operator==(const LeaseRequest&, const LeaseRequest&) = default;

@@ -301,6 +301,27 @@ TEST(Lease, a_node_whose_data_is_older_than_what_the_holder_recorded_is_granted_
   EXPECT_EQ(world.server().data_generation(), 10u) << "primforce records the forced copy at the grant";
 }
 
+// A split brain the admin settled for node2 with `prim` (its record discards node1's
+// generation 11, which the witness recorded): node2 is granted the lease on its own
+// side, without primforce. Only that generation: had node1 gone on to 12 since, the
+// record would name 12 and node2 would still be refused.
+TEST(Lease, a_node_whose_admin_discarded_the_recorded_generation_is_granted) {
+  LeaseWorld world(6);
+  world.start_witness();
+  world.start_clients();
+  world.client("node1").set_data({.generation = 11, .history = {10}});
+  world.client("node1").want_lease(true);
+  ASSERT_TRUE(world.run_checked_for_ms(20'000, [&] { return world.client("node1").may_acknowledge_alone(11); }));
+  world.client("node1").want_lease(false);
+  world.client("node2").set_data({.generation = 20, .history = {10}, .discarded = {12}});
+  world.client("node2").want_lease(true);
+  EXPECT_FALSE(world.run_checked_for_ms(60'000, [&] { return world.client("node2").holds_lease(); }))
+      << "a discard of another generation is no answer to 11";
+  world.client("node2").set_data({.generation = 20, .history = {10}, .discarded = {11, 12}});
+  ASSERT_TRUE(world.run_checked_for_ms(1'000, [&] { return world.client("node2").may_acknowledge_alone(20); })) << story(world);
+  EXPECT_EQ(world.server().data_generation(), 20u);
+}
+
 // The other way round: a node whose history holds the recorded generation has the
 // holder's data and more (it was reintegrated, then went on): it is granted.
 TEST(Lease, a_node_whose_data_is_newer_than_what_the_holder_recorded_is_granted) {
