@@ -26,7 +26,9 @@
 #   packet loss  nftables drops 20 % of the primary's packets both ways for 5 s;
 #   swap         a clean `hamirror swap`.
 # The last cycle runs without a witness (the daemons restarted with a new configuration):
-# a link cut lets both sides go ALONE (a split brain); the link comes back, the admin
+# a link cut lets both sides go ALONE, and a file written on the isolated side makes it a
+# split brain (a side that acknowledged nothing alone would simply become the other's
+# secondary); the link comes back, the admin
 # runs `hamirror prim` on the side that served the client, the other is fully
 # reintegrated; what the isolated side committed is counted (the client got none of it).
 # The client's transactions that the isolated side acknowledged after the link came back,
@@ -564,6 +566,11 @@ fault_split_brain() {  # without a witness: both sides go ALONE; the admin settl
   wait_state "$survivor" ALONE
   wait_state "$victim" ALONE
   log "  split brain: $victim ALONE cut off with the VIP, $survivor ALONE serving the client (after $took_ms ms)"
+  # A write on the isolated side too (a job of its own application, say), acknowledged
+  # alone there: that makes the meeting a split brain. A side that acknowledged nothing
+  # alone is none: it becomes the other's secondary by itself (seed 55793).
+  echo "written on $victim while it was cut off" >"$(mount_of "$victim")/cut-off-write" ||
+    fail "cannot write into the isolated $victim's replicated directory"
   let_it_write
   log "  link of $victim back: the nodes meet, see the divergence, wait for the admin"
   mend_ms=$(now_ms)
@@ -573,6 +580,7 @@ fault_split_brain() {  # without a witness: both sides go ALONE; the admin settl
   admin_prim "$survivor"
   primary=$(wait_stable)
   [ "$primary" = "$survivor" ] || fail "the admin chose $survivor but $primary is PRIM"
+  [ ! -e "$(mount_of "$survivor")/cut-off-write" ] || fail "the loser's write survived the admin's choice on $survivor"
   echo "$window_start $(iso_now) split brain (no witness)" >>"$work/excused-nowitness"
   # What the cut-off side committed that the winner does not have, discarded by the
   # admin's prim. While cut off it can answer nobody: the client's requests go to the VIP
