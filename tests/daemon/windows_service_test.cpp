@@ -247,7 +247,8 @@ TEST_F(WindowsService, sc_start_runs_the_node_and_sc_stop_stops_it_cleanly_with_
   with_service([](SC_HANDLE service, SERVICE_STATUS&) { EXPECT_TRUE(::StartServiceA(service, 0, nullptr)) << ::GetLastError(); });
   const fs::path module_log = dir_ / "log" / "module.log";
   ASSERT_TRUE(eventually([&] { return status().dwCurrentState == SERVICE_RUNNING; })) << read_file(module_log);
-  EXPECT_EQ(status().dwControlsAccepted, static_cast<DWORD>(SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN));
+  EXPECT_EQ(status().dwControlsAccepted,
+            static_cast<DWORD>(SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN | SERVICE_ACCEPT_PRESHUTDOWN));
   EXPECT_NE(read_file(module_log).find("hamirrord started: node node1"), std::string::npos) << read_file(module_log);
   // Built without the WinFsp SDK (as in CI): the admin is told the directory is not captured.
   EXPECT_NE(read_file(module_log).find("replicated directories (" + (dir_ / "replicated").string() + ") are NOT captured"),
