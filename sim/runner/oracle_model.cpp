@@ -238,8 +238,12 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
     case core::OpKind::mkdir:
       if (entry.exists == Exists::yes) return;  // it would have failed
       if (entry.exists == Exists::no) {
-        entry = EntryModel{Exists::maybe, std::nullopt, op.id, {}};
-        set_mode(entry, made_directory_mode(op), op.id);  // if it is there at all, it is this one
+        // If it is there at all, it is this one, and one there before contradicts the
+        // removal too (seed 69387: a split brain's other side removed the directory,
+        // this mkdir failed already_exists on the side that still had it).
+        const std::vector<std::uint64_t> placed_by = placed_after_removal(entry, op.id);
+        entry = EntryModel{Exists::maybe, std::nullopt, op.id, placed_by};
+        set_mode(entry, made_directory_mode(op), op.id);
       } else {
         either_mode(entry, made_directory_mode(op), op.id);
         entry.op_id = op.id;

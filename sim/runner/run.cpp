@@ -171,6 +171,16 @@ void Run::mark_absent(NodeSlot& slot, bool absent) {
   }
 }
 
+// Starts a stopped node process. Whoever starts it, it hears its peer from now on: a
+// stop fault that joined an admin's restart under way (seed 60003) found the node
+// running again at its end, and the silence it had begun never ended, so every
+// heartbeat after was ignored and a partition later was taken for no silence at all.
+void Run::start_stopped(NodeSlot& slot) {
+  mark_absent(slot, false);
+  slot.silence.came_up(cluster_.scheduler().now_ns());
+  slot.node->start();
+}
+
 void Run::on_datagram_delivered(const std::string& from, const std::string& to, std::uint16_t port) {
   if (port != kHeartbeatPort || !slots_.contains(to) || slot(to).peer != from) return;
   slot(to).silence.heard(cluster_.scheduler().now_ns());

@@ -273,9 +273,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
         if (again.incarnation != incarnation || !again.node || cluster_.node(name).frozen()) return;
         if (again.node->state() != core::NodeState::stop) return;
         note("start " + name);
-        mark_absent(again, false);
-        again.silence.came_up(cluster_.scheduler().now_ns());
-        again.node->start();
+        start_stopped(again);
       });
       return true;
     }
@@ -396,7 +394,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
         cluster_.scheduler().after(0, [this, name, incarnation] {
           NodeSlot& now_slot = slot(name);
           if (now_slot.incarnation != incarnation || !now_slot.node || phase_ == Phase::done) return;
-          if (now_slot.node->state() == core::NodeState::stop && !cluster_.node(name).frozen()) now_slot.node->start();
+          if (now_slot.node->state() == core::NodeState::stop && !cluster_.node(name).frozen()) start_stopped(now_slot);
         });
         (void)again;
       });
@@ -584,8 +582,7 @@ void Run::liveness_admin() {
     if (!s.node) restart(s);
     if (s.node->state() == core::NodeState::stop) {
       note("admin: start " + name);
-      mark_absent(s, false);
-      s.node->start();
+      start_stopped(s);
     }
     any_primary = any_primary || is_primary(s.node->state());
   }

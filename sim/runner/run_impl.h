@@ -141,6 +141,7 @@ class Run {
   bool converged();
   void fail(const std::string& invariant, const std::string& detail);
   bool stop_running();  // a violation, or the event bound (then a livelock violation)
+  void start_stopped(NodeSlot& slot);
   void mark_absent(NodeSlot& slot, bool absent);
 
   // run_workload.cpp

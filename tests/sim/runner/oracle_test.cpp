@@ -296,6 +296,26 @@ TEST_F(OracleTest, a_lost_mkdir_may_have_made_the_directory_with_its_mode_or_not
   EXPECT_EQ(mismatches[0].op_id, mkdir);
 }
 
+// Seed 69387: node2, alone in a split brain, removed c0d; the client went to node1,
+// which still had it (0500), and its mkdir failed already_exists. The mode mismatch
+// names the failed mkdir, and also the removal, the peer's acknowledged op it
+// contradicts: not the mkdir's node's own lost write.
+TEST_F(OracleTest, seed_69387_a_failed_mkdir_over_a_removed_directory_names_the_removal_too) {
+  acked({.kind = core::OpKind::mkdir, .path = "c0d", .mode = 0500});
+  OpRecord removal{.kind = core::OpKind::rmdir, .path = "c0d", .node = "node2"};
+  const auto rmdir = oracle_.record(removal);
+  oracle_.complete(rmdir, ++now_, io::Error::ok);
+  const auto mkdir = failed({.kind = core::OpKind::mkdir, .path = "c0d", .mode = 01777});
+  disk_.install_directory("/data/c0d");
+  disk_.set_mode("/data/c0d", 0500, [](io::Error) {});
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].what, "mode 0500 is not 01777");
+  EXPECT_EQ(mismatches[0].op_id, mkdir);
+  EXPECT_NE(std::find(mismatches[0].or_op_ids.begin(), mismatches[0].or_op_ids.end(), rmdir), mismatches[0].or_op_ids.end())
+      << "the directory there contradicts the removal as well";
+}
+
 // An op acknowledged alone is on its node's copy only: the other node's fsync of the
 // same file does not make it durable (seeds 7550 with mode ops, 376: a split brain).
 TEST_F(OracleTest, another_nodes_fsync_leaves_an_op_acknowledged_alone_unsynced) {

@@ -121,6 +121,29 @@ TEST(Runner, seed_34751_a_rename_failed_with_eio_onto_a_file_leaves_its_mode_unk
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
+// Seed 60003: a stop fault on node1 joined the admin's restart under way; the restart
+// started node1 again and the stop's end found it running. The runner's record of what
+// node1 heard stayed "down" for good, ignored every heartbeat after it, and took a
+// later partition (node1 silent 4 s, then ALONE) for a split brain the network did not
+// cause (single_primary). Whoever starts a stopped node, it hears its peer again.
+TEST(Runner, seed_60003_a_node_started_by_the_admins_restart_after_a_stop_fault_hears_its_peer_again) {
+  const RunResult result = run(60003, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GE(result.stats.divergences, 1u);
+}
+
+// Seed 60722 (no witness): the admin ran prim on node2 in a split brain, then prim on
+// node1, which acknowledged nothing alone after it; when they met, the core made node2
+// (which had served meanwhile) the copy that wins and reintegrated node1. The runner
+// kept the admin's last choice (node1) and reported node1's own split-brain chmod as
+// lost. The choice that took effect is the copy that serves once the pair is
+// synchronised.
+TEST(Runner, seed_60722_a_split_brain_choice_the_nodes_did_not_follow_is_resolved_for_the_copy_that_serves) {
+  const RunResult result = run(60722, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GE(result.stats.divergences, 1u);
+}
+
 TEST(Runner, the_same_seed_gives_the_same_trace_hash_and_another_seed_another) {
   const RunResult first = run(5);
   const RunResult again = run(5);
