@@ -380,7 +380,7 @@ bool Run::start_fault(ScheduledFault& fault, bool draw) {
       return true;
     }
     case FaultKind::admin_prim: {
-      if (is_primary(s.node->state()) || s.node->state() == core::NodeState::stop) return false;
+      if (!takes_admin_prim(name)) return false;
       admin_prim(name, false);
       return true;
     }
