@@ -51,7 +51,11 @@ void MemFs::read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, 
 }
 
 void MemFs::write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) {
-  complete(std::move(done), write_now(file, offset, bytes));
+  complete(std::move(done), write_now(file, offset, io::SharedBytes::copy_of(bytes)));
+}
+
+void MemFs::write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) {
+  complete(std::move(done), write_now(file, offset, std::move(bytes)));
 }
 
 void MemFs::fsync(io::FileHandle file, DoneFn done) { complete(std::move(done), fsync_now(file)); }
@@ -152,15 +156,16 @@ io::Result<io::Bytes> MemFs::read_now(io::FileHandle file, std::uint64_t offset,
   return bytes;
 }
 
-io::Result<std::uint64_t> MemFs::write_now(io::FileHandle file, std::uint64_t offset, io::ByteView bytes) {
+io::Result<std::uint64_t> MemFs::write_now(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes) {
   const OpenFile* open_file = find_open(file);
   if (!open_file || !open_file->writable) return io::Error::bad_handle;  // EBADF, as write(2)
   if (offset > kMaxFileBytes || bytes.size() > kMaxFileBytes - offset) return io::Error::invalid_argument;
   Inode& inode = inodes_.at(open_file->inode);
   HM_ASSERT(inode.kind == io::FileKind::regular);  // directories never open for writing
-  write_file(inode, offset, bytes);
-  note("write " + open_file->path + " @" + std::to_string(offset) + " +" + std::to_string(bytes.size()), bytes);
-  return static_cast<std::uint64_t>(bytes.size());
+  const std::uint64_t size = bytes.size();
+  note("write " + open_file->path + " @" + std::to_string(offset) + " +" + std::to_string(size), bytes);
+  write_file(inode, offset, std::move(bytes));
+  return size;
 }
 
 io::Error MemFs::truncate_now(io::FileHandle file, std::uint64_t size_bytes) {
@@ -200,12 +205,13 @@ io::FileStat MemFs::stat_of(const Inode& inode) const {
   return io::FileStat{inode.kind, inode.kind == io::FileKind::regular ? inode.data.size() : 0, inode.mtime_ns, inode.mode};
 }
 
-void MemFs::write_file(Inode& inode, std::uint64_t offset, io::ByteView bytes) {
+void MemFs::write_file(Inode& inode, std::uint64_t offset, io::SharedBytes bytes) {
   HM_ASSERT(inode.kind == io::FileKind::regular);
-  inode.data.write(offset, bytes);
   // POSIX: a zero-length write does not extend the file, and keeps no bytes.
-  const std::uint64_t kept_offset = bytes.empty() ? 0 : offset;
-  keep_unsynced(inode, UnsyncedChange{UnsyncedChange::Kind::write, offset, inode.data.extent(kept_offset, bytes.size()), 0});
+  const std::uint64_t size = bytes.size();
+  const std::uint64_t kept_offset = size == 0 ? 0 : offset;
+  inode.data.write_shared(offset, std::move(bytes));
+  keep_unsynced(inode, UnsyncedChange{UnsyncedChange::Kind::write, offset, inode.data.extent(kept_offset, size), 0});
 }
 
 void MemFs::truncate_file(Inode& inode, std::uint64_t size_bytes) {
@@ -227,6 +233,10 @@ std::int64_t MemFs::wall_now_ns() const { return clock_ ? clock_->wall_ns() : si
 
 void MemFs::note(std::string_view what, io::ByteView detail) {
   scheduler_.trace().record(scheduler_.now_ns(), options_.trace_name, what, detail);
+}
+
+void MemFs::note(std::string_view what, std::span<const io::ByteView> details) {
+  scheduler_.trace().record(scheduler_.now_ns(), options_.trace_name, what, details);
 }
 
 }  // namespace hamirror::fsim

@@ -23,7 +23,8 @@
 // mtime and mode are metadata outside the model: they keep their current values.
 //
 // Every mutating call and every crash decision is folded into the trace with the
-// bytes involved, so the trace hash covers file contents.
+// bytes involved, so the trace hash covers file contents (bytes of the runner's
+// payload pool by their position in it: see sim::Trace::fold_by_position_within).
 //
 // A node's disk may have a NodeGate (set_gate): every call still takes effect when it
 // is made, but its completion goes through the gate, so a frozen node's completions
@@ -107,6 +108,8 @@ class MemFs final : public io::FileSystem {
   void close(io::FileHandle file, DoneFn done) override;
   void read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) override;
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override;
+  // Keeps the bytes by reference (FileData's pieces): no copy.
+  void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override;
   void fsync(io::FileHandle file, DoneFn done) override;
   void truncate(io::FileHandle file, std::uint64_t size_bytes, DoneFn done) override;
   void fstat(io::FileHandle file, StatFn done) override;
@@ -128,6 +131,9 @@ class MemFs final : public io::FileSystem {
 
   // Inspection, synchronous and outside the trace. nullopt: missing or a directory.
   std::optional<io::Bytes> contents(const std::string& path) const;
+  // The same without materialising it (pieces shared): compare with ==, or look at
+  // the pieces. nullopt: missing or a directory.
+  std::optional<FileData> data_of(const std::string& path) const;
   // Permission bits of a file or directory; nullopt: missing.
   std::optional<std::uint32_t> mode_of(const std::string& path) const;
   // What the file would hold after a crash that loses every unsynced change.
@@ -155,7 +161,7 @@ class MemFs final : public io::FileSystem {
 
   io::Result<io::FileHandle> open_now(const std::string& path, io::OpenFlags flags);
   io::Result<io::Bytes> read_now(io::FileHandle file, std::uint64_t offset, std::uint64_t size) const;
-  io::Result<std::uint64_t> write_now(io::FileHandle file, std::uint64_t offset, io::ByteView bytes);
+  io::Result<std::uint64_t> write_now(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes);
   io::Error truncate_now(io::FileHandle file, std::uint64_t size_bytes);
   io::Error fsync_now(io::FileHandle file);
   io::Error rename_now(const std::string& from, const std::string& to);
@@ -175,12 +181,13 @@ class MemFs final : public io::FileSystem {
   const OpenFile* find_open(io::FileHandle file) const;
   io::FileStat stat_of(const Inode& inode) const;
   // Apply a write or truncate now and keep it as unsynced.
-  void write_file(Inode& inode, std::uint64_t offset, io::ByteView bytes);
+  void write_file(Inode& inode, std::uint64_t offset, io::SharedBytes bytes);
   void truncate_file(Inode& inode, std::uint64_t size_bytes);
   void keep_unsynced(Inode& inode, UnsyncedChange change);
   void create_durable_directories(const std::vector<std::string>& names);
   std::int64_t wall_now_ns() const;
   void note(std::string_view what, io::ByteView detail = {});
+  void note(std::string_view what, std::span<const io::ByteView> details);
 
   template <typename Fn, typename Value>
   void complete(Fn done, Value value) {

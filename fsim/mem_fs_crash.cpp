@@ -1,5 +1,7 @@
 // MemFs: the power cut, synchronous inspection for tests and checkers, and setup.
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "fsim/mem_fs.h"
 #include "fsim/path.h"
@@ -15,6 +17,26 @@ std::string_view fate_name(CrashFate fate) {
     case CrashFate::torn: return "torn";
   }
   return "?";
+}
+
+// What the trace folds of a file's contents: where its pieces lie, then each piece
+// (by position when it is a slice of the payload pool, so no byte is hashed).
+struct TraceDetails {
+  std::vector<std::uint64_t> layout;  // offset and size of each piece
+  std::vector<io::ByteView> views;
+  operator std::span<const io::ByteView>() const { return views; }  // NOLINT(google-explicit-constructor)
+};
+
+TraceDetails trace_details(const FileData& data) {
+  TraceDetails details;
+  for (const FileData::Piece& piece : data.pieces()) {
+    details.layout.push_back(piece.offset);
+    details.layout.push_back(piece.bytes.size());
+  }
+  details.views.push_back(io::ByteView(reinterpret_cast<const std::uint8_t*>(details.layout.data()),
+                                       details.layout.size() * sizeof(std::uint64_t)));
+  for (const FileData::Piece& piece : data.pieces()) details.views.push_back(piece.bytes.view());
+  return details;
 }
 
 std::string describe(const UnsyncedChange& change) {
@@ -44,7 +66,7 @@ CrashReport MemFs::crash() {
     }
     inode.durable_data = inode.data;  // what reached the platter is durable now
     inode.unsynced.clear();
-    note("after crash " + path + " has " + std::to_string(inode.data.size()) + " bytes", inode.data.bytes());
+    note("after crash " + path + " has " + std::to_string(inode.data.size()) + " bytes", trace_details(inode.data));
   });
   return report;
 }
@@ -53,6 +75,12 @@ std::optional<io::Bytes> MemFs::contents(const std::string& path) const {
   auto id = resolve(path, View::current);
   if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;
   return inodes_.at(*id).data.bytes();
+}
+
+std::optional<FileData> MemFs::data_of(const std::string& path) const {
+  auto id = resolve(path, View::current);
+  if (!id || inodes_.at(*id).kind != io::FileKind::regular) return std::nullopt;
+  return inodes_.at(*id).data;
 }
 
 std::optional<std::uint32_t> MemFs::mode_of(const std::string& path) const {

@@ -43,8 +43,12 @@ void SlowFs::read(io::FileHandle file, std::uint64_t offset, std::uint64_t size,
 
 void SlowFs::write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) {
   // The contract lets the caller reuse its buffer once write() returns: copy now.
-  delay(Cost::plain, [this, file, offset, data = io::Bytes(bytes.begin(), bytes.end()), done = std::move(done)] {
-    inner().write(file, offset, data, done);
+  write_shared(file, offset, io::SharedBytes::copy_of(bytes), std::move(done));
+}
+
+void SlowFs::write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) {
+  delay(Cost::plain, [this, file, offset, bytes = std::move(bytes), done = std::move(done)] {
+    inner().write_shared(file, offset, bytes, done);
   });
 }
 

@@ -41,6 +41,7 @@ class SlowFs final : public FileSystemWrapper {
   void close(io::FileHandle file, DoneFn done) override;
   void read(io::FileHandle file, std::uint64_t offset, std::uint64_t size, ReadFn done) override;
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override;
+  void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override;
   void fsync(io::FileHandle file, DoneFn done) override;
   void truncate(io::FileHandle file, std::uint64_t size_bytes, DoneFn done) override;
   void fstat(io::FileHandle file, StatFn done) override;

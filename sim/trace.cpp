@@ -31,8 +31,38 @@ void Trace::record(std::int64_t time_ns, std::string_view who, std::string_view 
   fold(lengths, sizeof lengths);
   fold(who.data(), who.size());
   fold(what.data(), what.size());
-  if (!detail.empty()) fold(detail.data(), detail.size());
+  fold_detail(detail);
+  keep_line(time_ns, who, what);
+}
 
+void Trace::record(std::int64_t time_ns, std::string_view who, std::string_view what, std::span<const io::ByteView> details) {
+  const std::uint64_t lengths[3] = {who.size(), what.size(), details.size()};
+  fold(&time_ns, sizeof time_ns);
+  fold(lengths, sizeof lengths);
+  fold(who.data(), who.size());
+  fold(what.data(), what.size());
+  for (const io::ByteView detail : details) {
+    const std::uint64_t length = detail.size();
+    fold(&length, sizeof length);
+    fold_detail(detail);
+  }
+  keep_line(time_ns, who, what);
+}
+
+void Trace::fold_detail(io::ByteView detail) {
+  if (detail.empty()) return;
+  const std::uint8_t* start = by_position_.data();
+  if (start != nullptr && detail.data() >= start && detail.data() + detail.size() <= start + by_position_.size()) {
+    // A tag (the ASCII of "position"), then where the bytes lie; their length was
+    // folded before them.
+    const std::uint64_t described[2] = {0x706f736974696f6eULL, static_cast<std::uint64_t>(detail.data() - start)};
+    fold(described, sizeof described);
+    return;
+  }
+  fold(detail.data(), detail.size());
+}
+
+void Trace::keep_line(std::int64_t time_ns, std::string_view who, std::string_view what) {
   std::string line = format_time(time_ns) + " " + std::string(who) + ": " + std::string(what);
   if (echo_) std::printf("%s\n", line.c_str());
   recent_.push_back(std::move(line));

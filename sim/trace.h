@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,15 @@ class Trace {
   // Folds a component's fact: who, what, and the bytes that matter (a payload, file
   // contents). The readable line keeps the text, not the bytes.
   void record(std::int64_t time_ns, std::string_view who, std::string_view what, io::ByteView detail = {});
+  // As above with several pieces of detail (a file's stored pieces), each folded
+  // with its length.
+  void record(std::int64_t time_ns, std::string_view who, std::string_view what, std::span<const io::ByteView> details);
+  // Detail bytes that lie inside `region` are folded as their position in it and
+  // their length instead of their contents: a megabyte payload costs no hashing. Only
+  // for a region that never changes while the trace lives and whose bytes are a pure
+  // function of their position (the runner's payload pool), so that the position says
+  // as much as the bytes and is the same in every run. Empty: hash every byte.
+  void fold_by_position_within(io::ByteView region) { by_position_ = region; }
 
   std::uint64_t hash() const;
   const std::deque<std::string>& recent_lines() const { return recent_; }
@@ -36,11 +46,14 @@ class Trace {
 
  private:
   void fold(const void* data, std::size_t size);
+  void fold_detail(io::ByteView detail);
+  void keep_line(std::int64_t time_ns, std::string_view who, std::string_view what);
 
   struct HashState;  // XXH3 streaming state, kept out of this header
   std::unique_ptr<HashState> state_;
   std::deque<std::string> recent_;
   bool echo_ = false;
+  io::ByteView by_position_;
 };
 
 // Formats virtual time as seconds with millisecond precision: "12.345s".

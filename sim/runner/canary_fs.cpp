@@ -30,18 +30,25 @@ class DropWritesFs final : public fsim::FileSystemWrapper {
     inner().close(file, std::move(done));
   }
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override {
-    if (replicated_handles_.contains(file.value) && ++writes_ % kDropEvery == 0) {
-      const std::uint64_t size = bytes.size();
-      scheduler_.trace().record(scheduler_.now_ns(), "canary", "write dropped");
-      scheduler_.after(0, [alive = std::weak_ptr<char>(alive_), size, done = std::move(done)]() mutable {
-        if (!alive.expired()) done(io::Result<std::uint64_t>(size));
-      });
-      return;
-    }
+    if (drop(file, bytes.size(), done)) return;
     inner().write(file, offset, bytes, std::move(done));
+  }
+  void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override {
+    if (drop(file, bytes.size(), done)) return;
+    inner().write_shared(file, offset, std::move(bytes), std::move(done));
   }
 
  private:
+  // Whether this write is one to drop (then its completion is scheduled here).
+  bool drop(io::FileHandle file, std::uint64_t size, WriteFn& done) {
+    if (!replicated_handles_.contains(file.value) || ++writes_ % kDropEvery != 0) return false;
+    scheduler_.trace().record(scheduler_.now_ns(), "canary", "write dropped");
+    scheduler_.after(0, [alive = std::weak_ptr<char>(alive_), size, done = std::move(done)]() mutable {
+      if (!alive.expired()) done(io::Result<std::uint64_t>(size));
+    });
+    return true;
+  }
+
   Scheduler& scheduler_;
   std::string root_;
   std::map<std::uint64_t, bool> replicated_handles_;

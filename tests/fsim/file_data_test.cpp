@@ -1,5 +1,5 @@
-// FileData, the simulated file's sparse pages: it must behave exactly as the byte
-// vector it replaced, holes and page boundaries included.
+// FileData, the simulated file's bytes as shared pieces: it must behave exactly as a
+// byte vector, holes and piece boundaries included, without copying written bytes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +10,8 @@
 namespace hamirror::fsim {
 namespace {
 
-constexpr std::uint64_t kPage = FileData::kPageBytes;
+// The size the page model used: the cases below still cross such boundaries.
+constexpr std::uint64_t kPage = 16 * 1024;
 
 io::Bytes filled(std::size_t size, std::uint8_t value) { return io::Bytes(size, value); }
 
@@ -69,17 +70,106 @@ TEST(FileData, an_extent_keeps_the_bytes_it_was_taken_with_and_applies_them_whol
   EXPECT_EQ(torn.bytes(), expected);
 }
 
-// Random writes, truncates and reads against a plain vector, across page boundaries.
+io::SharedBytes numbered(std::size_t size, std::uint8_t first) {
+  io::Bytes bytes(size);
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<std::uint8_t>(first + i * 7);
+  return io::SharedBytes(std::move(bytes));
+}
+
+TEST(FileData, a_write_over_the_middle_of_a_shared_piece_slices_it_without_copying) {
+  const io::SharedBytes a = numbered(64 * 1024, 1);
+  const io::SharedBytes b = numbered(10 * 1024, 2);
+  FileData data;
+  data.write_shared(0, a);
+  data.write_shared(10 * 1024, b);
+  ASSERT_EQ(data.piece_count(), 3u);
+  // The pieces are the written buffers themselves, at the positions they came from.
+  EXPECT_EQ(data.pieces()[0].bytes.data(), a.data());
+  EXPECT_EQ(data.pieces()[0].bytes.size(), 10u * 1024);
+  EXPECT_EQ(data.pieces()[1].bytes.data(), b.data());
+  EXPECT_EQ(data.pieces()[2].offset, 20u * 1024);
+  EXPECT_EQ(data.pieces()[2].bytes.data(), a.data() + 20 * 1024);
+  io::Bytes expected(a.begin(), a.end());
+  std::copy(b.begin(), b.end(), expected.begin() + 10 * 1024);
+  EXPECT_EQ(data.bytes(), expected);
+  // A truncate into the last piece slices it too.
+  data.resize(30 * 1024);
+  expected.resize(30 * 1024);
+  EXPECT_EQ(data.bytes(), expected);
+  EXPECT_EQ(data.pieces()[2].bytes.data(), a.data() + 20 * 1024);
+}
+
+TEST(FileData, a_torn_prefix_of_an_extent_over_several_pieces_keeps_exactly_its_bytes) {
+  const io::SharedBytes a = numbered(8 * 1024, 3);
+  const io::SharedBytes b = numbered(8 * 1024, 4);
+  FileData data;
+  data.write_shared(100, a);
+  data.write_shared(100 + 8 * 1024 + 50, b);  // a 50-byte hole between them
+  const FileData::Extent extent = data.extent(100, 16 * 1024 + 50);
+  data.write(0, filled(20 * 1024, 0x55));  // the file changes; the extent does not
+
+  FileData torn;
+  torn.write(0, filled(100 + 12 * 1024, 0xEE));  // what the torn write lands on
+  torn.write(extent, 12 * 1024);
+  io::Bytes expected(100 + 12 * 1024, 0xEE);
+  std::copy(a.begin(), a.end(), expected.begin() + 100);
+  std::fill(expected.begin() + 100 + 8 * 1024, expected.begin() + 100 + 8 * 1024 + 50, 0);  // the hole
+  std::copy(b.begin(), b.begin() + (4 * 1024 - 50), expected.begin() + 100 + 8 * 1024 + 50);
+  EXPECT_EQ(torn.bytes(), expected);
+  // Still by reference: the torn part of b is b's own memory.
+  EXPECT_EQ(torn.pieces().back().bytes.data(), b.data());
+}
+
+TEST(FileData, equality_is_by_contents_whatever_the_pieces_share) {
+  const io::SharedBytes a = numbered(32 * 1024, 5);
+  FileData one;
+  one.write_shared(0, a);
+  FileData same = one;  // the same slices
+  EXPECT_EQ(one, same);
+  FileData copied;
+  copied.write(0, a.view());  // other memory, same bytes
+  EXPECT_EQ(one, copied);
+  // Slices of one buffer at different positions are compared by their bytes.
+  FileData shifted;
+  shifted.write_shared(0, a.slice(1, a.size() - 1));
+  shifted.write_shared(a.size() - 1, a.slice(0, 1));
+  EXPECT_NE(one, shifted);
+  // One byte differs in another buffer.
+  io::Bytes changed(a.begin(), a.end());
+  changed[20000] ^= 1;
+  EXPECT_NE(one, FileData(changed));
+  // A hole equals written zeros, and not a nonzero byte.
+  FileData hole;
+  hole.resize(a.size());
+  EXPECT_EQ(hole, FileData(filled(a.size(), 0)));
+  EXPECT_NE(hole, one);
+}
+
+TEST(FileData, small_adjacent_writes_are_merged_into_few_pieces) {
+  FileData data;
+  io::Bytes model;
+  for (std::uint64_t i = 0; i < 1000; ++i) {
+    const io::Bytes bytes = filled(16, static_cast<std::uint8_t>(i));
+    data.write(i * 16, bytes);
+    model.insert(model.end(), bytes.begin(), bytes.end());
+  }
+  EXPECT_LE(data.piece_count(), 1000 * 16 / (FileData::kMergeBytes / 2));
+  EXPECT_EQ(data.bytes(), model);
+}
+
+// Random writes, truncates and reads against a plain vector, across piece boundaries,
+// large and tiny (merged) writes alike.
 TEST(FileData, behaves_as_a_byte_vector_under_random_writes_and_truncates) {
   io::Prng random(20261126);
-  for (int run = 0; run < 50; ++run) {
+  for (int run = 0; run < 100; ++run) {
+    const std::uint64_t write_max = run % 2 == 0 ? 3 * kPage : 64;  // odd runs: tiny writes that merge
     FileData data;
     io::Bytes model;
     for (int step = 0; step < 60; ++step) {
       const std::uint64_t roll = random.below(10);
       if (roll < 6) {
-        const std::uint64_t offset = random.below(model.size() + 3 * kPage);
-        io::Bytes bytes(random.below(3 * kPage));
+        const std::uint64_t offset = random.below(model.size() + (run % 2 == 0 ? 3 * kPage : 256));
+        io::Bytes bytes(random.below(write_max));
         for (auto& b : bytes) b = static_cast<std::uint8_t>(random.next_u64());
         data.write(offset, bytes);
         if (!bytes.empty()) {
