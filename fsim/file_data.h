@@ -25,10 +25,12 @@
 // and lie within [0, size()).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <vector>
 
+#include "io/assert.h"
 #include "io/bytes.h"
 #include "io/shared_bytes.h"
 
@@ -88,6 +90,12 @@ class FileData {
   io::Bytes bytes() const;
   // The stored pieces, in order (holes between them read as zeros).
   const std::vector<Piece>& pieces() const { return pieces_; }
+  // Calls fn(at, bytes, length) for consecutive parts of [offset, offset + size),
+  // which must lie within size(): bytes is a stored slice of `length` bytes, or empty
+  // for a hole of `length` zeros. Stops early, returning false, when fn does. Lets a
+  // checker compare by reference without materialising the range.
+  template <typename Fn>
+  bool visit(std::uint64_t offset, std::uint64_t size, Fn fn) const;
 
   friend bool operator==(const FileData& a, const FileData& b);
 
@@ -103,5 +111,24 @@ class FileData {
   std::uint64_t size_ = 0;
   std::vector<Piece> pieces_;
 };
+
+template <typename Fn>
+bool FileData::visit(std::uint64_t offset, std::uint64_t size, Fn fn) const {
+  HM_ASSERT(offset <= size_ && size <= size_ - offset);
+  const std::uint64_t end = offset + size;
+  std::uint64_t at = offset;
+  for (const Piece& piece : pieces_) {
+    if (piece.end() <= at) continue;
+    if (piece.offset >= end) break;
+    if (piece.offset > at) {
+      if (!fn(at, io::ByteView(), piece.offset - at)) return false;
+      at = piece.offset;
+    }
+    const std::uint64_t to = std::min(end, piece.end());
+    if (!fn(at, piece.bytes.view().subspan(at - piece.offset, to - at), to - at)) return false;
+    at = to;
+  }
+  return at == end || fn(at, io::ByteView(), end - at);
+}
 
 }  // namespace hamirror::fsim

@@ -116,18 +116,26 @@ std::vector<std::uint64_t> also(const EntryModel& entry, std::uint64_t cut_op) {
   return ops;
 }
 
-void check_bytes(const std::string& path, const EntryModel& entry, const io::Bytes& actual, std::vector<Mismatch>& out) {
+// Whether [at, at + length) of the file, a stored slice or (empty) a hole, is what
+// the segment says: zeros, or the bytes of its op. A slice that is the op's own
+// payload (the pool's bytes, shared all the way to the disk) is recognised by its
+// address without reading it.
+bool part_matches(const Segment& seg, std::uint64_t at, io::ByteView bytes, std::uint64_t length) {
+  if (seg.kind == Segment::Kind::zeros) {
+    return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
+  }
+  if (!bytes.empty()) return payload_matches(seg.op_id, at, bytes);
+  return payload_matches(seg.op_id, at, io::Bytes(length, 0));  // a hole: right only if the op wrote zeros
+}
+
+void check_bytes(const std::string& path, const EntryModel& entry, const fsim::FileData& actual, std::vector<Mismatch>& out) {
   const FileModel& file = *entry.file;
   for (const auto& [start, seg] : file.segs) {
     if (seg.kind == Segment::Kind::unknown || start >= actual.size()) continue;
     const std::uint64_t end = std::min<std::uint64_t>(seg.end, actual.size());
-    const io::ByteView view(actual.data() + start, end - start);
-    bool ok = true;
-    if (seg.kind == Segment::Kind::zeros) {
-      ok = std::all_of(view.begin(), view.end(), [](std::uint8_t b) { return b == 0; });
-    } else {
-      ok = payload_matches(seg.op_id, start, view);
-    }
+    const bool ok = actual.visit(start, end - start, [&seg](std::uint64_t at, io::ByteView bytes, std::uint64_t length) {
+      return part_matches(seg, at, bytes, length);
+    });
     if (!ok) {
       out.push_back({path, "bytes " + std::to_string(start) + ".." + std::to_string(end) + " are not " +
                                (seg.kind == Segment::Kind::zeros ? "zeros" : "op " + std::to_string(seg.op_id) + "'s"),
@@ -159,7 +167,7 @@ std::vector<Mismatch> Oracle::check(const fsim::MemFs& disk) const {
       out.push_back({path, "mode " + (mode ? octal(*mode) : "none") + " is not " + octal(*entry.mode), entry.mode_op, entry.placed_by});
     }
     if (!entry.file) continue;
-    const auto bytes = disk.contents(root_ + "/" + path);
+    const auto bytes = disk.data_of(root_ + "/" + path);  // shared, not materialised
     if (!bytes) {
       out.push_back({path, "not a regular file", entry.op_id});
       continue;

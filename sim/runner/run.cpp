@@ -5,6 +5,7 @@
 
 #include "io/assert.h"
 #include "sim/runner/canary_fs.h"
+#include "sim/runner/payload.h"
 #include "sim/runner/run_impl.h"
 
 namespace hamirror::sim::runner {
@@ -34,6 +35,8 @@ Run::Run(const Scenario& scenario, const RunOptions& options)
       workload_rng_(scenario.seed ^ 0xC11E475ULL),
       fault_rng_(scenario.seed ^ 0xFA0175ULL) {
   cluster_.trace().set_echo(options.echo_trace);
+  // Payloads are slices of the pool: hashing them by position costs nothing per byte.
+  cluster_.trace().fold_by_position_within(pool_bytes());
 }
 
 Run::~Run() {

@@ -235,7 +235,9 @@ std::string Run::tree_difference() {
     if (i >= t2.size()) return t1[i].path + " only on node1";
     if (t1[i].path != t2[i].path) return "node1 has " + t1[i].path + " where node2 has " + t2[i].path;
     if (!(t1[i] == t2[i])) return t1[i].path + ": sizes " + std::to_string(t1[i].size_bytes) + " and " + std::to_string(t2[i].size_bytes);
-    if (t1[i].kind == io::FileKind::regular && d1.contents(t1[i].path) != d2.contents(t2[i].path)) {
+    // By FileData equality: pieces both copies share (a payload written on both
+    // nodes is the same pool slice) compare by address, not byte by byte.
+    if (t1[i].kind == io::FileKind::regular && d1.data_of(t1[i].path) != d2.data_of(t2[i].path)) {
       return t1[i].path + ": contents differ";
     }
     if (d1.mode_of(t1[i].path) != d2.mode_of(t2[i].path)) {

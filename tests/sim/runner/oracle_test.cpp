@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "sim/runner/payload.h"
 #include "sim/scheduler.h"
@@ -33,7 +34,7 @@ class OracleTest : public ::testing::Test {
   // The file as the disk holds it: payloads of the given ops laid out in order.
   void put(const std::string& path, io::Bytes bytes) { disk_.install_file("/data/" + path, bytes); }
   io::Bytes written(std::uint64_t id, std::uint64_t offset, std::uint64_t size, io::Bytes base = {}) {
-    const io::Bytes payload = make_payload(id, offset, size);
+    const io::SharedBytes payload = make_payload(id, offset, size);
     if (base.size() < offset + size) base.resize(offset + size, 0);
     std::copy(payload.begin(), payload.end(), base.begin() + static_cast<std::ptrdiff_t>(offset));
     return base;
@@ -47,12 +48,42 @@ class OracleTest : public ::testing::Test {
 };
 
 TEST(Payload, encodes_op_and_offset_and_detects_a_shift_or_another_op) {
-  const io::Bytes bytes = make_payload(17, 4093, 100);
+  const io::Bytes bytes(make_payload(17, 4093, 100).begin(), make_payload(17, 4093, 100).end());  // a copy
   EXPECT_TRUE(payload_matches(17, 4093, bytes));
   EXPECT_FALSE(payload_matches(18, 4093, bytes));
   EXPECT_FALSE(payload_matches(17, 4094, bytes));
-  const io::Bytes wider = make_payload(17, 4000, 200);
+  const io::SharedBytes wider = make_payload(17, 4000, 200);
   EXPECT_EQ(io::Bytes(wider.begin() + 93, wider.begin() + 193), bytes) << "a byte depends on its offset only";
+  io::Bytes flipped = bytes;
+  flipped[99] ^= 0x10;
+  EXPECT_FALSE(payload_matches(17, 4093, flipped));
+}
+
+TEST(Payload, is_a_slice_of_the_pool_and_distinct_ops_start_at_distinct_places) {
+  const io::ByteView pool = pool_bytes();
+  std::set<const std::uint8_t*> starts;
+  for (std::uint64_t op = 1; op <= 1000; ++op) {
+    const io::SharedBytes payload = make_payload(op, 0, 1 << 20);
+    ASSERT_GE(payload.data(), pool.data());
+    ASSERT_LE(payload.data() + payload.size(), pool.data() + pool.size());
+    EXPECT_TRUE(make_payload(op, 0, 1 << 20).shares_with(payload)) << "generated again instead of shared";
+    starts.insert(payload.data());
+  }
+  EXPECT_EQ(starts.size(), 1000u);
+}
+
+TEST(Payload, past_the_pool_is_generated_with_the_same_bytes) {
+  // Op 17's bytes straddling the end of the pool, then wholly past it.
+  const std::uint64_t inside = kPoolBytes - kPoolBaseBytes - 4096;  // fits for every base
+  const io::SharedBytes near_end = make_payload(17, inside, 4096);
+  const io::SharedBytes across = make_payload(17, inside, kPoolBaseBytes + 8192);
+  EXPECT_FALSE(across.shares_with(near_end));
+  EXPECT_EQ(io::Bytes(across.begin(), across.begin() + 4096), io::Bytes(near_end.begin(), near_end.end()));
+  EXPECT_TRUE(payload_matches(17, inside, across));
+  const io::SharedBytes torn = across.slice(kPoolBaseBytes + 1000, 3000);
+  EXPECT_TRUE(payload_matches(17, inside + kPoolBaseBytes + 1000, torn));
+  EXPECT_FALSE(payload_matches(17, inside + kPoolBaseBytes + 1001, torn));
+  EXPECT_FALSE(payload_matches(18, inside + kPoolBaseBytes + 1000, torn));
 }
 
 TEST_F(OracleTest, a_disk_holding_every_acknowledged_write_passes) {
