@@ -105,6 +105,26 @@ TEST_F(OracleTest, a_lost_overwrite_is_reported_with_the_op_it_contradicts) {
   EXPECT_EQ(mismatches[0].path, "c0f0");
 }
 
+// The disk holds the payloads themselves (pool slices, as a run's writes do) and a
+// hole where one write belongs: the hole is judged by the bytes it reads as.
+TEST_F(OracleTest, a_hole_where_a_write_belongs_is_reported_and_shared_payloads_pass) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w1 = acked(write("c0f0", 0, 5000));
+  const auto w2 = acked(write("c0f0", 6000, 100));
+  io::FileHandle file{};
+  disk_.install_directory("/data");
+  disk_.open("/data/c0f0", io::OpenFlags{.read = true, .write = true, .create = true},
+             [&](io::Result<io::FileHandle> opened) { file = opened.value(); });
+  scheduler_.run_for(1);
+  disk_.write_shared(file, 6000, make_payload(w2, 6000, 100), [](io::Result<std::uint64_t>) {});
+  auto mismatches = oracle_.check(disk_);
+  ASSERT_EQ(mismatches.size(), 1u);
+  EXPECT_EQ(mismatches[0].op_id, w1);
+  EXPECT_EQ(mismatches[0].what, "bytes 0..5000 are not op " + std::to_string(w1) + "'s");
+  disk_.write_shared(file, 0, make_payload(w1, 0, 5000), [](io::Result<std::uint64_t>) {});
+  EXPECT_TRUE(oracle_.check(disk_).empty());
+}
+
 TEST_F(OracleTest, a_failed_write_may_or_may_not_be_there_and_a_missing_file_is_reported) {
   acked({.kind = core::OpKind::create, .path = "c0f0"});
   const auto w1 = acked(write("c0f0", 0, 100));
