@@ -63,10 +63,27 @@ void Trace::fold_detail(io::ByteView detail) {
 }
 
 void Trace::keep_line(std::int64_t time_ns, std::string_view who, std::string_view what) {
-  std::string line = format_time(time_ns) + " " + std::string(who) + ": " + std::string(what);
-  if (echo_) std::printf("%s\n", line.c_str());
-  recent_.push_back(std::move(line));
-  if (recent_.size() > kRecentLines) recent_.pop_front();
+  if (echo_) std::printf("%s %.*s: %.*s\n", format_time(time_ns).c_str(), static_cast<int>(who.size()), who.data(),
+                         static_cast<int>(what.size()), what.data());
+  if (recent_.size() < kRecentLines) {
+    recent_.push_back(Line{time_ns, std::string(who), std::string(what)});
+    return;
+  }
+  Line& line = recent_[next_];
+  line.time_ns = time_ns;
+  line.who.assign(who);
+  line.what.assign(what);
+  next_ = (next_ + 1) % kRecentLines;
+}
+
+std::vector<std::string> Trace::recent_lines() const {
+  std::vector<std::string> lines;
+  lines.reserve(recent_.size());
+  for (std::size_t i = 0; i < recent_.size(); ++i) {
+    const Line& line = recent_[(next_ + i) % recent_.size()];
+    lines.push_back(format_time(line.time_ns) + " " + line.who + ": " + line.what);
+  }
+  return lines;
 }
 
 std::uint64_t Trace::hash() const { return XXH3_64bits_digest(&state_->xxh3); }

@@ -6,11 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/bytes.h"
 
@@ -41,7 +41,8 @@ class Trace {
   void fold_by_position_within(io::ByteView region) { by_position_ = region; }
 
   std::uint64_t hash() const;
-  const std::deque<std::string>& recent_lines() const { return recent_; }
+  // The last kRecentLines lines, oldest first, formatted now ("12.345s who: what").
+  std::vector<std::string> recent_lines() const;
   void set_echo(bool echo) { echo_ = echo; }
 
  private:
@@ -51,7 +52,16 @@ class Trace {
 
   struct HashState;  // XXH3 streaming state, kept out of this header
   std::unique_ptr<HashState> state_;
-  std::deque<std::string> recent_;
+  // The recent lines' parts, in a ring: formatting every line costs a snprintf and
+  // allocations per event, while they are read only when a run fails. The strings
+  // are assigned over, so once the ring is full their buffers are reused.
+  struct Line {
+    std::int64_t time_ns = 0;
+    std::string who;
+    std::string what;
+  };
+  std::vector<Line> recent_;  // up to kRecentLines
+  std::size_t next_ = 0;      // where the next line goes once the ring is full
   bool echo_ = false;
   io::ByteView by_position_;
 };

@@ -102,5 +102,42 @@ TEST(Trace, same_records_give_same_hash_and_different_records_differ) {
   EXPECT_NE(split1.hash(), split2.hash());
 }
 
+TEST(Trace, keeps_the_last_lines_in_order_and_formats_them_when_asked) {
+  Trace trace;
+  for (int i = 0; i < static_cast<int>(kRecentLines) + 50; ++i) {
+    trace.record(std::int64_t{i} * 1'000'000, "node" + std::to_string(i % 2 + 1), "line " + std::to_string(i));
+  }
+  const std::vector<std::string> lines = trace.recent_lines();
+  ASSERT_EQ(lines.size(), kRecentLines);
+  EXPECT_EQ(lines.front(), "0.050s node1: line 50");
+  EXPECT_EQ(lines[1], "0.051s node2: line 51");
+  EXPECT_EQ(lines.back(), "0.249s node2: line 249");
+}
+
+// Bytes inside the registered region are folded by where they lie: equal bytes at
+// two positions differ, the same position agrees; elsewhere the bytes themselves count.
+TEST(Trace, folds_bytes_of_the_registered_region_by_position) {
+  const io::Bytes region(64, 0x5A);  // every byte equal, so only positions can differ
+  const io::Bytes copy(8, 0x5A);
+  auto traced = [&](io::ByteView detail) {
+    Trace trace;
+    trace.fold_by_position_within(region);
+    trace.record(1, "disk", "write", detail);
+    return trace.hash();
+  };
+  const io::ByteView at8(region.data() + 8, 8);
+  const io::ByteView at16(region.data() + 16, 8);
+  EXPECT_EQ(traced(at8), traced(io::ByteView(region.data() + 8, 8)));
+  EXPECT_NE(traced(at8), traced(at16));
+  EXPECT_NE(traced(at8), traced(copy));
+  // Outside the region, equal bytes give equal hashes wherever they are.
+  const io::Bytes other(8, 0x5A);
+  EXPECT_EQ(traced(copy), traced(other));
+  Trace plain1, plain2;
+  plain1.record(1, "disk", "write", at8);
+  plain2.record(1, "disk", "write", at16);
+  EXPECT_EQ(plain1.hash(), plain2.hash());
+}
+
 }  // namespace
 }  // namespace hamirror::sim
