@@ -1,6 +1,7 @@
 #include "fsim/inode_table.h"
 
 #include <set>
+#include <vector>
 #include <utility>
 
 #include "io/assert.h"
@@ -96,12 +97,34 @@ void InodeTable::unlink(InodeId dir, const std::string& name) {
 void InodeTable::sync_entries(InodeId dir) {
   Inode& parent = at(dir);
   HM_ASSERT(parent.kind == io::FileKind::directory);
-  // Count the new durable names before dropping the old ones, so that an inode named
-  // in both is never seen unreferenced in between.
-  for (const auto& [name, target] : parent.entries) ++at(target).durable_links;
-  std::map<std::string, InodeId> old = std::move(parent.durable_entries);
-  parent.durable_entries = parent.entries;
-  for (const auto& [name, target] : old) {
+  // Make the durable entries equal to the current ones by applying the differences
+  // only (most names are unchanged between two syncs: copying the whole map cost an
+  // allocation per name per fsync_dir). Both maps are sorted by name: one merge pass.
+  // New durable names are counted before any old one is dropped, so that an inode
+  // named in both is never seen unreferenced in between.
+  std::vector<InodeId> dropped;  // targets of durable names that went, in name order
+  auto& durable = parent.durable_entries;
+  auto current = parent.entries.begin();
+  auto kept = durable.begin();
+  while (current != parent.entries.end() || kept != durable.end()) {
+    if (kept == durable.end() || (current != parent.entries.end() && current->first < kept->first)) {
+      ++at(current->second).durable_links;  // a new name
+      durable.emplace_hint(kept, current->first, current->second);
+      ++current;
+    } else if (current == parent.entries.end() || kept->first < current->first) {
+      dropped.push_back(kept->second);  // a name that went
+      kept = durable.erase(kept);
+    } else {
+      if (current->second != kept->second) {  // the name now points elsewhere
+        ++at(current->second).durable_links;
+        dropped.push_back(kept->second);
+        kept->second = current->second;
+      }
+      ++current;
+      ++kept;
+    }
+  }
+  for (const InodeId target : dropped) {
     Inode& inode = at(target);
     HM_ASSERT(inode.durable_links > 0);
     --inode.durable_links;
@@ -126,6 +149,8 @@ void InodeTable::drop_handle(InodeId id) {
 }
 
 void InodeTable::release_if_unreferenced(InodeId id) {
+  // Most calls (every close) find the inode still referenced: no work list then.
+  if (const Inode& first = at(id); first.links > 0 || first.durable_links > 0 || first.open_handles > 0) return;
   // A freed directory's durable entries held its old children: release them in turn.
   // The work list is bounded by the number of inodes.
   std::vector<InodeId> work{id};
