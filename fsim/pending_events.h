@@ -10,7 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <deque>
+#include <utility>
 
 #include "sim/node_gate.h"
 #include "sim/scheduler.h"
@@ -33,15 +34,22 @@ class PendingEvents {
   // node. A layer whose calls go on to an inner file system has none.
   void set_gate(sim::NodeGate* gate) { gated_.set_gate(gate); }
 
-  std::size_t size() const { return events_.size(); }
+  std::size_t size() const { return live_; }
   sim::Scheduler& scheduler() { return scheduler_; }
 
  private:
+  // Marks the call with `key` as run (its scheduler event is gone).
+  void finished(std::uint64_t key);
+
   sim::Scheduler& scheduler_;
   std::size_t max_pending_;
   std::uint64_t next_key_ = 0;
-  // key -> scheduler event; a std::map so that cancel_all() walks in a fixed order.
-  std::map<std::uint64_t, sim::Scheduler::EventId> events_;
+  // (key, scheduler event) in key order, so that cancel_all() walks in a fixed order;
+  // a finished one is marked (event 0) and dropped once it reaches the front. Not a
+  // std::map: completions come mostly in order, and a node per call was a malloc and
+  // a free per simulated disk call.
+  std::deque<std::pair<std::uint64_t, sim::Scheduler::EventId>> events_;
+  std::size_t live_ = 0;  // entries not marked finished
   sim::GatedCallbacks gated_;
 };
 
