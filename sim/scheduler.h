@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <queue>
-#include <unordered_map>
 #include <vector>
 
 #include "sim/trace.h"
@@ -44,31 +43,45 @@ class Scheduler {
   // Runs every event up to now + duration_ns, then sets the time there.
   void run_for(std::int64_t duration_ns);
 
-  std::size_t pending_events() const { return actions_.size(); }
+  std::size_t pending_events() const { return live_; }
   std::uint64_t events_run() const { return events_run_; }
   Trace& trace() { return trace_; }
 
  private:
+  // An event's id names its slot (high bits) and its sequence number (low bits), so
+  // that cancel() finds the action without a lookup table: a hash map node per event
+  // was a malloc, a free and a hash per event. A slot is reused once its event ran or
+  // was cancelled; the sequence number tells a stale id or heap entry from the slot's
+  // current one. The heap orders by time, then sequence: the order events were made.
+  static constexpr int kSequenceBits = 40;
+  static constexpr std::uint64_t kSequenceMask = (std::uint64_t{1} << kSequenceBits) - 1;
   struct Event {
     std::int64_t time_ns;
-    EventId id;  // also the insertion sequence
+    std::uint64_t sequence;
+    std::uint32_t slot;
   };
   struct Later {
     bool operator()(const Event& a, const Event& b) const {
-      return a.time_ns != b.time_ns ? a.time_ns > b.time_ns : a.id > b.id;
+      return a.time_ns != b.time_ns ? a.time_ns > b.time_ns : a.sequence > b.sequence;
     }
+  };
+  struct Slot {
+    std::uint64_t sequence = 0;  // of the event it holds; 0: free
+    std::function<void()> action;
   };
   // Drops cancelled events from the top; true if a live event is next.
   bool settle_top();
+  bool live(const Event& event) const { return slots_[event.slot].sequence == event.sequence; }
+  void free_slot(std::uint32_t slot);
 
   Trace& trace_;
   std::int64_t now_ns_ = 0;
-  EventId next_id_ = 1;
+  std::uint64_t next_sequence_ = 1;
   std::uint64_t events_run_ = 0;
   std::priority_queue<Event, std::vector<Event>, Later> queue_;
-  // The actions of events not yet run nor cancelled. Only looked up, never iterated,
-  // so its order cannot leak into the run; a cancelled event is simply absent.
-  std::unordered_map<EventId, std::function<void()>> actions_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;  // reused last in, first out: deterministic
+  std::size_t live_ = 0;                    // events neither run nor cancelled
 };
 
 }  // namespace hamirror::sim

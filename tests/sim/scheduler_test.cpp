@@ -89,6 +89,27 @@ TEST(SimClock, destroying_a_timer_cancels_its_callback) {
   EXPECT_FALSE(fired);
 }
 
+// An id stays tied to its own event even once the storage it used serves a newer
+// one: cancelling a stale id (ran, or cancelled before) touches no other event.
+TEST(Scheduler, a_stale_id_cancels_nothing_after_its_event_is_gone) {
+  Trace trace;
+  Scheduler scheduler(trace);
+  std::vector<std::string> ran;
+  const auto cancelled = scheduler.after(5, [&] { ran.push_back("cancelled"); });
+  scheduler.cancel(cancelled);
+  const auto newer = scheduler.after(5, [&] { ran.push_back("newer"); });
+  EXPECT_NE(newer, cancelled);
+  scheduler.cancel(cancelled);
+  const auto done = scheduler.after(1, [&] { ran.push_back("done"); });
+  scheduler.step();
+  const auto newest = scheduler.after(3, [&] { ran.push_back("newest"); });
+  scheduler.cancel(done);
+  EXPECT_EQ(scheduler.pending_events(), 2u);
+  scheduler.run_for(10);
+  EXPECT_EQ(ran, (std::vector<std::string>{"done", "newest", "newer"}));
+  (void)newest;
+}
+
 TEST(Trace, same_records_give_same_hash_and_different_records_differ) {
   Trace a, b, c;
   a.record(1, "node1", "PRIM");
