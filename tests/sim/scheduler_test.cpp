@@ -95,7 +95,7 @@ TEST(Scheduler, a_stale_id_cancels_nothing_after_its_event_is_gone) {
   Trace trace;
   Scheduler scheduler(trace);
   std::vector<std::string> ran;
-  const auto cancelled = scheduler.after(5, [&] { ran.push_back("cancelled"); });
+  const auto cancelled = scheduler.after(2, [&] { ran.push_back("cancelled"); });
   scheduler.cancel(cancelled);
   const auto newer = scheduler.after(5, [&] { ran.push_back("newer"); });
   EXPECT_NE(newer, cancelled);
