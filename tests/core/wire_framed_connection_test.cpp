@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/replication/replication_messages.h"
 #include "core/wire/framed_connection.h"
 #include "core/wire/messages.h"
 #include "sim/cluster/sim_cluster.h"
@@ -146,6 +147,36 @@ TEST(WireFramedConnection, many_frames_of_any_size_arrive_whole_and_in_order_ove
   for (std::size_t i = 0; i < sent.size(); ++i) {
     EXPECT_EQ(server.frames[i].header.sequence, i);
     EXPECT_EQ(server.frames[i].payload, sent[i]) << "frame " << i;
+  }
+  EXPECT_TRUE(server.errors.empty());
+}
+
+TEST(WireFramedConnection, a_write_op_reaches_the_peer_in_the_sender_buffer_itself) {
+  Nodes nodes(4);
+  End client, server;
+  std::vector<ReplicateOp> received;
+  server.on_frame = [&](const Frame& frame) {
+    auto op = decode_message<ReplicateOp>(frame);
+    ASSERT_TRUE(op.ok()) << op.error();
+    received.push_back(std::move(op).value());
+  };
+  client.attach(std::move(nodes.client_stream));
+  server.attach(std::move(nodes.server_stream));
+  io::Prng prng(5);
+  std::vector<ReplicateOp> sent;
+  for (std::size_t size : {std::size_t{4096}, kMaxWriteOpBytes, std::size_t{1}, std::size_t{100'000}, std::size_t{0},
+                           kMaxWriteOpBytes, std::size_t{65'000}}) {
+    io::Bytes data(size);
+    for (auto& b : data) b = static_cast<std::uint8_t>(prng.below(256));
+    sent.push_back(ReplicateOp{.sequence = sent.size(), .path = "f", .offset = 7, .data = std::move(data)});
+    ASSERT_EQ(client.connection->send(sent.back()), io::Error::ok);
+  }
+  ASSERT_TRUE(nodes.run_until([&] { return received.size() == sent.size(); }));
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(received[i].data, sent[i].data) << "op " << i;
+    if (sent[i].data.empty()) continue;
+    EXPECT_TRUE(received[i].data.shares_with(sent[i].data)) << "op " << i << ": copied on the way";
+    EXPECT_EQ(received[i].data.data(), sent[i].data.data()) << "op " << i;
   }
   EXPECT_TRUE(server.errors.empty());
 }
