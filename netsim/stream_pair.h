@@ -154,7 +154,7 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   void post_drain(int side);
   void drain(int side);
   void drain_now(int side);
-  // Hands one chunk's slices to the reader; false when it stopped reading meanwhile.
+  // Records one chunk and hands its slices to the reader, which may stop between them.
   void deliver(int side, const Chunk& chunk);
   void hold_drain(int side);
   bool holding(int side) const {
