@@ -165,6 +165,19 @@ TEST(WireFrameTail, the_tail_buffer_grows_with_the_bytes_that_arrive_not_with_th
   EXPECT_EQ(fed.frames[0].tail.size(), kMaxFrameBytes - 100);
 }
 
+TEST(WireFrameTail, a_tail_more_than_half_in_takes_its_final_size_so_the_rest_moves_nothing) {
+  // As an authenticated stream delivers a 1 MiB write: one record, then a few bytes.
+  const io::Bytes tail = pattern(1024 * 1024, 4);
+  const io::Bytes frame = tail_frame(pattern(20, 3), tail);
+  FrameDecoder decoder;
+  Fed fed;
+  feed(decoder, io::ByteView(frame).first(frame.size() - 10), fed);
+  EXPECT_EQ(decoder.buffer_capacity_bytes(), kHeaderBytes + 20 + tail.size());
+  feed(decoder, io::ByteView(frame).last(10), fed);
+  ASSERT_EQ(fed.frames.size(), 1u);
+  EXPECT_EQ(fed.frames[0].tail, io::SharedBytes(tail));
+}
+
 TEST(WireFrameTail, a_stream_that_ends_in_the_tail_has_its_bytes_counted_as_buffered) {
   const io::SharedBytes whole(tail_frame(pattern(20, 3), pattern(1000, 4)));
   FrameDecoder decoder;

@@ -22,12 +22,14 @@ std::string hex(std::uint64_t value, int digits) {
 }
 
 // Grows `buffer` with `bytes` as they arrive: at most doubling, never past `limit`.
+// Once half the bytes are in, the buffer takes its final size, so the last bytes of a
+// large frame (the end of an authenticated record) do not move the first ones again.
 void grow_and_append(io::Bytes& buffer, io::ByteView bytes, std::size_t limit) {
   const std::size_t wanted = buffer.size() + bytes.size();
   HM_ASSERT(wanted <= limit && limit <= kMaxFrameBytes);
   if (wanted > buffer.capacity()) {
     const std::size_t grown = std::max({wanted, 2 * buffer.capacity(), std::size_t{4096}});
-    buffer.reserve(std::min(grown, limit));
+    buffer.reserve(wanted >= limit / 2 ? limit : std::min(grown, limit));
   }
   buffer.insert(buffer.end(), bytes.begin(), bytes.end());
 }
