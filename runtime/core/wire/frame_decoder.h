@@ -8,11 +8,11 @@
 // Memory: the header lives in a fixed array; the payload buffer grows only as payload
 // bytes actually arrive (at most doubling) and never beyond the frame's checked length,
 // so the decoder never holds more than kHeaderBytes + kRetainedBufferBytes +
-// kMaxFrameBytes, whatever the peer claims. A frame that arrives whole in one chunk is not copied at all. A frame
-// assembled in a buffer larger than kRetainedBufferBytes is delivered with that buffer
-// as its owner (Frame::owner): the decoder lets go of it, and a decoded payload may
-// keep it alive without copying it (the memory is then the receiver's to bound, as it
-// bounds the ops it holds).
+// kMaxFrameBytes, whatever the peer claims. A frame that arrives whole in one chunk is
+// not copied at all. A frame assembled in a buffer larger than kRetainedBufferBytes is
+// delivered with that buffer as its owner (Frame::owner): the decoder lets go of it,
+// and a decoded payload may keep it alive without copying it (the memory is then the
+// receiver's to bound, as it bounds the ops it holds).
 //
 // A frame with a tail (kFlagTail): its tail length is checked as soon as its bytes
 // are in (a known encoding, and a body of at least one byte left before the tail).

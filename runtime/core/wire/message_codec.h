@@ -40,12 +40,12 @@
 
 #include <array>
 #include <concepts>
-#include <span>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
