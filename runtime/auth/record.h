@@ -31,6 +31,9 @@ std::size_t sealed_size(std::size_t payload_bytes);
 
 // Appends one record (payload.size() <= kMaxRecordPayloadBytes) to `out`.
 void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out);
+// The same for a payload that is `first` then `second`, not joined beforehand.
+void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView first,
+                 io::ByteView second, io::Bytes& out);
 
 enum class RecordStatus {
   incomplete,  // more bytes needed

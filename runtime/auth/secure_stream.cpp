@@ -199,21 +199,35 @@ void SecureStream::fail_records(const std::string& why) {
 }
 
 io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
+  return seal_and_write(bytes, {}, std::move(on_done));
+}
+
+io::Error SecureStream::write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) {
+  const io::Error result = seal_and_write(head, tail, std::move(on_done));
+  if (result == io::Error::ok) head = io::Bytes();  // taken: sealed into the records
+  return result;
+}
+
+io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, WriteDoneFn on_done) {
   if (phase_ != Phase::established) return io::Error::connection_reset;
-  const std::size_t wire_bytes = sealed_size(bytes.size());
+  const std::size_t size = first.size() + second.size();
+  const std::size_t wire_bytes = sealed_size(size);
   if (wire_bytes > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
   if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
   const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
   const std::uint64_t first_sequence = send_sequence_;
   io::Bytes sealed;
   sealed.reserve(wire_bytes);
-  std::size_t offset = 0;
+  std::size_t offset = 0;  // into first, then second, as if they were one buffer
   do {
-    const std::size_t length = std::min(kMaxRecordPayloadBytes, bytes.size() - offset);
-    seal_record(session_key_, outgoing, send_sequence_++, bytes.subspan(offset, length), sealed);
+    const std::size_t length = std::min(kMaxRecordPayloadBytes, size - offset);
+    const std::size_t from_first = offset < first.size() ? std::min(length, first.size() - offset) : 0;
+    const std::size_t second_offset = std::max(offset + from_first, first.size()) - first.size();
+    seal_record(session_key_, outgoing, send_sequence_++, first.subspan(std::min(offset, first.size()), from_first),
+                second.subspan(second_offset, length - from_first), sealed);
     offset += length;
-  } while (offset < bytes.size());
-  const std::size_t size = bytes.size();
+  } while (offset < size);
+  HM_ASSERT(sealed.size() == wire_bytes);
   const io::Error result = inner_->write_owned(sealed, [this, size, on_done = std::move(on_done)](io::Error written) {
     pending_write_bytes_ -= size;
     if (on_done) on_done(written);

@@ -56,6 +56,31 @@ TEST_P(AuthStream, the_largest_core_frame_arrives_intact_in_one_write) {
   EXPECT_TRUE(pair.b_received == frame);
 }
 
+TEST_P(AuthStream, a_gathered_write_is_sealed_across_record_boundaries_in_head_or_tail) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  // Record boundaries (every kMaxRecordPayloadBytes) inside the tail, at the join, in the head.
+  const std::size_t record = auth::kMaxRecordPayloadBytes;
+  const std::vector<std::pair<std::size_t, std::size_t>> sizes = {{60, 2 * record + 5}, {record, record}, {record + 9, 7}, {5, 0}};
+  std::string expected;
+  int completed = 0;
+  for (const auto& [head_size, tail_size] : sizes) {
+    const std::string head = pattern(head_size);
+    const std::string tail = pattern(tail_size + 3).substr(3);
+    io::Bytes head_bytes(head.begin(), head.end());
+    ASSERT_EQ(pair.a_end->write_gather(head_bytes, io::SharedBytes::copy_of(io::as_bytes(tail)), [&](io::Error result) {
+      EXPECT_EQ(result, io::Error::ok);
+      ++completed;
+    }), io::Error::ok);
+    expected += head + tail;
+  }
+  EXPECT_EQ(pair.a_end->pending_write_bytes(), expected.size());
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == expected.size() && completed == 4; }, 20000));
+  EXPECT_TRUE(pair.b_received == expected);
+  EXPECT_TRUE(node_a().log.empty() && node_b().log.empty());
+}
+
 TEST_P(AuthStream, writes_beyond_the_pending_bound_would_block_then_drain) {
   make_nodes(test_key(1), test_key(1));
   AuthPair pair;
