@@ -204,6 +204,29 @@ TEST_P(AuthStream, a_tampered_record_closes_the_stream_and_is_logged) {
   ASSERT_TRUE(run_until([&] { return !pair.a_closes.empty(); })) << "the sender sees the connection end";
 }
 
+// A large write travels as records of at most kMaxRecordPayloadBytes, each verified and
+// delivered as it arrives: the reader has the first ones while the end of the write is
+// still on its way (here held back for good by the relay), so the tag of a 1 MiB frame
+// is not checked in one piece after its last byte.
+TEST_P(AuthStream, the_first_records_of_a_large_write_are_delivered_before_its_end_arrives) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  const std::size_t held_from = kHandshakeBytes + 300 * 1024;  // of a 1 MiB write
+  relay.alter([held_from](std::size_t offset, io::Bytes& chunk) {
+    if (offset + chunk.size() > held_from) chunk.resize(offset >= held_from ? 0 : held_from - offset);
+  });
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  const std::string frame = pattern(1024 * 1024);
+  ASSERT_EQ(pair.a_end->write(io::as_bytes(frame), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() >= 128 * 1024; }, 5000))
+      << "received " << pair.b_received.size() << " bytes of the first 300 KiB";
+  EXPECT_LE(pair.b_received.size(), 300 * 1024u);
+  EXPECT_TRUE(pair.b_received == frame.substr(0, pair.b_received.size()));
+}
+
 // Sends one record from A on the relay's latest connection; returns the record's bytes as they crossed the wire.
 io::Bytes record_through(BackendHarness& harness, AuthPair& pair, Relay& relay, const std::string& text) {
   const std::size_t before = relay.client_bytes(relay.connections() - 1).size();
