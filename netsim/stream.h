@@ -34,16 +34,26 @@ class SimStream final : public io::StreamConnection {
   ~SimStream() override;
 
   void set_handlers(DataFn on_data, CloseFn on_close) override {
-    pair_->set_handlers(side_, std::move(on_data), std::move(on_close));
+    pair_->set_handlers(side_, std::move(on_data), nullptr, std::move(on_close));
+  }
+  // Chunks are slices of the writer's own buffers.
+  bool set_shared_handlers(SharedDataFn on_data, CloseFn on_close) override {
+    pair_->set_handlers(side_, nullptr, std::move(on_data), std::move(on_close));
+    return true;
   }
   io::Error write(io::ByteView bytes, WriteDoneFn on_done) override {
     if (const io::Error refused = pair_->refusal(side_); refused != io::Error::ok) return refused;  // spare the copy
-    return pair_->write(side_, io::Bytes(bytes.begin(), bytes.end()), std::move(on_done));
+    return pair_->write(side_, io::Bytes(bytes.begin(), bytes.end()), {}, std::move(on_done));
   }
   io::Error write_owned(io::Bytes& bytes, WriteDoneFn on_done) override {
     // Refused writes leave the caller's buffer alone, as the contract asks.
     if (const io::Error refused = pair_->refusal(side_); refused != io::Error::ok) return refused;
-    return pair_->write(side_, std::move(bytes), std::move(on_done));
+    return pair_->write(side_, std::move(bytes), {}, std::move(on_done));
+  }
+  // The tail is kept by reference until its last chunk has been delivered.
+  io::Error write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) override {
+    if (const io::Error refused = pair_->refusal(side_); refused != io::Error::ok) return refused;
+    return pair_->write(side_, std::move(head), std::move(tail), std::move(on_done));
   }
   std::size_t pending_write_bytes() const override { return pair_->pending_write_bytes(side_); }
   void pause_reading() override { pair_->pause_reading(side_); }

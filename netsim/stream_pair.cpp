@@ -26,12 +26,12 @@ bool StreamPair::can_read(int side) const {
   return e.alive && e.handlers && !e.paused && !e.closed && !e.ended;
 }
 
-void StreamPair::set_handlers(int side, DataFn on_data, CloseFn on_close) {
+void StreamPair::set_handlers(int side, DataFn on_data, SharedDataFn on_shared, CloseFn on_close) {
   End& e = ends_[side];
-  HM_ASSERT(on_data && on_close);
+  HM_ASSERT((on_data == nullptr) != (on_shared == nullptr) && on_close);
   HM_ASSERT(e.alive && !e.handlers_set);  // once, before anything is delivered
   e.handlers_set = true;
-  e.handlers = std::make_shared<Handlers>(Handlers{std::move(on_data), std::move(on_close)});
+  e.handlers = std::make_shared<Handlers>(Handlers{std::move(on_data), std::move(on_shared), std::move(on_close)});
   if (!e.inbox.empty() || e.unreported_end) post_drain(side);
 }
 
@@ -44,11 +44,11 @@ io::Error StreamPair::refusal(int side) const {
   return io::Error::ok;
 }
 
-io::Error StreamPair::write(int side, io::Bytes bytes, WriteDoneFn on_done) {
+io::Error StreamPair::write(int side, io::SharedBytes head, io::SharedBytes tail, WriteDoneFn on_done) {
   if (const io::Error refused = refusal(side); refused != io::Error::ok) return refused;
   End& e = ends_[side];
-  const std::size_t size = bytes.size();
-  e.unsent.push_back(Write{next_write_seq_++, size, std::make_shared<const io::Bytes>(std::move(bytes)), 0, std::move(on_done)});
+  const std::size_t size = head.size() + tail.size();
+  e.unsent.push_back(Write{next_write_seq_++, size, Parts{std::move(head), std::move(tail)}, 0, std::move(on_done)});
   e.pending_bytes += size;
   fabric_.counters().stream_bytes_written += size;
   pump(side);
@@ -98,21 +98,36 @@ void StreamPair::pump(int side) {
     const std::size_t size = std::min({write.size - write.sent, kMaxChunkBytes, window - e.window_used});
     std::int64_t done_ns = fabric_.now_ns();
     if (size > 0) {
-      done_ns = send_chunk(side, Chunk{write.data, write.sent, size, false, 0});
+      done_ns = send_chunk(side, Chunk{slice(write.parts, write.sent, size), size, false, 0});
       write.sent += size;
     }
     if (write.sent < write.size) continue;
     e.last_done_ns = std::max(e.last_done_ns, done_ns);
     const std::uint64_t seq = write.seq;
-    write.data.reset();
+    write.parts = Parts{};
     e.awaiting.push_back(std::move(write));
     e.unsent.pop_front();
     fabric_.post_at(e.last_done_ns, [self = shared_from_this(), side, seq] { self->complete(side, seq); });
   }
   if (e.unsent.empty() && e.closed && !e.fin_sent) {
     e.fin_sent = true;
-    send_chunk(side, Chunk{nullptr, 0, 0, true, 0});
+    send_chunk(side, Chunk{Parts{}, 0, true, 0});
   }
+}
+
+StreamPair::Parts StreamPair::slice(const Parts& parts, std::size_t offset, std::size_t size) {
+  HM_ASSERT(offset + size <= parts[0].size() + parts[1].size());
+  Parts out;
+  std::size_t n = 0;
+  const std::size_t head = parts[0].size();
+  if (offset < head) {
+    const std::size_t taken = std::min(size, head - offset);
+    out[n++] = parts[0].slice(offset, taken);
+    offset += taken;
+    size -= taken;
+  }
+  if (size > 0) out[n] = parts[1].slice(offset - head, size);
+  return out;
 }
 
 // Puts one chunk on the wire; returns when its last byte has left.
@@ -220,11 +235,31 @@ void StreamPair::drain_now(int side) {
     }
     peer(side).window_used -= chunk.size;
     fabric_.counters().stream_bytes_delivered += chunk.size;
-    fabric_.record(label(1 - side) + " deliver " + std::to_string(chunk.size) + "B", chunk.bytes());
-    auto handlers = e.handlers;  // on_data may destroy this end's object
-    handlers->on_data(chunk.bytes());
+    deliver(side, chunk);
   }
   pump(1 - side);  // the window has room again
+}
+
+void StreamPair::deliver(int side, const Chunk& chunk) {
+  End& e = ends_[side];
+  const std::string what = label(1 - side) + " deliver " + std::to_string(chunk.size) + "B";
+  if (chunk.parts[1].empty()) {
+    fabric_.record(what, chunk.parts[0]);
+  } else {  // the trace hashes a chunk's bytes as one detail, as if it were one buffer
+    io::Bytes joined(chunk.parts[0].begin(), chunk.parts[0].end());
+    joined.insert(joined.end(), chunk.parts[1].begin(), chunk.parts[1].end());
+    fabric_.record(what, joined);
+  }
+  auto handlers = e.handlers;  // on_data may destroy this end's object
+  for (const io::SharedBytes& part : chunk.parts) {
+    // The reader may stop within a chunk (destroyed, closed); a pause waits for the next one.
+    if (part.empty() || !e.alive || e.closed || e.ended) break;
+    if (handlers->on_shared) {
+      handlers->on_shared(part);
+    } else {
+      handlers->on_data(part);
+    }
+  }
 }
 
 void StreamPair::complete(int side, std::uint64_t seq) {

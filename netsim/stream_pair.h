@@ -3,6 +3,10 @@
 //
 //   write() -> unsent writes -> chunks on the wire -> peer's inbox -> peer's on_data
 //
+// - A write is one buffer, or two (write_gather: a head, then a tail shared with its
+//   sender). Chunks are cut from a write's bytes as if they were one buffer; a chunk
+//   that spans both is delivered as two slices, one after the other in the same
+//   event. A reader with a shared handler gets slices of the writer's own buffers.
 // - A write completes (in order) when its last byte has been put on the wire. The
 //   wire plus the peer's unread inbox hold at most Options::stream_window_bytes, so a
 //   paused or slow reader stops the writer, whose writes then queue up to
@@ -48,6 +52,7 @@ constexpr std::size_t kMaxQueuedWrites = 1 << 20;
 class StreamPair : public std::enable_shared_from_this<StreamPair> {
  public:
   using DataFn = io::StreamConnection::DataFn;
+  using SharedDataFn = io::StreamConnection::SharedDataFn;
   using CloseFn = io::StreamConnection::CloseFn;
   using WriteDoneFn = io::StreamConnection::WriteDoneFn;
   static constexpr int kConnector = 0;
@@ -64,11 +69,13 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   StreamPair& operator=(const StreamPair&) = delete;
 
   // io::StreamConnection, for one side (kConnector or kAcceptor).
-  void set_handlers(int side, DataFn on_data, CloseFn on_close);
+  // One of on_data and on_shared is set.
+  void set_handlers(int side, DataFn on_data, SharedDataFn on_shared, CloseFn on_close);
   // Why a write cannot be accepted now (bad_handle, would_block), or ok.
   io::Error refusal(int side) const;
-  // Queues `bytes` (taken over: its chunks on the wire are views into it).
-  io::Error write(int side, io::Bytes bytes, WriteDoneFn on_done);
+  // Queues `head` then `tail` as one write (both kept: its chunks on the wire are
+  // slices of them).
+  io::Error write(int side, io::SharedBytes head, io::SharedBytes tail, WriteDoneFn on_done);
   std::size_t pending_write_bytes(int side) const { return ends_[side].pending_bytes; }
   void pause_reading(int side);
   void resume_reading(int side);
@@ -84,28 +91,27 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
 
  private:
   // A write's bytes, taken (or copied once) when it is accepted and never changed afterwards:
-  // its chunks on the wire are views into it, so a 1 MiB write is not copied again
-  // per 64 KiB segment. The last chunk to arrive (or be dropped) frees it.
-  using SharedBytes = std::shared_ptr<const io::Bytes>;
+  // its chunks on the wire are slices of them, so a 1 MiB write is not copied again
+  // per 64 KiB segment. The last chunk to arrive (or be dropped) frees them.
+  using Parts = std::array<io::SharedBytes, 2>;
   struct Write {
     std::uint64_t seq;
     std::size_t size;
-    SharedBytes data;  // null once every byte is on the wire
+    Parts parts;  // head and tail; released once every byte is on the wire
     std::size_t sent;
     WriteDoneFn on_done;
   };
   struct Chunk {
-    SharedBytes buffer;  // null for a FIN
-    std::size_t offset;
+    Parts parts;  // its bytes: one slice, or two when it spans head and tail; none for a FIN
     std::size_t size;
     bool fin;
     std::int64_t arrival_ns;
-    io::ByteView bytes() const {
-      return buffer ? io::ByteView(*buffer).subspan(offset, size) : io::ByteView();
-    }
   };
+  // Bytes [offset, offset + size) of a write's parts, as one or two slices.
+  static Parts slice(const Parts& parts, std::size_t offset, std::size_t size);
   struct Handlers {
     DataFn on_data;
+    SharedDataFn on_shared;
     CloseFn on_close;
   };
   struct End {
@@ -148,6 +154,8 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   void post_drain(int side);
   void drain(int side);
   void drain_now(int side);
+  // Records one chunk and hands its slices to the reader, which may stop between them.
+  void deliver(int side, const Chunk& chunk);
   void hold_drain(int side);
   bool holding(int side) const {
     const sim::NodeGate* gate = ends_[side].info.gate;

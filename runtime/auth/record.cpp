@@ -6,11 +6,12 @@
 namespace hamirror::auth {
 namespace {
 
+// The payload is `first` then `second` (often empty).
 Tag record_tag(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView length,
-               io::ByteView payload) {
+               io::ByteView first, io::ByteView second = {}) {
   const std::uint8_t direction_byte = static_cast<std::uint8_t>(direction);
   const auto sequence_bytes = big_endian(sequence);
-  return hmac_sha256(session_key, {io::ByteView(&direction_byte, 1), sequence_bytes, length, payload});
+  return hmac_sha256(session_key, {io::ByteView(&direction_byte, 1), sequence_bytes, length, first, second});
 }
 
 }  // namespace
@@ -21,11 +22,17 @@ std::size_t sealed_size(std::size_t payload_bytes) {
 }
 
 void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out) {
-  HM_ASSERT(payload.size() <= kMaxRecordPayloadBytes);
-  const auto length = big_endian(static_cast<std::uint32_t>(payload.size()));
-  const Tag tag = record_tag(session_key, direction, sequence, length, payload);
+  seal_record(session_key, direction, sequence, payload, {}, out);
+}
+
+void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView first,
+                 io::ByteView second, io::Bytes& out) {
+  HM_ASSERT(first.size() <= kMaxRecordPayloadBytes && second.size() <= kMaxRecordPayloadBytes - first.size());
+  const auto length = big_endian(static_cast<std::uint32_t>(first.size() + second.size()));
+  const Tag tag = record_tag(session_key, direction, sequence, length, first, second);
   out.insert(out.end(), length.begin(), length.end());
-  out.insert(out.end(), payload.begin(), payload.end());
+  out.insert(out.end(), first.begin(), first.end());
+  out.insert(out.end(), second.begin(), second.end());
   out.insert(out.end(), tag.begin(), tag.end());
 }
 

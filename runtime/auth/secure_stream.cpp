@@ -199,29 +199,52 @@ void SecureStream::fail_records(const std::string& why) {
 }
 
 io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
+  return seal_and_write(bytes, {}, std::move(on_done));
+}
+
+io::Error SecureStream::write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) {
+  const io::Error result = seal_and_write(head, tail, std::move(on_done));
+  if (result == io::Error::ok) head = io::Bytes();  // taken: sealed into the records
+  return result;
+}
+
+io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, WriteDoneFn on_done) {
   if (phase_ != Phase::established) return io::Error::connection_reset;
-  const std::size_t wire_bytes = sealed_size(bytes.size());
+  const std::size_t size = first.size() + second.size();
+  const std::size_t wire_bytes = sealed_size(size);
   if (wire_bytes > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
   if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
   const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
-  const std::uint64_t first_sequence = send_sequence_;
-  io::Bytes sealed;
-  sealed.reserve(wire_bytes);
-  std::size_t offset = 0;
+  // One inner write per record: libuv writes the first at once, so the peer checks it
+  // while the next one is sealed here (a large frame's HMAC overlaps its transfer).
+  // Room for all of them was checked above, so only a broken stream refuses one: the
+  // first, normally; a later one would leave part of the write on the wire, so the
+  // stream is closed then (the peer sees it end, this side's owner its close).
+  std::size_t offset = 0;  // into first, then second, as if they were one buffer
   do {
-    const std::size_t length = std::min(kMaxRecordPayloadBytes, bytes.size() - offset);
-    seal_record(session_key_, outgoing, send_sequence_++, bytes.subspan(offset, length), sealed);
+    const std::size_t length = std::min(kMaxRecordPayloadBytes, size - offset);
+    const std::size_t from_first = offset < first.size() ? std::min(length, first.size() - offset) : 0;
+    const std::size_t second_offset = std::max(offset + from_first, first.size()) - first.size();
+    io::Bytes sealed;
+    sealed.reserve(sealed_size(length));
+    seal_record(session_key_, outgoing, send_sequence_++, first.subspan(std::min(offset, first.size()), from_first),
+                second.subspan(second_offset, length - from_first), sealed);
+    const bool first_record = offset == 0;
     offset += length;
-  } while (offset < bytes.size());
-  const std::size_t size = bytes.size();
-  const io::Error result = inner_->write_owned(sealed, [this, size, on_done = std::move(on_done)](io::Error written) {
-    pending_write_bytes_ -= size;
-    if (on_done) on_done(written);
-  });
-  if (result != io::Error::ok) {
-    send_sequence_ = first_sequence;  // nothing was queued
-    return result;
-  }
+    WriteDoneFn done;
+    if (offset == size) {
+      done = [this, size, on_done = std::move(on_done)](io::Error written) {
+        pending_write_bytes_ -= size;
+        if (on_done) on_done(written);
+      };
+    }
+    const io::Error result = inner_->write_owned(sealed, std::move(done));
+    if (result != io::Error::ok) {
+      --send_sequence_;
+      if (!first_record) close();
+      return result;
+    }
+  } while (offset < size);
   pending_write_bytes_ += size;
   return io::Error::ok;
 }

@@ -35,6 +35,9 @@ class SecureStream final : public io::StreamConnection {
 
   void set_handlers(DataFn on_data, CloseFn on_close) override;
   io::Error write(io::ByteView bytes, WriteDoneFn on_done) override;
+  // Seals head and tail into records without joining them first: the records are the
+  // one copy (their tags sit between payloads, so the tail cannot be sent in place).
+  io::Error write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) override;
   std::size_t pending_write_bytes() const override { return pending_write_bytes_; }
   void pause_reading() override;
   void resume_reading() override;
@@ -45,6 +48,8 @@ class SecureStream final : public io::StreamConnection {
  private:
   enum class Phase { hello, proof, established, ended };
 
+  // Seals `first` then `second` as one write's bytes and writes the records.
+  io::Error seal_and_write(io::ByteView first, io::ByteView second, WriteDoneFn on_done);
   void on_inner_data(io::ByteView chunk);
   void on_inner_close(io::Error reason);
   void advance_handshake();

@@ -7,7 +7,7 @@
 // Contract (every backend):
 // - Callbacks run on the node's event loop, never inside the call that caused them.
 // - Data passed to send/write is copied before the call returns (write_owned takes
-//   its buffer over instead).
+//   its buffer over instead; write_gather takes its head over and shares its tail).
 // - Destroying an endpoint, listener or connection closes it at once: none of its
 //   callbacks runs afterwards (pending write completions are dropped, not called).
 // - Datagrams may be lost, duplicated or reordered; each arrives whole or not at all.
@@ -35,6 +35,7 @@
 
 #include "io/bytes.h"
 #include "io/error.h"
+#include "io/shared_bytes.h"
 
 namespace hamirror::io {
 
@@ -69,6 +70,7 @@ class DatagramEndpoint {
 class StreamConnection {
  public:
   using DataFn = std::function<void(ByteView chunk)>;
+  using SharedDataFn = std::function<void(const SharedBytes& chunk)>;
   using CloseFn = std::function<void(Error reason)>;
   using WriteDoneFn = std::function<void(Error result)>;
   virtual ~StreamConnection() = default;
@@ -78,12 +80,24 @@ class StreamConnection {
 
   // Must be called once before any data is delivered; reading starts then.
   virtual void set_handlers(DataFn on_data, CloseFn on_close) = 0;
+  // Instead of set_handlers, where the backend can: chunks arrive sharing the buffers
+  // they were received in (the simulator's: the sender's own), so a reader may keep a
+  // slice of one without copying it. The same bytes, order and events as with
+  // set_handlers. False, and nothing is set, when the backend only has views: call
+  // set_handlers then.
+  virtual bool set_shared_handlers(SharedDataFn /*on_data*/, CloseFn /*on_close*/) { return false; }
   virtual Error write(ByteView bytes, WriteDoneFn on_done) = 0;
   // As write(), but hands the buffer over instead of having it copied: a backend that
   // keeps written bytes until they are sent keeps this one. ok: `bytes` was taken (it
   // is left moved-from). Any other result: `bytes` is as it was, nothing was queued.
   // The default copies, as write() does.
   virtual Error write_owned(Bytes& bytes, WriteDoneFn on_done) { return write(bytes, std::move(on_done)); }
+  // Writes `head` then `tail` as one write (one completion, the two sizes counted
+  // together): a frame whose bulk is a payload someone else also holds. `head` is
+  // taken as by write_owned (left as it was unless ok); `tail` is shared, and a backend
+  // that can send from it without copying keeps it until the completion. The default
+  // joins the two into one buffer (one copy).
+  virtual Error write_gather(Bytes& head, SharedBytes tail, WriteDoneFn on_done);
   virtual std::size_t pending_write_bytes() const = 0;
   // Stops and restarts delivery of received data (the reader's backpressure).
   virtual void pause_reading() = 0;

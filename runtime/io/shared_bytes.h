@@ -52,6 +52,15 @@ class SharedBytes {
     HM_ASSERT(offset <= view_.size() && size <= view_.size() - offset);
     return SharedBytes(owner_, view_.subspan(offset, size));
   }
+  // Grows this one over `next` when `next` continues it in the same buffer (what a
+  // stream's consecutive chunks of one written buffer are): true then, and nothing is
+  // copied. False, and nothing changes, otherwise.
+  bool join(const SharedBytes& next) {
+    if (next.empty()) return true;
+    if (empty() || owner_ != next.owner_ || view_.data() + view_.size() != next.data()) return false;
+    view_ = ByteView(view_.data(), view_.size() + next.size());
+    return true;
+  }
   // Whether the two share one buffer (for tests and assertions; equality is by content).
   bool shares_with(const SharedBytes& other) const { return owner_ != nullptr && owner_ == other.owner_; }
 

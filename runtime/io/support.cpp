@@ -1,6 +1,7 @@
 // Small shared helpers of the seam: address and path formatting, the assertion sink.
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "io/assert.h"
 #include "io/filesystem.h"
@@ -19,6 +20,14 @@ namespace io {
 std::string to_string(const Address& address) {
   const bool ipv6 = address.host.find(':') != std::string::npos;
   return (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
+}
+
+Error StreamConnection::write_gather(Bytes& head, SharedBytes tail, WriteDoneFn on_done) {
+  const std::size_t head_bytes = head.size();
+  head.insert(head.end(), tail.begin(), tail.end());
+  const Error result = write_owned(head, std::move(on_done));
+  if (result != Error::ok) head.resize(head_bytes);  // as it was: nothing was queued
+  return result;
 }
 
 namespace {

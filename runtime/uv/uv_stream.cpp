@@ -40,6 +40,7 @@ struct StreamCore {
 struct WriteReq {
   uv_write_t req;
   io::Bytes data;
+  io::SharedBytes tail;  // written after data, from the sender's buffer; kept until done
   io::StreamConnection::WriteDoneFn on_done;
   StreamCore* core;
 };
@@ -107,7 +108,7 @@ void update_reading(StreamCore* core) {
 void on_write_done(uv_write_t* req, int status) {
   std::unique_ptr<WriteReq> done(static_cast<WriteReq*>(req->data));
   StreamCore* core = done->core;
-  core->pending_write_bytes -= done->data.size();
+  core->pending_write_bytes -= done->data.size() + done->tail.size();
   const io::Error result = error_from_uv(status);
   if (core->owner_exists && done->on_done) done->on_done(result);
   // A failed write ends the stream: libuv would leave later writes queued forever.
@@ -131,13 +132,20 @@ class UvStream final : public io::StreamConnection {
     const io::Error refused = refusal(bytes.size());
     if (refused != io::Error::ok) return refused;
     io::Bytes copy(bytes.begin(), bytes.end());
-    return queue(copy, std::move(on_done));
+    return queue(copy, {}, std::move(on_done));
   }
 
   io::Error write_owned(io::Bytes& bytes, WriteDoneFn on_done) override {
     const io::Error refused = refusal(bytes.size());
     if (refused != io::Error::ok) return refused;
-    return queue(bytes, std::move(on_done));
+    return queue(bytes, {}, std::move(on_done));
+  }
+
+  // One uv_write of two buffers: the tail goes out from where it is.
+  io::Error write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) override {
+    const io::Error refused = refusal(head.size() + tail.size());
+    if (refused != io::Error::ok) return refused;
+    return queue(head, std::move(tail), std::move(on_done));
   }
 
   std::size_t pending_write_bytes() const override { return core_->pending_write_bytes; }
@@ -181,14 +189,19 @@ class UvStream final : public io::StreamConnection {
     return io::Error::ok;
   }
 
-  // Hands `bytes` to libuv, which writes from them until the completion; on failure
-  // they are given back untouched.
-  io::Error queue(io::Bytes& bytes, WriteDoneFn on_done) {
-    const std::size_t size = bytes.size();
-    auto* write = new WriteReq{{}, std::move(bytes), std::move(on_done), core_};
+  // Hands `bytes`, then `tail`, to libuv, which writes from them until the completion;
+  // on failure `bytes` is given back untouched.
+  io::Error queue(io::Bytes& bytes, io::SharedBytes tail, WriteDoneFn on_done) {
+    const std::size_t size = bytes.size() + tail.size();
+    auto* write = new WriteReq{{}, std::move(bytes), std::move(tail), std::move(on_done), core_};
     write->req.data = write;
-    uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(write->data.data()), static_cast<unsigned>(write->data.size()));
-    const int status = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&core_->tcp), &buf, 1, on_write_done);
+    // libuv only reads through the bases: the tail's const is not broken.
+    uv_buf_t bufs[2] = {
+        uv_buf_init(reinterpret_cast<char*>(write->data.data()), static_cast<unsigned>(write->data.size())),
+        uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(write->tail.data())),
+                    static_cast<unsigned>(write->tail.size()))};
+    const unsigned count = write->tail.empty() ? 1 : 2;
+    const int status = uv_write(&write->req, reinterpret_cast<uv_stream_t*>(&core_->tcp), bufs, count, on_write_done);
     if (status != 0) {
       bytes = std::move(write->data);
       delete write;

@@ -56,6 +56,31 @@ TEST_P(AuthStream, the_largest_core_frame_arrives_intact_in_one_write) {
   EXPECT_TRUE(pair.b_received == frame);
 }
 
+TEST_P(AuthStream, a_gathered_write_is_sealed_across_record_boundaries_in_head_or_tail) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(pair));
+  // Record boundaries (every kMaxRecordPayloadBytes) inside the tail, at the join, in the head.
+  const std::size_t record = auth::kMaxRecordPayloadBytes;
+  const std::vector<std::pair<std::size_t, std::size_t>> sizes = {{60, 2 * record + 5}, {record, record}, {record + 9, 7}, {5, 0}};
+  std::string expected;
+  int completed = 0;
+  for (const auto& [head_size, tail_size] : sizes) {
+    const std::string head = pattern(head_size);
+    const std::string tail = pattern(tail_size + 3).substr(3);
+    io::Bytes head_bytes(head.begin(), head.end());
+    ASSERT_EQ(pair.a_end->write_gather(head_bytes, io::SharedBytes::copy_of(io::as_bytes(tail)), [&](io::Error result) {
+      EXPECT_EQ(result, io::Error::ok);
+      ++completed;
+    }), io::Error::ok);
+    expected += head + tail;
+  }
+  EXPECT_EQ(pair.a_end->pending_write_bytes(), expected.size());
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == expected.size() && completed == 4; }, 20000));
+  EXPECT_TRUE(pair.b_received == expected);
+  EXPECT_TRUE(node_a().log.empty() && node_b().log.empty());
+}
+
 TEST_P(AuthStream, writes_beyond_the_pending_bound_would_block_then_drain) {
   make_nodes(test_key(1), test_key(1));
   AuthPair pair;
@@ -177,6 +202,29 @@ TEST_P(AuthStream, a_tampered_record_closes_the_stream_and_is_logged) {
   EXPECT_TRUE(node_b().logged("failed its authentication check"));
   EXPECT_EQ(node_b().network->counters().records_refused, 1u);
   ASSERT_TRUE(run_until([&] { return !pair.a_closes.empty(); })) << "the sender sees the connection end";
+}
+
+// A large write travels as records of at most kMaxRecordPayloadBytes, each verified and
+// delivered as it arrives: the reader has the first ones while the end of the write is
+// still on its way (here held back for good by the relay), so the tag of a 1 MiB frame
+// is not checked in one piece after its last byte.
+TEST_P(AuthStream, the_first_records_of_a_large_write_are_delivered_before_its_end_arrives) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  const std::size_t held_from = kHandshakeBytes + 300 * 1024;  // of a 1 MiB write
+  relay.alter([held_from](std::size_t offset, io::Bytes& chunk) {
+    if (offset + chunk.size() > held_from) chunk.resize(offset >= held_from ? 0 : held_from - offset);
+  });
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  const std::string frame = pattern(1024 * 1024);
+  ASSERT_EQ(pair.a_end->write(io::as_bytes(frame), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() >= 128 * 1024; }, 5000))
+      << "received " << pair.b_received.size() << " bytes of the first 300 KiB";
+  EXPECT_LE(pair.b_received.size(), 300 * 1024u);
+  EXPECT_TRUE(pair.b_received == frame.substr(0, pair.b_received.size()));
 }
 
 // Sends one record from A on the relay's latest connection; returns the record's bytes as they crossed the wire.

@@ -295,6 +295,9 @@ TEST_F(NodeTest, a_synchronised_pair_restarts_as_prim_and_second_and_replicates_
   start("node2");
   ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
   EXPECT_FALSE(node("node1").last_reintegration_fast());
+  // The target's log names the mode the source chose, which it learns only then.
+  EXPECT_TRUE(logged("node2: full reintegration from node1 begins")) << dump_log();
+  EXPECT_FALSE(logged("node2: fast reintegration from node1 begins")) << dump_log();
   int done = 0;
   ASSERT_EQ(node("node1").submit({.kind = OpKind::create, .path = "f"}, [&](io::Error e) { EXPECT_EQ(e, io::Error::ok); ++done; }), io::Error::ok);
   ASSERT_EQ(node("node1").submit(write_op("f", 0, "replicated"), [&](io::Error e) {
@@ -877,6 +880,8 @@ TEST_F(NodeTest, a_secondary_away_while_the_primary_writes_comes_back_by_a_fast_
   start("node2");
   ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
   EXPECT_TRUE(node("node1").last_reintegration_fast()) << dump_log();
+  EXPECT_TRUE(logged("node2: fast reintegration from node1 begins")) << dump_log();
+  EXPECT_FALSE(logged("synchronising (full reintegration)")) << "the target does not know the mode at the meeting";
   const ResyncProgress& resync = node("node1").last_reintegration();
   std::printf("written meanwhile (rounded to blocks) %llu bytes, fast reintegration sent %llu\n",
               static_cast<unsigned long long>(written), static_cast<unsigned long long>(resync.data_bytes_sent));

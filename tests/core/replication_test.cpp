@@ -32,11 +32,7 @@ std::vector<std::pair<fsim::TreeEntry, std::string>> snapshot(const fsim::MemFs&
   return out;
 }
 
-template <wire::WireMessage M>
-wire::Frame frame_of(const M& message, io::Bytes& storage) {
-  storage = wire::encode_body(message);
-  return wire::Frame{.header = {.type = M::kType, .payload_bytes = static_cast<std::uint32_t>(storage.size())}, .payload = storage};
-}
+using wire::frame_of;
 
 // Two nodes: "prim" replicates /data to "second". Links are wired the way the node
 // will wire them: frames go to the replicator or replica, protocol errors fail the link.
@@ -347,11 +343,6 @@ TEST(ReplicaProtocol, an_op_out_of_order_breaks_the_protocol) {
   auto& node = cluster.add_node({.name = "n", .hosts = {{"lan", "10.0.0.9"}}});
   node.disk().install_directory("/data");
   Replica replica(node.io().fs, {"/data"}, AsyncMode::none, {.on_apply_failed = [](std::uint64_t, io::Error) {}});
-  auto frame_of = [](auto message, io::Bytes& storage) {
-    storage = wire::encode_body(message);
-    return wire::Frame{.header = {.type = decltype(message)::kType, .payload_bytes = static_cast<std::uint32_t>(storage.size())},
-                       .payload = storage};
-  };
   io::Bytes storage;
   EXPECT_EQ(replica.on_frame(frame_of(ReplicateOp::from(1, {.kind = OpKind::mkdir, .path = "d"}), storage)),
             "replicate_op before replication_start");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/replication/replication_messages.h"
 #include "core/wire/framed_connection.h"
 #include "core/wire/messages.h"
 #include "sim/cluster/sim_cluster.h"
@@ -150,6 +151,36 @@ TEST(WireFramedConnection, many_frames_of_any_size_arrive_whole_and_in_order_ove
   EXPECT_TRUE(server.errors.empty());
 }
 
+TEST(WireFramedConnection, a_write_op_reaches_the_peer_in_the_sender_buffer_itself) {
+  Nodes nodes(4);
+  End client, server;
+  std::vector<ReplicateOp> received;
+  server.on_frame = [&](const Frame& frame) {
+    auto op = decode_message<ReplicateOp>(frame);
+    ASSERT_TRUE(op.ok()) << op.error();
+    received.push_back(std::move(op).value());
+  };
+  client.attach(std::move(nodes.client_stream));
+  server.attach(std::move(nodes.server_stream));
+  io::Prng prng(5);
+  std::vector<ReplicateOp> sent;
+  for (std::size_t size : {std::size_t{4096}, kMaxWriteOpBytes, std::size_t{1}, std::size_t{100'000}, std::size_t{0},
+                           kMaxWriteOpBytes, std::size_t{65'000}}) {
+    io::Bytes data(size);
+    for (auto& b : data) b = static_cast<std::uint8_t>(prng.below(256));
+    sent.push_back(ReplicateOp{.sequence = sent.size(), .path = "f", .offset = 7, .data = std::move(data)});
+    ASSERT_EQ(client.connection->send(sent.back()), io::Error::ok);
+  }
+  ASSERT_TRUE(nodes.run_until([&] { return received.size() == sent.size(); }));
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(received[i].data, sent[i].data) << "op " << i;
+    if (sent[i].data.empty()) continue;
+    EXPECT_TRUE(received[i].data.shares_with(sent[i].data)) << "op " << i << ": copied on the way";
+    EXPECT_EQ(received[i].data.data(), sent[i].data.data()) << "op " << i;
+  }
+  EXPECT_TRUE(server.errors.empty());
+}
+
 TEST(WireFramedConnection, a_peer_sending_garbage_gets_its_connection_closed_and_the_reason_reported_once) {
   Nodes nodes;
   RawEnd peer(std::move(nodes.client_stream));
@@ -176,7 +207,7 @@ TEST(WireFramedConnection, oversized_unknown_version_and_garbled_frames_each_clo
   const std::vector<Case> cases = {
       {12, {0xff, 0xff, 0xff, 0xff}, "frame 1: payload of 4294967295 bytes exceeds the limit of 8388608"},
       {12, {0x00, 0x80, 0x00, 0x01}, "frame 1: payload of 8388609 bytes exceeds the limit of 8388608"},
-      {4, {0x00, 0x01}, "frame 1: unknown protocol version 1 (this node speaks 2)"},
+      {4, {0x00, 0x01}, "frame 1: unknown protocol version 1 (this node speaks 3)"},
       {0, {'H', 'M', 'I', 'X'}, "frame 1: bad magic 0x484d4958 (not a hamirror stream)"},
       {6, {0x00, 0x00}, "frame 1: message type 0 is invalid"},
       {8, {0x00, 0x00, 0x00, 0x02}, "frame 1: unknown flags 0x00000002"},

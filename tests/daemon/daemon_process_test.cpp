@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "tests/daemon/free_port.h"
+#include "tests/skip_or_fail.h"
 
 namespace hamirror::test {
 namespace {
@@ -106,8 +107,8 @@ class TwoDaemons : public ::testing::Test {
 
   // Each daemon mounts the replicated directory with FUSE: root and /dev/fuse needed.
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "hamirrord mounts its replicated directories with FUSE: run as root";
-    if (::access("/dev/fuse", R_OK | W_OK) != 0) GTEST_SKIP() << "no usable /dev/fuse: FUSE is not available here";
+    if (::geteuid() != 0) HM_SKIP_OR_FAIL_UNDER_CI("hamirrord mounts its replicated directories with FUSE: run as root");
+    if (::access("/dev/fuse", R_OK | W_OK) != 0) HM_SKIP_OR_FAIL_UNDER_CI("no usable /dev/fuse: FUSE is not available here");
   }
 
   fs::path node_file(const std::string& name) const { return dir_ / (name + ".toml"); }

@@ -24,6 +24,7 @@
 #include "fuse/fuse_mount.h"
 #include "tests/fuse/loop_thread.h"
 #include "tests/fuse/mirror_sink.h"
+#include "tests/skip_or_fail.h"
 
 namespace hamirror::test {
 
@@ -36,7 +37,7 @@ inline std::string fuse_unavailable() {
 
 #define SKIP_WITHOUT_FUSE()                                                    \
   do {                                                                         \
-    if (const std::string why = ::hamirror::test::fuse_unavailable(); !why.empty()) GTEST_SKIP() << why; \
+    if (const std::string why = ::hamirror::test::fuse_unavailable(); !why.empty()) HM_SKIP_OR_FAIL_UNDER_CI(why); \
   } while (false)
 
 inline std::string read_file(const std::filesystem::path& path) {

@@ -153,6 +153,94 @@ TEST_P(StreamContract, an_owned_write_takes_its_buffer_and_a_refused_one_leaves_
   ASSERT_TRUE(run_until([&] { return pair.b_received.size() == 5 + accepted; }, 20000));
 }
 
+std::string text_of(std::size_t size, char seed) {
+  std::string text(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) text[i] = static_cast<char>(seed + i % 23);
+  return text;
+}
+
+TEST_P(StreamContract, a_gathered_write_sends_head_then_tail_in_order_with_plain_writes) {
+  StreamPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(*this, harness(), pair));
+  std::string expected;
+  std::vector<int> completed;
+  std::size_t queued = 0;
+  for (int i = 0; i < 12; ++i) {
+    const std::string head = "<head " + std::to_string(i) + ">";
+    const std::string tail = text_of(i % 4 == 0 ? 1024 * 1024 : static_cast<std::size_t>(i) * 1000, static_cast<char>('a' + i));
+    auto on_done = [&completed, i](io::Error result) {
+      EXPECT_EQ(result, io::Error::ok);
+      completed.push_back(i);
+    };
+    if (i % 3 == 2) {  // plain writes in between
+      ASSERT_EQ(pair.a_end->write(io::as_bytes(head), on_done), io::Error::ok);
+      expected += head;
+      queued += head.size();
+      continue;
+    }
+    io::Bytes head_bytes(head.begin(), head.end());
+    const io::SharedBytes tail_bytes = io::SharedBytes::copy_of(io::as_bytes(tail));
+    ASSERT_EQ(pair.a_end->write_gather(head_bytes, tail_bytes, on_done), io::Error::ok);
+    expected += head + tail;
+    queued += head.size() + tail.size();
+  }
+  EXPECT_LE(pair.a_end->pending_write_bytes(), queued) << "both parts counted, none twice";
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == expected.size() && completed.size() == 12; }, 20000));
+  EXPECT_TRUE(pair.b_received == expected);
+  for (int i = 0; i < 12; ++i) ASSERT_EQ(completed[i], i);
+  EXPECT_EQ(pair.a_end->pending_write_bytes(), 0u);
+}
+
+TEST_P(StreamContract, a_refused_gathered_write_leaves_its_head_as_it_was) {
+  StreamPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(*this, harness(), pair));
+  const io::Bytes head{'h', 'e', 'a', 'd'};
+  const io::SharedBytes tail(io::Bytes(1024 * 1024, 'x'));
+  std::size_t accepted = 0;
+  io::Error refused = io::Error::ok;
+  io::Bytes buffer;
+  for (int i = 0; i < 64 && refused == io::Error::ok; ++i) {
+    buffer = head;
+    refused = pair.a_end->write_gather(buffer, tail, [](io::Error) {});
+    if (refused == io::Error::ok) accepted += head.size() + tail.size();
+  }
+  EXPECT_EQ(refused, io::Error::would_block);
+  EXPECT_EQ(buffer, head) << "a refused write keeps the caller's head, to be sent again";
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == accepted; }, 20000));
+}
+
+TEST_P(StreamContract, chunks_by_reference_carry_the_same_bytes_where_the_backend_offers_them) {
+  StreamPair pair;
+  ASSERT_NO_FATAL_FAILURE(connect_pair(*this, harness(), pair));
+  std::string received;
+  std::vector<io::Error> closes;
+  bool offered = false;
+  // A second connection whose acceptor reads by reference when it can.
+  std::unique_ptr<io::StreamConnection> reader;
+  auto listener = harness().node_b().network.listen({harness().host_b(), 0}, [&](std::unique_ptr<io::StreamConnection> c) {
+    reader = std::move(c);
+    offered = reader->set_shared_handlers([&](const io::SharedBytes& chunk) { received += io::as_text(chunk); },
+                                          [&](io::Error reason) { closes.push_back(reason); });
+    if (!offered) {
+      reader->set_handlers([&](io::ByteView chunk) { received += io::as_text(chunk); },
+                           [&](io::Error reason) { closes.push_back(reason); });
+    }
+  });
+  ASSERT_TRUE(listener.ok());
+  auto writer = await<io::Result<std::unique_ptr<io::StreamConnection>>>(
+      harness(), [&](auto done) { harness().node_a().network.connect(listener.value()->local_address(), done); });
+  ASSERT_TRUE(writer.ok());
+  writer.value()->set_handlers([](io::ByteView) {}, [](io::Error) {});
+  const std::string tail = text_of(300'000, 'k');
+  io::Bytes head{'[', ']'};
+  ASSERT_EQ(writer.value()->write_gather(head, io::SharedBytes::copy_of(io::as_bytes(tail)), [](io::Error) {}), io::Error::ok);
+  ASSERT_EQ(writer.value()->write(io::as_bytes("end"), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return received.size() == 2 + tail.size() + 3; }, 20000));
+  EXPECT_TRUE(received == "[]" + tail + "end");
+  EXPECT_EQ(offered, std::string(GetParam()) == "sim") << "the simulator shares its chunks; libuv's are views";
+  EXPECT_TRUE(closes.empty());
+}
+
 TEST_P(StreamContract, paused_reading_holds_data_until_resumed) {
   StreamPair pair;
   ASSERT_NO_FATAL_FAILURE(connect_pair(*this, harness(), pair));

@@ -65,5 +65,21 @@ TEST(SharedBytes, copy_of_makes_an_independent_buffer_and_equality_is_by_content
   EXPECT_NE(copied, SharedBytes(Bytes{5, 6}));
 }
 
+TEST(SharedBytes, join_grows_over_the_next_slice_of_the_same_buffer_only) {
+  const SharedBytes whole(Bytes{1, 2, 3, 4, 5, 6});
+  SharedBytes joined = whole.slice(0, 2);
+  EXPECT_TRUE(joined.join(whole.slice(2, 3)));
+  EXPECT_EQ(joined.data(), whole.data());
+  EXPECT_EQ(joined, SharedBytes(Bytes{1, 2, 3, 4, 5}));
+  EXPECT_TRUE(joined.join(SharedBytes())) << "nothing to add";
+  EXPECT_FALSE(joined.join(whole.slice(4, 2))) << "overlapping";
+  EXPECT_FALSE(joined.join(SharedBytes(Bytes{6}))) << "another buffer";
+  SharedBytes gap = whole.slice(0, 1);
+  EXPECT_FALSE(gap.join(whole.slice(2, 1))) << "not adjacent";
+  EXPECT_EQ(gap.size(), 1u) << "unchanged when refused";
+  SharedBytes empty;
+  EXPECT_FALSE(empty.join(whole)) << "an empty one has no buffer to grow in";
+}
+
 }  // namespace
 }  // namespace hamirror::io

@@ -23,6 +23,7 @@
 
 #include "platform/platform.h"
 #include "platform/posix/run_command.h"
+#include "tests/skip_or_fail.h"
 
 namespace hamirror::platform {
 namespace {
@@ -35,12 +36,12 @@ constexpr const char* kVip = "10.213.0.99";
 class NetnsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace";
+    if (::geteuid() != 0) HM_SKIP_OR_FAIL_UNDER_CI("needs root to create a network namespace");
     ip_ = posix::find_program("ip");
-    if (ip_.empty()) GTEST_SKIP() << "the ip program (iproute2) is not installed";
+    if (ip_.empty()) HM_SKIP_OR_FAIL_UNDER_CI("the ip program (iproute2) is not installed");
     name_ = "hmtest-" + std::to_string(::getpid());
     std::string why;
-    if (!ip({"netns", "add", name_}, &why)) GTEST_SKIP() << "cannot create a network namespace: " << why;
+    if (!ip({"netns", "add", name_}, &why)) HM_SKIP_OR_FAIL_UNDER_CI("cannot create a network namespace: " + why);
     created_ = true;
     // A veth pair, both ends inside: unlike a dummy interface it does ARP, so a
     // gratuitous ARP has somewhere to go.

@@ -121,7 +121,13 @@ void Node::be_reintegrated(const std::string& reason) {
   };
   target_ = std::make_unique<ReintegrationTarget>(
       io_.fs, config_.roots, persist_generation, unchanged,
-      ReintegrationTarget::Listener{.on_synchronised = guarded([this] {
+      ReintegrationTarget::Listener{
+          .on_begin = guarded([this](ResyncMode mode) {
+            log(mode == ResyncMode::fast
+                    ? "fast reintegration from " + config_.peer + " begins: only what changed while the copies were apart"
+                    : "full reintegration from " + config_.peer + " begins: every file compared block by block");
+          }),
+          .on_synchronised = guarded([this] {
         // The target stays (idle) until the link goes: this runs inside its callback.
         generation_ = target_->generation();  // the primary's generation, consistent
         // This copy is the primary's now, and durable: its own marks say nothing more.
@@ -129,10 +135,13 @@ void Node::be_reintegrated(const std::string& reason) {
         activity_->forget_marks(guarded([this](io::Error result) {
           if (result != io::Error::ok) log("cannot clear the dirty record: " + std::string(io::error_name(result)));
         }));
-        become_secondary(generation_, "reintegration finished");
+        const ResyncTargetCounters& done = target_->counters();
+        become_secondary(generation_, "reintegration finished (" + std::to_string(done.data_bytes_written) +
+                                          " data bytes written, " + std::to_string(done.live_ops_applied) +
+                                          " live writes applied)");
       })});
   target_->attach(*link_);
-  set_state(NodeState::second, reason + "; synchronising (full reintegration)");
+  set_state(NodeState::second, reason + "; synchronising from " + config_.peer + "'s copy");
 }
 
 // The target wrote the generation record itself (consistent=false, then the

@@ -128,11 +128,12 @@ struct ResyncBlockData {
   std::uint64_t watermark = 0;
   std::uint64_t file_size = 0;
   std::uint64_t offset = 0;
-  io::Bytes data;
+  io::SharedBytes data;
   std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::resync_block_data, "resync_block_data")
-  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, offset, data, mode)
+  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, offset, mode)
+  HM_WIRE_TAIL(data)
   std::string check() const;
 };
 
@@ -158,6 +159,7 @@ struct ResyncLiveOp {
 
   HM_WIRE_MESSAGE(wire::MessageType::resync_live_op, "resync_live_op")
   HM_WIRE_FIELDS(op)
+  HM_WIRE_TAIL(op.data)
   std::string check() const { return op.check(); }
 };
 

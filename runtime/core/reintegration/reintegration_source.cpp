@@ -523,7 +523,7 @@ std::vector<ByteRange> ReintegrationSource::next_chunks(const Work& work) const 
 void ReintegrationSource::send_chunk(Work& work, std::uint64_t offset, std::uint64_t wanted, const FileRead& read, io::Bytes data) {
   const std::uint64_t sent = data.size();
   ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
-                          .file_size = read.size, .offset = std::min(offset, read.size), .data = std::move(data),
+                          .file_size = read.size, .offset = std::min(offset, read.size), .data = io::SharedBytes(std::move(data)),
                           .mode = read.mode};
   // The part of the chunk past the end of the file is done at once.
   const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(wanted, work.ranges.front().length);

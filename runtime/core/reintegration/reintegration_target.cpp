@@ -136,6 +136,7 @@ std::string ReintegrationTarget::on_frame(const wire::Frame& frame) {
     if (!begin) return begin.error();
     if (begin.value().directory_count != roots_.size()) return "the peers replicate a different number of directories";
     state_ = State::running;
+    if (listener_.on_begin) listener_.on_begin(begin.value().mode);
     return push([this](Next next) { begin_step(std::move(next)); });
   }
   switch (frame.header.type) {

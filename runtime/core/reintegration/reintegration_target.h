@@ -69,6 +69,9 @@ struct ResyncTargetCounters {
 class ReintegrationTarget {
  public:
   struct Listener {
+    // The source's resync_begin was accepted: the source chose this mode (the target
+    // cannot know it before, and the node's log names it).
+    std::function<void(ResyncMode mode)> on_begin;
     // consistent=true is durable and done_ack is sent: the next frames (the
     // Replicator's replication_start and ops) are the Replica's; attach it now.
     std::function<void()> on_synchronised;

@@ -31,26 +31,22 @@ class FrameOutbox {
     if (link_ == nullptr) return;
     HM_ASSERT(waiting_.size() < kMaxOutboxFrames);
     // Encoded straight into its frame: sending hands this buffer to the stream.
-    waiting_.push_back({M::kType, wire::encode_framed_body(message)});
+    waiting_.push_back(wire::encode_outgoing(message));
     flush();
   }
 
   // Call from the connection's on_writable.
   void flush() {
     while (link_ != nullptr && !waiting_.empty()) {
-      const io::Error sent = link_->send_frame(waiting_.front().type, waiting_.front().frame);
+      const io::Error sent = link_->send_frame(waiting_.front());
       if (sent == io::Error::would_block) return;
       waiting_.pop_front();  // sent, or the link is failing and will report why
     }
   }
 
  private:
-  struct Waiting {
-    wire::MessageType type;
-    io::Bytes frame;  // header's room blank until sent (wire::encode_framed_body)
-  };
   wire::FramedConnection* link_ = nullptr;
-  std::deque<Waiting> waiting_;
+  std::deque<wire::OutgoingFrame> waiting_;  // header's room blank until sent
 };
 
 }  // namespace hamirror::core

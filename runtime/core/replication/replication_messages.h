@@ -37,7 +37,8 @@ struct ReplicateOp {
   std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::replicate_op, "replicate_op")
-  HM_WIRE_FIELDS(sequence, kind, directory, path, target, offset, size_bytes, mtime_ns, exclusive, data, mode)
+  HM_WIRE_FIELDS(sequence, kind, directory, path, target, offset, size_bytes, mtime_ns, exclusive, mode)
+  HM_WIRE_TAIL(data)  // the frame's tail: from the op's buffer to the peer's, not copied
 
   std::string check() const {
     if (kind > OpKind::set_mode) return "unknown op kind " + std::to_string(static_cast<int>(kind));

@@ -57,10 +57,26 @@ io::Bytes encode_frame(FrameHeader header, io::ByteView payload) {
   return frame;
 }
 
-void fill_header(FrameHeader header, io::Bytes& frame) {
-  HM_ASSERT(frame.size() >= kHeaderBytes && frame.size() - kHeaderBytes <= kMaxFrameBytes);
-  header.payload_bytes = static_cast<std::uint32_t>(frame.size() - kHeaderBytes);
+void fill_header(FrameHeader header, io::Bytes& frame) { fill_header(header, frame, 0); }
+
+void fill_header(FrameHeader header, io::Bytes& frame, std::size_t tail_bytes) {
+  HM_ASSERT(frame.size() >= kHeaderBytes && tail_bytes <= kMaxFrameBytes);
+  HM_ASSERT(frame.size() - kHeaderBytes <= kMaxFrameBytes - tail_bytes);
+  header.payload_bytes = static_cast<std::uint32_t>(frame.size() - kHeaderBytes + tail_bytes);
   write_header(header, std::span<std::uint8_t, kHeaderBytes>(frame.data(), kHeaderBytes));
+}
+
+std::size_t tail_length_bytes(std::size_t tail_bytes) {
+  HM_ASSERT(tail_bytes <= kMaxFrameBytes);
+  if (tail_bytes <= 0xff) return 2;
+  return tail_bytes <= 0xffff ? 3 : 5;
+}
+
+void write_tail_length(std::size_t tail_bytes, std::span<std::uint8_t> out) {
+  const std::size_t size = tail_length_bytes(tail_bytes);
+  HM_ASSERT(out.size() == size);
+  out[0] = size == 2 ? kTail8 : size == 3 ? kTail16 : kTail32;
+  for (std::size_t i = 1; i < size; ++i) out[i] = static_cast<std::uint8_t>(tail_bytes >> (8 * (size - 1 - i)));
 }
 
 io::Bytes encode_frame(MessageType type, std::uint64_t sequence, io::ByteView payload) {

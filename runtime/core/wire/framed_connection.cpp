@@ -12,8 +12,10 @@ FramedConnection::FramedConnection(std::unique_ptr<io::StreamConnection> stream,
   HM_ASSERT(handlers_->on_frame && handlers_->on_error && handlers_->on_close);
   // The stream drops its callbacks when it is destroyed, which happens in our
   // destructor, so `this` outlives every call they make.
-  stream_->set_handlers([this](io::ByteView chunk) { on_data(chunk); },
-                        [this](io::Error reason) { on_stream_closed(reason); });
+  auto on_close = [this](io::Error reason) { on_stream_closed(reason); };
+  if (!stream_->set_shared_handlers([this](const io::SharedBytes& chunk) { on_data(chunk); }, on_close)) {
+    stream_->set_handlers([this](io::ByteView chunk) { on_data(chunk); }, on_close);
+  }
 }
 
 FramedConnection::~FramedConnection() { *alive_ = false; }
@@ -25,26 +27,33 @@ io::Error FramedConnection::send(MessageType type, io::ByteView body) {
     blocked_ = true;
     return io::Error::would_block;
   }
-  io::Bytes frame;
-  frame.reserve(kHeaderBytes + body.size());
-  frame.resize(kHeaderBytes);
-  frame.insert(frame.end(), body.begin(), body.end());
-  return send_frame(type, frame);
+  OutgoingFrame frame{.type = type};
+  frame.head.reserve(kHeaderBytes + body.size());
+  frame.head.resize(kHeaderBytes);
+  frame.head.insert(frame.head.end(), body.begin(), body.end());
+  return send_frame(frame);
 }
 
-io::Error FramedConnection::send_frame(MessageType type, io::Bytes& frame) {
-  HM_ASSERT(frame.size() >= kHeaderBytes);
+io::Error FramedConnection::send_frame(OutgoingFrame& frame) {
+  HM_ASSERT(frame.head.size() >= kHeaderBytes);
+  HM_ASSERT((frame.flags & kFlagTail) != 0 || frame.tail.empty());
   if (state_ != State::open) return io::Error::bad_handle;
-  if (frame.size() - kHeaderBytes > kMaxFrameBytes) return io::Error::message_too_large;
+  const std::size_t head_payload_bytes = frame.head.size() - kHeaderBytes;
+  if (head_payload_bytes > kMaxFrameBytes || frame.tail.size() > kMaxFrameBytes - head_payload_bytes) {
+    return io::Error::message_too_large;
+  }
   if (stream_->pending_write_bytes() >= io::kMaxPendingWriteBytes) {
     blocked_ = true;
     return io::Error::would_block;
   }
   FrameHeader header;
-  header.type = type;
+  header.type = frame.type;
+  header.flags = frame.flags;
   header.sequence = next_send_sequence_;
-  fill_header(header, frame);
-  const io::Error result = stream_->write_owned(frame, [this](io::Error done) { on_write_done(done); });
+  fill_header(header, frame.head, frame.tail.size());
+  auto on_done = [this](io::Error done) { on_write_done(done); };
+  const io::Error result = frame.tail.empty() ? stream_->write_owned(frame.head, on_done)
+                                              : stream_->write_gather(frame.head, frame.tail, on_done);
   if (result == io::Error::ok) {
     ++next_send_sequence_;
   } else if (result == io::Error::would_block) {
@@ -76,10 +85,11 @@ void FramedConnection::fail(std::string reason) {
   handlers->on_error(reason);  // may destroy this object: nothing follows
 }
 
-void FramedConnection::on_data(io::ByteView chunk) {
+template <typename Chunk>
+void FramedConnection::on_data(Chunk chunk) {
   const std::shared_ptr<bool> alive = alive_;
   const auto handlers = handlers_;
-  io::ByteView rest = chunk;
+  Chunk rest = chunk;
   Frame frame;
   while (state_ == State::open) {
     switch (decoder_.decode(rest, frame)) {

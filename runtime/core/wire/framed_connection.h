@@ -6,7 +6,8 @@
 // on_writable then runs after a write completes, and the caller sends again.
 //
 // Receiving: chunks go through a FrameDecoder; each whole frame goes to on_frame, in
-// order. A malformed stream (bad magic, unknown version, oversized or garbled header,
+// order. Where the stream offers its chunks by reference (set_shared_handlers), a
+// frame's tail shares them instead of being copied out. A malformed stream (bad magic, unknown version, oversized or garbled header,
 // a sequence number out of order, or a stream that ends inside a frame) closes the
 // connection and reports the reason once through on_error; the caller logs it.
 // Message bodies are the caller's to decode (decode_message<M>); when one is refused,
@@ -59,14 +60,15 @@ class FramedConnection {
   io::Error send(MessageType type, io::ByteView body);
   template <WireMessage M>
   io::Error send(const M& message) {
-    io::Bytes frame = encode_framed_body(message);
-    return send_frame(M::kType, frame);
+    OutgoingFrame frame = encode_outgoing(message);
+    return send_frame(frame);
   }
-  // Sends a frame built with its header's room blank (encode_framed_body): the header
-  // is filled in place and the buffer handed to the stream, so the body is not copied
-  // again. Results as send(); on ok `frame` was taken, otherwise it is as it was (its
-  // header's room may have been written), to be sent again later.
-  io::Error send_frame(MessageType type, io::Bytes& frame);
+  // Sends a frame built with its header's room blank (encode_outgoing): the header is
+  // filled in place and the head handed to the stream with the tail shared
+  // (write_gather), so neither is copied again. Results as send(); on ok frame.head was
+  // taken, otherwise it is as it was (its header's room may have been written), to be
+  // sent again later.
+  io::Error send_frame(OutgoingFrame& frame);
 
   // Closes in an orderly way (queued frames still go out); no callback follows.
   void close();
@@ -87,7 +89,8 @@ class FramedConnection {
  private:
   enum class State : std::uint8_t { open, closed, failed };
 
-  void on_data(io::ByteView chunk);
+  template <typename Chunk>  // io::ByteView, or io::SharedBytes
+  void on_data(Chunk chunk);
   void on_stream_closed(io::Error reason);
   void on_write_done(io::Error result);
 

@@ -136,10 +136,6 @@ std::string check_body_shape(io::ByteView body) {
 
 // --- BodyWriter --------------------------------------------------------------
 
-namespace {
-
-}  // namespace
-
 // msgpack-c's packer writes through any type with write(const char*, size_t).
 struct BodySink {
   BodyWriter& writer;
@@ -147,7 +143,7 @@ struct BodySink {
 };
 
 BodyWriter::BodyWriter(std::size_t prefix_bytes, std::size_t body_bytes) {
-  HM_ASSERT(prefix_bytes <= kHeaderBytes);
+  HM_ASSERT(prefix_bytes <= kHeaderBytes + kMaxTailLengthBytes);
   bytes_.reserve(prefix_bytes + body_bytes);
   bytes_.resize(prefix_bytes);
 }

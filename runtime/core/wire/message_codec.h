@@ -20,6 +20,13 @@
 // Decoding is strict: exactly the declared fields, each of exactly its type, nothing
 // after the array. A field added later means a new protocol version.
 //
+// The tail: one io::SharedBytes field (a write's data) may be declared apart, after
+// the others, with HM_WIRE_TAIL(field); it may be a member of a nested struct
+// (HM_WIRE_TAIL(op.data)), which then leaves it out of its own field list. It travels
+// as the frame's raw tail (frame.h, kFlagTail): encode_outgoing() gives it to the
+// stream shared, not copied, and decode_message() sets it from Frame::tail. A frame
+// of the type must carry a tail exactly when the message declares one.
+//
 // Hostile bodies: before msgpack-c sees a body, check_body_shape() walks it once
 // without allocating and refuses anything whose declared sizes do not fit in the bytes
 // that are there (a str32 claiming 4 GiB, an array claiming a million elements in
@@ -32,11 +39,13 @@
 #pragma once
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -64,6 +73,11 @@ constexpr std::size_t kMaxBodyDepth = 16;
   static constexpr std::string_view kFieldNames = #__VA_ARGS__;   \
   auto wire_fields() { return std::tie(__VA_ARGS__); }             \
   auto wire_fields() const { return std::tie(__VA_ARGS__); }
+
+// Declares the field that travels as the frame's tail (an io::SharedBytes).
+#define HM_WIRE_TAIL(field)                                     \
+  ::hamirror::io::SharedBytes& wire_tail() { return field; }       \
+  const ::hamirror::io::SharedBytes& wire_tail() const { return field; }
 
 template <typename T>
 concept WireStruct = requires(T& value, const T& constant) {
@@ -102,6 +116,11 @@ class Decoded {
  private:
   std::optional<T> value_;
   std::string error_;
+};
+
+template <typename T>
+concept HasWireTail = requires(T& value) {
+  { value.wire_tail() } -> std::same_as<io::SharedBytes&>;
 };
 
 // Checks that `body` is one complete msgpack value whose every declared size fits in
@@ -340,16 +359,65 @@ io::Bytes encode_body(const M& message) {
   return encode_body_after(0, message);
 }
 
-// The frame that carries `message`, with its header left blank (kHeaderBytes zero
-// bytes, then the body): FramedConnection::send_frame fills the header in place, so
-// the body is copied into its frame once instead of being built and then copied.
+// The body after kHeaderBytes zero bytes (a frame's header room), for a message
+// without a tail; encode_outgoing() is the whole frame.
 template <WireMessage M>
 io::Bytes encode_framed_body(const M& message) {
+  static_assert(!HasWireTail<M>, "a message with a tail is sent with encode_outgoing()");
   return encode_body_after(kHeaderBytes, message);
 }
 
+// A message ready for FramedConnection::send_frame.
+struct OutgoingFrame {
+  MessageType type = MessageType::invalid;
+  std::uint32_t flags = 0;  // kFlagTail when the message declares a tail
+  io::Bytes head;           // kHeaderBytes of blank header room, then [tail length] and the body
+  io::SharedBytes tail;     // the message's tail, shared with it
+};
+
+// The frame that carries `message`, built once: the body straight after the header's
+// room, the tail (if any) not copied at all.
 template <WireMessage M>
-Decoded<M> decode_body(io::ByteView body, std::shared_ptr<const io::Bytes> owner = nullptr) {
+OutgoingFrame encode_outgoing(const M& message) {
+  if constexpr (HasWireTail<M>) {
+    const io::SharedBytes& tail = message.wire_tail();
+    const std::size_t length_bytes = tail_length_bytes(tail.size());
+    OutgoingFrame out{M::kType, kFlagTail, encode_body_after(kHeaderBytes + length_bytes, message), tail};
+    write_tail_length(tail.size(), std::span<std::uint8_t>(out.head.data() + kHeaderBytes, length_bytes));
+    return out;
+  } else {
+    return OutgoingFrame{M::kType, 0, encode_framed_body(message), {}};
+  }
+}
+
+// The whole frame of `message` numbered `sequence`, in one buffer (its tail copied in):
+// what the stream carries, for tests and datagrams.
+template <WireMessage M>
+io::Bytes encode_whole_frame(const M& message, std::uint64_t sequence) {
+  OutgoingFrame frame = encode_outgoing(message);
+  fill_header(FrameHeader{.type = frame.type, .flags = frame.flags, .sequence = sequence}, frame.head, frame.tail.size());
+  frame.head.insert(frame.head.end(), frame.tail.begin(), frame.tail.end());
+  return std::move(frame.head);
+}
+
+// The frame the peer decodes for `message`, built without a stream (tests, local
+// loops): the body goes to `storage`, which the frame views; the tail is shared.
+template <WireMessage M>
+Frame frame_of(const M& message, io::Bytes& storage) {
+  storage = encode_body(message);
+  Frame frame{.header = {.type = M::kType, .payload_bytes = static_cast<std::uint32_t>(storage.size())},
+              .payload = storage};
+  if constexpr (HasWireTail<M>) {
+    frame.tail = message.wire_tail();
+    frame.header.flags = kFlagTail;
+    frame.header.payload_bytes += static_cast<std::uint32_t>(tail_length_bytes(frame.tail.size()) + frame.tail.size());
+  }
+  return frame;
+}
+
+// `tail` is the frame's (kFlagTail), for a message that declares one.
+template <WireMessage M>
+Decoded<M> decode_body(io::ByteView body, std::shared_ptr<const io::Bytes> owner = nullptr, io::SharedBytes tail = {}) {
   const std::string name(M::kName);
   if (body.size() > max_body_bytes<M>()) {
     return Decoded<M>::failure(name + ": body of " + std::to_string(body.size()) + " bytes exceeds its limit of " +
@@ -358,6 +426,11 @@ Decoded<M> decode_body(io::ByteView body, std::shared_ptr<const io::Bytes> owner
   BodyReader reader(body, std::move(owner));
   M message{};
   if (!read_struct(reader, message) || !reader.finish()) return Decoded<M>::failure(name + ": " + reader.error());
+  if constexpr (HasWireTail<M>) {
+    message.wire_tail() = std::move(tail);
+  } else {
+    HM_ASSERT(tail.empty());
+  }
   if constexpr (requires(const M& m) { { m.check() } -> std::convertible_to<std::string>; }) {
     std::string problem = message.check();
     if (!problem.empty()) return Decoded<M>::failure(name + ": " + problem);
@@ -372,7 +445,11 @@ Decoded<M> decode_message(const Frame& frame) {
     return Decoded<M>::failure("expected a " + std::string(M::kName) + " frame, got type " +
                                std::to_string(static_cast<unsigned>(frame.header.type)));
   }
-  return decode_body<M>(frame.payload, frame.owner);
+  const bool has_tail = (frame.header.flags & kFlagTail) != 0;
+  if (has_tail != HasWireTail<M>) {
+    return Decoded<M>::failure(std::string(M::kName) + (has_tail ? ": a tail it does not have" : ": its tail is missing"));
+  }
+  return decode_body<M>(frame.payload, frame.owner, frame.tail);
 }
 
 }  // namespace hamirror::core::wire

@@ -39,10 +39,8 @@ class TargetModes : public ::testing::Test {
 
   template <typename Message>
   void send(const Message& message) {
-    const io::Bytes body = wire::encode_body(message);
-    const wire::Frame frame{.header = {.type = Message::kType, .payload_bytes = static_cast<std::uint32_t>(body.size())},
-                            .payload = body};
-    ASSERT_EQ(target_->on_frame(frame), "");
+    io::Bytes body;
+    ASSERT_EQ(target_->on_frame(wire::frame_of(message, body)), "");
   }
 
   // Every message reads the primary after the live ops sent so far (watermark).

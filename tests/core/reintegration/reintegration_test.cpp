@@ -766,17 +766,13 @@ TEST(ReintegrationProtocol, a_resync_block_older_than_a_live_write_before_it_is_
   };
   ReintegrationTarget target(node.io().fs, {"/data"}, persist, GenerationInfo{}, {.on_synchronised = [] {}});
   io::Bytes storage;
-  auto frame_of = [&storage](auto message) {
-    storage = wire::encode_body(message);
-    return wire::Frame{.header = {.type = decltype(message)::kType, .payload_bytes = static_cast<std::uint32_t>(storage.size())},
-                       .payload = storage};
-  };
+  auto frame_of = [&storage](const auto& message) { return wire::frame_of(message, storage); };
   EXPECT_EQ(target.on_frame(frame_of(ResyncDone{1, 0})), "reintegration frame before resync_begin");
   EXPECT_EQ(target.on_frame(frame_of(ResyncBegin{ResyncMode::full, 1})), "");
   EXPECT_EQ(target.on_frame(frame_of(ResyncLiveOp{ReplicateOp::from(1, write_op("f", 0, io::Bytes{1}))})), "");
-  ResyncBlockData old_block{.id = 1, .path = "f", .watermark = 0, .file_size = 1, .offset = 0, .data = {2}};
+  ResyncBlockData old_block{.id = 1, .path = "f", .watermark = 0, .file_size = 1, .offset = 0, .data = io::Bytes{2}};
   EXPECT_EQ(target.on_frame(frame_of(old_block)), "resync block older than a live write before it");
-  ResyncBlockData other_file{.id = 2, .path = "g", .watermark = 0, .file_size = 1, .offset = 0, .data = {2}};
+  ResyncBlockData other_file{.id = 2, .path = "g", .watermark = 0, .file_size = 1, .offset = 0, .data = io::Bytes{2}};
   EXPECT_EQ(target.on_frame(frame_of(other_file)), "") << "another file: no order to keep";
   old_block.watermark = 1;
   EXPECT_EQ(target.on_frame(frame_of(old_block)), "") << "read after the write: it contains it";
