@@ -84,6 +84,7 @@ FileData::Extent FileData::extent(std::uint64_t offset, std::uint64_t size) cons
 
 void FileData::read(std::uint64_t offset, std::span<std::uint8_t> out) const {
   HM_ASSERT(offset <= size_ && out.size() <= size_ - offset);
+  if (out.empty()) return;  // its data() may be null, which memset must not get
   std::memset(out.data(), 0, out.size());
   const std::uint64_t end = offset + out.size();
   for (std::size_t i = first_ending_after(pieces_, offset); i < pieces_.size() && pieces_[i].offset < end; ++i) {

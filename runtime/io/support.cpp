@@ -22,14 +22,6 @@ std::string to_string(const Address& address) {
   return (ipv6 ? "[" + address.host + "]" : address.host) + ":" + std::to_string(address.port);
 }
 
-Error StreamConnection::write_gather(Bytes& head, SharedBytes tail, WriteDoneFn on_done) {
-  const std::size_t head_bytes = head.size();
-  head.insert(head.end(), tail.begin(), tail.end());
-  const Error result = write_owned(head, std::move(on_done));
-  if (result != Error::ok) head.resize(head_bytes);  // as it was: nothing was queued
-  return result;
-}
-
 namespace {
 bool is_separator(char c) { return c == '/' || c == '\\'; }
 char separator_of(const std::string& path) {
