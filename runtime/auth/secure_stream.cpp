@@ -219,7 +219,7 @@ io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, 
   // while the next one is sealed here (a large frame's HMAC overlaps its transfer).
   // Room for all of them was checked above, so only a broken stream refuses one: the
   // first, normally; a later one would leave part of the write on the wire, so the
-  // stream is closed then (the peer sees it end, this side's owner its close).
+  // stream is closed then (the caller gets the error, the peer sees the stream end).
   std::size_t offset = 0;  // into first, then second, as if they were one buffer
   do {
     const std::size_t length = std::min(kMaxRecordPayloadBytes, size - offset);
