@@ -21,10 +21,6 @@ std::size_t sealed_size(std::size_t payload_bytes) {
   return payload_bytes + records * kRecordOverheadBytes;
 }
 
-void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out) {
-  seal_record(session_key, direction, sequence, payload, {}, out);
-}
-
 void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView first,
                  io::ByteView second, io::Bytes& out) {
   HM_ASSERT(first.size() <= kMaxRecordPayloadBytes && second.size() <= kMaxRecordPayloadBytes - first.size());

@@ -32,9 +32,8 @@ constexpr std::size_t kMaxRecordPayloadBytes = 64 * 1024;
 // Bytes on the wire for `payload_bytes` of payload, split into records.
 std::size_t sealed_size(std::size_t payload_bytes);
 
-// Appends one record (payload.size() <= kMaxRecordPayloadBytes) to `out`.
-void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out);
-// The same for a payload that is `first` then `second`, not joined beforehand.
+// Appends one record to `out` whose payload is `first` then `second` (either may be
+// empty; together at most kMaxRecordPayloadBytes), not joined beforehand.
 void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView first,
                  io::ByteView second, io::Bytes& out);
 

@@ -1,7 +1,6 @@
 // Small shared helpers of the seam: address and path formatting, the assertion sink.
 #include <cstdio>
 #include <cstdlib>
-#include <utility>
 
 #include "io/assert.h"
 #include "io/filesystem.h"
