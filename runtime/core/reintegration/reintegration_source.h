@@ -169,10 +169,10 @@ class ReintegrationSource {
     std::uint32_t directory = 0;
     std::string path;
     bool recursive = true;           // list_dir: queue what the listing holds
-    std::uint64_t offset = 0;        // compare_file: next block offset
+    std::uint64_t offset = 0;        // compare_file: next block offset; send_ranges: to_end's start
     std::uint64_t budget = 0;        // bytes_to_do this item still owns
     std::vector<ByteRange> ranges;   // send_ranges: what is left to send
-    bool whole_file = false;         // send_ranges: [0, size)
+    bool to_end = false;             // send_ranges: [offset, the file's end when first read)
   };
   enum class Answer : std::uint8_t { ack, needs };
   struct Unanswered {
