@@ -714,6 +714,7 @@ void ReintegrationSource::maybe_switch() {
 
 std::string ReintegrationSource::on_frame(const wire::Frame& frame) {
   if (state_ != State::running && state_ != State::switching) return "reintegration frame while none runs";
+  target_answered_ = true;  // a frame that does not parse fails the link anyway
   switch (frame.header.type) {
     case wire::MessageType::resync_block_needs: {
       auto needs = wire::decode_message<ResyncBlockNeeds>(frame);

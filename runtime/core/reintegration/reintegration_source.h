@@ -160,6 +160,9 @@ class ReintegrationSource {
   // resync_done went out: from then on the target may hold this generation as a
   // consistent copy, whether or not its done_ack comes back.
   bool done_sent() const { return done_sent_; }
+  // The target answered something: it applies nothing before it has durably marked
+  // its copy inconsistent (its begin step), so from then on it cannot take over.
+  bool target_answered() const { return target_answered_; }
 
  private:
   enum class State : std::uint8_t { idle, running, switching, synchronised, stopped };
@@ -255,6 +258,7 @@ class ReintegrationSource {
   bool pumping_ = false;
   bool pump_again_ = false;
   bool done_sent_ = false;
+  bool target_answered_ = false;
 
   std::deque<Work> dirs_;   // listings and rechecks first, so bytes_to_do is known early
   std::deque<Work> files_;  // then file comparisons and sends
