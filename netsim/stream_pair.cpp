@@ -241,7 +241,9 @@ void StreamPair::drain_now(int side) {
 
 void StreamPair::deliver(int side, const Chunk& chunk) {
   End& e = ends_[side];
-  const std::string what = label(1 - side) + " deliver " + std::to_string(chunk.size) + "B";
+  // Built in a buffer kept across deliveries: a chunk's line costs no allocation.
+  std::string& what = deliver_line_;
+  what.assign(label(1 - side)).append(" deliver ").append(std::to_string(chunk.size)).append("B");
   if (chunk.parts[1].empty()) {
     fabric_.record(what, chunk.parts[0]);
   } else {

@@ -186,6 +186,7 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   std::string network_;
   std::array<End, 2> ends_;
   std::array<std::string, 2> labels_;  // made once: every chunk's trace line names its stream
+  std::string deliver_line_;
   bool broken_ = false;
   sim::Scheduler::EventId break_event_ = 0;
   std::uint64_t next_write_seq_ = 1;

@@ -289,6 +289,8 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
 
   io::Bytes encode() const {
     RecordWriter out;
+    // The header, then per entry its fixed fields and a path (most are short).
+    out.reserve(13 + active.size() * (17 + 32));
     out.u64(options.extent_bytes);
     out.u8(everything_pinned ? 1 : 0);
     out.u32(static_cast<std::uint32_t>(active.size()));
