@@ -25,6 +25,7 @@ WorkloadOptions hundred_ops_per_second(std::uint64_t write_bytes_min, std::uint6
 void run_bench(benchmark::State& state, std::uint64_t write_bytes_min, std::uint64_t write_bytes_max) {
   double simulated_s = 0;
   double ops = 0;
+  double events = 0;
   std::uint64_t seed = 1;
   for (auto _ : state) {
     RunOptions options{.seed = seed++, .preset = "witness", .duration_s = 60, .liveness_budget_s = 60, .faults = false,
@@ -33,9 +34,12 @@ void run_bench(benchmark::State& state, std::uint64_t write_bytes_min, std::uint
     if (!result || result->violation) state.SkipWithError("the run failed an invariant");
     simulated_s += static_cast<double>(result->stats.simulated_ns) / 1e9;
     ops += static_cast<double>(result->stats.ops_acknowledged);
+    events += static_cast<double>(result->stats.events);
   }
   state.counters["sim_s_per_wall_s"] = benchmark::Counter(simulated_s, benchmark::Counter::kIsRate);
   state.counters["client_ops_per_sim_s"] = benchmark::Counter(ops / simulated_s);
+  // What each op costs the scheduler: the per-op floor is about events times their cost.
+  state.counters["events_per_op"] = benchmark::Counter(events / ops);
 }
 
 void BM_TwoNodesWitness_100ops_4KiB_1MiB(benchmark::State& state) { run_bench(state, 4096, 1024 * 1024); }

@@ -125,6 +125,10 @@ void Fabric::record(std::string_view what, io::ByteView payload) {
   scheduler_.trace().record(now_ns(), "net", what, payload);
 }
 
+void Fabric::record(std::string_view what, std::span<const io::ByteView> pieces) {
+  scheduler_.trace().record(now_ns(), "net", what, pieces);
+}
+
 void Fabric::object_closed() {
   HM_ASSERT(live_objects_ > 0);
   --live_objects_;

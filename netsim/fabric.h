@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -97,6 +98,8 @@ class Fabric {
   void cancel(sim::Scheduler::EventId id) { scheduler_.cancel(id); }
   // Folds a fact into the run's trace (and its bytes into the hash).
   void record(std::string_view what, io::ByteView payload = {});
+  // As above with the bytes in several pieces, each folded with its length.
+  void record(std::string_view what, std::span<const io::ByteView> pieces);
 
   void set_delivery_observer(DeliveryObserver observer) { delivery_observer_ = std::move(observer); }
   void delivered(const HostInfo& from, const HostInfo& to, std::uint16_t to_port) const {

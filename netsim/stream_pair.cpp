@@ -14,11 +14,10 @@ StreamPair::StreamPair(Fabric& fabric, std::uint64_t id, std::string network, En
     : fabric_(fabric), id_(id), network_(std::move(network)) {
   ends_[kConnector].info = std::move(connector);
   ends_[kAcceptor].info = std::move(acceptor);
-}
-
-std::string StreamPair::label(int from_side) const {
-  return "stream#" + std::to_string(id_) + " " + io::to_string(ends_[from_side].info.address) + ">" +
-         io::to_string(ends_[1 - from_side].info.address);
+  for (int side : {kConnector, kAcceptor}) {
+    labels_[side] = "stream#" + std::to_string(id_) + " " + io::to_string(ends_[side].info.address) + ">" +
+                    io::to_string(ends_[1 - side].info.address);
+  }
 }
 
 bool StreamPair::can_read(int side) const {
@@ -242,13 +241,16 @@ void StreamPair::drain_now(int side) {
 
 void StreamPair::deliver(int side, const Chunk& chunk) {
   End& e = ends_[side];
-  const std::string what = label(1 - side) + " deliver " + std::to_string(chunk.size) + "B";
+  // Built in a buffer kept across deliveries: a chunk's line costs no allocation.
+  std::string& what = deliver_line_;
+  what.assign(label(1 - side)).append(" deliver ").append(std::to_string(chunk.size)).append("B");
   if (chunk.parts[1].empty()) {
     fabric_.record(what, chunk.parts[0]);
-  } else {  // the trace hashes a chunk's bytes as one detail, as if it were one buffer
-    io::Bytes joined(chunk.parts[0].begin(), chunk.parts[0].end());
-    joined.insert(joined.end(), chunk.parts[1].begin(), chunk.parts[1].end());
-    fabric_.record(what, joined);
+  } else {
+    // Two details rather than one joined copy: the tail, a slice of the writer's
+    // buffer (in the runner, of the payload pool), is then folded by its position.
+    const std::array<io::ByteView, 2> parts{chunk.parts[0], chunk.parts[1]};
+    fabric_.record(what, parts);
   }
   auto handlers = e.handlers;  // on_data may destroy this end's object
   for (const io::SharedBytes& part : chunk.parts) {

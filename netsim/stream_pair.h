@@ -145,7 +145,8 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   End& peer(int side) { return ends_[1 - side]; }
   bool path_blocked(int from_side) const;
   bool can_read(int side) const;
-  std::string label(int from_side) const;
+  // "stream#N from>to", the trace's name for what leaves `from_side`.
+  const std::string& label(int from_side) const { return labels_[from_side]; }
 
   void pump(int side);
   std::int64_t send_chunk(int side, Chunk chunk);
@@ -184,6 +185,8 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
   std::uint64_t id_;
   std::string network_;
   std::array<End, 2> ends_;
+  std::array<std::string, 2> labels_;  // made once: every chunk's trace line names its stream
+  std::string deliver_line_;
   bool broken_ = false;
   sim::Scheduler::EventId break_event_ = 0;
   std::uint64_t next_write_seq_ = 1;

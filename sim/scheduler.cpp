@@ -6,7 +6,7 @@
 
 namespace hamirror::sim {
 
-Scheduler::EventId Scheduler::at(std::int64_t time_ns, std::function<void()> fn) {
+Scheduler::EventId Scheduler::at(std::int64_t time_ns, Action fn) {
   HM_ASSERT(time_ns >= now_ns_);
   HM_ASSERT(fn);
   HM_ASSERT(live_ < kMaxPendingEvents);
@@ -38,7 +38,7 @@ void Scheduler::cancel(EventId id) {
   const std::uint64_t sequence = id & kSequenceMask;
   if (sequence == 0 || slot >= slots_.size() || slots_[slot].sequence != sequence) return;  // ran or cancelled
   // Destroyed now, as before: what the action holds is released at the cancel.
-  std::function<void()> action = std::move(slots_[slot].action);
+  Action action = std::move(slots_[slot].action);
   slots_[slot].action = nullptr;
   free_slot(static_cast<std::uint32_t>(slot));
 }
@@ -52,7 +52,7 @@ bool Scheduler::step() {
   if (!settle_top()) return false;
   const Event event = queue_.top();
   queue_.pop();
-  std::function<void()> fn = std::move(slots_[event.slot].action);
+  Action fn = std::move(slots_[event.slot].action);
   slots_[event.slot].action = nullptr;
   free_slot(event.slot);
   HM_ASSERT(event.time_ns >= now_ns_);

@@ -10,6 +10,7 @@
 #include <queue>
 #include <vector>
 
+#include "sim/action.h"
 #include "sim/trace.h"
 
 namespace hamirror::sim {
@@ -29,8 +30,8 @@ class Scheduler {
   std::int64_t now_ns() const { return now_ns_; }
 
   // Schedules fn at time_ns (>= now). The id can cancel it until it has run.
-  EventId at(std::int64_t time_ns, std::function<void()> fn);
-  EventId after(std::int64_t delay_ns, std::function<void()> fn) { return at(now_ns_ + delay_ns, std::move(fn)); }
+  EventId at(std::int64_t time_ns, Action fn);
+  EventId after(std::int64_t delay_ns, Action fn) { return at(now_ns_ + delay_ns, std::move(fn)); }
   // Cancelling an event that already ran, or was cancelled, does nothing.
   void cancel(EventId id);
 
@@ -67,7 +68,7 @@ class Scheduler {
   };
   struct Slot {
     std::uint64_t sequence = 0;  // of the event it holds; 0: free
-    std::function<void()> action;
+    Action action;
   };
   // Drops cancelled events from the top; true if a live event is next.
   bool settle_top();

@@ -10,9 +10,8 @@
 #include "io/random.h"
 
 // Counts what operator new hands out while a test asks, to show that hostile sizes are
-// refused before anything is allocated for them. (msgpack-c's zone uses malloc, which
-// this does not see; what keeps it small is check_body_shape(), whose refusals the
-// tests below assert by their reasons.)
+// refused before anything is allocated for them (check_body_shape(), whose refusals the
+// tests below assert by their reasons; the reader then reads the body in place).
 namespace {
 bool g_counting = false;
 std::size_t g_allocated_bytes = 0;
@@ -142,6 +141,37 @@ TEST(WireMessageCodec, integers_out_of_their_field_range_are_refused) {
             "sample: delta: -9223372036854775808 is outside [-2147483648, 2147483647]");
 }
 
+TEST(WireMessageCodec, every_integer_encoding_reads_as_msgpack_c_typed_it) {
+  // Another encoder may pick any width, and a signed one for a value >= 0: such a
+  // value is an unsigned integer, a value < 0 a negative one, whatever its encoding.
+  const std::vector<io::Bytes> sevens = {{0x07},       {0xcc, 7},       {0xcd, 0, 7},  {0xce, 0, 0, 0, 7},
+                                         {0xd0, 7},    {0xd1, 0, 7},    {0xd2, 0, 0, 0, 7},
+                                         {0xcf, 0, 0, 0, 0, 0, 0, 0, 7}, {0xd3, 0, 0, 0, 0, 0, 0, 0, 7}};
+  for (const io::Bytes& seven : sevens) {
+    io::Bytes body{0x91};
+    body.insert(body.end(), seven.begin(), seven.end());
+    const auto decoded = decode_body<Ping>(body);
+    ASSERT_TRUE(decoded.ok()) << decoded.error();
+    EXPECT_EQ(decoded.value().nonce, 7u);
+  }
+  const std::vector<io::Bytes> minus_twos = {{0xfe}, {0xd0, 0xfe}, {0xd1, 0xff, 0xfe}, {0xd2, 0xff, 0xff, 0xff, 0xfe},
+                                             {0xd3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe}};
+  for (const io::Bytes& minus_two : minus_twos) {
+    io::Bytes body{0x91};
+    body.insert(body.end(), minus_two.begin(), minus_two.end());
+    EXPECT_EQ(refusal<Ping>(body), "ping: nonce: expected an unsigned integer, got a negative integer");
+    io::Bytes sample{0x96};  // delta, an i32, takes it
+    sample.insert(sample.end(), minus_two.begin(), minus_two.end());
+    sample.insert(sample.end(), {0xc2, 0x01, 0xc4, 0x04, 1, 2, 3, 4, 0x90, 0x90});
+    const auto decoded = decode_body<Sample>(sample);
+    ASSERT_TRUE(decoded.ok()) << decoded.error();
+    EXPECT_EQ(decoded.value().delta, -2);
+  }
+  EXPECT_EQ(refusal<Ping>({0x91, 0xc0}), "ping: nonce: expected an unsigned integer, got nil");
+  EXPECT_EQ(refusal<Ping>({0x91, 0xca, 0, 0, 0, 0}), "ping: nonce: expected an unsigned integer, got a float");
+  EXPECT_EQ(refusal<Ping>({0x91, 0x80}), "ping: nonce: expected an unsigned integer, got a map");
+}
+
 TEST(WireMessageCodec, a_message_check_refuses_what_the_types_allow) {
   EXPECT_EQ(refusal<Hello>(encode_body(Hello{1, "", 2})), "hello: empty node name");
   EXPECT_EQ(refusal<Hello>(encode_body(Hello{1, std::string(65, 'x'), 2})), "hello: node name longer than 64");
@@ -203,7 +233,7 @@ TEST(WireMessageCodec, deeply_nested_arrays_are_refused_without_allocation) {
   io::Bytes seventeen_empty(kMaxBodyDepth, 0x91);
   seventeen_empty.push_back(0x80);
   EXPECT_EQ(check_body_shape(seventeen_empty), "nested deeper than 16 levels");
-  // What the shape check lets through, msgpack-c unpacks: the refusal is the schema's.
+  // What the shape check lets through, the reader reads: the refusal is the schema's.
   EXPECT_EQ(refusal<Sample>(sixteen), "sample: expected 6 fields, got 1");
   EXPECT_EQ(refusal<Sample>(sixteen_empty), "sample: expected 6 fields, got 1");
 }

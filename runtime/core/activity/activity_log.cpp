@@ -121,9 +121,12 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
   // until release_recovered(), so a second crash still resyncs everything.
   bool everything_pinned = false;
   std::map<ActiveKey, Active> active;
-  std::set<ActiveKey> durable;  // what the record on disk holds
+  // Sorted and distinct, as `active` gives them: a vector rather than a set, since
+  // each record write snapshots every active key, and a tree node per key was a
+  // malloc and a free per key and write. The two swap buffers, so they stop allocating.
+  std::vector<ActiveKey> durable;  // what the record on disk holds
   bool writing = false;
-  std::set<ActiveKey> writing_keys;  // what the write in flight will hold
+  std::vector<ActiveKey> writing_keys;  // what the write in flight will hold
   bool ahead_unrecorded = false;     // extents named ahead wait for a record write
   std::deque<Waiter> waiting;
   bool releasing = false;  // go callbacks are running: nothing may overtake them
@@ -180,7 +183,8 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
 
   bool safe(const ActiveKey& key) const {
     if (canary_planted(ProtocolCanary::skip_persisting_dirty_regions)) return true;  // CANARY: memory counts as disk
-    return durable.contains(key) && (!writing || writing_keys.contains(key));
+    return std::binary_search(durable.begin(), durable.end(), key) &&
+           (!writing || std::binary_search(writing_keys.begin(), writing_keys.end(), key));
   }
 
   std::size_t new_keys(const std::vector<Touch>& touches) const {
@@ -285,6 +289,8 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
 
   io::Bytes encode() const {
     RecordWriter out;
+    // The header, then per entry its fixed fields and a path (most are short).
+    out.reserve(13 + active.size() * (17 + 32));
     out.u64(options.extent_bytes);
     out.u8(everything_pinned ? 1 : 0);
     out.u32(static_cast<std::uint32_t>(active.size()));
@@ -302,7 +308,7 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
     writing = true;
     ahead_unrecorded = false;  // every active key goes into this write
     writing_keys.clear();
-    for (const auto& [key, entry] : active) writing_keys.insert(writing_keys.end(), key);
+    for (const auto& [key, entry] : active) writing_keys.push_back(key);
     compact_in_flight = std::move(compact_next);
     compact_next.clear();
     ++writes;
@@ -319,7 +325,7 @@ struct ActivityLog::State : std::enable_shared_from_this<ActivityLog::State> {
     std::vector<GoFn> released;
     io::Error outcome = result;
     if (result == io::Error::ok) {
-      durable = std::move(writing_keys);
+      durable.swap(writing_keys);
       while (!waiting.empty() && waiting.front().admitted && all_safe(waiting.front().touches)) {
         released.push_back(std::move(waiting.front().go));
         waiting.pop_front();
@@ -419,7 +425,8 @@ void ActivityLog::State::loaded_record(io::Result<io::Bytes> read, bool expect_r
     entry.pinned = true;
     if (key.kind == ActiveKind::extent) entry.blocks.assign((blocks_per_extent + 63) / 64, ~std::uint64_t{0});
     if (key.kind == ActiveKind::tail) entry.tail_cut = key.index * options.extent_bytes;
-    durable.insert(key);
+    HM_ASSERT(durable.empty() || durable.back() < key);  // parse_record checked the order
+    durable.push_back(key);
   }
 }
 

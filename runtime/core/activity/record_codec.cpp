@@ -7,9 +7,14 @@ namespace {
 
 constexpr std::size_t kEnvelopeBytes = kRecordMagicBytes + 8 + 8;
 
-void put_u64(io::Bytes& out, std::uint64_t value) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
+// Little-endian, grown once per value rather than checked per byte.
+void put_le(io::Bytes& out, std::uint64_t value, int size) {
+  const std::size_t at = out.size();
+  out.resize(at + static_cast<std::size_t>(size));
+  for (int i = 0; i < size; ++i) out[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(value >> (8 * i));
 }
+
+void put_u64(io::Bytes& out, std::uint64_t value) { put_le(out, value, 8); }
 
 std::uint64_t get_u64(io::ByteView bytes, std::size_t offset) {
   std::uint64_t value = 0;
@@ -28,9 +33,7 @@ std::uint64_t fnv1a64(io::ByteView bytes) {
   return hash;
 }
 
-void RecordWriter::u32(std::uint32_t value) {
-  for (int i = 0; i < 4; ++i) bytes_.push_back(static_cast<std::uint8_t>(value >> (8 * i)));
-}
+void RecordWriter::u32(std::uint32_t value) { put_le(bytes_, value, 4); }
 
 void RecordWriter::u64(std::uint64_t value) { put_u64(bytes_, value); }
 

@@ -24,6 +24,8 @@ constexpr std::size_t kRecordMagicBytes = 8;
 
 class RecordWriter {
  public:
+  // Room for a body of about `bytes`, so that it is not grown value by value.
+  void reserve(std::size_t bytes) { bytes_.reserve(bytes); }
   void u8(std::uint8_t value) { bytes_.push_back(value); }
   void u32(std::uint32_t value);
   void u64(std::uint64_t value);

@@ -1,8 +1,6 @@
 #include "core/wire/message_codec.h"
 
 #include <algorithm>
-#include <exception>
-#include <initializer_list>
 
 #include <msgpack.hpp>
 
@@ -63,26 +61,6 @@ Lead classify(std::uint8_t b) {
   lead.container = lead.container || lead.length_is_count;
   return lead;
 }
-
-const char* type_name(const msgpack::object& value) {
-  switch (value.type) {
-    case msgpack::type::NIL: return "nil";
-    case msgpack::type::BOOLEAN: return "a bool";
-    case msgpack::type::POSITIVE_INTEGER: return "an unsigned integer";
-    case msgpack::type::NEGATIVE_INTEGER: return "a negative integer";
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64: return "a float";
-    case msgpack::type::STR: return "a str";
-    case msgpack::type::BIN: return "a bin";
-    case msgpack::type::ARRAY: return "an array";
-    case msgpack::type::MAP: return "a map";
-    case msgpack::type::EXT: return "an ext";
-  }
-  return "an unknown msgpack type";
-}
-
-// Strings and bins point into the body instead of being copied into msgpack's zone.
-bool reference_everything(msgpack::type::object_type, std::size_t, void*) { return true; }
 
 }  // namespace
 
@@ -203,62 +181,141 @@ void BodyWriter::write_bytes(io::ByteView value) {
 
 // --- BodyReader --------------------------------------------------------------
 
-struct BodyReader::State {
-  struct Level {
-    const msgpack::object* items = nullptr;
-    std::uint32_t size = 0;
-    std::uint32_t next = 0;
+struct BodyReader::Value {
+  // The kinds msgpack-c told apart (its object types), as mask bits for take().
+  enum Kind : unsigned {
+    nil = 1u << 0,
+    boolean = 1u << 1,
+    positive = 1u << 2,  // any integer >= 0, whatever its encoding
+    negative = 1u << 3,
+    floating = 1u << 4,
+    str = 1u << 5,
+    bin = 1u << 6,
+    array = 1u << 7,
+    map = 1u << 8,
   };
-  msgpack::object_handle handle;
-  std::array<Level, kMaxBodyDepth + 1> levels{};
-  std::size_t depth = 0;
-
-  // The next value of the array being read, if it is one of `types`; else nullptr and
-  // the reason in `why`.
-  const msgpack::object* take(std::initializer_list<msgpack::type::object_type> types, const char* expected,
-                              std::string& why) {
-    Level& level = levels[depth];
-    if (level.next == level.size) {
-      why = std::string("expected ") + expected + ", found the end of the array";
-      return nullptr;
-    }
-    const msgpack::object& value = level.items[level.next++];
-    if (std::find(types.begin(), types.end(), value.type) == types.end()) {
-      why = std::string("expected ") + expected + ", got " + type_name(value);
-      return nullptr;
-    }
-    return &value;
-  }
+  Kind kind = nil;
+  std::uint64_t u64 = 0;               // positive
+  std::int64_t i64 = 0;                // negative
+  bool flag = false;                   // boolean
+  const std::uint8_t* bytes = nullptr;  // str, bin: inside the body
+  std::uint64_t size = 0;              // str, bin: bytes; array, map: entries
 };
+
+namespace {
+
+const char* kind_name(unsigned kind) {
+  using Value = BodyReader::Value;
+  switch (kind) {
+    case Value::nil: return "nil";
+    case Value::boolean: return "a bool";
+    case Value::positive: return "an unsigned integer";
+    case Value::negative: return "a negative integer";
+    case Value::floating: return "a float";
+    case Value::str: return "a str";
+    case Value::bin: return "a bin";
+    case Value::array: return "an array";
+    case Value::map: return "a map";
+  }
+  return "an unknown msgpack type";
+}
+
+// A signed integer of `size` big-endian bytes, typed as msgpack-c types it.
+void set_signed(BodyReader::Value& value, const std::uint8_t* in, std::size_t size) {
+  const unsigned shift = 64 - 8 * static_cast<unsigned>(size);
+  const auto signed_value = static_cast<std::int64_t>(read_be(in, size) << shift) >> shift;
+  if (signed_value >= 0) {
+    value.kind = BodyReader::Value::positive;
+    value.u64 = static_cast<std::uint64_t>(signed_value);
+  } else {
+    value.kind = BodyReader::Value::negative;
+    value.i64 = signed_value;
+  }
+}
+
+// Decodes the value whose lead byte is at body[pos] and moves pos past its own bytes
+// (an array's or a map's entries follow it). The body passed check_body_shape, so
+// every length fits and no ext or 0xc1 is left.
+BodyReader::Value decode_at(io::ByteView body, std::size_t& pos) {
+  using Value = BodyReader::Value;
+  const std::uint8_t* data = body.data();
+  const std::uint8_t b = data[pos++];
+  Value value;
+  const auto sized = [&](Value::Kind kind, std::size_t length_bytes) {
+    value.kind = kind;
+    value.size = read_be(data + pos, length_bytes);
+    pos += length_bytes;
+  };
+  const auto payload = [&](Value::Kind kind, std::size_t length_bytes) {
+    sized(kind, length_bytes);
+    value.bytes = data + pos;
+    pos += value.size;
+  };
+  if (b <= 0x7f) {
+    value.kind = Value::positive;
+    value.u64 = b;
+  } else if (b >= 0xe0) {
+    value.kind = Value::negative;
+    value.i64 = static_cast<std::int8_t>(b);
+  } else if (b <= 0x8f) {
+    value.kind = Value::map;
+    value.size = b & 0x0fu;
+  } else if (b <= 0x9f) {
+    value.kind = Value::array;
+    value.size = b & 0x0fu;
+  } else if (b <= 0xbf) {
+    value.kind = Value::str;
+    value.size = b & 0x1fu;
+    value.bytes = data + pos;
+    pos += value.size;
+  } else {
+    switch (b) {
+      case 0xc0: value.kind = Value::nil; break;
+      case 0xc2: case 0xc3: value.kind = Value::boolean; value.flag = b == 0xc3; break;
+      case 0xc4: payload(Value::bin, 1); break;
+      case 0xc5: payload(Value::bin, 2); break;
+      case 0xc6: payload(Value::bin, 4); break;
+      case 0xca: value.kind = Value::floating; pos += 4; break;
+      case 0xcb: value.kind = Value::floating; pos += 8; break;
+      case 0xcc: case 0xcd: case 0xce: case 0xcf: {
+        const std::size_t size = std::size_t{1} << (b - 0xcc);
+        value.kind = Value::positive;
+        value.u64 = read_be(data + pos, size);
+        pos += size;
+        break;
+      }
+      case 0xd0: case 0xd1: case 0xd2: case 0xd3: {
+        const std::size_t size = std::size_t{1} << (b - 0xd0);
+        set_signed(value, data + pos, size);
+        pos += size;
+        break;
+      }
+      case 0xd9: payload(Value::str, 1); break;
+      case 0xda: payload(Value::str, 2); break;
+      case 0xdb: payload(Value::str, 4); break;
+      case 0xdc: sized(Value::array, 2); break;
+      case 0xdd: sized(Value::array, 4); break;
+      case 0xde: sized(Value::map, 2); break;
+      case 0xdf: sized(Value::map, 4); break;
+      default: HM_ASSERT(false && "check_body_shape refuses ext values and 0xc1");
+    }
+  }
+  HM_ASSERT(pos <= body.size());
+  return value;
+}
+
+}  // namespace
 
 BodyReader::BodyReader(io::ByteView body) : BodyReader(body, nullptr) {}
 
-BodyReader::BodyReader(io::ByteView body, std::shared_ptr<const io::Bytes> owner) : owner_(std::move(owner)) {
+BodyReader::BodyReader(io::ByteView body, std::shared_ptr<const io::Bytes> owner) : body_(body), owner_(std::move(owner)) {
   HM_ASSERT(owner_ == nullptr || (body.data() >= owner_->data() && body.data() + body.size() <= owner_->data() + owner_->size()));
   std::string shape = check_body_shape(body);
   if (!shape.empty()) {
     fail(std::move(shape));
     return;
   }
-  // The shape check already bounds every size by the body; these limits say the same
-  // to msgpack-c, so a gap between the two checks still cannot make it allocate much.
-  const std::size_t bound = std::min(body.size(), kMaxFrameBytes);
-  const msgpack::unpack_limit limits(/*array=*/bound, /*map=*/bound / 2, /*str=*/bound, /*bin=*/bound, /*ext=*/0,
-                                     /*depth=*/kMaxBodyDepth);
-  try {
-    auto state = std::make_unique<State>();
-    std::size_t offset = 0;
-    state->handle = msgpack::unpack(reinterpret_cast<const char*>(body.data()), body.size(), offset,
-                                    reference_everything, nullptr, limits);
-    if (offset != body.size() || state->handle.zone() == nullptr) {
-      fail("msgpack-c stopped at byte " + std::to_string(offset) + " of " + std::to_string(body.size()));
-      return;
-    }
-    state->levels[0] = State::Level{&state->handle.get(), 1, 0};
-    state_ = std::move(state);
-  } catch (const std::exception& e) {
-    fail(std::string("msgpack-c refused the body: ") + e.what());
-  }
+  remaining_[0] = 1;
 }
 
 BodyReader::~BodyReader() = default;
@@ -266,7 +323,6 @@ BodyReader::~BodyReader() = default;
 void BodyReader::fail(std::string reason) {
   if (failed()) return;  // the first reason is the one that explains
   error_ = reason.empty() ? "refused" : std::move(reason);
-  state_.reset();
 }
 
 void BodyReader::add_context(std::string_view where) {
@@ -274,144 +330,114 @@ void BodyReader::add_context(std::string_view where) {
   error_ = std::string(where) + ": " + error_;
 }
 
-bool BodyReader::enter_array(std::size_t& count) {
+bool BodyReader::take(Value& value, unsigned kinds, const char* expected) {
   if (failed()) return false;
-  std::string why;
-  const msgpack::object* value = state_->take({msgpack::type::ARRAY}, "an array", why);
-  if (value == nullptr) {
-    fail(std::move(why));
+  if (remaining_[depth_] == 0) {
+    fail(std::string("expected ") + expected + ", found the end of the array");
     return false;
   }
-  if (state_->depth + 1 >= state_->levels.size()) {
+  --remaining_[depth_];
+  value = decode_at(body_, pos_);
+  if ((value.kind & kinds) == 0) {
+    fail(std::string("expected ") + expected + ", got " + kind_name(value.kind));
+    return false;
+  }
+  return true;
+}
+
+bool BodyReader::enter_array(std::size_t& count) {
+  Value value;
+  if (!take(value, Value::array, "an array")) return false;
+  if (depth_ + 1 >= remaining_.size()) {
     fail("nested deeper than " + std::to_string(kMaxBodyDepth) + " levels");
     return false;
   }
-  state_->levels[++state_->depth] = State::Level{value->via.array.ptr, value->via.array.size, 0};
-  count = value->via.array.size;
+  remaining_[++depth_] = value.size;
+  count = static_cast<std::size_t>(value.size);
   return true;
 }
 
 bool BodyReader::leave_array() {
   if (failed()) return false;
-  HM_ASSERT(state_->depth > 0);
-  const auto& level = state_->levels[state_->depth];
-  if (level.next != level.size) {
-    fail(std::to_string(level.size - level.next) + " unexpected extra values");
+  HM_ASSERT(depth_ > 0);
+  if (remaining_[depth_] != 0) {
+    fail(std::to_string(remaining_[depth_]) + " unexpected extra values");
     return false;
   }
-  --state_->depth;
+  --depth_;
   return true;
 }
 
 bool BodyReader::read_bool(bool& value) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item = state_->take({msgpack::type::BOOLEAN}, "a bool", why);
-  if (item == nullptr) {
-    fail(std::move(why));
-    return false;
-  }
-  value = item->via.boolean;
+  Value item;
+  if (!take(item, Value::boolean, "a bool")) return false;
+  value = item.flag;
   return true;
 }
 
 bool BodyReader::read_unsigned(std::uint64_t& value, std::uint64_t max) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item = state_->take({msgpack::type::POSITIVE_INTEGER}, "an unsigned integer", why);
-  if (item == nullptr) {
-    fail(std::move(why));
+  Value item;
+  if (!take(item, Value::positive, "an unsigned integer")) return false;
+  if (item.u64 > max) {
+    fail(std::to_string(item.u64) + " is above the maximum of " + std::to_string(max));
     return false;
   }
-  if (item->via.u64 > max) {
-    fail(std::to_string(item->via.u64) + " is above the maximum of " + std::to_string(max));
-    return false;
-  }
-  value = item->via.u64;
+  value = item.u64;
   return true;
 }
 
 bool BodyReader::read_signed(std::int64_t& value, std::int64_t min, std::int64_t max) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item =
-      state_->take({msgpack::type::POSITIVE_INTEGER, msgpack::type::NEGATIVE_INTEGER}, "an integer", why);
-  if (item == nullptr) {
-    fail(std::move(why));
-    return false;
-  }
-  // msgpack-c keeps non-negative values in u64, negative ones in i64.
-  const bool negative = item->type == msgpack::type::NEGATIVE_INTEGER;
-  const bool in_range = negative ? item->via.i64 >= min
-                                 : max >= 0 && item->via.u64 <= static_cast<std::uint64_t>(max);
+  Value item;
+  if (!take(item, Value::positive | Value::negative, "an integer")) return false;
+  const bool negative = item.kind == Value::negative;
+  const bool in_range = negative ? item.i64 >= min : max >= 0 && item.u64 <= static_cast<std::uint64_t>(max);
   if (!in_range) {
-    fail((negative ? std::to_string(item->via.i64) : std::to_string(item->via.u64)) + " is outside [" +
-         std::to_string(min) + ", " + std::to_string(max) + "]");
+    fail((negative ? std::to_string(item.i64) : std::to_string(item.u64)) + " is outside [" + std::to_string(min) +
+         ", " + std::to_string(max) + "]");
     return false;
   }
-  value = negative ? item->via.i64 : static_cast<std::int64_t>(item->via.u64);
+  value = negative ? item.i64 : static_cast<std::int64_t>(item.u64);
   return true;
 }
 
 bool BodyReader::read_string(std::string& value) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item = state_->take({msgpack::type::STR}, "a str", why);
-  if (item == nullptr) {
-    fail(std::move(why));
-    return false;
-  }
-  value.assign(item->via.str.ptr, item->via.str.size);
+  Value item;
+  if (!take(item, Value::str, "a str")) return false;
+  value.assign(reinterpret_cast<const char*>(item.bytes), item.size);
   return true;
 }
 
 bool BodyReader::read_bytes(io::Bytes& value) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
-  if (item == nullptr) {
-    fail(std::move(why));
-    return false;
-  }
-  const auto* bytes = reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr);
-  value.assign(bytes, bytes + item->via.bin.size);
+  Value item;
+  if (!take(item, Value::bin, "a bin")) return false;
+  value.assign(item.bytes, item.bytes + item.size);
   return true;
 }
 
 bool BodyReader::read_bytes(io::SharedBytes& value) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
-  if (item == nullptr) {
-    fail(std::move(why));
-    return false;
-  }
-  // reference_everything left the bin in the body: share it when someone owns the body.
-  const io::ByteView bytes(reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr), item->via.bin.size);
+  Value item;
+  if (!take(item, Value::bin, "a bin")) return false;
+  // The bin lies in the body: share it when someone owns the body.
+  const io::ByteView bytes(item.bytes, item.size);
   value = owner_ != nullptr ? io::SharedBytes(owner_, bytes) : io::SharedBytes::copy_of(bytes);
   return true;
 }
 
 bool BodyReader::read_bytes(std::uint8_t* out, std::size_t size) {
-  if (failed()) return false;
-  std::string why;
-  const msgpack::object* item = state_->take({msgpack::type::BIN}, "a bin", why);
-  if (item == nullptr) {
-    fail(std::move(why));
+  Value item;
+  if (!take(item, Value::bin, "a bin")) return false;
+  if (item.size != size) {
+    fail("expected a bin of " + std::to_string(size) + " bytes, got " + std::to_string(item.size));
     return false;
   }
-  if (item->via.bin.size != size) {
-    fail("expected a bin of " + std::to_string(size) + " bytes, got " + std::to_string(item->via.bin.size));
-    return false;
-  }
-  std::copy_n(reinterpret_cast<const std::uint8_t*>(item->via.bin.ptr), size, out);
+  std::copy_n(item.bytes, size, out);
   return true;
 }
 
 bool BodyReader::finish() {
   if (failed()) return false;
-  HM_ASSERT(state_->depth == 0);
-  if (state_->levels[0].next != 1) {
+  HM_ASSERT(depth_ == 0);
+  if (remaining_[0] != 0) {
     fail("the body was not read");
     return false;
   }

@@ -27,15 +27,15 @@
 // stream shared, not copied, and decode_message() sets it from Frame::tail. A frame
 // of the type must carry a tail exactly when the message declares one.
 //
-// Hostile bodies: before msgpack-c sees a body, check_body_shape() walks it once
-// without allocating and refuses anything whose declared sizes do not fit in the bytes
-// that are there (a str32 claiming 4 GiB, an array claiming a million elements in
-// three bytes), nesting deeper than kMaxBodyDepth, ext types, the reserved byte 0xc1
-// and trailing bytes. msgpack-c then unpacks under an unpack_limit no larger than the
-// body itself (and kMaxFrameBytes), with strings and bins referencing the body rather
-// than copied, so it allocates at most about sizeof(msgpack::object) per value
-// actually present. Decoding never throws: every failure is a Decoded error with a
-// reason naming the message and field.
+// Hostile bodies: before a body is read, check_body_shape() walks it once without
+// allocating and refuses anything whose declared sizes do not fit in the bytes that
+// are there (a str32 claiming 4 GiB, an array claiming a million elements in three
+// bytes), nesting deeper than kMaxBodyDepth, ext types, the reserved byte 0xc1 and
+// trailing bytes. BodyReader then reads the checked bytes in place, value by value,
+// without building a tree (msgpack-c's unpack allocated a zone and an object per value
+// for every frame), with msgpack-c's typing: a signed encoding of a value >= 0 reads
+// as unsigned. Decoding never throws: every failure is a Decoded error with a reason
+// naming the message and field.
 #pragma once
 
 #include <array>
@@ -161,7 +161,7 @@ class BodyWriter {
   bool count_only_ = false;
 };
 
-// Walks a checked and unpacked body value by value. Every read takes the next value of
+// Walks a checked body value by value, in place. Every read takes the next value of
 // the array being read; the first mismatch records a reason and makes every later call
 // return false.
 class BodyReader {
@@ -191,9 +191,18 @@ class BodyReader {
   bool read_bytes(std::uint8_t* out, std::size_t size);  // a bin of exactly `size`
   bool finish();  // the whole body has been read
 
+  struct Value;  // one decoded msgpack value, defined where it is decoded
+
  private:
-  struct State;
-  std::unique_ptr<State> state_;
+  // Decodes the next value of the array being read into `value` if its kind is in
+  // `kinds` (a mask of Value's kinds); else fails with "expected <expected>, ...".
+  bool take(Value& value, unsigned kinds, const char* expected);
+
+  io::ByteView body_;
+  std::size_t pos_ = 0;  // the next value's lead byte
+  // Values still to read in each array entered (0: the body itself, one value).
+  std::array<std::uint64_t, kMaxBodyDepth + 1> remaining_{};
+  std::size_t depth_ = 0;
   std::shared_ptr<const io::Bytes> owner_;
   std::string error_;
 };
