@@ -181,13 +181,14 @@ TEST(FastResyncInput, follows_the_plan_a_cut_sends_its_zeros_and_replaced_entrie
   EXPECT_EQ(listed, (std::vector<std::pair<std::uint32_t, std::string>>{{0, ""}, {0, "d"}, {1, ""}}));
   ASSERT_EQ(input->files.size(), 4u);
   EXPECT_EQ(input->files[0].path, "d/inner");
-  EXPECT_TRUE(input->files[0].whole_file);
+  EXPECT_EQ(input->files[0].stale_from, 0u) << "sent whole";
   EXPECT_EQ(input->files[1].path, "cut");
-  EXPECT_EQ(input->files[1].ranges, (std::vector<ByteRange>{{0, 50}, {80, 20}, {100, 200}}));
+  EXPECT_EQ(input->files[1].ranges, (std::vector<ByteRange>{{0, 50}, {80, 20}}));
+  EXPECT_EQ(input->files[1].stale_from, 100u) << "from the cut to the end the file has when it is sent";
   // No range, but its size must still be set on the receiver.
   EXPECT_EQ(input->files[2].path, "new");
   EXPECT_TRUE(input->files[2].ranges.empty());
-  EXPECT_FALSE(input->files[2].whole_file);
+  EXPECT_EQ(input->files[2].stale_from, kNothingStale);
   EXPECT_EQ(input->files[3].path, "x/y");
   EXPECT_EQ(input->files[3].ranges, (std::vector<ByteRange>{{4096, 4096}}));
 

@@ -497,6 +497,49 @@ TEST_F(NodeTest, seed_4237_a_primary_whose_link_ended_before_it_heard_its_peer_w
   thaw_a_primary_whose_peer_went_on_alone(*this, false);
 }
 
+// Seed 125430, without a witness: node2, the last primary, restarted and waited for a
+// replication link (cut) and froze; node1 connected meanwhile and sent its hello
+// (SECOND, same data), then, node2 silent, ended that link and went on alone. node2,
+// thawed, read the stale hello, took the primary role to reintegrate node1, and -- the
+// link's end read just after -- served alone on a copy without node1's writes. A node
+// made primary by a meeting acknowledges nothing alone before its peer answers as the
+// reintegration target, and a link lost before that answer ends the role.
+TEST_F(NodeTest, seed_125430_a_hello_read_after_a_freeze_does_not_make_a_stale_copy_serve_alone) {
+  policy_ = ClusterPolicy{.default_prim = DefaultPrim::lastprim};  // the seed's: node2 wins the meeting
+  settle_prim_and_second();
+  ASSERT_EQ(node("node1").swap(), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1") && logged("node1: node2 took the primary role"); })) << dump_log();
+  cluster_.world().partition("node1", "node2", netsim::Direction::both, "flow");
+  // Applied here, never acknowledged (the secondary is cut off): marked in node2's
+  // record, so their next meeting reintegrates node1 rather than pairing at once.
+  (void)node("node2").submit({.kind = OpKind::create, .path = "unacknowledged"}, [](io::Error) {});
+  run_until([&] { return false; }, 1);
+  bool stopped = false;
+  node("node2").stop([&] { stopped = true; });
+  ASSERT_TRUE(run_until([&] { return stopped; })) << dump_log();
+  node("node2").start();
+  ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("replication link is not") != std::string::npos; }))
+      << dump_log();
+  cluster_.node("node2").freeze();
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone; })) << dump_log();
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "only_on_node1"}}), 1);
+  crash("node1");
+  cluster_.node("node2").thaw();
+  ASSERT_TRUE(run_until([&] { return logged("node2: met node1"); })) << dump_log();
+  int acknowledged = 0;
+  (void)node("node2").submit({.kind = OpKind::create, .path = "on_node2"}, [&](io::Error e) { acknowledged += e == io::Error::ok; });
+  run_until([&] { return false; }, 5);
+  EXPECT_EQ(acknowledged, 0) << "node2 served its older copy alone\n" << dump_log();
+  EXPECT_FALSE(node("node2").generation().acknowledged_alone) << dump_log();
+  EXPECT_NE(node("node2").state(), NodeState::alone) << dump_log();
+  // node1 back (its unsynced create lost with the power): its data wins, node2 is
+  // reintegrated from it.
+  start("node1");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
 // Seed 1063: a node that hears its peer's heartbeats at start but gets no replication
 // link used to go ALONE after the timeout, next to a peer that was serving.
 TEST_F(NodeTest, seed_1063_nodes_that_hear_each_other_without_a_replication_link_wait_for_it_rather_than_go_alone) {

@@ -96,7 +96,9 @@ ResyncPlan build_resync_plan(const DirtyMap& dirty, const SenderView& sender) {
       if (whole) {
         if (out.size_bytes > 0) out.ranges.push_back({0, out.size_bytes});
       } else {
-        out.cut_bytes = cut < out.size_bytes ? cut : kNoCut;
+        // Kept even at or past the sender's size now: the file may grow again before
+        // its bytes are sent, and the receiver's bytes past the cut stay stale.
+        out.cut_bytes = cut == kNoCut ? kNoCut : std::min(cut, out.size_bytes);
         if (entry != nullptr) add_file_ranges(*entry, dirty.block_bytes(), out);
       }
     }

@@ -50,7 +50,7 @@ struct PlanEntry {
   PlanAction action = PlanAction::remove;
   bool replace = false;
   bool reconcile_name = false;
-  std::uint64_t cut_bytes = kNoCut;  // file: below size_bytes, or kNoCut
+  std::uint64_t cut_bytes = kNoCut;  // file: at most size_bytes, or kNoCut
   std::uint64_t size_bytes = 0;      // file: the sender's size
   std::vector<SendRange> ranges;     // file: sorted, disjoint, within size_bytes
   friend bool operator==(const PlanEntry&, const PlanEntry&) = default;

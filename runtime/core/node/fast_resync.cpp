@@ -43,18 +43,18 @@ std::optional<FastResyncInput> to_fast_resync_input(const ResyncPlan& plan) {
     for (const FileKey& directory : replaced_directories) below_replaced = below_replaced || is_under(entry.key, directory);
     ResyncFileRanges file{.directory = entry.key.directory, .path = entry.key.path};
     if (entry.replace || entry.cut_bytes == 0 || below_replaced) {
-      file.whole_file = true;
+      file.stale_from = 0;
     } else {
       // Past the cut the sender holds only marked bytes or zeros: the zeros travel too,
-      // since the receiver's copy still has its old bytes there. Ranges stay disjoint.
-      const std::uint64_t cut = std::min(entry.cut_bytes, entry.size_bytes);
+      // since the receiver's copy still has its old bytes there, up to the end the
+      // file has when it is sent. Ranges stay disjoint.
       for (const SendRange& range : entry.ranges) {
-        if (range.offset >= cut) break;
-        file.ranges.push_back({range.offset, std::min(range.size_bytes, cut - range.offset)});
+        if (range.offset >= entry.cut_bytes) break;
+        file.ranges.push_back({range.offset, std::min(range.size_bytes, entry.cut_bytes - range.offset)});
       }
-      if (cut < entry.size_bytes) file.ranges.push_back({cut, entry.size_bytes - cut});
+      if (entry.cut_bytes != kNoCut) file.stale_from = entry.cut_bytes;
       // Even without a range the file goes: the engine sets the receiver's size to the
-      // sender's (a file unlinked and created again empty has no range, only a size).
+      // sender's.
     }
     input.files.push_back(std::move(file));
   }

@@ -406,6 +406,7 @@ void Node::fence_writes() {
 
 void Node::finish_stop(std::function<void()> left) {
   fence_writes();
+  alone_unconfirmed_ = false;
   *run_ += 1;  // every pending callback of this run now does nothing
   adopt_target_generation();
   source_.reset();

@@ -230,6 +230,7 @@ class Node {
   void become_primary_with_secondary(const std::string& reason);
   void become_secondary(const GenerationInfo& primary_generation, const std::string& reason);
   void reintegrate_peer(const std::string& reason, bool fast);
+  void confirm_alone(const std::string& why);
   void be_reintegrated(const std::string& reason);
   void adopt_target_generation();
   void go_alone(const std::string& reason, std::function<void()> then = {});
@@ -358,6 +359,10 @@ class Node {
   // asked for; the peer found gone instead, this node goes alone (on_peer_lost).
   bool prim_waits_for_meeting_ = false;
   bool requesting_outdate_ = false;  // PRIM without its link: asks the secondary to outdate itself
+  // Made primary by a meeting (from WAIT or SECOND) whose peer has not yet answered as
+  // the reintegration target: its hello may have been stale (seed 125430). Nothing is
+  // acknowledged alone meanwhile, and a link lost before the answer ends the role.
+  bool alone_unconfirmed_ = false;
   // Bumped by stop(): callbacks of an earlier run check it and do nothing.
   std::shared_ptr<std::uint64_t> run_ = std::make_shared<std::uint64_t>(0);
   // For the role's callbacks, which outlive runs: gone only with the node.

@@ -101,7 +101,12 @@ void Node::on_frame(const wire::Frame& frame) {
   }
   std::string problem = "unexpected frame before the roles were settled";
   if (replicator_ && replicator_->attached()) problem = replicator_->on_frame(frame);
-  else if (source_ && source_->running()) problem = source_->on_frame(frame);
+  else if (source_ && source_->running()) {
+    problem = source_->on_frame(frame);
+    if (problem.empty() && alone_unconfirmed_ && source_ && source_->target_answered()) {
+      confirm_alone(config_.peer + " answered as the reintegration target");
+    }
+  }
   else if (target_ && !target_->synchronised()) problem = target_->on_frame(frame);
   else if (replica_) problem = replica_->on_frame(frame);
   if (!problem.empty() && link_) link_->fail(problem);
@@ -152,7 +157,9 @@ void Node::on_peer_hello(const NodeHello& hello) {
 
 void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
   pending_alone_.reset();  // the meeting decides now
+  const bool admin_chose_this_node = prim_waits_for_meeting_;
   prim_waits_for_meeting_ = false;
+  alone_unconfirmed_ = false;
   // So does a going alone under way, its generation still being recorded: finished
   // after a meeting that made this node secondary, it made it ALONE with the lease
   // while its peer, primary by that meeting, waited for the lease for good (seed 7231).
@@ -180,7 +187,14 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
         // will not let be overwritten): nothing travels until an admin decides.
         return log("staying " + std::string(node_state_name(state_)) + "; " + config_.peer + " waits: " + decision.reason);
       }
-      if (!same_data) return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
+      if (!same_data) {
+        // A node that was not serving takes the role on the peer's hello alone, which
+        // may have waited unread while this node was frozen and no longer describe the
+        // peer (seed 125430: the peer had gone on alone since). The admin's prim
+        // decided without it.
+        alone_unconfirmed_ = (state_ == NodeState::wait || state_ == NodeState::second) && !admin_chose_this_node;
+        return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
+      }
       return become_primary_with_secondary(decision.reason);
     case Role::secondary:
       if (hello_consistent_ && changed_since_hello()) {
@@ -229,6 +243,7 @@ void Node::ensure_replicator() {
 }
 
 bool Node::may_acknowledge_alone() {
+  if (alone_unconfirmed_) return false;
   // With a witness, nothing is acknowledged alone unless the lease is held right then,
   // AND the witness recorded this copy's generation: the peer is then never granted
   // the lease on older data. Only then is this copy's own mark written: written while
@@ -255,7 +270,14 @@ bool Node::may_acknowledge_alone() {
   return false;
 }
 
+void Node::confirm_alone(const std::string& why) {
+  alone_unconfirmed_ = false;
+  log("writes may be acknowledged alone: " + why);
+  if (replicator_) replicator_->recheck_alone_gate();
+}
+
 void Node::become_primary_with_secondary(const std::string& reason) {
+  alone_unconfirmed_ = false;  // the peer is a synchronised copy
   // The link is used at once (the secondary is ready for the first frame as soon as
   // it has decided too); the record of the role follows.
   ensure_replicator();
@@ -328,6 +350,17 @@ void Node::on_link_lost(const std::string& reason) {
                                  "reintegration finished, the confirmation was cut off)");
     }
     writes_->kick();
+  }
+  if (alone_unconfirmed_) {
+    alone_unconfirmed_ = false;
+    if (state_ != NodeState::prim) {  // prim: its reintegration may have finished (above)
+      cancel_going_alone("the replication link was lost before " + config_.peer + " answered the meeting");
+      fence_writes();
+      reconnect_later();
+      return set_state(NodeState::wait, "replication link lost (" + reason + ") before " + config_.peer +
+                                        " answered the meeting that made this node primary: its hello may be "
+                                        "stale, nothing was acknowledged alone; the nodes meet again");
+    }
   }
   if (target_ && target_->synchronised()) {
     target_->detach();

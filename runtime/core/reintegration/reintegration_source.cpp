@@ -91,10 +91,21 @@ void ReintegrationSource::start_fast(wire::FramedConnection& link, FastResyncInp
   for (ResyncFileRanges& file : plan.files) {
     HM_ASSERT(file.directory < roots_.size() && is_valid_relative_path(file.path));
     std::uint64_t bytes = 0;
-    for (const ByteRange& range : file.ranges) bytes += range.length;
-    if (!file.whole_file) add_to_do(bytes);
-    enqueue({.kind = WorkKind::send_ranges, .directory = file.directory, .path = std::move(file.path),
-             .budget = file.whole_file ? 0 : bytes, .ranges = std::move(file.ranges), .whole_file = file.whole_file});
+    for (const ByteRange& range : file.ranges) {
+      HM_ASSERT(range.offset + range.length <= file.stale_from);
+      bytes += range.length;
+    }
+    add_to_do(bytes);
+    const bool stale_tail = file.stale_from != kNothingStale;
+    // Even without a range the file goes (its size is set), unless its tail does that.
+    if (!file.ranges.empty() || !stale_tail) {
+      enqueue({.kind = WorkKind::send_ranges, .directory = file.directory, .path = file.path, .budget = bytes,
+               .ranges = std::move(file.ranges)});
+    }
+    if (stale_tail) {
+      enqueue({.kind = WorkKind::send_ranges, .directory = file.directory, .path = std::move(file.path),
+               .offset = file.stale_from, .to_end = true});
+    }
   }
   pump();
 }
@@ -370,7 +381,7 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
       if (entry.kind == io::FileKind::directory) {
         enqueue({.kind = WorkKind::list_dir, .directory = work.directory, .path = path, .recursive = true});
       } else {
-        enqueue({.kind = WorkKind::send_ranges, .directory = work.directory, .path = path, .whole_file = true});
+        enqueue({.kind = WorkKind::send_ranges, .directory = work.directory, .path = path, .to_end = true});
       }
     }
   }
@@ -432,7 +443,7 @@ void ReintegrationSource::do_compare(Work work) {
   if (lacking_.erase({work.directory, work.path}) > 0 && work.offset == 0) {
     // Whole: the budget reserved for comparing it is what sending it will fill.
     work.kind = WorkKind::send_ranges;
-    work.whole_file = true;
+    work.to_end = true;  // from offset 0
     return do_send_ranges(std::move(work));
   }
   const std::uint64_t id = begin_read(work, false);
@@ -502,8 +513,9 @@ void ReintegrationSource::on_block_needs(const ResyncBlockNeeds& needs) {
 }
 
 std::vector<ByteRange> ReintegrationSource::next_chunks(const Work& work) const {
-  // A whole file's size is not known before the read: its first chunk.
-  if (work.whole_file || work.ranges.empty()) return {{0, work.whole_file ? kMaxResyncDataBytes : 0}};
+  // The end of a file sent to its end is not known before the read: its first chunk.
+  if (work.to_end) return {{work.offset, kMaxResyncDataBytes}};
+  if (work.ranges.empty()) return {{0, 0}};
   // The first range (up to one message's worth), then whole ranges while they fit in
   // one message's worth in all, and while the window of unanswered messages has room
   // (this item's own message is counted in busy_).
@@ -558,15 +570,17 @@ void ReintegrationSource::do_send_ranges(Work work) {
       add_done(work.budget);
       return finish_work(false, std::move(work));
     }
-    if (work.whole_file) {
-      // Sized now: the rest of the file becomes ranges, read in later chunks. A budget
+    if (work.to_end) {
+      // Sized now: the rest of the file becomes a range, read in later chunks. A budget
       // already reserved (a comparison turned into a whole send) counts towards it.
-      work.whole_file = false;
-      const std::uint64_t reserved = std::min(work.budget, read->size);
-      add_to_do(read->size - reserved);
+      HM_ASSERT(work.ranges.empty());
+      work.to_end = false;
+      const std::uint64_t rest = read->size > work.offset ? read->size - work.offset : 0;
+      const std::uint64_t reserved = std::min(work.budget, rest);
+      add_to_do(rest - reserved);
       add_done(work.budget - reserved);
-      work.budget = read->size;
-      if (read->size > 0) work.ranges.push_back({0, read->size});
+      work.budget = rest;
+      if (rest > 0) work.ranges.push_back({work.offset, rest});
     }
     // In order: each chunk is the front of what is left (see next_chunks).
     for (std::size_t i = 0; i < chunks.size(); ++i) {
@@ -700,6 +714,7 @@ void ReintegrationSource::maybe_switch() {
 
 std::string ReintegrationSource::on_frame(const wire::Frame& frame) {
   if (state_ != State::running && state_ != State::switching) return "reintegration frame while none runs";
+  target_answered_ = true;  // a frame that does not parse fails the link anyway
   switch (frame.header.type) {
     case wire::MessageType::resync_block_needs: {
       auto needs = wire::decode_message<ResyncBlockNeeds>(frame);

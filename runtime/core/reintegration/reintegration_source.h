@@ -160,6 +160,9 @@ class ReintegrationSource {
   // resync_done went out: from then on the target may hold this generation as a
   // consistent copy, whether or not its done_ack comes back.
   bool done_sent() const { return done_sent_; }
+  // The target answered something: it applies nothing before it has durably marked
+  // its copy inconsistent (its begin step), so from then on it cannot take over.
+  bool target_answered() const { return target_answered_; }
 
  private:
   enum class State : std::uint8_t { idle, running, switching, synchronised, stopped };
@@ -169,10 +172,10 @@ class ReintegrationSource {
     std::uint32_t directory = 0;
     std::string path;
     bool recursive = true;           // list_dir: queue what the listing holds
-    std::uint64_t offset = 0;        // compare_file: next block offset
+    std::uint64_t offset = 0;        // compare_file: next block offset; send_ranges: to_end's start
     std::uint64_t budget = 0;        // bytes_to_do this item still owns
     std::vector<ByteRange> ranges;   // send_ranges: what is left to send
-    bool whole_file = false;         // send_ranges: [0, size)
+    bool to_end = false;             // send_ranges: [offset, the file's end when first read)
   };
   enum class Answer : std::uint8_t { ack, needs };
   struct Unanswered {
@@ -255,6 +258,7 @@ class ReintegrationSource {
   bool pumping_ = false;
   bool pump_again_ = false;
   bool done_sent_ = false;
+  bool target_answered_ = false;
 
   std::deque<Work> dirs_;   // listings and rechecks first, so bytes_to_do is known early
   std::deque<Work> files_;  // then file comparisons and sends

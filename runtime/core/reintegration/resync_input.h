@@ -20,11 +20,20 @@ struct ByteRange {
   friend bool operator==(const ByteRange&, const ByteRange&) = default;
 };
 
+// "Nothing is stale past the ranges" (ResyncFileRanges::stale_from).
+constexpr std::uint64_t kNothingStale = UINT64_MAX;
+
 struct ResyncFileRanges {
   std::uint32_t directory = 0;
-  std::string path;              // relative, '/'-separated
-  bool whole_file = false;       // send the whole file (the record lost track of it)
-  std::vector<ByteRange> ranges;  // ignored when whole_file
+  std::string path;  // relative, '/'-separated
+  // The target's bytes from here on are all stale (the file was truncated, or its
+  // name unlinked, renamed away or created again, or the record lost track of it): every
+  // byte from here to the file's end is sent, up to the end the file has when it is
+  // read, not when the plan was made. A live op that extends the file before that read
+  // reaches the target first and would otherwise uncover its old bytes (seed 96453).
+  // 0: the whole file.
+  std::uint64_t stale_from = kNothingStale;
+  std::vector<ByteRange> ranges;  // below stale_from, sorted and disjoint
 };
 
 struct ResyncDirectory {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/activity/resync_plan.h"
+#include "core/node/fast_resync.h"
 #include "core/reintegration/reintegration_source.h"
 #include "core/reintegration/reintegration_target.h"
 #include "core/replication/replica.h"
@@ -655,6 +657,73 @@ TEST_F(Reintegration, a_live_create_over_a_name_the_target_still_holds_stale_lea
   live({.kind = OpKind::create, .path = "f"}, [&](io::Error e) { created = e == io::Error::ok; });
   ASSERT_TRUE(run_until([&] { return created && synchronised(); }));
   EXPECT_EQ(second_->disk().contents("/data/f"), io::Bytes{}) << "the stale file's bytes are gone";
+  expect_identical_copies();
+}
+
+// A name changed while the secondary was away, then extended by a writer as the fast
+// reintegration starts: the plan comes from the record's real marks (DirtyMap), and
+// the live op reaches the target (and extends its old file there) before the plan's
+// message about that name does.
+class ReintegrationAfterACut : public Reintegration {
+ protected:
+  void alone(FileOp op) {
+    const FileOp copy = op;
+    bool applied = false;
+    ASSERT_EQ(replicator_->submit(std::move(op), [&](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok);
+      dirty_.mark(copy, e);
+      applied = true;
+    }), io::Error::ok);
+    ASSERT_TRUE(run_until([&] { return applied; }));
+  }
+
+  // Plans as the node does, from the primary's files as they are now.
+  FastResyncInput plan(const std::vector<std::string>& paths) {
+    SenderView sender;
+    for (const std::string& path : paths) {
+      if (auto data = prim_->disk().contents("/data/" + path)) sender[{0, path}] = {.size_bytes = data->size()};
+    }
+    auto input = to_fast_resync_input(build_resync_plan(dirty_, sender));
+    EXPECT_TRUE(input.has_value());
+    return input.value_or(FastResyncInput{});
+  }
+
+  void extend_live_and_synchronise(const std::string& path, std::uint64_t size) {
+    bool extended = false;
+    live({.kind = OpKind::truncate, .path = path, .size_bytes = size}, [&](io::Error e) { extended = e == io::Error::ok; });
+    ASSERT_TRUE(run_until([&] { return extended && synchronised(); }));
+  }
+
+  DirtyMap dirty_;
+};
+
+// Seed 96453: the primary renamed f away and created f again, empty; its plan had no
+// byte to send for f, only a size, and the target's old f, cut by the live truncate to
+// that very size, kept its old bytes.
+TEST_F(ReintegrationAfterACut, seed_96453_a_name_created_again_while_apart_then_extended_live_is_sent_whole) {
+  io::Prng prng(96453);
+  install_both("/data/f", random_bytes(prng, 60'000));
+  build(GenerationInfo{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary});
+  alone({.kind = OpKind::rename, .path = "f", .target = "g"});
+  alone({.kind = OpKind::create, .path = "f"});
+  source_->start_fast(*prim_link_, plan({"f", "g"}));
+  extend_live_and_synchronise("f", 38'997);
+  EXPECT_EQ(second_->disk().contents("/data/f"), io::Bytes(38'997, 0)) << "not the old f's bytes";
+  expect_identical_copies();
+}
+
+// The same with a cut above 0: the file truncated to 100 while apart, extended live.
+TEST_F(ReintegrationAfterACut, a_file_cut_while_apart_then_extended_live_has_its_old_bytes_past_the_cut_replaced) {
+  io::Prng prng(96454);
+  const io::Bytes old = random_bytes(prng, 60'000);
+  install_both("/data/f", old);
+  build(GenerationInfo{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary});
+  alone({.kind = OpKind::truncate, .path = "f", .size_bytes = 100});
+  source_->start_fast(*prim_link_, plan({"f"}));
+  extend_live_and_synchronise("f", 30'000);
+  io::Bytes expected(old.begin(), old.begin() + 100);
+  expected.resize(30'000, 0);
+  EXPECT_EQ(second_->disk().contents("/data/f"), expected);
   expect_identical_copies();
 }
 

@@ -126,10 +126,12 @@ TEST(Runner, seed_34751_a_rename_failed_with_eio_onto_a_file_leaves_its_mode_unk
 // node1 heard stayed "down" for good, ignored every heartbeat after it, and took a
 // later partition (node1 silent 4 s, then ALONE) for a split brain the network did not
 // cause (single_primary). Whoever starts a stopped node, it hears its peer again.
+// Since a node made primary by a meeting waits for its peer's first answer (seed
+// 125430) the seed draws another history, without that partition's split brain: it
+// only has to stay clean.
 TEST(Runner, seed_60003_a_node_started_by_the_admins_restart_after_a_stop_fault_hears_its_peer_again) {
   const RunResult result = run(60003, Canary::none, 60);
   EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
-  EXPECT_GE(result.stats.divergences, 1u);
 }
 
 // Seed 60722 (no witness): the admin ran prim on node2 in a split brain, then prim on
