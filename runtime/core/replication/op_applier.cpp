@@ -406,7 +406,10 @@ OpApplier::OpApplier(io::FileSystem& fs, std::vector<std::string> roots)
 
 OpApplier::~OpApplier() {
   state_->alive = false;
-  state_->close_all_handles();
+  // Not close_all_handles(): called from this noexcept destructor it would make the
+  // core call std::terminate (core_calls_nothing_outside_the_io_seam).
+  for (const auto& [path, cached] : state_->handles) state_->fs.close(cached.handle, [](io::Error) {});
+  state_->handles.clear();
 }
 
 io::Error OpApplier::apply(FileOp op, DoneFn done) {
