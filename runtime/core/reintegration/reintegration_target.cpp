@@ -29,7 +29,8 @@ ReintegrationTarget::ReintegrationTarget(io::FileSystem& fs, std::vector<std::st
       persist_generation_(std::move(persist_generation)),
       local_(std::move(local)),
       listener_(std::move(listener)),
-      applier_(fs, std::move(roots)) {
+      applier_(fs, roots) {
+  for (std::size_t i = 0; i < kDataLanes; ++i) lanes_.push_back(std::make_unique<OpApplier>(fs, roots));
   HM_ASSERT(listener_.on_synchronised);
   HM_ASSERT(persist_generation_);
 }
@@ -76,9 +77,9 @@ void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Er
 
 // --- the step queue ------------------------------------------------------------------
 
-std::string ReintegrationTarget::push(Step step) {
+std::string ReintegrationTarget::push(Step step, std::optional<Key> data_file) {
   if (steps_.size() >= kMaxTargetSteps) return "more than " + std::to_string(kMaxTargetSteps) + " reintegration steps queued";
-  steps_.push_back(std::move(step));
+  steps_.push_back({std::move(step), std::move(data_file)});
   run_next();
   return {};
 }
@@ -92,17 +93,61 @@ void ReintegrationTarget::run_next() {
   in_run_ = true;
   do {
     run_again_ = false;
-    if (step_running_ || steps_.empty() || state_ == State::failed) break;
-    Step step = std::move(steps_.front());
-    steps_.pop_front();
-    step_running_ = true;
-    step([this, alive = alive_] {
-      if (!*alive) return;
-      step_running_ = false;
-      run_next();
-    });
+    if (state_ == State::failed) break;
+    // A started step may change the queue (fail() empties it): look again from the front.
+    if (start_one()) run_again_ = true;
   } while (run_again_);
   in_run_ = false;
+}
+
+bool ReintegrationTarget::start_one() {
+  if (barrier_running_ || steps_.empty()) return false;
+  if (!steps_.front().data_file) {
+    if (!data_running_.empty()) return false;  // after the block data before it
+    start(steps_.begin());
+    return true;
+  }
+  if (data_running_.size() >= kMaxDataStepsInFlight) return false;
+  // Block data that no step in front of it must precede: the first of its file, up to
+  // the first step that is not block data.
+  std::set<Key> waiting;
+  auto it = steps_.begin();
+  for (std::size_t looked = 0; looked < kMaxStepsLookedAhead && it != steps_.end() && it->data_file; ++looked, ++it) {
+    const Key& file = *it->data_file;
+    if (!data_running_.contains(file) && !waiting.contains(file)) {
+      start(it);
+      return true;
+    }
+    waiting.insert(file);
+  }
+  return false;
+}
+
+void ReintegrationTarget::start(std::deque<Queued>::iterator queued) {
+  Queued step = std::move(*queued);
+  steps_.erase(queued);
+  if (!step.data_file) {
+    barrier_running_ = true;
+    // It may rename or remove what the lanes' cached handles name.
+    for (const auto& lane : lanes_) HM_ASSERT(lane->close_cached_handles() == io::Error::ok);
+    return step.run([this, alive = alive_] {
+      if (!*alive) return;
+      barrier_running_ = false;
+      run_next();
+    });
+  }
+  const bool alone = data_running_.insert(*step.data_file).second;
+  HM_ASSERT(alone);  // a file's block data in stream order, one at a time
+  counters_.data_steps_in_flight_max = std::max<std::uint64_t>(counters_.data_steps_in_flight_max, data_running_.size());
+  step.run([this, alive = alive_, file = *step.data_file] {
+    if (!*alive) return;
+    data_running_.erase(file);
+    run_next();
+  });
+}
+
+OpApplier& ReintegrationTarget::lane(std::uint32_t directory, const std::string& path) {
+  return *lanes_[(std::hash<std::string>{}(path) + directory) % lanes_.size()];
 }
 
 // --- receiving -------------------------------------------------------------------------
@@ -156,7 +201,9 @@ std::string ReintegrationTarget::on_frame(const wire::Frame& frame) {
       auto data = wire::decode_message<ResyncBlockData>(frame);
       if (!data) return data.error();
       if (std::string bad = check_watermark(data.value().watermark, data.value().directory, &data.value().path); !bad.empty()) return bad;
-      return push([this, data = std::move(data).value()](Next next) mutable { data_step(std::move(data), std::move(next)); });
+      Key file{data.value().directory, data.value().path};
+      return push([this, data = std::move(data).value()](Next next) mutable { data_step(std::move(data), std::move(next)); },
+                  std::move(file));
     }
     case wire::MessageType::resync_live_op: {
       auto live = wire::decode_message<ResyncLiveOp>(frame);
@@ -172,7 +219,7 @@ std::string ReintegrationTarget::on_frame(const wire::Frame& frame) {
       }
       Step step = [this, op = std::move(op)](Next next) mutable { live_step(std::move(op), std::move(next)); };
       if (canary_planted(ProtocolCanary::resync_block_over_live_write) && steps_.size() < kMaxTargetSteps) {
-        steps_.push_front(std::move(step));  // CANARY: the live op overtakes the older resync blocks queued here
+        steps_.push_front({std::move(step), std::nullopt});  // CANARY: the live op overtakes the older resync blocks queued here
         run_next();
         return {};
       }
@@ -497,19 +544,22 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
     // A size found right may never have been synced either (a write adds nothing).
-    if (ready == io::Error::ok) keep_durable(message.directory, message.path, io::FileKind::regular);
+    OpApplier& writer = lane(message.directory, message.path);
+    if (ready == io::Error::ok) HM_ASSERT(writer.keep_durable(message.directory, message.path, io::FileKind::regular) == io::Error::ok);
     if (ready != io::Error::ok || message.data.empty()) {
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
       return next();
     }
     const std::uint64_t id = message.id;
     const std::uint64_t bytes = message.data.size();
-    apply({.kind = OpKind::write, .directory = message.directory, .path = message.path, .offset = message.offset, .data = std::move(message.data)},
-          [this, id, bytes, next = std::move(next)](io::Error written) {
-            if (written == io::Error::ok) counters_.data_bytes_written += bytes;
-            outbox_.send(ResyncAck{.id = id, .failed = written != io::Error::ok});
-            next();
-          });
+    const io::Error queued = writer.apply(
+        {.kind = OpKind::write, .directory = message.directory, .path = message.path, .offset = message.offset, .data = std::move(message.data)},
+        [this, id, bytes, next = std::move(next)](io::Error written) {
+          if (written == io::Error::ok) counters_.data_bytes_written += bytes;
+          outbox_.send(ResyncAck{.id = id, .failed = written != io::Error::ok});
+          next();
+        });
+    HM_ASSERT(queued == io::Error::ok);  // kMaxDataStepsInFlight keeps a lane's queue short
   });
 }
 
@@ -560,7 +610,7 @@ void ReintegrationTarget::done_step(ResyncDone done, Next next) {
 void ReintegrationTarget::make_durable(ResyncDone done, Next next) {
   // After every change queued before it: done(ok) means all of them are durable, and a
   // sync that failed at any point of the reintegration is reported here (sticky).
-  const io::Error queued = applier_.checkpoint([this, alive = alive_, done, next = std::move(next)](io::Error durable) mutable {
+  checkpoint_all([this, alive = alive_, done, next = std::move(next)](io::Error durable) mutable {
     if (!*alive) return;
     if (durable != io::Error::ok) {
       outbox_.send(ResyncDoneAck{false});
@@ -591,7 +641,22 @@ void ReintegrationTarget::make_durable(ResyncDone done, Next next) {
       listener_.on_synchronised();
     });
   });
-  HM_ASSERT(queued == io::Error::ok);  // one step at a time keeps the applier's queue short
+}
+
+void ReintegrationTarget::checkpoint_all(std::function<void(io::Error)> done) {
+  struct Gather {
+    std::size_t waiting = 0;
+    io::Error first_error = io::Error::ok;
+    std::function<void(io::Error)> done;
+  };
+  auto gather = std::make_shared<Gather>(Gather{lanes_.size() + 1, io::Error::ok, std::move(done)});
+  auto one_done = [gather](io::Error result) {
+    if (result != io::Error::ok && gather->first_error == io::Error::ok) gather->first_error = result;
+    if (--gather->waiting == 0) gather->done(gather->first_error);
+  };
+  // Done is a step of its own: every applier's queue holds at most that step's ops.
+  HM_ASSERT(applier_.checkpoint(one_done) == io::Error::ok);
+  for (const auto& lane : lanes_) HM_ASSERT(lane->checkpoint(one_done) == io::Error::ok);
 }
 
 }  // namespace hamirror::core

@@ -1,9 +1,14 @@
 // The returning secondary's side of reintegration (see reintegration_source.h for
 // the protocol and the ordering argument).
 //
-// Everything the source sends is applied strictly in stream order, one step at a
-// time: listings (delete extras, create what is missing), checksum comparisons
-// (hashed here at that point of the stream), block data and live ops. Invariants:
+// Everything the source sends is applied in stream order, one step at a time:
+// listings (delete extras, create what is missing), checksum comparisons (hashed here
+// at that point of the stream), block data and live ops. One exception: block data
+// for different files commute, so up to kMaxDataStepsInFlight of them run at once
+// (each file's own in order, every other step alone and after them), their writes
+// through kDataLanes appliers beside the main one (a file always the same lane),
+// whose handles are closed before any other step runs: that step may rename or
+// remove what they name. Invariants:
 // - Before the first change, this copy is durably marked inconsistent: the begin
 //   step persists GenerationInfo.consistent=false and every change queues behind it.
 //   A node killed mid-reintegration therefore restarts inconsistent and is never
@@ -12,10 +17,11 @@
 //   reintegration changed or found right here was fsynced, with the primary's
 //   generation adopted. Found right is not durable: a daemon that crashed (its
 //   machine did not) left what it wrote in the page cache, unsynced, and a power cut
-//   after "synchronised" would lose it. Every change goes through the OpApplier, and
-//   every file compared and directory listed is handed to it to keep durable, so
-//   that one durable checkpoint covers them all: each file fsynced once, several at a
-//   time, then each directory once (not a file and its parent one after the other).
+//   after "synchronised" would lose it. Every change goes through an OpApplier (the
+//   main one or a block data lane), and every file compared and directory listed is
+//   handed to one to keep durable, so that one durable checkpoint of each, all at
+//   done, covers them all: each file fsynced once, several at a time, then each
+//   directory once (not a file and its parent one after the other).
 // - A resync message older than a live op on the same file (or than any namespace
 //   op) it follows in the stream is refused as a protocol error, never applied: the
 //   source guarantees it cannot happen, and this checks it.
@@ -35,6 +41,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,6 +59,13 @@ namespace hamirror::core {
 constexpr std::size_t kMaxTargetSteps = 4096;
 // Files remembered as already created at a resync message's size; beyond it, forgotten.
 constexpr std::size_t kMaxSizedFiles = 1024;
+// Block data steps applied at once (different files), and the appliers their writes
+// go through: the stat, open and write of each file wait on the thread pool side by
+// side instead of one after the other.
+constexpr std::size_t kMaxDataStepsInFlight = 8;
+constexpr std::size_t kDataLanes = 4;
+// Queued steps looked through for block data to start beside those running.
+constexpr std::size_t kMaxStepsLookedAhead = 64;
 
 struct ResyncTargetCounters {
   std::uint64_t listings_applied = 0;
@@ -64,6 +79,7 @@ struct ResyncTargetCounters {
   std::uint64_t ordering_checks = 0;  // resync messages checked against the live ops before them
   std::uint64_t files_sized = 0;      // create + truncate before a resync message (not skipped)
   std::uint64_t files_already_sized = 0;  // found at the message's size and mode: nothing applied
+  std::uint64_t data_steps_in_flight_max = 0;  // block data steps that ran at once
 };
 
 class ReintegrationTarget {
@@ -104,6 +120,11 @@ class ReintegrationTarget {
   using Next = std::function<void()>;
   using Step = std::function<void(Next)>;
   using Key = std::pair<std::uint32_t, std::string>;
+  // A queued step; block data names its file (it may run beside other files' data).
+  struct Queued {
+    Step run;
+    std::optional<Key> data_file;
+  };
   // One change a listing page asks of this copy's directory, in order.
   struct Action {
     enum class Do : std::uint8_t { remove, create, set_mode };
@@ -116,8 +137,14 @@ class ReintegrationTarget {
   using FinalModes = std::map<Key, std::uint32_t>;
 
   std::string check_watermark(std::uint64_t watermark, std::uint32_t directory, const std::string* file);
-  std::string push(Step step);
+  std::string push(Step step, std::optional<Key> data_file = std::nullopt);
   void run_next();
+  // Starts the next step that may run now; false if none may.
+  bool start_one();
+  void start(std::deque<Queued>::iterator queued);
+  OpApplier& lane(std::uint32_t directory, const std::string& path);
+  // Checkpoints the main applier and every lane; done(ok) once all are durable.
+  void checkpoint_all(std::function<void(io::Error)> done);
   std::string native(std::uint32_t directory, const std::string& path) const;
   void apply(FileOp op, std::function<void(io::Error)> done);
   // Found right here: the done checkpoint syncs it too (see the top of this file).
@@ -159,12 +186,14 @@ class ReintegrationTarget {
   GenerationInfo local_;
   Listener listener_;
   OpApplier applier_;
+  std::vector<std::unique_ptr<OpApplier>> lanes_;  // block data writes (see the top)
   FrameOutbox outbox_;
   wire::FramedConnection* link_ = nullptr;
   State state_ = State::idle;
 
-  std::deque<Step> steps_;
-  bool step_running_ = false;
+  std::deque<Queued> steps_;
+  bool barrier_running_ = false;  // a step other than block data: it runs alone
+  std::set<Key> data_running_;    // files whose block data step runs
   bool in_run_ = false;
   bool run_again_ = false;
 

@@ -14,8 +14,9 @@ constexpr std::uint32_t kOwnerWrite = 0200;  // on Windows, the read-only attrib
 }  // namespace
 
 struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
-  // An op, a checkpoint, or a name to keep durable (op.directory and op.path; no done).
-  enum class Entry : std::uint8_t { op, checkpoint, keep_file, keep_directory };
+  // An op, a checkpoint, a name to keep durable (op.directory and op.path; no done), or
+  // closing the cached handles (no done).
+  enum class Entry : std::uint8_t { op, checkpoint, keep_file, keep_directory, close_handles };
   struct Queued {
     FileOp op;
     DoneFn done;
@@ -55,9 +56,14 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   void start_front() {
     HM_ASSERT(!queue.empty());
     // A name to keep durable needs no I/O: noted in its turn while the set has room.
-    while (!queue.empty() && is_keep(queue.front().entry) && !changed.full()) {
+    // Closing the handles waits for nothing either: no op or sync is in flight here.
+    while (!queue.empty() && ((is_keep(queue.front().entry) && !changed.full()) || queue.front().entry == Entry::close_handles)) {
       const Queued& front = queue.front();
-      changed.keep({front.op.directory, front.op.path}, front.entry == Entry::keep_directory);
+      if (front.entry == Entry::close_handles) {
+        close_all_handles();
+      } else {
+        changed.keep({front.op.directory, front.op.path}, front.entry == Entry::keep_directory);
+      }
       queue.pop_front();
     }
     if (queue.empty()) return;
@@ -258,6 +264,11 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     handles.erase(oldest);
   }
 
+  void close_all_handles() {
+    for (const auto& [path, cached] : handles) fs.close(cached.handle, [](io::Error) {});
+    handles.clear();
+  }
+
   void forget(const std::string& path) {
     const auto cached = handles.find(path);
     if (cached == handles.end()) return;
@@ -395,6 +406,8 @@ OpApplier::OpApplier(io::FileSystem& fs, std::vector<std::string> roots)
 
 OpApplier::~OpApplier() {
   state_->alive = false;
+  // Not close_all_handles(): called from this noexcept destructor it would make the
+  // core call std::terminate (core_calls_nothing_outside_the_io_seam).
   for (const auto& [path, cached] : state_->handles) state_->fs.close(cached.handle, [](io::Error) {});
   state_->handles.clear();
 }
@@ -423,6 +436,13 @@ io::Error OpApplier::keep_durable(std::uint32_t directory, std::string path, io:
   if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
   const auto entry = kind == io::FileKind::directory ? State::Entry::keep_directory : State::Entry::keep_file;
   state_->queue.push_back({FileOp{.directory = directory, .path = std::move(path)}, {}, entry});
+  if (state_->queue.size() == 1) state_->start_front();
+  return io::Error::ok;
+}
+
+io::Error OpApplier::close_cached_handles() {
+  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
+  state_->queue.push_back({FileOp{}, {}, State::Entry::close_handles});
   if (state_->queue.size() == 1) state_->start_front();
   return io::Error::ok;
 }

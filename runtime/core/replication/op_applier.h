@@ -68,6 +68,10 @@ class OpApplier {
   // flushed. Noted with what the ops changed, so a name is synced once per checkpoint.
   // would_block when the queue is full; invalid_argument for a bad name.
   io::Error keep_durable(std::uint32_t directory, std::string path, io::FileKind kind);
+  // Queues, in order like an op, closing every cached handle: for a caller whose names
+  // another applier may rename or remove next, so that no later op here writes through
+  // a handle to what a name meant before. would_block when the queue is full.
+  io::Error close_cached_handles();
   // Names changed since the last checkpoint (or implicit sync).
   std::size_t changed_names() const;
   std::size_t queued() const;
