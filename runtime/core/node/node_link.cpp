@@ -188,10 +188,10 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
         return log("staying " + std::string(node_state_name(state_)) + "; " + config_.peer + " waits: " + decision.reason);
       }
       if (!same_data) {
-        // A node that was not serving takes the role on the peer's hello alone, which
-        // may have waited unread while this node was frozen and no longer describe the
-        // peer (seed 125430: the peer had gone on alone since). The admin's prim
-        // decided without it.
+        // A node that was not serving takes the role on the strength of the peer's
+        // hello only, and that hello may have waited unread while this node was frozen
+        // and no longer describe the peer (seed 125430: the peer had gone on alone
+        // since). An admin's prim decided without it.
         alone_unconfirmed_ = (state_ == NodeState::wait || state_ == NodeState::second) && !admin_chose_this_node;
         return reintegrate_peer(decision.reason, fast_reintegration_possible(peer));
       }
