@@ -156,8 +156,8 @@ void Run::start_node(NodeSlot& slot) {
   slot.node = std::make_unique<core::Node>(
       *slot.io, config_for(name),
       core::Node::Listener{
-          .on_state_change = [this](core::NodeState from, core::NodeState to, const std::string&) {
-            on_state_change(from, to);
+          .on_state_change = [this, name](core::NodeState from, core::NodeState to, const std::string&) {
+            on_state_change(name, from, to);
           },
           .on_log = [this](const std::string& line) { on_log(line); },
           .on_split_brain = [this](const std::string&) { on_split_brain(); }});
@@ -194,8 +194,9 @@ bool Run::usable(const std::string& name) {
   return s.node != nullptr && !cluster_.node(name).frozen();
 }
 
-void Run::on_state_change(core::NodeState from, core::NodeState to) {
+void Run::on_state_change(const std::string& name, core::NodeState from, core::NodeState to) {
   if (from == core::NodeState::second && to == core::NodeState::alone) ++stats_.failovers;
+  if (to == core::NodeState::second && !resolved_winner_.empty() && name != resolved_winner_) loser_reintegrated_ = true;
 }
 
 void Run::on_split_brain() {

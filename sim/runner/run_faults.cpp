@@ -457,6 +457,7 @@ void Run::resolve_split_brain(const std::string& winner) {
   lost += exclude_loser_ops(winner, parted, why);
   resolved_winner_ = winner;
   resolved_parting_ = parted;
+  loser_reintegrated_ = false;
   stats_.split_brain_lost_acks += lost;
   note("split brain resolved for " + winner + ": " + std::to_string(lost) + " ops acknowledged by " + loser + " are lost");
 }
@@ -558,7 +559,27 @@ void Run::set_aside(std::uint64_t id, bool suspected) { set_aside_.push_back(Set
 // the choice is reversed. What the first choice set aside is owed again, as it was
 // (seed 3362: node2 chosen, then crashed; later `prim` on node1, which had waited in
 // the split brain all along).
+//
+// Unless the loser was since made the winner's secondary: a reintegration then began
+// overwriting its copy with the winner's, and what the first choice set aside stays
+// lost, whichever copy serves later (seeds 162821 and 172953: the reintegration
+// failed on a disk error, neither copy was then up to date, and the admin's primforce
+// chose that partly overwritten copy).
 void Run::reverse_split_brain_choice(const std::string& winner) {
+  if (loser_reintegrated_) {
+    const std::size_t set_aside = set_aside_.size();
+    // So do its ops acknowledged after the choice, before the two met (late ones, not
+    // set aside yet), that its copy no longer holds.
+    const std::uint64_t late = exclude_loser_ops_on(
+        winner, other(winner), resolved_parting_, std::numeric_limits<std::int64_t>::max(),
+        "acknowledged by " + winner + ", the losing side of the split brain resolved for " + other(winner) +
+            ", whose reintegration into " + winner + " began");
+    stats_.split_brain_lost_acks += late;
+    note("the admin's earlier split-brain choice took effect on " + winner + "'s copy (a reintegration into it began): its " +
+         std::to_string(set_aside) + " ops set aside and " + std::to_string(late) + " acknowledged later stay lost");
+    set_aside_.clear();
+    return;
+  }
   note("the admin reverses its split-brain choice: " + winner + "'s " + std::to_string(set_aside_.size()) +
        " ops set aside by it are owed again");
   // Latest first: an op set aside twice (made uncertain, then left out) ends as it

@@ -132,7 +132,7 @@ class Run {
   bool usable(const std::string& name);  // running (not crashed) and not frozen
   bool takes_admin_prim(const std::string& name);  // usable, neither primary nor stopped
   void on_datagram_delivered(const std::string& from, const std::string& to, std::uint16_t port);
-  void on_state_change(core::NodeState from, core::NodeState to);
+  void on_state_change(const std::string& name, core::NodeState from, core::NodeState to);
   // The nodes met and found a split brain: what explains a stale primary without a witness.
   void on_split_brain();
   void on_log(const std::string& line);
@@ -237,6 +237,10 @@ class Run {
     bool suspected = false;  // was in suspicion_demoted_
   };
   std::vector<SetAside> set_aside_;
+  // The loser of resolved_winner_'s choice became the winner's secondary since: a
+  // reintegration from the winner began overwriting its copy, so the choice took
+  // effect there even if that reintegration never finished (seeds 162821, 172953).
+  bool loser_reintegrated_ = false;
   Parting resolved_parting_;
   // An admin's split-brain choice made final: the pair was seen synchronised after it,
   // the winner serving. What the loser acknowledged after parting and until then is on

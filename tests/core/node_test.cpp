@@ -425,6 +425,78 @@ TEST_F(NodeTest, primforce_on_one_of_two_waiting_inconsistent_nodes_reintegrates
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
 }
 
+// Seeds 162821 and 172953, without a witness: node1 served last and its copy is
+// outdated (its peer was told to go on alone), node2's is inconsistent and older (a
+// reintegration from node1 into it failed on a disk error). Both wait; the admin's
+// primforce chose node2. node2's new generation did not name node1's data as
+// discarded, so at the next meeting node1 found its data newer than the running
+// primary's and waited for an admin for good, although one had just decided.
+TEST_F(NodeTest, seed_162821_primforce_on_the_older_of_two_waiting_copies_overwrites_the_newer_one) {
+  GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
+                      .acknowledged_alone = true};
+  GenerationInfo older{.current = 77, .history = {70}, .consistent = false, .last_role = LastRole::secondary};
+  cluster_.node("node1").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(newer));
+  cluster_.node("node2").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(older));
+  cluster_.node("node1").disk().install_file("/data/only_on_node1", io::as_bytes("1"));
+  cluster_.node("node2").disk().install_file("/data/only_on_node2", io::as_bytes("2"));
+  start("node1");
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("neither node's data is up to date") != std::string::npos; }))
+      << dump_log();
+  EXPECT_NE(node("node2").prim(false), "") << "prim is refused on an inconsistent copy";
+  ASSERT_EQ(node("node2").prim(true), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  EXPECT_FALSE(node("node2").last_reintegration_fast()) << "an overruled copy is compared in full";
+  EXPECT_EQ(disk_text("node1", "/data/only_on_node1"), "<missing>") << "the admin chose node2's data";
+  EXPECT_EQ(disk_text("node1", "/data/only_on_node2"), "2");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+}
+
+// The same decision taken on the running primary: node2 went ALONE on its older copy
+// (primforce before the two met) and node1, newer but outdated, waits for an admin;
+// `prim` on node2 settles it instead of answering "already primary".
+TEST_F(NodeTest, prim_on_a_running_primary_whose_peer_waits_with_newer_data_overwrites_the_peer) {
+  GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
+                      .acknowledged_alone = true};
+  GenerationInfo older{.current = 77, .history = {70}, .last_role = LastRole::secondary};
+  cluster_.node("node1").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(newer));
+  cluster_.node("node2").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(older));
+  cluster_.node("node1").disk().install_file("/data/only_on_node1", io::as_bytes("1"));
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("was secondary when it stopped") != std::string::npos; }))
+      << dump_log();
+  ASSERT_EQ(node("node2").prim(true), "");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  start("node1");
+  ASSERT_TRUE(run_until([&] { return logged("node2: staying ALONE; node1 waits"); })) << dump_log();
+  EXPECT_NE(node("node1").state_reason().find("newer than the running primary"), std::string::npos);
+  ASSERT_EQ(node("node2").prim(false), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
+  EXPECT_EQ(disk_text("node1", "/data/only_on_node1"), "<missing>");
+  EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
+  EXPECT_EQ(node("node2").prim(false), "already primary") << "nothing is left to overrule";
+}
+
+// Seed 162821's other half: a split brain settled (prim on node1, node2 reintegrated
+// from it) left node2 remembering node1's diverged generation; a later admin's prim on
+// node2 then "resolved" that old split brain again, discarding a stale id instead of
+// anything the two held now.
+TEST_F(NodeTest, seed_162821_a_split_brain_settled_at_a_later_meeting_is_not_resolved_again) {
+  settle_prim_and_second();
+  cluster_.world().partition("node1", "node2");
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone && node("node2").state() == NodeState::alone; }));
+  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "left"}}), 1);
+  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "right"}}), 1);
+  cluster_.world().heal_all();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait && node("node2").state() == NodeState::wait; }));
+  ASSERT_EQ(node("node1").prim(false), "");
+  ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
+  crash("node1");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
+  EXPECT_EQ(node("node2").prim(false), "already primary") << dump_log();
+  EXPECT_FALSE(logged("node2: admin prim")) << dump_log();
+}
+
 TEST_F(NodeTest, a_full_partition_without_witness_is_a_split_brain_detected_when_the_nodes_meet) {
   settle_prim_and_second();
   cluster_.world().partition("node1", "node2");

@@ -427,6 +427,7 @@ void Node::finish_stop(std::function<void()> left) {
   checkpoint_timer_.reset();
   forget_marks_after_.reset();
   diverged_peer_generation_ = 0;
+  newer_waiting_peer_generation_ = 0;
   discard_on_alone_ = 0;
   met_peer_ = false;
   link_.reset();

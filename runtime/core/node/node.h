@@ -186,7 +186,8 @@ class Node {
   // The admin's prim on this side of a split brain, without going alone: the peer's
   // diverged generation is recorded as discarded, then the nodes meet again if they
   // are linked; `then` is told which.
-  void record_split_brain_choice(std::function<void(bool met_again)> then = {});
+  void record_admin_choice(std::function<void(bool met_again)> then = {});
+  std::string overruling_words() const;  // what an admin's prim here does to the peer's data
   // Why an admin command cannot act yet: stopped, or its records not read yet.
   std::string refuse_until_running() const;
   std::string hand_over(bool stopping, std::function<void()> left);
@@ -341,6 +342,17 @@ class Node {
   // The peer's generation when the last meeting found a split brain; an admin `prim`
   // here then discards it (GenerationInfo::discarded).
   std::uint64_t diverged_peer_generation_ = 0;
+  // The peer's generation when the last meeting found it waiting (not serving) with
+  // data newer than this copy's, which neither side overwrites on its own: an admin's
+  // `prim` here overrules it the same way (seeds 162821, 172953: after a primforce
+  // here the peer found its data newer than this primary's and waited for good). A
+  // waiting node starts a new generation before it acknowledges anything, so the id
+  // names exactly the data the admin chose against.
+  std::uint64_t newer_waiting_peer_generation_ = 0;
+  // The peer data an admin's `prim` here overrules, 0 when none (see the two above).
+  std::uint64_t overruled_peer_generation() const {
+    return diverged_peer_generation_ != 0 ? diverged_peer_generation_ : newer_waiting_peer_generation_;
+  }
   std::uint64_t discard_on_alone_ = 0;
   std::unique_ptr<io::Timer> handover_timer_;
   std::unique_ptr<io::Timer> disk_failure_timer_;

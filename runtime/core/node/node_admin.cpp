@@ -10,10 +10,10 @@ namespace hamirror::core {
 
 std::string Node::prim(bool force) {
   if (is_primary(state_)) {
-    if (diverged_peer_generation_ == 0) return "already primary";
-    // Still primary in a split brain (the peer waits): the admin's word settles it
-    // durably, then the nodes meet again.
-    record_split_brain_choice();
+    if (overruled_peer_generation() == 0) return "already primary";
+    // Still primary while the peer waits (a split brain, or its newer copy): the
+    // admin's word settles it durably, then the nodes meet again.
+    record_admin_choice();
     return {};
   }
   adopt_target_generation();
@@ -30,17 +30,18 @@ std::string Node::prim(bool force) {
     log(refused);
     return refused;
   }
-  if (diverged_peer_generation_ != 0 && lease_ && !force) {
+  const std::uint64_t overruled = overruled_peer_generation();
+  if (overruled != 0 && lease_ && !force) {
     // With a witness the choice is recorded first, not with the new generation: the
     // lease requests then carry it (the witness may have recorded the peer's side, and
     // would refuse this node for good), and a peer serving this split brain, which
     // renews the lease, finds its data discarded when the nodes meet again, steps down
     // and gives the lease up (seed 55793's prim waited for that lease for good).
-    record_split_brain_choice([this](bool met_again) {
+    record_admin_choice([this](bool met_again) {
       // Not linked, or the peer found gone before they meet (on_peer_lost): the lease
       // decides, and the witness grants it on this choice.
       if (met_again) prim_waits_for_meeting_ = true;
-      else go_alone("admin prim: this node's data wins the split brain");
+      else go_alone("admin prim: " + overruling_words());
     });
     return {};
   }
@@ -50,24 +51,30 @@ std::string Node::prim(bool force) {
     lease_force_ = true;
     publish_status();
   }
-  if (diverged_peer_generation_ != 0) {
-    // The admin chose this side of a split brain: the peer's diverged data is to be
-    // overwritten, durably recorded with the new generation, then met again.
-    discard_on_alone_ = diverged_peer_generation_;
-    reason += ": this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration";
+  if (overruled != 0) {
+    // The admin chose this side: the peer's data is to be overwritten, durably
+    // recorded with the new generation, then met again.
+    discard_on_alone_ = overruled;
+    reason += ": " + overruling_words();
   }
-  go_alone(reason, [this] {
-    if (link_ && discard_on_alone_ == 0 && diverged_peer_generation_ != 0) {
-      diverged_peer_generation_ = 0;
-      link_->fail("meeting again after the admin resolved the split brain");
-    } else if (link_ && peer_hello_seen_ && diverged_peer_generation_ == 0) {
-      // The peer was met and waits too (neither copy was up to date): nothing else
-      // would bring the two together again to reintegrate it (property counterexample
-      // 872608: primforce here left the peer waiting for good).
-      link_->fail("meeting again after the admin's prim");
-    }
+  go_alone(reason, [this, overruled] {
+    if (!link_ || (overruled == 0 && !peer_hello_seen_)) return;
+    // Met again, the peer finds its data discarded (overruled) and is reintegrated; or,
+    // neither copy being up to date, nothing else would bring the two together again
+    // (property counterexample 872608: primforce here left the peer waiting for good).
+    diverged_peer_generation_ = 0;
+    newer_waiting_peer_generation_ = 0;
+    link_->fail(overruled != 0 ? "meeting again after the admin overruled the peer's data"
+                               : "meeting again after the admin's prim");
   });
   return {};
+}
+
+std::string Node::overruling_words() const {
+  if (diverged_peer_generation_ != 0) {
+    return "this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration";
+  }
+  return "this node's data wins over " + config_.peer + "'s newer copy, which is overwritten by a full reintegration";
 }
 
 // Found by a test: primforce while the records were still being read made the node
@@ -78,14 +85,15 @@ std::string Node::refuse_until_running() const {
   return {};
 }
 
-void Node::record_split_brain_choice(std::function<void(bool met_again)> then) {
-  GenerationInfo next = discard_generation(generation_, diverged_peer_generation_);
+void Node::record_admin_choice(std::function<void(bool met_again)> then) {
+  GenerationInfo next = discard_generation(generation_, overruled_peer_generation());
   next.split_brain = false;
+  log("admin prim: " + overruling_words());
   diverged_peer_generation_ = 0;
-  log("admin prim: this node's data wins the split brain; " + config_.peer + "'s is overwritten by a full reintegration");
+  newer_waiting_peer_generation_ = 0;
   persist(next, [this, then = std::move(then)] {
     const bool linked = link_ != nullptr;
-    if (linked) link_->fail("meeting again after the admin resolved the split brain");
+    if (linked) link_->fail("meeting again after the admin overruled the peer's data");
     if (then) then(linked);
   });
 }

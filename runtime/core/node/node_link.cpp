@@ -141,10 +141,17 @@ void Node::on_peer_hello(const NodeHello& hello) {
   const MeetingDecision decision = decide_on_meeting(local, peer, config_.policy);
   log("met " + hello.node_name + " (" + std::string(node_state_name(hello.state)) + ", data " +
       std::string(data_relation_name(compare(generation_, hello.generation))) + "): " + decision.reason);
+  // What an admin's `prim` here would overrule, as of this meeting: a divergence
+  // found earlier and since settled no longer stands (seeds 162821, 172953: a split
+  // brain's stale id was discarded instead of the peer's current data).
+  diverged_peer_generation_ = decision.split_brain ? hello.generation.current : 0;
+  newer_waiting_peer_generation_ =
+      !is_primary(hello.state) && compare(generation_, hello.generation) == DataRelation::peer_newer
+          ? hello.generation.current
+          : 0;
   if (decision.split_brain) {
     log("*** SPLIT BRAIN DETECTED *** " + decision.reason);
     if (listener_.on_split_brain) listener_.on_split_brain(decision.reason);
-    diverged_peer_generation_ = hello.generation.current;
     if (!generation_.split_brain) {
       // Remembered across restarts: neither side goes ALONE by itself until resolved.
       GenerationInfo next = generation_;

@@ -72,11 +72,14 @@ TEST(Runner, seed_2586_loser_writes_the_winner_applied_as_its_secondary_may_be_o
 
 // Seed 3362: the admin resolved a split brain for node2, which then crashed before the
 // two met; later `prim` on node1, still holding its own side, reversed the choice. The
-// model had left node1's side out for good and reported it lost.
+// model had left node1's side out for good and reported it lost. Later changes drew
+// other histories for it; since the fix of seeds 162821/172953 its last one (primforce
+// on the older of two waiting copies, then a meeting that reported a split brain the
+// admin had already decided) settles at the primforce, with no split brain: it must
+// stay clean. Seed 60722 (a ctest replay) still reverses a choice.
 TEST(Runner, seed_3362_a_second_split_brain_choice_before_the_nodes_met_reverses_the_first) {
   const RunResult result = run(3362, Canary::none, 60);
   EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
-  EXPECT_GE(result.stats.divergences, 1u);
 }
 
 // Seed 5360: a PRIM thawed from a freeze abandoned its swap (fence, then take the role
