@@ -206,6 +206,17 @@ class TwoNodes {
     ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); })) << dump_log();
   }
   void make_split_brain_with_witness();
+  // Without a witness: a full partition, both ALONE, "left" created on node1 and
+  // "right" on node2, then the heal; both wait in the split brain.
+  void make_split_brain() {
+    settle_prim_and_second();
+    cluster_.world().partition("node1", "node2");
+    ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone && node("node2").state() == NodeState::alone; }));
+    ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "left"}}), 1);
+    ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "right"}}), 1);
+    cluster_.world().heal_all();
+    ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait && node("node2").state() == NodeState::wait; }));
+  }
   // PRIM node1 holding the lease and the VIP, SECOND node2, files w0..w7 replicated.
   void settle_with_witness_and_files() {
     with_application_ = true;
@@ -482,13 +493,7 @@ TEST_F(NodeTest, prim_on_a_running_primary_whose_peer_waits_with_newer_data_over
 // node2 then "resolved" that old split brain again, discarding a stale id instead of
 // anything the two held now.
 TEST_F(NodeTest, seed_162821_a_split_brain_settled_at_a_later_meeting_is_not_resolved_again) {
-  settle_prim_and_second();
-  cluster_.world().partition("node1", "node2");
-  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone && node("node2").state() == NodeState::alone; }));
-  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "left"}}), 1);
-  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "right"}}), 1);
-  cluster_.world().heal_all();
-  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait && node("node2").state() == NodeState::wait; }));
+  ASSERT_NO_FATAL_FAILURE(make_split_brain());
   ASSERT_EQ(node("node1").prim(false), "");
   ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node1", "node2"); }, 60)) << dump_log();
   crash("node1");
@@ -1476,13 +1481,7 @@ TEST_F(NodeTest, defaultprim_names_a_node_the_role_goes_back_to_it_once_it_is_sy
 }
 
 TEST_F(NodeTest, second_on_one_side_of_a_split_brain_gives_the_other_side_the_role_and_this_side_is_overwritten) {
-  settle_prim_and_second();
-  cluster_.world().partition("node1", "node2");
-  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::alone && node("node2").state() == NodeState::alone; }));
-  ASSERT_EQ(write_all("node1", {{.kind = OpKind::create, .path = "left"}}), 1);
-  ASSERT_EQ(write_all("node2", {{.kind = OpKind::create, .path = "right"}}), 1);
-  cluster_.world().heal_all();
-  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait && node("node2").state() == NodeState::wait; }));
+  ASSERT_NO_FATAL_FAILURE(make_split_brain());
   ASSERT_EQ(node("node1").second(), "");
   ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
   EXPECT_EQ(disk_text("node1", "/data/left"), "<missing>");
