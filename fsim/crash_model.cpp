@@ -17,7 +17,7 @@ CrashFate draw_fate(const CrashWeights& weights, bool can_tear, io::Prng& random
 
 }  // namespace
 
-FileData settle_after_crash(const FileData& durable, const std::deque<UnsyncedChange>& changes,
+FileData settle_after_crash(const FileData& durable, std::span<const UnsyncedChange> changes,
                              const CrashWeights& weights, io::Prng& random, std::vector<ChangeFate>& fates) {
   HM_ASSERT(std::uint64_t{weights.keep} + weights.drop > 0);
   FileData data = durable;

@@ -10,7 +10,7 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
+#include <span>
 #include <vector>
 
 #include "fsim/inode.h"
@@ -34,7 +34,7 @@ struct ChangeFate {
 };
 
 // Returns the file's contents after the power cut; fates gets one entry per change.
-FileData settle_after_crash(const FileData& durable, const std::deque<UnsyncedChange>& changes,
+FileData settle_after_crash(const FileData& durable, std::span<const UnsyncedChange> changes,
                              const CrashWeights& weights, io::Prng& random, std::vector<ChangeFate>& fates);
 
 }  // namespace hamirror::fsim

@@ -6,10 +6,13 @@
 // current entries and the entries as of its last fsync_dir apart the same way.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <map>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "fsim/file_data.h"
 #include "io/bytes.h"
@@ -39,6 +42,31 @@ struct UnsyncedChange {
   std::uint64_t size_bytes = 0;  // truncate: the new size
 };
 
+// A file's unsynced changes, oldest first: a queue in one vector. std::deque allocated
+// its block map and a 512-byte block for every inode made, directories and files
+// never written included, and most inodes (an atomic write's temporary file) live a
+// few calls. pop_front() leaves a hole at the front that the next push_back()
+// reclaims once the holes are half of the vector: amortised O(1) per change.
+class UnsyncedChanges {
+ public:
+  std::size_t size() const { return changes_.size() - head_; }
+  bool empty() const { return size() == 0; }
+  const UnsyncedChange& front() const { return changes_[head_]; }
+  const UnsyncedChange& operator[](std::size_t index) const { return changes_[head_ + index]; }
+  std::span<const UnsyncedChange> all() const { return std::span<const UnsyncedChange>(changes_).subspan(head_); }
+
+  void push_back(UnsyncedChange change);
+  void pop_front();
+  void clear() {
+    changes_.clear();
+    head_ = 0;
+  }
+
+ private:
+  std::vector<UnsyncedChange> changes_;
+  std::size_t head_ = 0;  // changes_[0, head_) were popped (their bytes released)
+};
+
 // Applies a change kept as unsynced (a write's bytes zero-fill any gap past the end).
 void apply_change(FileData& data, const UnsyncedChange& change);
 
@@ -51,11 +79,12 @@ struct Inode {
   // Regular files.
   FileData data;
   FileData durable_data;
-  std::deque<UnsyncedChange> unsynced;
+  UnsyncedChanges unsynced;
 
-  // Directories: name -> inode, sorted by name (readdir's order).
-  std::map<std::string, InodeId> entries;
-  std::map<std::string, InodeId> durable_entries;
+  // Directories: name -> inode, sorted by name (readdir's order). Looked up by
+  // string_view (std::less<>): a path's names are views into it.
+  std::map<std::string, InodeId, std::less<>> entries;
+  std::map<std::string, InodeId, std::less<>> durable_entries;
 
   // What keeps the inode alive: current names, durable names, open handles. An inode
   // with none of them can never be reached again and is freed.

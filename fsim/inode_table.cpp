@@ -9,7 +9,9 @@
 namespace hamirror::fsim {
 namespace {
 
-const std::map<std::string, InodeId>& entries_of(const Inode& dir, View view) {
+using Entries = std::map<std::string, InodeId, std::less<>>;
+
+const Entries& entries_of(const Inode& dir, View view) {
   return view == View::current ? dir.entries : dir.durable_entries;
 }
 
@@ -24,38 +26,39 @@ InodeTable::InodeTable(std::int64_t root_mtime_ns) {
   // The root has no parent entry; one pseudo-link of each kind keeps it forever.
   root.links = 1;
   root.durable_links = 1;
-  inodes_.emplace(kRootId, std::move(root));
+  inodes_.resize(kRootId + 1);
+  inodes_[kRootId] = std::make_unique<Inode>(std::move(root));
+  live_ = 1;
 }
 
 Inode& InodeTable::at(InodeId id) {
-  auto found = inodes_.find(id);
-  HM_ASSERT(found != inodes_.end());
-  return found->second;
+  HM_ASSERT(contains(id));
+  return *inodes_[id];
 }
 
 const Inode& InodeTable::at(InodeId id) const {
-  auto found = inodes_.find(id);
-  HM_ASSERT(found != inodes_.end());
-  return found->second;
+  HM_ASSERT(contains(id));
+  return *inodes_[id];
 }
 
-io::Result<InodeId> InodeTable::lookup(const std::vector<std::string>& names, View view) const {
+io::Result<InodeId> InodeTable::lookup(const ParsedPath& path, std::size_t count, View view) const {
+  HM_ASSERT(count <= path.size());
   InodeId current = kRootId;
-  for (const auto& name : names) {
+  auto name = path.begin();
+  for (std::size_t i = 0; i < count; ++i, ++name) {
     const Inode& dir = at(current);
     if (dir.kind != io::FileKind::directory) return io::Error::not_directory;
     const auto& entries = entries_of(dir, view);
-    auto found = entries.find(name);
+    auto found = entries.find(*name);
     if (found == entries.end()) return io::Error::not_found;
     current = found->second;
   }
   return current;
 }
 
-io::Result<InodeId> InodeTable::lookup_parent(const std::vector<std::string>& names) const {
-  HM_ASSERT(!names.empty());
-  const std::vector<std::string> parent(names.begin(), names.end() - 1);
-  auto dir = lookup(parent, View::current);
+io::Result<InodeId> InodeTable::lookup_parent(const ParsedPath& path) const {
+  HM_ASSERT(!path.empty());
+  auto dir = lookup(path, path.size() - 1, View::current);
   if (!dir) return dir;
   if (at(*dir).kind != io::FileKind::directory) return io::Error::not_directory;
   return dir;
@@ -70,19 +73,21 @@ InodeId InodeTable::create(io::FileKind kind, std::int64_t mtime_ns, std::uint32
   inode.mtime_ns = mtime_ns;
   inode.mode = mode;
   const InodeId id = inode.id;
-  inodes_.emplace(id, std::move(inode));
+  HM_ASSERT(id == inodes_.size());
+  inodes_.push_back(std::make_unique<Inode>(std::move(inode)));
+  ++live_;
   return id;
 }
 
-void InodeTable::link(InodeId dir, const std::string& name, InodeId target) {
+void InodeTable::link(InodeId dir, std::string_view name, InodeId target) {
   Inode& parent = at(dir);
   HM_ASSERT(parent.kind == io::FileKind::directory);
-  HM_ASSERT(!parent.entries.contains(name));
-  parent.entries.emplace(name, target);
+  auto [where, added] = parent.entries.emplace(std::string(name), target);
+  HM_ASSERT(added);
   ++at(target).links;
 }
 
-void InodeTable::unlink(InodeId dir, const std::string& name) {
+void InodeTable::unlink(InodeId dir, std::string_view name) {
   Inode& parent = at(dir);
   auto found = parent.entries.find(name);
   HM_ASSERT(found != parent.entries.end());
@@ -102,7 +107,10 @@ void InodeTable::sync_entries(InodeId dir) {
   // allocation per name per fsync_dir). Both maps are sorted by name: one merge pass.
   // New durable names are counted before any old one is dropped, so that an inode
   // named in both is never seen unreferenced in between.
-  std::vector<InodeId> dropped;  // targets of durable names that went, in name order
+  // Targets of durable names that went, in name order (in a kept buffer: no
+  // allocation per fsync_dir).
+  std::vector<InodeId> dropped = std::move(dropped_buffer_);
+  dropped.clear();
   auto& durable = parent.durable_entries;
   auto current = parent.entries.begin();
   auto kept = durable.begin();
@@ -130,6 +138,7 @@ void InodeTable::sync_entries(InodeId dir) {
     --inode.durable_links;
     release_if_unreferenced(target);
   }
+  dropped_buffer_ = std::move(dropped);
 }
 
 void InodeTable::sync_data(InodeId file) {
@@ -153,14 +162,13 @@ void InodeTable::release_if_unreferenced(InodeId id) {
   if (const Inode& first = at(id); first.links > 0 || first.durable_links > 0 || first.open_handles > 0) return;
   // A freed directory's durable entries held its old children: release them in turn.
   // The work list is bounded by the number of inodes.
-  std::vector<InodeId> work{id};
+  std::vector<InodeId> work = std::move(work_buffer_);  // kept: no allocation per release
+  work.assign(1, id);
   while (!work.empty()) {
-    HM_ASSERT(work.size() <= inodes_.size());
+    HM_ASSERT(work.size() <= live_);
     const InodeId next = work.back();
     work.pop_back();
-    auto found = inodes_.find(next);
-    HM_ASSERT(found != inodes_.end());
-    const Inode& inode = found->second;
+    const Inode& inode = at(next);
     if (inode.links > 0 || inode.durable_links > 0 || inode.open_handles > 0) continue;
     HM_ASSERT(next != kRootId);
     // Unreferenced means nobody names it now, so rmdir already emptied it.
@@ -171,8 +179,10 @@ void InodeTable::release_if_unreferenced(InodeId id) {
       --child_inode.durable_links;
       work.push_back(child);
     }
-    inodes_.erase(found);
+    inodes_[next].reset();
+    --live_;
   }
+  work_buffer_ = std::move(work);
 }
 
 void InodeTable::walk(View view, const Visit& visit) const {
@@ -204,7 +214,7 @@ void InodeTable::walk(View view, const Visit& visit) const {
 }
 
 void InodeTable::rebuild_from_durable(const std::function<void(const std::string& path, Inode&)>& settle_file) {
-  std::map<InodeId, std::map<std::string, InodeId>> kept_entries{{kRootId, {}}};
+  std::map<InodeId, Entries> kept_entries{{kRootId, {}}};
   std::map<InodeId, std::string> first_path_of_file;
   walk(View::durable, [&](const std::string& path, InodeId parent, const std::string& name, const Inode& inode) {
     kept_entries[parent].emplace(name, inode.id);
@@ -212,33 +222,42 @@ void InodeTable::rebuild_from_durable(const std::function<void(const std::string
     if (inode.kind == io::FileKind::regular) first_path_of_file.try_emplace(inode.id, path);
   });
 
-  std::map<InodeId, Inode> survivors;
+  // The same slots, ids kept; what is not moved over is freed with the old table.
+  std::vector<std::unique_ptr<Inode>> survivors(inodes_.size());
+  std::size_t survivor_count = 0;
   for (auto& [id, entries] : kept_entries) {
-    Inode inode = std::move(at(id));
+    Inode& inode = at(id);
     inode.entries = std::move(entries);
     inode.durable_entries = inode.entries;
-    survivors.emplace(id, std::move(inode));
+    survivors[id] = std::move(inodes_[id]);
+    ++survivor_count;
   }
   for (const auto& [id, path] : first_path_of_file) {
-    Inode inode = std::move(at(id));
+    Inode& inode = at(id);
     settle_file(path, inode);
     HM_ASSERT(inode.unsynced.empty() && inode.data == inode.durable_data);
-    survivors.emplace(id, std::move(inode));
+    survivors[id] = std::move(inodes_[id]);
+    ++survivor_count;
   }
 
   // Recount what keeps each survivor alive: only names now, no handles.
-  for (auto& [id, inode] : survivors) {
-    inode.links = id == kRootId ? 1 : 0;
-    inode.durable_links = inode.links;
-    inode.open_handles = 0;
+  for (InodeId id = 0; id < survivors.size(); ++id) {
+    if (Inode* inode = survivors[id].get()) {
+      inode->links = id == kRootId ? 1 : 0;
+      inode->durable_links = inode->links;
+      inode->open_handles = 0;
+    }
   }
-  for (const auto& [id, inode] : survivors) {
-    for (const auto& [name, child] : inode.entries) {
-      ++survivors.at(child).links;
-      ++survivors.at(child).durable_links;
+  for (const auto& inode : survivors) {
+    if (!inode) continue;
+    for (const auto& [name, child] : inode->entries) {
+      HM_ASSERT(child < survivors.size() && survivors[child] != nullptr);
+      ++survivors[child]->links;
+      ++survivors[child]->durable_links;
     }
   }
   inodes_ = std::move(survivors);
+  live_ = survivor_count;
 }
 
 }  // namespace hamirror::fsim

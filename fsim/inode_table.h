@@ -6,10 +6,13 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fsim/inode.h"
+#include "fsim/path.h"
 #include "io/error.h"
 
 namespace hamirror::fsim {
@@ -30,23 +33,24 @@ class InodeTable {
 
   Inode& at(InodeId id);
   const Inode& at(InodeId id) const;
-  bool contains(InodeId id) const { return inodes_.contains(id); }
-  std::size_t size() const { return inodes_.size(); }
+  bool contains(InodeId id) const { return id < inodes_.size() && inodes_[id] != nullptr; }
+  std::size_t size() const { return live_; }
 
-  // Resolves names from the root: not_found, or not_directory when a name before the
-  // last is not a directory.
-  io::Result<InodeId> lookup(const std::vector<std::string>& names, View view) const;
-  // Resolves every name but the last (names must not be empty): the directory that
-  // holds, or would hold, the last name.
-  io::Result<InodeId> lookup_parent(const std::vector<std::string>& names) const;
+  // Resolves the path's first `count` names (all by default) from the root:
+  // not_found, or not_directory when a name before the last is not a directory.
+  io::Result<InodeId> lookup(const ParsedPath& path, View view) const { return lookup(path, path.size(), view); }
+  io::Result<InodeId> lookup(const ParsedPath& path, std::size_t count, View view) const;
+  // Resolves every name but the last (the path must not be the root): the directory
+  // that holds, or would hold, the last name.
+  io::Result<InodeId> lookup_parent(const ParsedPath& path) const;
 
   // A new inode with no name yet: the caller links it, or it is freed by the next
   // unlink/close that finds it unreferenced.
   InodeId create(io::FileKind kind, std::int64_t mtime_ns, std::uint32_t mode);
   // Adds dir/name -> target to the current entries; name must be absent.
-  void link(InodeId dir, const std::string& name, InodeId target);
+  void link(InodeId dir, std::string_view name, InodeId target);
   // Removes dir/name from the current entries and frees the target if unreferenced.
-  void unlink(InodeId dir, const std::string& name);
+  void unlink(InodeId dir, std::string_view name);
 
   // fsync_dir: the current entries become the durable ones.
   void sync_entries(InodeId dir);
@@ -72,7 +76,13 @@ class InodeTable {
  private:
   void release_if_unreferenced(InodeId id);
 
-  std::map<InodeId, Inode> inodes_;
+  // Indexed by id (ids are never reused; a freed one is null): at() is an index, not
+  // a tree walk. Visiting it in index order is visiting in id order, as the map did.
+  std::vector<std::unique_ptr<Inode>> inodes_;
+  std::size_t live_ = 0;  // non-null entries
+  // Work lists of sync_entries and release_if_unreferenced, kept between calls.
+  std::vector<InodeId> dropped_buffer_;
+  std::vector<InodeId> work_buffer_;
   InodeId next_id_ = kRootId + 1;
 };
 

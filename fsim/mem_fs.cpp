@@ -105,10 +105,10 @@ io::Result<io::FileHandle> MemFs::open_now(const std::string& path, io::OpenFlag
   if (handles_.size() >= kMaxOpenFiles) return io::Error::too_many_open;
 
   InodeId id = InodeTable::kRootId;
-  if (!parsed->names.empty()) {
-    auto parent = inodes_.lookup_parent(parsed->names);
+  if (!parsed->empty()) {
+    auto parent = inodes_.lookup_parent(*parsed);
     if (!parent) return parent.error();
-    const std::string& name = parsed->names.back();
+    const std::string_view name = parsed->back();
     const auto& entries = inodes_.at(*parent).entries;
     auto found = entries.find(name);
     if (found != entries.end()) {
@@ -120,13 +120,13 @@ io::Result<io::FileHandle> MemFs::open_now(const std::string& path, io::OpenFlag
       }
     } else {
       if (!flags.create) return io::Error::not_found;
-      if (parsed->trailing_separator) return io::Error::is_directory;  // Linux: O_CREAT on "x/"
+      if (parsed->trailing_separator()) return io::Error::is_directory;  // Linux: O_CREAT on "x/"
       if (inodes_.size() >= kMaxInodes) return io::Error::no_space;
       if (const io::Error denied = check_owner_write(*parent); denied != io::Error::ok) return denied;
       id = inodes_.create(io::FileKind::regular, wall_now_ns(), kFileMode);
       inodes_.link(*parent, name, id);
       inodes_.at(*parent).mtime_ns = wall_now_ns();
-      note("create " + path);
+      note_parts({}, "create ", path);
     }
   } else if (flags.create && flags.exclusive) {
     return io::Error::already_exists;
@@ -134,10 +134,10 @@ io::Result<io::FileHandle> MemFs::open_now(const std::string& path, io::OpenFlag
 
   Inode& inode = inodes_.at(id);
   if (inode.kind == io::FileKind::directory && (flags.write || flags.create)) return io::Error::is_directory;
-  if (inode.kind == io::FileKind::regular && parsed->trailing_separator) return io::Error::not_directory;
+  if (inode.kind == io::FileKind::regular && parsed->trailing_separator()) return io::Error::not_directory;
   if (flags.truncate && !inode.data.empty()) {
     truncate_file(inode, 0);
-    note("truncate " + path + " to 0 (open)");
+    note_parts({}, "truncate ", path, " to 0 (open)");
   }
   const std::uint64_t handle = next_handle_++;
   handles_.emplace(handle, OpenFile{id, flags.read, flags.write, path});
@@ -163,7 +163,7 @@ io::Result<std::uint64_t> MemFs::write_now(io::FileHandle file, std::uint64_t of
   Inode& inode = inodes_.at(open_file->inode);
   HM_ASSERT(inode.kind == io::FileKind::regular);  // directories never open for writing
   const std::uint64_t size = bytes.size();
-  note("write " + open_file->path + " @" + std::to_string(offset) + " +" + std::to_string(size), bytes);
+  note_parts(bytes, "write ", open_file->path, " @", offset, " +", size);
   write_file(inode, offset, std::move(bytes));
   return size;
 }
@@ -176,7 +176,7 @@ io::Error MemFs::truncate_now(io::FileHandle file, std::uint64_t size_bytes) {
   Inode& inode = inodes_.at(open_file->inode);
   HM_ASSERT(inode.kind == io::FileKind::regular);
   truncate_file(inode, size_bytes);
-  note("truncate " + open_file->path + " to " + std::to_string(size_bytes));
+  note_parts({}, "truncate ", open_file->path, " to ", size_bytes);
   return io::Error::ok;
 }
 
@@ -190,7 +190,7 @@ io::Error MemFs::fsync_now(io::FileHandle file) {
   } else {
     inodes_.sync_data(inode.id);
   }
-  note("fsync " + open_file->path);
+  note_parts({}, "fsync ", open_file->path);
   return io::Error::ok;
 }
 

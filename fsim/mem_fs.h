@@ -38,6 +38,8 @@
 // tree(), durable_tree(); install_file() prepares a durable file before a run.
 #pragma once
 
+#include <charconv>
+#include <concepts>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -47,6 +49,7 @@
 
 #include "fsim/crash_model.h"
 #include "fsim/inode_table.h"
+#include "fsim/path.h"
 #include "fsim/pending_events.h"
 #include "io/clock.h"
 #include "io/filesystem.h"
@@ -184,10 +187,26 @@ class MemFs final : public io::FileSystem {
   void write_file(Inode& inode, std::uint64_t offset, io::SharedBytes bytes);
   void truncate_file(Inode& inode, std::uint64_t size_bytes);
   void keep_unsynced(Inode& inode, UnsyncedChange change);
-  void create_durable_directories(const std::vector<std::string>& names);
+  // Makes the path's first `count` names durable directories where missing.
+  void create_durable_directories(const ParsedPath& path, std::size_t count);
   std::int64_t wall_now_ns() const;
   void note(std::string_view what, io::ByteView detail = {});
   void note(std::string_view what, std::span<const io::ByteView> details);
+  // note() of the text the parts (strings, integers in decimal) make, built in a
+  // buffer kept for it: the trace line of every call costs no allocation.
+  template <typename... Parts>
+  void note_parts(io::ByteView detail, const Parts&... parts) {
+    line_.clear();
+    (append_part(parts), ...);
+    note(line_, detail);
+  }
+  void append_part(std::string_view text) { line_.append(text); }
+  template <std::integral Number>
+  void append_part(Number number) {
+    char digits[24];
+    const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+    line_.append(digits, end);
+  }
 
   template <typename Fn, typename Value>
   void complete(Fn done, Value value) {
@@ -203,6 +222,7 @@ class MemFs final : public io::FileSystem {
   std::uint64_t next_handle_ = 1;  // never reused, so stale handles stay invalid
   std::uint64_t crashes_ = 0;
   PendingEvents pending_;
+  std::string line_;  // note_parts's buffer
 };
 
 }  // namespace hamirror::fsim

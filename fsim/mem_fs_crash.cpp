@@ -54,7 +54,7 @@ CrashReport MemFs::crash() {
   CrashReport report;
   inodes_.rebuild_from_durable([&](const std::string& path, Inode& inode) {
     std::vector<ChangeFate> fates;
-    inode.data = settle_after_crash(inode.durable_data, inode.unsynced, options_.crash_weights, random_, fates);
+    inode.data = settle_after_crash(inode.durable_data, inode.unsynced.all(), options_.crash_weights, random_, fates);
     HM_ASSERT(fates.size() == inode.unsynced.size());
     for (std::size_t i = 0; i < fates.size(); ++i) {
       const UnsyncedChange& change = inode.unsynced[i];
@@ -111,16 +111,18 @@ std::vector<TreeEntry> MemFs::durable_tree() const {
   return listing;
 }
 
-void MemFs::create_durable_directories(const std::vector<std::string>& names) {
+void MemFs::create_durable_directories(const ParsedPath& path, std::size_t count) {
+  HM_ASSERT(count <= path.size());
   InodeId dir = InodeTable::kRootId;
-  for (const auto& name : names) {
+  auto name = path.begin();
+  for (std::size_t i = 0; i < count; ++i, ++name) {
     auto& entries = inodes_.at(dir).entries;
-    auto found = entries.find(name);
+    auto found = entries.find(*name);
     InodeId next = 0;
     if (found == entries.end()) {
       HM_ASSERT(inodes_.size() < kMaxInodes);
       next = inodes_.create(io::FileKind::directory, wall_now_ns(), kDirectoryMode);
-      inodes_.link(dir, name, next);
+      inodes_.link(dir, *name, next);
     } else {
       next = found->second;
       HM_ASSERT(inodes_.at(next).kind == io::FileKind::directory);
@@ -133,23 +135,22 @@ void MemFs::create_durable_directories(const std::vector<std::string>& names) {
 void MemFs::install_directory(const std::string& path) {
   auto parsed = parse_path(path);
   HM_ASSERT(parsed.ok());
-  create_durable_directories(parsed->names);
+  create_durable_directories(*parsed, parsed->size());
   note("install directory " + path);
 }
 
 void MemFs::install_file(const std::string& path, io::ByteView contents) {
   auto parsed = parse_path(path);
-  HM_ASSERT(parsed.ok() && !parsed->names.empty() && !parsed->trailing_separator);
-  const std::vector<std::string> parent(parsed->names.begin(), parsed->names.end() - 1);
-  create_durable_directories(parent);
-  const InodeId dir = inodes_.lookup(parent, View::current).value();
+  HM_ASSERT(parsed.ok() && !parsed->empty() && !parsed->trailing_separator());
+  create_durable_directories(*parsed, parsed->size() - 1);
+  const InodeId dir = inodes_.lookup(*parsed, parsed->size() - 1, View::current).value();
   const auto& entries = inodes_.at(dir).entries;
-  auto found = entries.find(parsed->names.back());
+  auto found = entries.find(parsed->back());
   InodeId file = 0;
   if (found == entries.end()) {
     HM_ASSERT(inodes_.size() < kMaxInodes);
     file = inodes_.create(io::FileKind::regular, wall_now_ns(), kFileMode);
-    inodes_.link(dir, parsed->names.back(), file);
+    inodes_.link(dir, parsed->back(), file);
   } else {
     file = found->second;
     HM_ASSERT(inodes_.at(file).kind == io::FileKind::regular);

@@ -8,7 +8,7 @@
 namespace hamirror::fsim {
 namespace {
 
-bool is_inside(const std::vector<std::string>& inner, const std::vector<std::string>& outer) {
+bool is_inside(const ParsedPath& inner, const ParsedPath& outer) {
   return inner.size() > outer.size() && std::equal(outer.begin(), outer.end(), inner.begin());
 }
 
@@ -17,9 +17,9 @@ bool is_inside(const std::vector<std::string>& inner, const std::vector<std::str
 io::Result<InodeId> MemFs::resolve(const std::string& path, View view) const {
   auto parsed = parse_path(path);
   if (!parsed) return parsed.error();
-  auto id = inodes_.lookup(parsed->names, view);
+  auto id = inodes_.lookup(*parsed, view);
   if (!id) return id;
-  if (parsed->trailing_separator && inodes_.at(*id).kind != io::FileKind::directory) return io::Error::not_directory;
+  if (parsed->trailing_separator() && inodes_.at(*id).kind != io::FileKind::directory) return io::Error::not_directory;
   return id;
 }
 
@@ -28,23 +28,23 @@ io::Error MemFs::rename_now(const std::string& from, const std::string& to) {
   if (!source_path) return source_path.error();
   auto target_path = parse_path(to);
   if (!target_path) return target_path.error();
-  if (source_path->names.empty() || target_path->names.empty()) return io::Error::busy;  // the root, as Linux
+  if (source_path->empty() || target_path->empty()) return io::Error::busy;  // the root, as Linux
 
-  auto source_dir = inodes_.lookup_parent(source_path->names);
+  auto source_dir = inodes_.lookup_parent(*source_path);
   if (!source_dir) return source_dir.error();
   const auto& source_entries = inodes_.at(*source_dir).entries;
-  auto source = source_entries.find(source_path->names.back());
+  auto source = source_entries.find(source_path->back());
   if (source == source_entries.end()) return io::Error::not_found;
   const InodeId moved = source->second;
   const bool moved_is_dir = inodes_.at(moved).kind == io::FileKind::directory;
-  if (!moved_is_dir && (source_path->trailing_separator || target_path->trailing_separator)) {
+  if (!moved_is_dir && (source_path->trailing_separator() || target_path->trailing_separator())) {
     return io::Error::not_directory;
   }
-  if (moved_is_dir && is_inside(target_path->names, source_path->names)) return io::Error::invalid_argument;
+  if (moved_is_dir && is_inside(*target_path, *source_path)) return io::Error::invalid_argument;
 
-  auto target_dir = inodes_.lookup_parent(target_path->names);
+  auto target_dir = inodes_.lookup_parent(*target_path);
   if (!target_dir) return target_dir.error();
-  const std::string& target_name = target_path->names.back();
+  const std::string_view target_name = target_path->back();
   const auto& target_entries = inodes_.at(*target_dir).entries;
   auto target = target_entries.find(target_name);
   if (target != target_entries.end() && target->second == moved) return io::Error::ok;  // POSIX: same file, nothing to do
@@ -61,64 +61,64 @@ io::Error MemFs::rename_now(const std::string& from, const std::string& to) {
   }
   // Link the new name before dropping the old one, so the inode is never unreferenced.
   inodes_.link(*target_dir, target_name, moved);
-  inodes_.unlink(*source_dir, source_path->names.back());
+  inodes_.unlink(*source_dir, source_path->back());
   const std::int64_t now_ns = wall_now_ns();
   inodes_.at(*source_dir).mtime_ns = now_ns;
   inodes_.at(*target_dir).mtime_ns = now_ns;
-  note("rename " + from + " -> " + to);
+  note_parts({}, "rename ", from, " -> ", to);
   return io::Error::ok;
 }
 
 io::Error MemFs::unlink_now(const std::string& path) {
   auto parsed = parse_path(path);
   if (!parsed) return parsed.error();
-  if (parsed->names.empty()) return io::Error::is_directory;
-  auto dir = inodes_.lookup_parent(parsed->names);
+  if (parsed->empty()) return io::Error::is_directory;
+  auto dir = inodes_.lookup_parent(*parsed);
   if (!dir) return dir.error();
   const auto& entries = inodes_.at(*dir).entries;
-  auto found = entries.find(parsed->names.back());
+  auto found = entries.find(parsed->back());
   if (found == entries.end()) return io::Error::not_found;
   if (inodes_.at(found->second).kind == io::FileKind::directory) return io::Error::is_directory;  // Linux
-  if (parsed->trailing_separator) return io::Error::not_directory;
+  if (parsed->trailing_separator()) return io::Error::not_directory;
   if (const io::Error denied = check_owner_write(*dir); denied != io::Error::ok) return denied;
-  inodes_.unlink(*dir, parsed->names.back());
+  inodes_.unlink(*dir, parsed->back());
   inodes_.at(*dir).mtime_ns = wall_now_ns();
-  note("unlink " + path);
+  note_parts({}, "unlink ", path);
   return io::Error::ok;
 }
 
 io::Error MemFs::mkdir_now(const std::string& path) {
   auto parsed = parse_path(path);
   if (!parsed) return parsed.error();
-  if (parsed->names.empty()) return io::Error::already_exists;
-  auto dir = inodes_.lookup_parent(parsed->names);
+  if (parsed->empty()) return io::Error::already_exists;
+  auto dir = inodes_.lookup_parent(*parsed);
   if (!dir) return dir.error();
-  if (inodes_.at(*dir).entries.contains(parsed->names.back())) return io::Error::already_exists;
+  if (inodes_.at(*dir).entries.contains(parsed->back())) return io::Error::already_exists;
   if (const io::Error denied = check_owner_write(*dir); denied != io::Error::ok) return denied;
   if (inodes_.size() >= kMaxInodes) return io::Error::no_space;
   const InodeId created = inodes_.create(io::FileKind::directory, wall_now_ns(), kDirectoryMode);
-  inodes_.link(*dir, parsed->names.back(), created);
+  inodes_.link(*dir, parsed->back(), created);
   inodes_.at(*dir).mtime_ns = wall_now_ns();
-  note("mkdir " + path);
+  note_parts({}, "mkdir ", path);
   return io::Error::ok;
 }
 
 io::Error MemFs::rmdir_now(const std::string& path) {
   auto parsed = parse_path(path);
   if (!parsed) return parsed.error();
-  if (parsed->names.empty()) return io::Error::busy;  // the root, as Linux
-  auto dir = inodes_.lookup_parent(parsed->names);
+  if (parsed->empty()) return io::Error::busy;  // the root, as Linux
+  auto dir = inodes_.lookup_parent(*parsed);
   if (!dir) return dir.error();
   const auto& entries = inodes_.at(*dir).entries;
-  auto found = entries.find(parsed->names.back());
+  auto found = entries.find(parsed->back());
   if (found == entries.end()) return io::Error::not_found;
   const Inode& removed = inodes_.at(found->second);
   if (removed.kind != io::FileKind::directory) return io::Error::not_directory;
   if (!removed.entries.empty()) return io::Error::not_empty;
   if (const io::Error denied = check_owner_write(*dir); denied != io::Error::ok) return denied;
-  inodes_.unlink(*dir, parsed->names.back());
+  inodes_.unlink(*dir, parsed->back());
   inodes_.at(*dir).mtime_ns = wall_now_ns();
-  note("rmdir " + path);
+  note_parts({}, "rmdir ", path);
   return io::Error::ok;
 }
 
@@ -139,7 +139,7 @@ io::Error MemFs::fsync_dir_now(const std::string& path) {
   if (!id) return id.error();
   if (inodes_.at(*id).kind != io::FileKind::directory) return io::Error::not_directory;
   inodes_.sync_entries(*id);
-  note("fsync_dir " + path);
+  note_parts({}, "fsync_dir ", path);
   return io::Error::ok;
 }
 
@@ -147,8 +147,7 @@ io::Error MemFs::set_mtime_now(const std::string& path, std::int64_t mtime_ns) {
   auto id = resolve(path, View::current);
   if (!id) return id.error();
   inodes_.at(*id).mtime_ns = mtime_ns;
-  const auto mtime_text = std::to_string(mtime_ns);
-  note("set_mtime " + path + " " + mtime_text);
+  note_parts({}, "set_mtime ", path, " ", mtime_ns);
   return io::Error::ok;
 }
 
@@ -164,7 +163,7 @@ io::Error MemFs::set_mode_now(const std::string& path, std::uint32_t mode) {
   auto id = resolve(path, View::current);
   if (!id) return id.error();
   inodes_.at(*id).mode = mode;
-  note("set_mode " + path + " " + std::to_string(mode));
+  note_parts({}, "set_mode ", path, " ", mode);
   return io::Error::ok;
 }
 

@@ -114,13 +114,6 @@ void Fabric::partitions_changed() {
   }
 }
 
-sim::Scheduler::EventId Fabric::post_at(std::int64_t time_ns, std::function<void()> fn) {
-  HM_ASSERT(fn);
-  return scheduler_.at(time_ns, [alive = std::weak_ptr<int>(alive_), fn = std::move(fn)] {
-    if (!alive.expired()) fn();
-  });
-}
-
 void Fabric::record(std::string_view what, io::ByteView payload) {
   scheduler_.trace().record(now_ns(), "net", what, payload);
 }

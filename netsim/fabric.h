@@ -90,10 +90,19 @@ class Fabric {
   void add_stream(std::uint64_t id, const std::shared_ptr<StreamPair>& pair);
   void partitions_changed();
 
-  // Schedules fn; it does nothing if the World is destroyed first.
-  sim::Scheduler::EventId post_at(std::int64_t time_ns, std::function<void()> fn);
-  sim::Scheduler::EventId post_after(std::int64_t delay_ns, std::function<void()> fn) {
-    return post_at(now_ns() + delay_ns, std::move(fn));
+  // Schedules fn; it does nothing if the World is destroyed first. A template, so the
+  // event keeps fn itself (with the weak reference, in place in the scheduler's
+  // sim::Action when small): a std::function here allocated for every chunk's arrival
+  // and every write's completion.
+  template <typename Fn>
+  sim::Scheduler::EventId post_at(std::int64_t time_ns, Fn&& fn) {
+    return scheduler_.at(time_ns, [alive = std::weak_ptr<int>(alive_), fn = std::forward<Fn>(fn)]() mutable {
+      if (!alive.expired()) fn();
+    });
+  }
+  template <typename Fn>
+  sim::Scheduler::EventId post_after(std::int64_t delay_ns, Fn&& fn) {
+    return post_at(now_ns() + delay_ns, std::forward<Fn>(fn));
   }
   void cancel(sim::Scheduler::EventId id) { scheduler_.cancel(id); }
   // Folds a fact into the run's trace (and its bytes into the hash).

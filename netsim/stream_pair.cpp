@@ -279,7 +279,7 @@ void StreamPair::fail_writes(int side, io::Error reason) {
   End& e = ends_[side];
   HM_ASSERT(e.ended);  // so callbacks cannot queue more writes meanwhile
   while (!e.awaiting.empty() || !e.unsent.empty()) {
-    std::deque<Write>& queue = e.awaiting.empty() ? e.unsent : e.awaiting;
+    sim::Ring<Write>& queue = e.awaiting.empty() ? e.unsent : e.awaiting;
     Write write = std::move(queue.front());
     queue.pop_front();
     e.pending_bytes -= write.size;

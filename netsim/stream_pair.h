@@ -33,7 +33,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,6 +40,7 @@
 #include "io/network.h"
 #include "netsim/fabric.h"
 #include "sim/node_gate.h"
+#include "sim/ring.h"
 
 namespace hamirror::netsim {
 
@@ -127,19 +127,20 @@ class StreamPair : public std::enable_shared_from_this<StreamPair> {
     bool drain_held = false;  // a drain waits in the frozen node's gate
     std::optional<io::Error> unreported_end;  // ended before set_handlers
     // Writing: accepted writes with bytes still to send, then those waiting to complete.
-    std::deque<Write> unsent;
-    std::deque<Write> awaiting;
+    // sim::Ring, not std::deque: a deque allocates a block every few writes or chunks.
+    sim::Ring<Write> unsent;
+    sim::Ring<Write> awaiting;
     std::size_t pending_bytes = 0;
     std::int64_t last_done_ns = 0;  // completions never go back in time
     bool fin_sent = false;
     // This end's flight to the other: chunks on the wire in arrival order.
-    std::deque<Chunk> wire;
+    sim::Ring<Chunk> wire;
     std::size_t window_used = 0;  // bytes on the wire plus those in the peer's inbox
     std::int64_t last_arrival_ns = 0;
     bool stalled = false;  // the front chunk waits at a partition
     sim::Scheduler::EventId arrival_event = 0;
     // Reading: arrived from the other end, not yet handed to on_data.
-    std::deque<Chunk> inbox;
+    sim::Ring<Chunk> inbox;
   };
 
   End& peer(int side) { return ends_[1 - side]; }

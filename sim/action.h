@@ -3,6 +3,9 @@
 // almost every event's closure is larger (a component's `this`, a key and a
 // std::function; a weak_ptr and a std::function): a malloc and a free per event,
 // several percent of a run. Larger callables still work, on the heap.
+//
+// BasicAction<N> keeps up to N bytes in place: a component that stores its own
+// callbacks (fsim's PendingEvents: a std::function and a result) picks a larger N.
 #pragma once
 
 #include <concepts>
@@ -13,15 +16,16 @@
 
 namespace hamirror::sim {
 
-class Action {
+template <std::size_t InlineBytes>
+class BasicAction {
  public:
-  static constexpr std::size_t kInlineBytes = 48;
+  static constexpr std::size_t kInlineBytes = InlineBytes;
 
-  Action() = default;
-  Action(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): as std::function's
+  BasicAction() = default;
+  BasicAction(std::nullptr_t) {}  // NOLINT(google-explicit-constructor): as std::function's
   template <typename F>
-    requires(!std::same_as<std::decay_t<F>, Action> && std::invocable<std::decay_t<F>&>)
-  Action(F&& fn) {  // NOLINT(google-explicit-constructor): a lambda is passed as is
+    requires(!std::same_as<std::decay_t<F>, BasicAction> && std::invocable<std::decay_t<F>&>)
+  BasicAction(F&& fn) {  // NOLINT(google-explicit-constructor): a lambda is passed as is
     using T = std::decay_t<F>;
     if constexpr (requires(const T& f) { static_cast<bool>(f); }) {
       if (!static_cast<bool>(fn)) return;  // an empty std::function stays empty
@@ -34,20 +38,26 @@ class Action {
       ops_ = &kHeapOps<T>;
     }
   }
-  Action(Action&& other) noexcept { take(other); }
-  Action& operator=(Action&& other) noexcept {
+  BasicAction(BasicAction&& other) noexcept { take(other); }
+  BasicAction& operator=(BasicAction&& other) noexcept {
     if (this != &other) {
       reset();
       take(other);
     }
     return *this;
   }
-  Action(const Action&) = delete;
-  Action& operator=(const Action&) = delete;
-  ~Action() { reset(); }
+  BasicAction(const BasicAction&) = delete;
+  BasicAction& operator=(const BasicAction&) = delete;
+  ~BasicAction() { reset(); }
 
   explicit operator bool() const { return ops_ != nullptr; }
   void operator()() { ops_->call(storage_); }
+
+  // True when a callable of type F is kept in place (no allocation).
+  template <typename F>
+  static constexpr bool stores_inline() {
+    return fits_inline<std::decay_t<F>>();
+  }
 
  private:
   struct Ops {
@@ -75,7 +85,7 @@ class Action {
       [](void* to, void* from) noexcept { ::new (to) T*(*static_cast<T**>(from)); },
       [](void* self) noexcept { delete *static_cast<T**>(self); }};
 
-  void take(Action& other) noexcept {
+  void take(BasicAction& other) noexcept {
     if (other.ops_ == nullptr) return;
     other.ops_->move_to(storage_, other.storage_);
     ops_ = other.ops_;
@@ -91,5 +101,8 @@ class Action {
   alignas(std::max_align_t) unsigned char storage_[kInlineBytes];
   const Ops* ops_ = nullptr;
 };
+
+// What a scheduler event runs: fits the closures of nearly every event.
+using Action = BasicAction<48>;
 
 }  // namespace hamirror::sim

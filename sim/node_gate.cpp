@@ -21,7 +21,7 @@ void NodeGate::thaw() {
   post_release();
 }
 
-void NodeGate::run(std::function<void()> fn) {
+void NodeGate::run(Action fn) {
   HM_ASSERT(fn);
   if (!holding()) {
     fn();
@@ -44,7 +44,7 @@ void NodeGate::post_release() {
 // One held callback per event, so each runs as its own event would have.
 void NodeGate::release_one() {
   if (frozen_ || held_.empty()) return;  // frozen again before its turn
-  std::function<void()> fn = std::move(held_.front());
+  Action fn = std::move(held_.front());
   held_.pop_front();
   post_release();  // before fn, which may freeze the node again or destroy things
   fn();

@@ -54,7 +54,7 @@ class NodeGate {
   bool holding() const { return frozen_ || !held_.empty(); }
 
   // Runs fn now, or, while holding, queues it for its turn.
-  void run(std::function<void()> fn);
+  void run(Action fn);
 
   std::size_t held() const { return held_.size(); }
   const std::string& node() const { return node_; }
@@ -67,7 +67,7 @@ class NodeGate {
   std::string node_;
   bool frozen_ = false;
   bool release_posted_ = false;
-  std::deque<std::function<void()>> held_;
+  std::deque<Action> held_;
   // The release event holds a weak reference: expired means this gate is gone.
   std::shared_ptr<const int> alive_ = std::make_shared<const int>(0);
 };
@@ -86,7 +86,7 @@ class GatedCallbacks {
   // True when a callback would be held rather than run now.
   bool holding() const { return gate_ != nullptr && gate_->holding(); }
 
-  // Runs fn now, or holds it (see NodeGate::run). fn must be copyable.
+  // Runs fn now, or holds it (see NodeGate::run).
   template <typename Fn>
   void run(Fn&& fn) {
     if (!holding()) {
