@@ -112,6 +112,9 @@ What is measured:
   compared with diff -r after each); rsync -a --inplace between local folders (whole-file
   copies of every changed file, no fsync; "+ sync" adds the sync(1) after it). The page
   cache is dropped before each timed step. hamirror: fast: $(f fast_reint_log); full: $(f full_reint_log).
+  The end is the primary's "ALONE -> PRIM" as its log stamps it (seen by the suite's
+  50 ms polling: fast $(f fast_reint_polled_s) s, full $(f full_reint_polled_s) s); the reintegration itself,
+  "begins" to "finished" in that log: fast $(f fast_reint_itself_s) s, full $(f full_reint_itself_s) s.
 - RTO: namespaces on a bridge, kill -9 of the primary's daemon and its link down; the
   end is the first ARP reply for the VIP from the survivor's MAC, seen from a client
   namespace, after the survivor's start_prim finished.

@@ -141,6 +141,15 @@ class UvFileSystem final : public io::FileSystem {
     submit(req, uv_fs_fstat(loop_, &req->req, to_file(file), &UvFileSystem::done_stat));
   }
 
+  // One thread-pool job for open, fstat, the reads and close (libuv's calls made
+  // synchronously on the worker), instead of a round trip through the pool for each.
+  void read_ranges(const std::string& path, std::vector<io::FileRange> ranges, ReadRangesFn done) override {
+    HM_ASSERT(!ranges.empty() && ranges.size() <= io::kMaxReadRanges);
+    auto result = std::make_shared<io::Result<io::RangesRead>>(io::Error::io_error);
+    run_blocking(loop_, [result, path, ranges = std::move(ranges)] { *result = read_ranges_now(path, ranges); },
+                 [result, done = std::move(done)] { done(std::move(*result)); });
+  }
+
   void stat(const std::string& path, StatFn done) override {
     auto* req = new_req(std::move(done));
     submit(req, uv_fs_stat(loop_, &req->req, path.c_str(), &UvFileSystem::done_stat));
@@ -209,6 +218,50 @@ class UvFileSystem final : public io::FileSystem {
 
  private:
   static uv_file to_file(io::FileHandle file) { return static_cast<uv_file>(file.value); }
+
+  // read_ranges() on the calling thread (a pool worker): libuv's calls without a
+  // callback run synchronously and touch no loop.
+  static io::Result<io::RangesRead> read_ranges_now(const std::string& path, const std::vector<io::FileRange>& ranges) {
+    uv_fs_t req;
+    const int opened = uv_fs_open(nullptr, &req, path.c_str(), UV_FS_O_RDONLY, 0, nullptr);
+    uv_fs_req_cleanup(&req);
+    if (opened < 0) return error_from_uv(opened);
+    const uv_file file = opened;
+    io::Result<io::RangesRead> out = read_open_file(file, ranges);
+    uv_fs_close(nullptr, &req, file, nullptr);
+    uv_fs_req_cleanup(&req);
+    return out;
+  }
+
+  static io::Result<io::RangesRead> read_open_file(uv_file file, const std::vector<io::FileRange>& ranges) {
+    uv_fs_t req;
+    const int stated = uv_fs_fstat(nullptr, &req, file, nullptr);
+    const uv_stat_t st = req.statbuf;
+    uv_fs_req_cleanup(&req);
+    if (stated < 0) return error_from_uv(stated);
+    io::RangesRead out{.stat = to_file_stat(st), .chunks = {}};
+    if (out.stat.kind != io::FileKind::regular) return io::Error::is_directory;
+    out.chunks.reserve(ranges.size());
+    for (const io::FileRange& range : ranges) {
+      const std::uint64_t size = out.stat.size_bytes;
+      const std::uint64_t length = range.offset >= size ? 0 : std::min(range.length, size - range.offset);
+      if (length > 0 && range.offset > kMaxOffset) return io::Error::invalid_argument;
+      io::Bytes bytes(length);
+      std::uint64_t got = 0;
+      while (got < length) {  // one read may return less; zero is the end of the file
+        const auto chunk = static_cast<unsigned>(std::min(length - got, kMaxChunkBytes));
+        uv_buf_t buf = uv_buf_init(reinterpret_cast<char*>(bytes.data() + got), chunk);
+        const int count = uv_fs_read(nullptr, &req, file, &buf, 1, static_cast<std::int64_t>(range.offset + got), nullptr);
+        uv_fs_req_cleanup(&req);
+        if (count < 0) return error_from_uv(count);
+        if (count == 0) break;
+        got += static_cast<std::uint64_t>(count);
+      }
+      bytes.resize(got);
+      out.chunks.push_back(std::move(bytes));
+    }
+    return out;
+  }
 
   template <typename Done>
   void submit(FsReq<Done>* req, int status) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +64,34 @@ TEST(FaultyFs, fail_next_fails_exactly_the_next_calls_of_that_kind) {
   EXPECT_EQ(sync.fsync_dir("/"), io::Error::ok);
   EXPECT_EQ(faulty.faults_injected(), 5u);
   EXPECT_EQ(sync.close(*file), io::Error::ok);
+}
+
+// read_ranges() has no override in the fault layers: the default chains open, fstat,
+// the reads and close through them, so each step's faults still apply.
+TEST(FaultyFs, read_ranges_goes_through_the_layers_calls_and_reports_a_failed_read) {
+  Disk disk;
+  disk.fs.install_file("/f", bytes_of("hello world"));
+  FaultyFs faulty(disk.fs, disk.scheduler, io::Prng(9));
+  auto read_ranges = [&] {
+    auto result = std::make_shared<std::optional<io::Result<io::RangesRead>>>();
+    faulty.read_ranges("/f", {{0, 5}, {6, 5}}, [result](io::Result<io::RangesRead> read) { result->emplace(std::move(read)); });
+    EXPECT_FALSE(result->has_value()) << "the call completed inside itself";
+    disk.scheduler.run_until([&] { return result->has_value(); }, disk.scheduler.now_ns() + testing::kCallBudgetNs);
+    return result->has_value() ? std::move(**result) : io::Result<io::RangesRead>(io::Error::timed_out);
+  };
+  faulty.fail_next(FaultKind::read, 1);
+  const auto failed = read_ranges();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error(), io::Error::io_error);
+  EXPECT_EQ(faulty.faults_injected(), 1u);
+  EXPECT_EQ(disk.fs.open_file_count(), 0u) << "closed after the failed read";
+  const auto read = read_ranges();
+  ASSERT_TRUE(read.ok()) << io::error_name(read.error());
+  ASSERT_EQ(read->chunks.size(), 2u);
+  EXPECT_EQ(text_of(read->chunks[0]), "hello");
+  EXPECT_EQ(text_of(read->chunks[1]), "world");
+  EXPECT_EQ(read->stat.size_bytes, 11u);
+  EXPECT_EQ(disk.fs.open_file_count(), 0u);
 }
 
 TEST(FaultyFs, a_failed_fsync_makes_nothing_durable) {

@@ -72,6 +72,37 @@ TEST_P(FileContract, a_shared_write_writes_its_slice_and_leaves_the_shared_bytes
   EXPECT_EQ(close(file), io::Error::ok);
 }
 
+TEST_P(FileContract, read_ranges_reads_each_range_under_one_open_with_its_stat_and_cuts_at_the_end) {
+  put("ranges", "hello world");
+  auto read = await<io::Result<io::RangesRead>>(harness(), [&](auto done) {
+    fs().read_ranges(path("ranges"), {{0, 5}, {6, 100}, {50, 10}, {11, 1}, {2, 2}}, done);
+  });
+  ASSERT_TRUE(read.ok()) << io::error_name(read.error());
+  EXPECT_EQ(read->stat.kind, io::FileKind::regular);
+  EXPECT_EQ(read->stat.size_bytes, 11u);
+  EXPECT_EQ(read->stat.mode, stat("ranges").value().mode);
+  ASSERT_EQ(read->chunks.size(), 5u) << "one chunk per range, in order";
+  const auto text = [&](std::size_t i) { return std::string(read->chunks[i].begin(), read->chunks[i].end()); };
+  EXPECT_EQ(text(0), "hello");
+  EXPECT_EQ(text(1), "world") << "cut at the end of the file";
+  EXPECT_EQ(text(2), "") << "past the end: nothing";
+  EXPECT_EQ(text(3), "");
+  EXPECT_EQ(text(4), "ll");
+  EXPECT_EQ(contents("ranges"), "hello world");
+  EXPECT_EQ(call([&](auto done) { fs().unlink(path("ranges"), done); }), io::Error::ok);
+}
+
+TEST_P(FileContract, read_ranges_of_a_missing_file_or_a_directory_fails_and_reads_nothing) {
+  auto missing = await<io::Result<io::RangesRead>>(harness(), [&](auto done) { fs().read_ranges(path("nothing"), {{0, 4}}, done); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error(), io::Error::not_found);
+  ASSERT_EQ(call([&](auto done) { fs().mkdir(path("folder"), done); }), io::Error::ok);
+  auto folder = await<io::Result<io::RangesRead>>(harness(), [&](auto done) { fs().read_ranges(path("folder"), {{0, 4}}, done); });
+  ASSERT_FALSE(folder.ok());
+  EXPECT_EQ(folder.error(), io::Error::is_directory);
+  EXPECT_EQ(call([&](auto done) { fs().rmdir(path("folder"), done); }), io::Error::ok) << "nothing left open in it";
+}
+
 TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {
   auto file = create("sparse");
   ASSERT_TRUE(write(file, 4, "x").ok());

@@ -390,53 +390,20 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
 // --- file comparison -------------------------------------------------------------
 
 void ReintegrationSource::read_file(const Work& work, std::vector<ByteRange> chunks, std::function<void(io::Result<FileRead>)> done) {
-  HM_ASSERT(!chunks.empty());
-  // A source destroyed while a read is in flight must not be touched, nor may the
-  // FileSystem then: a node's crash in the simulator takes its I/O stack with it. The
-  // handle is then left to that FileSystem (in production: one descriptor, when a
-  // reintegration is torn down mid-read).
-  io::FileSystem* fs = &fs_;
-  const io::OpenFlags flags{.read = true};
+  HM_ASSERT(!chunks.empty() && chunks.size() <= io::kMaxReadRanges);
+  // Open, fstat, the chunks' reads and close in one call: a backend may make it one
+  // round trip through its thread pool instead of one per step. A source destroyed
+  // while it runs is not touched (the FileSystem closes the file either way).
+  std::vector<io::FileRange> ranges;
+  ranges.reserve(chunks.size());
+  for (const ByteRange& chunk : chunks) ranges.push_back({chunk.offset, chunk.length});
   ++progress_.file_reads;
-  fs->open(native(work.directory, work.path), flags,
-           [fs, alive = alive_, chunks = std::move(chunks), done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
-             if (!opened) {
-               if (*alive) done(opened.error());
-               return;
-             }
-             if (!*alive) return;
-             const io::FileHandle file = *opened;
-             fs->fstat(file, [fs, alive, file, chunks = std::move(chunks), done = std::move(done)](io::Result<io::FileStat> stat) mutable {
-               if (!*alive) return;
-               if (!stat || stat->kind != io::FileKind::regular) {
-                 fs->close(file, [](io::Error) {});
-                 return done(stat ? io::Error::is_directory : stat.error());
-               }
-               // The chunks are read at once (one open and fstat for all: a round trip
-               // through the thread pool each), the file closed after the last.
-               auto result = std::make_shared<FileRead>(FileRead{.size = stat->size_bytes, .mode = stat->mode & kModeBits});
-               result->chunks.resize(chunks.size());
-               auto left = std::make_shared<std::size_t>(chunks.size());
-               auto error = std::make_shared<io::Error>(io::Error::ok);
-               auto shared_done = std::make_shared<std::function<void(io::Result<FileRead>)>>(std::move(done));
-               for (std::size_t i = 0; i < chunks.size(); ++i) {
-                 const std::uint64_t offset = chunks[i].offset;
-                 const std::uint64_t length = offset >= result->size ? 0 : std::min(chunks[i].length, result->size - offset);
-                 fs->read(file, offset, length, [fs, alive, file, i, result, left, error, shared_done](io::Result<io::Bytes> bytes) {
-                   if (!*alive) return;
-                   if (bytes) {
-                     result->chunks[i] = std::move(bytes).value();
-                   } else if (*error == io::Error::ok) {
-                     *error = bytes.error();
-                   }
-                   if (--*left > 0) return;
-                   fs->close(file, [](io::Error) {});
-                   if (*error != io::Error::ok) return (*shared_done)(*error);
-                   (*shared_done)(std::move(*result));
-                 });
-               }
-             });
-           });
+  fs_.read_ranges(native(work.directory, work.path), std::move(ranges),
+                  [alive = alive_, done = std::move(done)](io::Result<io::RangesRead> read) mutable {
+                    if (!*alive) return;
+                    if (!read) return done(read.error());
+                    done(FileRead{.size = read->stat.size_bytes, .mode = read->stat.mode & kModeBits, .chunks = std::move(read->chunks)});
+                  });
 }
 
 void ReintegrationSource::do_compare(Work work) {

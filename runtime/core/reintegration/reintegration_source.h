@@ -98,6 +98,7 @@ constexpr std::size_t kMaxParallelResyncReads = 64;
 // Dirty ranges of one file read under one open (each its own message): the fast mode's
 // scattered small ranges cost an open, fstat and close per file rather than per range.
 constexpr std::size_t kMaxChunksPerRead = 8;
+static_assert(kMaxChunksPerRead <= io::kMaxReadRanges);
 
 struct ResyncProgress {
   std::uint64_t bytes_to_do = 0;

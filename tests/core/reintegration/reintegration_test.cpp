@@ -17,6 +17,7 @@
 #include "core/replication/replica.h"
 #include "core/replication/replicator.h"
 #include "core/wire/framed_connection.h"
+#include "fsim/fs_wrapper.h"
 #include "io/atomic_file.h"
 #include "sim/cluster/sim_cluster.h"
 
@@ -46,6 +47,23 @@ std::optional<GenerationInfo> durable_generation(fsim::MemFs& disk) {
   return decoded.value();
 }
 
+// The source's disk: counts its opens and its read_ranges() calls, which it hands on
+// whole (as a backend with a one-step version does), so the opens inside are not its.
+class SourceReads final : public fsim::FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  void open(const std::string& path, io::OpenFlags flags, OpenFn done) override {
+    ++opens;
+    inner().open(path, flags, std::move(done));
+  }
+  void read_ranges(const std::string& path, std::vector<io::FileRange> ranges, ReadRangesFn done) override {
+    ++read_ranges_calls;
+    inner().read_ranges(path, std::move(ranges), std::move(done));
+  }
+  std::size_t opens = 0;
+  std::size_t read_ranges_calls = 0;
+};
+
 // Two nodes: "prim" reintegrates "second", whose /data may be empty, stale or close.
 class Reintegration : public ::testing::Test {
  protected:
@@ -66,8 +84,9 @@ class Reintegration : public ::testing::Test {
     replicator_->set_policy(AckPolicy::local_only);  // the target is not a copy until the switch
     replica_ = std::make_unique<Replica>(second_->io().fs, std::vector<std::string>{"/data"}, AsyncMode::none,
                                          Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error) { ++replica_failures_; }});
+    source_fs_ = std::make_unique<SourceReads>(prim_->io().fs);
     source_ = std::make_unique<ReintegrationSource>(
-        prim_->io().fs, prim_->io().clock, std::vector<std::string>{"/data"},
+        *source_fs_, prim_->io().clock, std::vector<std::string>{"/data"},
         GenerationInfo{.current = kPrimaryGeneration, .history = {kPrimaryAncestor}},
         [this](FileOp op, ReintegrationSource::DoneFn done) { return replicator_->submit(std::move(op), std::move(done)); },
         ReintegrationSource::Listener{.on_synchronised = [this] { on_source_synchronised(); },
@@ -240,6 +259,7 @@ class Reintegration : public ::testing::Test {
   std::unique_ptr<Replicator> replicator_;
   std::unique_ptr<Replica> replica_;
   std::size_t parallel_reads_ = 1;  // the source's, set before build()
+  std::unique_ptr<SourceReads> source_fs_;  // before source_: it outlives it
   std::unique_ptr<ReintegrationSource> source_;
   std::unique_ptr<ReintegrationTarget> target_;
   std::unique_ptr<io::StreamListener> listener_;
@@ -632,6 +652,8 @@ TEST_F(Reintegration, fast_reintegration_reads_a_files_ranges_under_one_open_and
   const ResyncProgress done = source_->progress();
   EXPECT_EQ(done.data_bytes_sent, std::uint64_t{kFiles * kRangesPerFile} * kResyncBlockBytes);
   EXPECT_EQ(done.file_reads, std::uint64_t{kFiles}) << "each file's ranges are read under one open";
+  EXPECT_EQ(source_fs_->read_ranges_calls, std::size_t{kFiles}) << "open, fstat, reads and close: one call per file";
+  EXPECT_EQ(source_fs_->opens, 0u) << "no open of its own: a backend may make the whole read one round trip";
   EXPECT_EQ(target_->counters().files_already_sized, std::uint64_t{kFiles});
   EXPECT_EQ(target_->counters().files_sized, 0u) << "no create, truncate or set_mode for a file already at its size and mode";
   EXPECT_EQ(done.bytes_done, done.bytes_to_do);
