@@ -181,6 +181,27 @@ TEST(RoleDecision, seed_425_an_outdated_mark_within_the_same_generation_does_not
       << "a primary that did go on alone has the newer data";
 }
 
+// Seed 208736: both copies of one generation count as crashed (node2, the primary,
+// stopped after a failed write and its stop was not recorded clean; node1, its
+// secondary, lost power with an acknowledged write not yet durable). The name
+// tie-break made node1 the source and node2's copy of that write was overwritten.
+TEST(RoleDecision, seed_208736_of_two_crashed_copies_the_one_that_crashed_as_a_secondary_is_not_the_source) {
+  GenerationInfo was_secondary = data(5);
+  was_secondary.last_role = LastRole::secondary;
+  GenerationInfo was_primary = data(5);
+  was_primary.last_role = LastRole::primary;
+  NodeView one = node("node1", NodeState::wait, was_secondary);
+  NodeView two = node("node2", NodeState::wait, was_primary);
+  one.crashed = true;
+  two.crashed = true;
+  const auto d = decide_on_meeting(one, two, {});
+  EXPECT_EQ(d.role, Role::secondary) << d.reason;
+  EXPECT_NE(d.reason.find("crashed as a secondary"), std::string::npos) << d.reason;
+  EXPECT_EQ(decide_on_meeting(two, one, {}).role, Role::primary) << "both sides agree";
+  two.generation.last_role = LastRole::secondary;
+  EXPECT_EQ(decide_on_meeting(one, two, {}).role, Role::primary) << "alike: the names decide";
+}
+
 TEST(RoleDecision, prim_is_refused_on_stale_data_and_primforce_overrides) {
   GenerationInfo mid_resync = data(5);
   mid_resync.consistent = false;
