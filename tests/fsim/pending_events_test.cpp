@@ -90,13 +90,21 @@ TEST_F(PendingEventsTest, calls_made_while_others_run_out_of_order_all_run_once)
   EXPECT_EQ(pending.size(), 0u);
 }
 
-TEST_F(PendingEventsTest, a_frozen_gate_holds_calls_until_the_thaw) {
-  sim::NodeGate gate(scheduler_, "node1");
-  PendingEvents pending(scheduler_, 100);
-  pending.set_gate(&gate);
+// A call due at 1 ns behind a frozen node's gate; `ran` says whether it ran.
+struct CallBehindAFrozenGate {
+  explicit CallBehindAFrozenGate(sim::Scheduler& scheduler) : gate(scheduler, "node1"), pending(scheduler, 100) {
+    pending.set_gate(&gate);
+    gate.freeze();
+    pending.after(1, [this] { ran = true; });
+  }
+  sim::NodeGate gate;
+  PendingEvents pending;
   bool ran = false;
-  gate.freeze();
-  pending.after(1, [&ran] { ran = true; });
+};
+
+TEST_F(PendingEventsTest, a_frozen_gate_holds_calls_until_the_thaw) {
+  CallBehindAFrozenGate call(scheduler_);
+  auto& [gate, pending, ran] = call;
   scheduler_.run_for(100);
   EXPECT_FALSE(ran);
   EXPECT_EQ(pending.size(), 0u);  // its time came: held by the gate now
@@ -106,12 +114,8 @@ TEST_F(PendingEventsTest, a_frozen_gate_holds_calls_until_the_thaw) {
 }
 
 TEST_F(PendingEventsTest, a_held_call_never_runs_once_cancel_all_dropped_it) {
-  sim::NodeGate gate(scheduler_, "node1");
-  PendingEvents pending(scheduler_, 100);
-  pending.set_gate(&gate);
-  bool ran = false;
-  gate.freeze();
-  pending.after(1, [&ran] { ran = true; });
+  CallBehindAFrozenGate call(scheduler_);
+  auto& [gate, pending, ran] = call;
   scheduler_.run_for(10);
   pending.cancel_all();  // a crash while frozen
   gate.thaw();
