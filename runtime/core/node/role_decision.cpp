@@ -118,15 +118,14 @@ MeetingDecision decide_between_starting(const NodeView& first_view, const NodeVi
                             " crashed: the copy that did not crash holds every acknowledged write";
     return first.crashed ? second_primary(second.name + why) : first_primary(first.name + why);
   }
-  if (relation == DataRelation::same && first.crashed && second.crashed &&
-      first.generation.last_role != second.generation.last_role &&
-      (first.generation.last_role == LastRole::secondary || second.generation.last_role == LastRole::secondary)) {
+  const bool first_was_secondary = first.generation.last_role == LastRole::secondary;
+  const bool second_was_secondary = second.generation.last_role == LastRole::secondary;
+  if (relation == DataRelation::same && first.crashed && second.crashed && first_was_secondary != second_was_secondary) {
     // Seed 208736: the primary's stop after a failed write was not recorded clean, but
     // it had made its copy durable; the secondary lost power with an acknowledged write
     // it had applied and not yet made durable. A copy that crashed as a secondary may
     // lack such writes (check_admin_prim refuses prim there for the same reason): the
-    // other copy is the source, not whichever name comes first.
-    const bool first_was_secondary = first.generation.last_role == LastRole::secondary;
+    // other copy (it was not a secondary) is the source, not whichever name comes first.
     const std::string why = " crashed as a secondary and may lack writes it had acknowledged but not made durable";
     return first_was_secondary ? second_primary(first.name + why) : first_primary(second.name + why);
   }
