@@ -205,7 +205,12 @@ void apply_uncertain(std::map<std::string, EntryModel>& model, const OpRecord& o
       // (seeds 33723, 34751: both 0644 in the model, 0444 and 0755 on the winner
       // through ops it had).
       if (target.exists == Exists::no) {
+        // Had the rename not happened, nothing would be there: a file with other content
+        // contradicts the op that removed the old one as well (seed 194108: the peer's
+        // unlink and then its rename, neither seen by this copy).
+        const std::uint64_t removed_by = target.op_id;
         target = EntryModel{Exists::maybe, source_copy.file, op.id, source_copy.placed_by};
+        if (removed_by != 0) placed(target, removed_by);
         placed(target, op.id);
         set_mode(target, source_copy.mode, source_copy.mode_op);
       } else if (source_copy.exists == Exists::yes && target.exists == Exists::yes) {

@@ -192,6 +192,9 @@ class Run {
   // while both were up, or take an admin's prim? Else it had no reason to serve alone.
   bool cut_off_or_ordered_since_synchronised(const NodeSlot& slot);
   void on_acknowledged(const std::string& node, std::int64_t submitted_ns);
+  // The admin resolved a split brain and its loser has not yet become the winner's
+  // secondary: the loser may still acknowledge on its own side until the two meet.
+  bool loser_serves_resolved_side() const;
   void check_new_primary(const std::string& node);
   std::string classify(const std::string& node, const std::vector<std::uint64_t>& missing);
   void final_checks();

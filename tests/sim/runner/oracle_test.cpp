@@ -260,6 +260,27 @@ TEST_F(OracleTest, old_content_under_a_failed_create_also_names_the_removal_befo
   EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{removal, create}));
 }
 
+// Seed 194108: the peer, on its side of a split brain, unlinked c0f2 and renamed c0f0
+// onto it; the suspicion this copy raised demoted the rename. The old c0f2 still on
+// this copy contradicts the unlink as much as the rename: without it, the rename that
+// may not have happened leaves nothing there, not that file.
+TEST_F(OracleTest, old_content_under_an_uncertain_rename_onto_a_removed_file_also_names_the_removal) {
+  acked({.kind = core::OpKind::create, .path = "c0f0"});
+  const auto w = acked(write("c0f0", 0, 100));
+  acked({.kind = core::OpKind::create, .path = "c0f2"});
+  const auto removal = acked({.kind = core::OpKind::unlink, .path = "c0f2"});
+  const auto rename = acked({.kind = core::OpKind::rename, .path = "c0f0", .target = "c0f2"});
+  oracle_.demote(rename, "missing on node1 when it began acknowledging (split brain?)");
+  put("c0f0", written(w, 0, 100));
+  put("c0f2", io::Bytes(40, 7));
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_FALSE(mismatches.empty());
+  const auto on_target = std::find_if(mismatches.begin(), mismatches.end(), [](const Mismatch& m) { return m.path == "c0f2"; });
+  ASSERT_NE(on_target, mismatches.end());
+  EXPECT_EQ(on_target->op_id, w);
+  EXPECT_NE(std::find(on_target->or_op_ids.begin(), on_target->or_op_ids.end(), removal), on_target->or_op_ids.end());
+}
+
 // Modes: an acknowledged chmod or mkdir must be on the disk, as data must; an
 // uncertain one leaves the mode unknown.
 TEST_F(OracleTest, an_acknowledged_chmod_is_checked_and_names_itself) {

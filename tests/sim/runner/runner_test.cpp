@@ -104,6 +104,26 @@ TEST(Runner, seeds_4593_and_6380_what_the_loser_acknowledges_until_the_nodes_mee
   EXPECT_FALSE(drawn_again.violation.has_value()) << drawn_again.violation->invariant;
 }
 
+// Seed 192434 (async second, no witness): node1 served its side of a reported split
+// brain and was frozen when the admin ran prim on node2. Thawed, it acknowledged for
+// 0.6 s on its own side until the two met, alternating with node2: those switches are
+// the resolved split brain's, not an unreported second one.
+TEST(Runner, seed_192434_the_loser_serving_until_the_nodes_meet_is_no_new_split_brain) {
+  const RunResult result = run(192434, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GT(result.stats.split_brain_lost_acks, 0u);
+}
+
+// Seed 194108 (no witness): during a full partition both nodes served. node2 unlinked
+// c2f3 and renamed c2f0 onto it; node1 still held its old c2f3. That difference is
+// node2's (its unlink as much as its rename), a split brain reported when the two met,
+// not a write node1 lost.
+TEST(Runner, seed_194108_the_peers_unlink_before_its_rename_onto_a_file_explains_the_old_file) {
+  const RunResult result = run(194108, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  EXPECT_GT(result.stats.divergences, 0u);
+}
+
 // Seed 33723: node2 won a split brain and, its rename of c4f0 onto c4f2 demoted by a
 // double failure, held c4f2 at 0444, c4f0's mode on its own side. The model, still
 // holding the loser node1's ops that had put a 0644 file at c4f0, took c4f2 for 0644
