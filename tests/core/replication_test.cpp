@@ -53,9 +53,11 @@ class ReplicationTest : public ::testing::TestWithParam<AsyncMode> {
                                                  secondary_failures_.push_back(e);
                                                }});
     replica_ = std::make_unique<Replica>(second_.io().fs, std::vector<std::string>{"/data"}, GetParam(),
-                                         Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error e) {
-                                           replica_failures_.push_back(e);
-                                         }});
+                                         Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error e) { replica_failures_.push_back(e); },
+                                                           .on_failure_awaiting_primary = [this](std::uint64_t, io::Error e) {
+                                                             replica_awaiting_.push_back(e);
+                                                           },
+                                                           .on_failures_confirmed = [this] { ++replica_confirmations_; }});
     connect();
   }
 
@@ -122,6 +124,8 @@ class ReplicationTest : public ::testing::TestWithParam<AsyncMode> {
   std::vector<std::pair<std::string, io::Error>> results_;
   std::vector<io::Error> secondary_failures_;
   std::vector<io::Error> replica_failures_;
+  std::vector<io::Error> replica_awaiting_;
+  int replica_confirmations_ = 0;
   std::vector<std::string> link_errors_;
 };
 
@@ -217,9 +221,41 @@ TEST_P(ReplicationTest, an_op_the_secondary_fails_fails_the_writer_and_is_report
     EXPECT_NE(results_.front().second, io::Error::ok);
     EXPECT_EQ(secondary_failures_.size(), 1u);
   } else {
-    // Acknowledged on receipt: the writer heard ok; the secondary reports its own failure.
-    ASSERT_TRUE(run_until([&] { return !replica_failures_.empty(); }));
+    // Acknowledged on receipt: the writer heard ok. The secondary reports its failure,
+    // counts as diverged meanwhile, and the primary, which applied the op, finds the
+    // copies differ.
+    ASSERT_TRUE(run_until([&] { return !secondary_failures_.empty(); }));
+    EXPECT_EQ(results_.front().second, io::Error::ok);
+    EXPECT_EQ(replica_awaiting_.size(), 1u);
+    EXPECT_EQ(replica_confirmations_, 0) << "the primary never echoes a failure its copy did not share";
   }
+}
+
+// A writer's unlink of a file that is not there fails on both copies alike: the writer
+// hears not_found and the copies are still mirrors. With async="second" the secondary
+// had acknowledged the op on receipt; the primary confirms it failed it alike (seed
+// 192434: a SECOND treated such an op as a divergence and needed a full reintegration).
+TEST_P(ReplicationTest, an_op_both_copies_fail_alike_fails_the_writer_and_leaves_them_mirrors) {
+  submit("unlink", {.kind = OpKind::unlink, .path = "missing"});
+  submit("rmdir", {.kind = OpKind::rmdir, .path = "missing_dir"});
+  submit("create", {.kind = OpKind::create, .path = "after"});
+  ASSERT_TRUE(run_until([&] { return results_.size() == 3; }));
+  EXPECT_EQ(results_[0], (std::pair<std::string, io::Error>{"unlink", io::Error::not_found}));
+  EXPECT_EQ(results_[1], (std::pair<std::string, io::Error>{"rmdir", io::Error::not_found}));
+  EXPECT_EQ(results_[2], (std::pair<std::string, io::Error>{"create", io::Error::ok}));
+  if (GetParam() == AsyncMode::second) {
+    ASSERT_TRUE(run_until([&] { return replica_confirmations_ > 0; }));
+    EXPECT_EQ(replica_awaiting_, (std::vector<io::Error>{io::Error::not_found, io::Error::not_found}));
+  }
+  ASSERT_TRUE(run_until([&] { return replica_->applied_through() == 3; }));
+  cluster_.scheduler().run_for(io::kNsPerS);
+  EXPECT_TRUE(secondary_failures_.empty());
+  EXPECT_TRUE(replica_failures_.empty());
+  EXPECT_TRUE(link_errors_.empty());
+  if (GetParam() == AsyncMode::none) {
+    EXPECT_EQ(replica_confirmations_, 0) << "applied before its ack: nothing to ask";
+  }
+  EXPECT_TRUE(second_.disk().contents("/data/after").has_value());
 }
 
 TEST_P(ReplicationTest, writers_are_held_back_when_too_much_is_in_flight) {

@@ -248,6 +248,8 @@ class Node {
   void primary_without_secondary(const std::string& reason);
   void on_local_disk_error(std::uint64_t sequence, io::Error result);
   void on_acknowledged_op_failed(std::uint64_t sequence, io::Error result);
+  void on_failure_awaiting_primary(std::uint64_t sequence, io::Error result);
+  void on_failures_confirmed();
   void mark_copy_inconsistent();
   bool changed_since_hello() const;
   void on_activity_record_failed();

@@ -318,8 +318,13 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   source_.reset();  // a reintegration this node ran as primary is long finished
   replica_ = std::make_unique<Replica>(io_.fs, config_.roots, config_.async_mode,
                                        Replica::Listener{.on_apply_failed = guarded([this](std::uint64_t sequence, io::Error e) {
-                                         on_acknowledged_op_failed(sequence, e);
-                                       })});
+                                                           on_acknowledged_op_failed(sequence, e);
+                                                         }),
+                                                         .on_failure_awaiting_primary =
+                                                             guarded([this](std::uint64_t sequence, io::Error e) {
+                                                               on_failure_awaiting_primary(sequence, e);
+                                                             }),
+                                                         .on_failures_confirmed = guarded([this] { on_failures_confirmed(); })});
   replica_->attach(*link_);
   last_run_crashed_ = false;
   set_state(NodeState::second, reason + "; synchronised");

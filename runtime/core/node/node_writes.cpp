@@ -19,6 +19,23 @@ void Node::on_acknowledged_op_failed(std::uint64_t sequence, io::Error result) {
   if (link_) link_->fail("secondary copy diverged");
 }
 
+// Under async "second" too, but with an error the primary's copy may have given alike
+// (a writer's unlink of a missing file): the primary is asked. Meanwhile this copy
+// counts as diverged, in case the primary is gone before it answers.
+void Node::on_failure_awaiting_primary(std::uint64_t sequence, io::Error result) {
+  log("failed to apply op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
+      ") it had acknowledged: asking the primary whether its copy failed it alike; inconsistent until it answers");
+  if (generation_.consistent) mark_copy_inconsistent();
+}
+
+// The primary failed every such op alike: the copies never differed.
+void Node::on_failures_confirmed() {
+  log("the primary failed those ops alike: this copy is a mirror again");
+  generation_.consistent = true;
+  publish_status();
+  persist(generation_, [] {});
+}
+
 // In memory at once (nothing promotes this copy from now on), durably next.
 void Node::mark_copy_inconsistent() {
   generation_.consistent = false;

@@ -24,6 +24,17 @@ bool carries_mode(OpKind kind) { return kind == OpKind::set_mode || kind == OpKi
 
 bool is_disk_failure(io::Error result) { return result == io::Error::io_error || result == io::Error::no_space; }
 
+bool fails_alike_on_a_mirror(io::Error result) {
+  switch (result) {
+    case io::Error::not_found:
+    case io::Error::already_exists:
+    case io::Error::not_empty:
+    case io::Error::is_directory:
+    case io::Error::not_directory: return true;
+    default: return false;
+  }
+}
+
 bool is_valid_relative_path(std::string_view path) {
   if (path.empty() || path.size() > kMaxRelativePathBytes) return false;
   std::size_t start = 0;

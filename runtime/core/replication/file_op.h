@@ -64,6 +64,10 @@ bool carries_mode(OpKind kind);
 // The disk failed the op (EIO, ENOSPC) after it may have changed part of what it names:
 // where it wrote, this copy and the other may differ until a resync covers it.
 bool is_disk_failure(io::Error result);
+// The op failed on what the directory holds (ENOENT, EEXIST, ENOTEMPTY, EISDIR,
+// ENOTDIR) and changed nothing: applied in the same order to an equal copy, it fails
+// there alike. A writer's rmdir of a full directory, say: not a sign that copies differ.
+bool fails_alike_on_a_mirror(io::Error result);
 // invalid_argument when a path is not a valid relative path, the directory index is
 // out of range, or the op's fields do not fit its kind (a write of more than
 // kMaxWriteOpBytes, a rename without target, a mode outside kModeBits).

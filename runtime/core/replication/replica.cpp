@@ -11,12 +11,14 @@ namespace hamirror::core {
 Replica::Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode mode, Listener listener)
     : applier_(fs, std::move(roots)), mode_(mode), listener_(std::move(listener)) {
   HM_ASSERT(listener_.on_apply_failed);
+  HM_ASSERT(!listener_.on_failure_awaiting_primary == !listener_.on_failures_confirmed);
 }
 
 void Replica::attach(wire::FramedConnection& link) {
   outbox_.attach(&link);
   started_ = false;
   ++connection_;
+  awaiting_primary_.clear();  // never answered: this copy stays diverged
 }
 
 void Replica::detach() {
@@ -37,6 +39,10 @@ std::string Replica::on_frame(const wire::Frame& frame) {
     case wire::MessageType::checkpoint: {
       auto checkpoint = wire::decode_message<Checkpoint>(frame);
       return checkpoint ? on_checkpoint(checkpoint.value()) : checkpoint.error();
+    }
+    case wire::MessageType::op_ack: {
+      auto answer = wire::decode_message<OpAck>(frame);
+      return answer ? on_primary_failed_alike(answer.value()) : answer.error();
     }
     default:
       return "unexpected " + std::to_string(static_cast<int>(frame.header.type)) + " frame from the primary";
@@ -121,7 +127,26 @@ void Replica::on_applied(std::uint64_t sequence, io::Error result, bool acknowle
   last_applied_ = sequence;
   applied_through_ = std::max(applied_through_, sequence);
   if (!acknowledged) outbox_.send(OpAck{sequence, result});
-  if (acknowledged && result != io::Error::ok) listener_.on_apply_failed(sequence, result);
+  if (!acknowledged || result == io::Error::ok) return;
+  if (!fails_alike_on_a_mirror(result) || !listener_.on_failure_awaiting_primary) {
+    listener_.on_apply_failed(sequence, result);
+    return;
+  }
+  awaiting_primary_[sequence] = result;
+  listener_.on_failure_awaiting_primary(sequence, result);
+  outbox_.send(OpAck{sequence, result});
+}
+
+// The primary's copy failed this op alike: both still hold the same.
+std::string Replica::on_primary_failed_alike(const OpAck& answer) {
+  const auto found = awaiting_primary_.find(answer.sequence);
+  if (found == awaiting_primary_.end() || found->second != answer.result) {
+    return "op_ack for op " + std::to_string(answer.sequence) + " (" + std::string(io::error_name(answer.result)) +
+           "), which this copy did not report failed so";
+  }
+  awaiting_primary_.erase(found);
+  if (awaiting_primary_.empty()) listener_.on_failures_confirmed();
+  return {};
 }
 
 }  // namespace hamirror::core

@@ -6,6 +6,11 @@
 // in order; an fsync is still acknowledged only once applied, so "durable on both
 // copies" keeps its meaning.
 //
+// With async="second" an op this copy fails after acknowledging it is a divergence,
+// unless the primary failed it alike (a writer's unlink of a missing file): the
+// failure goes back as a second OpAck carrying the error, and the primary echoes it
+// if its own copy gave that error (see Listener::on_failure_awaiting_primary).
+//
 // A Checkpoint from the primary is queued on the applier after the ops before it (with
 // async="second" they may still be applying) and answered with a CheckpointAck once
 // every op up to it is durable on this copy. An answer due on an earlier connection is
@@ -14,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +39,13 @@ class Replica {
     // already told "ok"): the copy is no longer a faithful mirror and must be
     // reintegrated before it may ever be promoted.
     std::function<void(std::uint64_t sequence, io::Error result)> on_apply_failed;
+    // async="second": this copy failed an op it had acknowledged on receipt, with an
+    // error an equal copy gives too (fails_alike_on_a_mirror). It reports the failure
+    // to the primary, which answers only if its copy failed the op alike and drops the
+    // link otherwise. Until every such op is answered this copy counts as diverged
+    // (awaited), then as a mirror again (confirmed). Optional for tests of async="none".
+    std::function<void(std::uint64_t sequence, io::Error result)> on_failure_awaiting_primary;
+    std::function<void()> on_failures_confirmed;
   };
 
   Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode mode, Listener listener);
@@ -56,6 +69,7 @@ class Replica {
   std::string apply(ReplicateOp op);
   std::string apply_out_of_order(ReplicateOp op);  // the canary of that name (core/canary.h)
   std::string on_checkpoint(const Checkpoint& checkpoint);
+  std::string on_primary_failed_alike(const OpAck& answer);
   void on_applied(std::uint64_t sequence, io::Error result, bool acknowledged);
 
   OpApplier applier_;
@@ -67,6 +81,8 @@ class Replica {
   std::uint64_t next_expected_ = 0;
   std::uint64_t applied_through_ = 0;
   std::uint64_t last_applied_ = 0;
+  // Failures reported to the primary on this connection and not answered yet.
+  std::map<std::uint64_t, io::Error> awaiting_primary_;
   std::optional<ReplicateOp> held_write_;  // apply_out_of_order's canary only
 };
 

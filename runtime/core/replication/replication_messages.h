@@ -59,7 +59,9 @@ struct ReplicateOp {
 };
 
 // The secondary's answer for one op: applied (or received, with async="second"), with
-// the result of applying it where known.
+// the result of applying it where known. With async="second" a second one carries a
+// failure found when applying, and the primary sends the same back if its own copy
+// failed the op alike (see replicator.h).
 struct OpAck {
   std::uint64_t sequence = 0;
   io::Error result = io::Error::ok;

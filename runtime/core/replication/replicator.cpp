@@ -67,9 +67,30 @@ std::string Replicator::on_frame(const wire::Frame& frame) {
   const std::uint64_t sequence = ack.value().sequence;
   if (sequence >= next_sequence_) return "ack for op " + std::to_string(sequence) + ", which was never sent";
   const auto found = in_flight_.find(sequence);
+  if (found != in_flight_.end() && found->second.needs_ack) {
+    on_ack(ack.value());
+    return {};
+  }
+  if (ack.value().result != io::Error::ok) return on_late_failure(ack.value());
   // An op a policy change already completed or failed may still be acknowledged.
-  if (found == in_flight_.end() || !found->second.needs_ack) return {};
-  on_ack(ack.value());
+  return {};
+}
+
+// The secondary acknowledged this op on receipt and has now failed it.
+std::string Replicator::on_late_failure(const OpAck& report) {
+  if (const auto found = in_flight_.find(report.sequence); found != in_flight_.end()) {
+    found->second.failure_reported_late = true;  // judged when this copy is done too
+    found->second.secondary_result = report.result;
+    complete_if_ready(report.sequence);
+    return {};
+  }
+  const auto failed = failed_after_receipt_.find(report.sequence);
+  if (failed != failed_after_receipt_.end() && failed->second == report.result) {
+    failed_after_receipt_.erase(failed);
+    outbox_.send(OpAck{report.sequence, report.result});  // failed alike here
+    return {};
+  }
+  listener_.on_secondary_failed(report.sequence, report.result);
   return {};
 }
 
@@ -108,10 +129,16 @@ void Replicator::complete_if_ready(std::uint64_t sequence) {
     ++held_by_gate_;
     return;
   }
-  // Both copies must agree; a copy that failed what the other applied has diverged.
+  // Both copies must agree; a copy that failed what the other applied has diverged,
+  // and so has one that reported a failure late which this copy did not share.
   const io::Error local = entry.local_result;
   const io::Error secondary = entry.secondary_result;
-  const bool secondary_failed = local == io::Error::ok && secondary != io::Error::ok;
+  const bool secondary_failed = (local == io::Error::ok && secondary != io::Error::ok) ||
+                                (entry.failure_reported_late && secondary != local);
+  if (entry.failure_reported_late && !secondary_failed) outbox_.send(OpAck{sequence, secondary});  // failed alike here
+  if (!entry.failure_reported_late && entry.secondary_acked && secondary == io::Error::ok && fails_alike_on_a_mirror(local)) {
+    remember_failed_after_receipt(sequence, local);
+  }
   const bool local_failed = is_disk_failure(local);
   const io::Error result = secondary_failed ? secondary : local;
   // The entry leaves before anyone hears of it: the listeners may change the policy
@@ -167,6 +194,8 @@ std::string Replicator::on_checkpoint_ack(const CheckpointAck& ack) {
     return "checkpoint_ack through " + std::to_string(ack.through) + " out of order: expected " + std::to_string(sent.through);
   }
   awaiting_acks_.pop_front();
+  // Every late report up to it came before this ack.
+  failed_after_receipt_.erase(failed_after_receipt_.begin(), failed_after_receipt_.upper_bound(ack.through));
   const auto found = checkpoints_.find(sent.id);
   // A checkpoint a policy change already completed or failed may still be acknowledged.
   if (found == checkpoints_.end() || !found->second.needs_ack) return {};
@@ -251,8 +280,14 @@ std::size_t Replicator::awaiting_secondary() const {
   return count;
 }
 
+void Replicator::remember_failed_after_receipt(std::uint64_t sequence, io::Error local) {
+  if (failed_after_receipt_.size() == kMaxInFlightOps) failed_after_receipt_.erase(failed_after_receipt_.begin());
+  failed_after_receipt_[sequence] = local;
+}
+
 void Replicator::attach(wire::FramedConnection& link) {
   for (const auto& [sequence, entry] : in_flight_) HM_ASSERT(!entry.needs_secondary);
+  failed_after_receipt_.clear();  // reports belong to the connection they were made on
   lose_secondary_checkpoints();  // none, unless the old link was never detached
   outbox_.attach(&link);
   outbox_.send(ReplicationStart{next_sequence_});

@@ -15,6 +15,11 @@
 // - refuse (fenced): new ops fail with read_only, and ops not yet completed fail too —
 //   they may exist on this copy only, which the next reintegration overwrites.
 //
+// async="second": the secondary acknowledges an op on receipt and applies it later.
+// If it then fails the op, it reports the failure in a second OpAck; if this copy
+// failed the op alike (fails_alike_on_a_mirror) the report is echoed back, else the
+// copies differ (Listener::on_secondary_failed).
+//
 // Durable checkpoints (for the activity record, which retires extents only once both
 // copies are durable): request_checkpoint() numbers a checkpoint after the last op
 // submitted (through = next_sequence() - 1), queues it on the local applier behind
@@ -124,6 +129,7 @@ class Replicator {
     bool needs_secondary = false;  // must reach the secondary before completing
     bool secondary_acked = false;  // completes on the secondary's word, not alone
     io::Error secondary_result = io::Error::ok;
+    bool failure_reported_late = false;  // acknowledged on receipt, then failed there
   };
   struct PendingCheckpoint {
     std::uint64_t through = 0;
@@ -145,6 +151,8 @@ class Replicator {
   // The link is gone or replaced: checkpoints waiting for its acks will not get them.
   void lose_secondary_checkpoints();
   void on_ack(const OpAck& ack);
+  std::string on_late_failure(const OpAck& report);
+  void remember_failed_after_receipt(std::uint64_t sequence, io::Error local);
   void complete_if_ready(std::uint64_t sequence);
 
   OpApplier applier_;
@@ -160,6 +168,11 @@ class Replicator {
   std::map<std::uint64_t, PendingCheckpoint> checkpoints_;  // by request id
   std::uint64_t next_checkpoint_id_ = 1;
   std::deque<SentCheckpoint> awaiting_acks_;  // on the current link, in sending order
+  // Ops this copy failed alike-on-a-mirror that the secondary acknowledged on receipt
+  // (async="second"): its late report of a failure is judged against these. Kept until
+  // a checkpoint ack covers them (the report comes before it on the stream), at most
+  // kMaxInFlightOps of them (a report on one dropped counts as a divergence).
+  std::map<std::uint64_t, io::Error> failed_after_receipt_;
 };
 
 }  // namespace hamirror::core
