@@ -95,4 +95,11 @@ void FaultyFs::fsync_dir(const std::string& path, DoneFn done) {
   inject(FaultKind::fsync_dir, error, "fsync_dir " + path, std::move(done));
 }
 
+// A flush of the whole disk fails as an fsync does.
+void FaultyFs::sync_file_system(const std::string& path, DoneFn done) {
+  const io::Error error = draw(FaultKind::fsync);
+  if (error == io::Error::ok) return inner().sync_file_system(path, std::move(done));
+  inject(FaultKind::fsync, error, "syncfs " + path, std::move(done));
+}
+
 }  // namespace hamirror::fsim

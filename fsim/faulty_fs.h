@@ -2,7 +2,7 @@
 // disk or a bad sector does.
 //
 // Fault model: each read, write, fsync and fsync_dir fails with its kind's
-// probability, drawn from this layer's own Prng (so enabling it does not shift the
+// probability (sync_file_system as an fsync), drawn from this layer's own Prng (so enabling it does not shift the
 // draws of anything else); fail_next() makes the next N calls of a kind fail, for
 // tests that need a fault at an exact point (armed faults come first and draw
 // nothing). A failed call never reaches the inner file system: nothing was written
@@ -57,6 +57,7 @@ class FaultyFs final : public FileSystemWrapper {
   void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override;
   void fsync(io::FileHandle file, DoneFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
+  void sync_file_system(const std::string& path, DoneFn done) override;
 
  private:
   struct Armed {

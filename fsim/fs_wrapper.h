@@ -41,6 +41,7 @@ class FileSystemWrapper : public io::FileSystem {
   void rmdir(const std::string& path, DoneFn done) override { inner_.rmdir(path, std::move(done)); }
   void readdir(const std::string& path, ReadDirFn done) override { inner_.readdir(path, std::move(done)); }
   void fsync_dir(const std::string& path, DoneFn done) override { inner_.fsync_dir(path, std::move(done)); }
+  void sync_file_system(const std::string& path, DoneFn done) override { inner_.sync_file_system(path, std::move(done)); }
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override {
     inner_.set_mtime(path, mtime_ns, std::move(done));
   }

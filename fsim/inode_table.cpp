@@ -148,6 +148,19 @@ void InodeTable::sync_data(InodeId file) {
   inode.unsynced.clear();
 }
 
+void InodeTable::sync_all() {
+  // By id; syncing a directory's entries may free an inode only its durable entries
+  // still named, which is then skipped.
+  for (InodeId id = kRootId; id < inodes_.size(); ++id) {
+    if (!contains(id)) continue;
+    if (at(id).kind == io::FileKind::directory) {
+      sync_entries(id);
+    } else if (at(id).kind == io::FileKind::regular) {
+      sync_data(id);
+    }
+  }
+}
+
 void InodeTable::add_handle(InodeId id) { ++at(id).open_handles; }
 
 void InodeTable::drop_handle(InodeId id) {

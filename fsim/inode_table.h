@@ -56,6 +56,8 @@ class InodeTable {
   void sync_entries(InodeId dir);
   // fsync: the file's current data becomes durable.
   void sync_data(InodeId file);
+  // syncfs: every file's data and every directory's entries become durable.
+  void sync_all();
 
   void add_handle(InodeId id);
   void drop_handle(InodeId id);

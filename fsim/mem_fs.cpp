@@ -85,6 +85,9 @@ void MemFs::mkdir(const std::string& path, DoneFn done) { complete(std::move(don
 void MemFs::rmdir(const std::string& path, DoneFn done) { complete(std::move(done), rmdir_now(path)); }
 void MemFs::readdir(const std::string& path, ReadDirFn done) { complete(std::move(done), readdir_now(path)); }
 void MemFs::fsync_dir(const std::string& path, DoneFn done) { complete(std::move(done), fsync_dir_now(path)); }
+void MemFs::sync_file_system(const std::string& path, DoneFn done) {
+  complete(std::move(done), sync_file_system_now(path));
+}
 
 void MemFs::set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) {
   complete(std::move(done), set_mtime_now(path, mtime_ns));

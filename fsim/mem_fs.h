@@ -123,6 +123,7 @@ class MemFs final : public io::FileSystem {
   void rmdir(const std::string& path, DoneFn done) override;
   void readdir(const std::string& path, ReadDirFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
+  void sync_file_system(const std::string& path, DoneFn done) override;
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override;
   void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override;
 
@@ -173,6 +174,7 @@ class MemFs final : public io::FileSystem {
   io::Error rmdir_now(const std::string& path);
   io::Result<std::vector<io::DirEntry>> readdir_now(const std::string& path) const;
   io::Error fsync_dir_now(const std::string& path);
+  io::Error sync_file_system_now(const std::string& path);
   io::Error set_mtime_now(const std::string& path, std::int64_t mtime_ns);
   io::Error set_mode_now(const std::string& path, std::uint32_t mode);
   // permission_denied where enforce_owner_write_bits forbids writing the inode (a file's

@@ -143,6 +143,15 @@ io::Error MemFs::fsync_dir_now(const std::string& path) {
   return io::Error::ok;
 }
 
+// One disk: whatever path names, everything on it becomes durable.
+io::Error MemFs::sync_file_system_now(const std::string& path) {
+  auto id = resolve(path, View::current);
+  if (!id) return id.error();
+  inodes_.sync_all();
+  note_parts({}, "syncfs ", path);
+  return io::Error::ok;
+}
+
 io::Error MemFs::set_mtime_now(const std::string& path, std::int64_t mtime_ns) {
   auto id = resolve(path, View::current);
   if (!id) return id.error();

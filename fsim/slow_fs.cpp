@@ -92,6 +92,10 @@ void SlowFs::fsync_dir(const std::string& path, DoneFn done) {
   delay(Cost::sync, [this, path, done = std::move(done)] { inner().fsync_dir(path, done); });
 }
 
+void SlowFs::sync_file_system(const std::string& path, DoneFn done) {
+  delay(Cost::sync, [this, path, done = std::move(done)] { inner().sync_file_system(path, done); });
+}
+
 void SlowFs::set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) {
   delay(Cost::plain, [this, path, mtime_ns, done = std::move(done)] { inner().set_mtime(path, mtime_ns, done); });
 }

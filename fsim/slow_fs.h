@@ -1,7 +1,7 @@
 // A fault layer that makes the disk slow: each call waits a latency before it reaches
 // the inner file system (so its effect, and an fsync's durability, happens late, and a
 // crash meanwhile means it never happened). The latency is fixed, or drawn uniformly
-// between min and max from this layer's own Prng; fsync and fsync_dir add a sync
+// between min and max from this layer's own Prng; fsync, fsync_dir and sync_file_system add a sync
 // latency on top, since flushing to stable storage is the slow part. Calls issued
 // without waiting for each other may then complete out of order, which the
 // FileSystem contract allows. Defaults: no latency, and calls pass straight through.
@@ -52,6 +52,7 @@ class SlowFs final : public FileSystemWrapper {
   void rmdir(const std::string& path, DoneFn done) override;
   void readdir(const std::string& path, ReadDirFn done) override;
   void fsync_dir(const std::string& path, DoneFn done) override;
+  void sync_file_system(const std::string& path, DoneFn done) override;
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override;
   void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override;
 

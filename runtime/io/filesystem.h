@@ -122,6 +122,14 @@ class FileSystem {
   virtual void rmdir(const std::string& path, DoneFn done) = 0;
   virtual void readdir(const std::string& path, ReadDirFn done) = 0;
   virtual void fsync_dir(const std::string& path, DoneFn done) = 0;
+  // Makes everything written so far on the file system that holds `path` durable —
+  // every file's data and every directory's entries, whoever wrote them — with one
+  // flush where fsync and fsync_dir would take one per name (Linux syncfs: one journal
+  // commit). A caller with many names to make durable prefers it. not_supported where
+  // there is no such call (Windows; and the default, which asks the backend for a stat
+  // of `path` first, so that done never runs inside the call): the caller syncs name
+  // by name. Any other error is the file system's, as an fsync's would be.
+  virtual void sync_file_system(const std::string& path, DoneFn done);
   virtual void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) = 0;
   // Sets the permission bits of a file or directory to `mode` (only bits in 07777;
   // others are invalid_argument). Metadata like the mtime: durable once the file, or

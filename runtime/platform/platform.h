@@ -47,6 +47,11 @@ io::Error durable_rename(const std::string& from, const std::string& to);
 // FlushFileBuffers on the directory handle (FILE_FLAG_BACKUP_SEMANTICS).
 io::Error fsync_directory(const std::string& path);
 
+// Makes everything written on the file system that holds `path` durable, whoever
+// wrote it: syncfs(2) on Linux (which reports writeback errors since 5.8). Windows
+// flushes a whole volume only for an administrator's volume handle: not_supported.
+io::Error sync_file_system(const std::string& path);
+
 // OS services: systemd units through systemctl on Linux, the Service Control Manager
 // on Windows. start/stop wait up to timeout_ms for the target state.
 io::Error service_start(const std::string& name, std::int64_t timeout_ms, std::string* detail);

@@ -199,6 +199,10 @@ class UvFileSystem final : public io::FileSystem {
     blocking(std::move(done), [path] { return platform::fsync_directory(path); });
   }
 
+  void sync_file_system(const std::string& path, DoneFn done) override {
+    blocking(std::move(done), [path] { return platform::sync_file_system(path); });
+  }
+
   void set_mtime(const std::string& path, std::int64_t mtime_ns, DoneFn done) override {
     // libuv takes seconds as a double: microsecond precision at today's dates.
     const double seconds = static_cast<double>(mtime_ns) / static_cast<double>(io::kNsPerS);

@@ -63,6 +63,7 @@ class LyingFsyncFs final : public fsim::FileSystemWrapper {
 
   void fsync(io::FileHandle, DoneFn done) override { lie(std::move(done)); }
   void fsync_dir(const std::string&, DoneFn done) override { lie(std::move(done)); }
+  void sync_file_system(const std::string&, DoneFn done) override { lie(std::move(done)); }
 
  private:
   void lie(DoneFn done) {

@@ -5,8 +5,8 @@
 // - secondary_drops_writes: every 7th write into the replicated directory completes
 //   "ok" with its full size but never reaches the disk (a lying controller, or a
 //   secondary that acknowledges what it did not apply);
-// - fsync_lies: fsync and fsync_dir complete ok without making anything durable, so a
-//   crash loses what the node said was safe.
+// - fsync_lies: fsync, fsync_dir and sync_file_system complete ok without making
+//   anything durable, so a crash loses what the node said was safe.
 #pragma once
 
 #include <memory>

@@ -334,6 +334,92 @@ TEST(OpApplier, the_changed_names_stay_bounded_by_an_early_sync) {
   EXPECT_EQ(disk.fs.durable_tree(), disk.fs.tree());
 }
 
+// Counts the syncs that reach the disk; `can_flush_all` false answers sync_file_system
+// as a backend without it does (not_supported).
+class CountedSyncs final : public fsim::FileSystemWrapper {
+ public:
+  CountedSyncs(io::FileSystem& inner, bool can_flush_all) : FileSystemWrapper(inner), can_flush_all_(can_flush_all) {}
+  void fsync(io::FileHandle file, DoneFn done) override {
+    ++fsyncs;
+    FileSystemWrapper::fsync(file, std::move(done));
+  }
+  void fsync_dir(const std::string& path, DoneFn done) override {
+    ++fsyncs;
+    FileSystemWrapper::fsync_dir(path, std::move(done));
+  }
+  void sync_file_system(const std::string& path, DoneFn done) override {
+    ++file_system_syncs;
+    if (can_flush_all_) return FileSystemWrapper::sync_file_system(path, std::move(done));
+    io::FileSystem::sync_file_system(path, std::move(done));
+  }
+  int fsyncs = 0;
+  int file_system_syncs = 0;
+
+ private:
+  bool can_flush_all_;
+};
+
+// The ops of `files` new files in /data and in /other, each written.
+std::vector<FileOp> many_new_files(std::size_t files) {
+  std::vector<FileOp> ops;
+  for (std::size_t i = 0; i < files; ++i) {
+    const std::uint32_t directory = i % 2;
+    const std::string name = "f" + std::to_string(i);
+    ops.push_back({.kind = OpKind::create, .directory = directory, .path = name});
+    FileOp write = write_op(name, 0, "file " + std::to_string(i));
+    write.directory = directory;
+    ops.push_back(write);
+  }
+  return ops;
+}
+
+// A reintegration's last checkpoint names ~900 files: one flush of each disk holding a
+// replicated directory, not an fsync per name.
+TEST(OpApplier, a_checkpoint_of_many_names_flushes_each_file_system_once) {
+  Disk disk;
+  disk.fs.install_directory("/other");
+  CountedSyncs counted(disk.fs, true);
+  OpApplier applier(counted, {"/data", "/other"});
+  apply_all(applier, disk.scheduler, many_new_files(kSyncFileSystemFrom + 10));
+  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(counted.file_system_syncs, 2) << "one per replicated directory";
+  EXPECT_EQ(counted.fsyncs, 0);
+  const auto before = snapshot(disk.fs);
+  disk.fs.crash();
+  EXPECT_EQ(snapshot(disk.fs), before);
+  // A few names: one sync each, not a flush of everything else on the disk.
+  apply_all(applier, disk.scheduler, {{.kind = OpKind::create, .path = "few"}, write_op("few", 0, "x")});
+  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(counted.file_system_syncs, 2);
+  EXPECT_GT(counted.fsyncs, 0);
+}
+
+TEST(OpApplier, a_checkpoint_of_many_names_syncs_each_where_the_file_system_cannot_be_flushed_at_once) {
+  Disk disk;
+  disk.fs.install_directory("/other");
+  CountedSyncs counted(disk.fs, false);
+  OpApplier applier(counted, {"/data", "/other"});
+  apply_all(applier, disk.scheduler, many_new_files(kSyncFileSystemFrom + 10));
+  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+  EXPECT_EQ(counted.file_system_syncs, 1) << "asked once, then name by name";
+  EXPECT_GE(counted.fsyncs, static_cast<int>(kSyncFileSystemFrom + 10));
+  const auto before = snapshot(disk.fs);
+  disk.fs.crash();
+  EXPECT_EQ(snapshot(disk.fs), before);
+}
+
+TEST(OpApplier, a_failed_flush_of_the_file_system_fails_that_checkpoint_and_every_later_one) {
+  Disk disk;
+  OpApplier applier(disk.faulty, {"/data"});
+  std::vector<FileOp> ops;
+  for (std::size_t i = 0; i < kSyncFileSystemFrom; ++i) ops.push_back({.kind = OpKind::create, .path = "f" + std::to_string(i)});
+  apply_all(applier, disk.scheduler, ops);
+  disk.faulty.fail_next(fsim::FaultKind::fsync, 1);
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::io_error);
+  apply_all(applier, disk.scheduler, {write_op("f0", 0, "again")});
+  EXPECT_EQ(checkpoint(applier, disk.scheduler), io::Error::io_error);
+}
+
 TEST(OpApplier, a_failed_sync_fails_that_checkpoint_and_every_later_one) {
   Disk disk;
   fsim::FaultyFs faulty(disk.fs, disk.scheduler, io::Prng(7));

@@ -77,6 +77,9 @@ class Sync {
   io::Result<std::vector<io::DirEntry>> readdir(const std::string& path) {
     return wait<io::Result<std::vector<io::DirEntry>>>([&](auto done) { fs_.readdir(path, done); });
   }
+  io::Error sync_file_system(const std::string& path) {
+    return wait<io::Error>([&](auto done) { fs_.sync_file_system(path, done); });
+  }
   io::Error fsync_dir(const std::string& path) {
     return wait<io::Error>([&](auto done) { fs_.fsync_dir(path, done); });
   }

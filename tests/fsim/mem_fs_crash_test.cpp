@@ -37,6 +37,28 @@ TEST(MemFsCrash, loses_unsynced_data_and_keeps_fsynced_data) {
   EXPECT_EQ(disk.fs.crash_count(), 1u);
 }
 
+// syncfs: one flush of the disk, whatever path names it, makes every file's data and
+// every directory's entries durable, a new directory's files included.
+TEST(MemFsCrash, keeps_everything_written_before_a_sync_of_the_file_system) {
+  Disk disk(1, losing_everything_unsynced());
+  disk.fs.install_directory("/data");
+  ASSERT_EQ(disk.sync.mkdir("/data/new"), io::Error::ok);
+  auto made = disk.sync.open("/data/new/made", kCreate);
+  ASSERT_TRUE(made.ok());
+  ASSERT_TRUE(disk.sync.write(*made, 0, "kept").ok());
+  ASSERT_EQ(disk.sync.rename("/data/new/made", "/data/moved"), io::Error::ok);
+  ASSERT_EQ(disk.sync.sync_file_system("/data/new"), io::Error::ok);
+  ASSERT_TRUE(disk.sync.write(*made, 4, ";lost").ok());
+  ASSERT_EQ(disk.sync.mkdir("/data/late"), io::Error::ok);
+  EXPECT_EQ(disk.sync.sync_file_system("/missing"), io::Error::not_found);
+
+  disk.fs.crash();
+  EXPECT_EQ(text_of(disk.fs.contents("/data/moved")), "kept");
+  EXPECT_FALSE(disk.fs.contents("/data/new/made").has_value());
+  EXPECT_TRUE(disk.sync.stat("/data/new").ok());
+  EXPECT_FALSE(disk.sync.stat("/data/late").ok()) << "made after the flush, never synced";
+}
+
 TEST(MemFsCrash, never_loses_fsynced_data_whatever_the_draws) {
   for (int seed = 1; seed <= kSeeds; ++seed) {
     Disk disk(seed);

@@ -166,6 +166,22 @@ TEST_P(FileContract, directories_list_sorted_with_kinds_and_refuse_rmdir_while_n
   EXPECT_EQ(missing.error(), io::Error::not_found);
 }
 
+// Linux (syncfs) and the simulator flush the whole disk in one call; Windows cannot
+// without an administrator's volume handle, and says so (callers sync name by name).
+TEST_P(FileContract, sync_file_system_flushes_the_disk_holding_a_path_or_says_it_cannot) {
+  put("f", "data");
+  const io::Error synced = call([&](auto done) { fs().sync_file_system(path("f"), done); });
+  const io::Error missing = call([&](auto done) { fs().sync_file_system(path("missing"), done); });
+#ifdef _WIN32
+  EXPECT_EQ(synced, GetParam() == "uv" ? io::Error::not_supported : io::Error::ok);
+  EXPECT_EQ(missing, GetParam() == "uv" ? io::Error::not_supported : io::Error::not_found);
+#else
+  EXPECT_EQ(synced, io::Error::ok);
+  EXPECT_EQ(missing, io::Error::not_found);
+#endif
+  EXPECT_EQ(contents("f"), "data");
+}
+
 TEST_P(FileContract, set_mtime_is_what_stat_reports) {
   put("m", "x");
   const std::int64_t mtime_ns = 1'700'000'000LL * io::kNsPerS + 123'000;  // microsecond precision

@@ -1,6 +1,7 @@
 #include "core/replication/op_applier.h"
 
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,6 +27,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   // One checkpoint's (or implicit sync's) work: files first, then directories.
   struct Sync {
     std::vector<std::pair<SyncKind, std::string>> names;  // native paths
+    std::set<std::uint32_t> roots;     // the replicated directories they are in
     std::size_t directories_from = 0;  // names[directories_from..] are directories
     std::size_t next = 0;
     std::size_t running = 0;
@@ -307,6 +309,9 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     auto sync = std::make_shared<Sync>();
     sync->done = std::move(done);
     if (sync_failure == io::Error::ok) {
+      for (const auto* set : {&names.files, &names.metadata, &names.directories}) {
+        for (const auto& name : *set) sync->roots.insert(name.directory);
+      }
       for (const auto& name : names.files) sync->names.emplace_back(SyncKind::file, native_name(name));
       for (const auto& name : names.metadata) {
         if (!names.files.contains(name)) sync->names.emplace_back(SyncKind::file_or_directory, native_name(name));
@@ -321,7 +326,28 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
         if (self->alive) sync->done(self->sync_failure);
       });
     }
+    if (sync->names.size() >= kSyncFileSystemFrom) return sync_file_systems(sync);
     pump(sync);
+  }
+
+  // One flush of each file system holding a root instead of one sync per name; name
+  // by name where the backend cannot.
+  void sync_file_systems(const std::shared_ptr<Sync>& sync) {
+    if (sync->roots.empty()) {
+      for (std::size_t i = sync->directories_from; i < sync->names.size(); ++i) note_entries_durable(sync->names[i].second);
+      return sync->done(sync_failure);
+    }
+    const std::uint32_t root = *sync->roots.begin();
+    sync->roots.erase(sync->roots.begin());
+    fs.sync_file_system(roots[root], [self = shared_from_this(), sync](io::Error result) {
+      if (!self->alive) return;
+      if (result == io::Error::not_supported) return self->pump(sync);
+      if (result != io::Error::ok) {
+        if (self->sync_failure == io::Error::ok) self->sync_failure = result;
+        return sync->done(self->sync_failure);
+      }
+      self->sync_file_systems(sync);
+    });
   }
 
   void pump(const std::shared_ptr<Sync>& sync) {

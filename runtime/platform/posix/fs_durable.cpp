@@ -31,4 +31,14 @@ io::Error fsync_directory(const std::string& path) {
   return result;
 }
 
+io::Error sync_file_system(const std::string& path) {
+  HM_ASSERT(!path.empty());
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return io::error_from_errno(errno);
+  io::Error result = io::Error::ok;
+  if (::syncfs(fd) != 0) result = io::error_from_errno(errno);
+  ::close(fd);
+  return result;
+}
+
 }  // namespace hamirror::platform

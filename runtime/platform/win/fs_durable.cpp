@@ -85,4 +85,11 @@ io::Error fsync_directory(const std::string& path) {
   return io::Error::ok;
 }
 
+// FlushFileBuffers on a volume handle needs an administrator's rights; the caller
+// flushes name by name instead.
+io::Error sync_file_system(const std::string& path) {
+  HM_ASSERT(!path.empty());
+  return io::Error::not_supported;
+}
+
 }  // namespace hamirror::platform
