@@ -359,53 +359,52 @@ class CountedSyncs final : public fsim::FileSystemWrapper {
   bool can_flush_all_;
 };
 
-// The ops of `files` new files in /data and in /other, each written.
-std::vector<FileOp> many_new_files(std::size_t files) {
-  std::vector<FileOp> ops;
-  for (std::size_t i = 0; i < files; ++i) {
-    const std::uint32_t directory = i % 2;
-    const std::string name = "f" + std::to_string(i);
-    ops.push_back({.kind = OpKind::create, .directory = directory, .path = name});
-    FileOp write = write_op(name, 0, "file " + std::to_string(i));
-    write.directory = directory;
-    ops.push_back(write);
+// New files in /data and in /other, each written, through an applier over a disk
+// that counts its syncs; checkpointed, they must survive a crash.
+struct ManyNewFiles {
+  explicit ManyNewFiles(bool can_flush_all) : counted(disk.fs, can_flush_all) { disk.fs.install_directory("/other"); }
+
+  void checkpoint_survives_a_crash(std::size_t files) {
+    std::vector<FileOp> ops;
+    for (std::size_t i = 0; i < files; ++i) {
+      const std::uint32_t directory = i % 2;
+      const std::string name = "f" + std::to_string(i);
+      ops.push_back({.kind = OpKind::create, .directory = directory, .path = name});
+      FileOp write = write_op(name, 0, "file " + std::to_string(i));
+      write.directory = directory;
+      ops.push_back(write);
+    }
+    apply_all(applier, disk.scheduler, ops);
+    ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
+    const auto before = snapshot(disk.fs);
+    disk.fs.crash();
+    EXPECT_EQ(snapshot(disk.fs), before);
   }
-  return ops;
-}
+
+  Disk disk;
+  CountedSyncs counted;
+  OpApplier applier{counted, {"/data", "/other"}};
+};
 
 // A reintegration's last checkpoint names ~900 files: one flush of each disk holding a
 // replicated directory, not an fsync per name.
 TEST(OpApplier, a_checkpoint_of_many_names_flushes_each_file_system_once) {
-  Disk disk;
-  disk.fs.install_directory("/other");
-  CountedSyncs counted(disk.fs, true);
-  OpApplier applier(counted, {"/data", "/other"});
-  apply_all(applier, disk.scheduler, many_new_files(kSyncFileSystemFrom + 10));
-  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
-  EXPECT_EQ(counted.file_system_syncs, 2) << "one per replicated directory";
-  EXPECT_EQ(counted.fsyncs, 0);
-  const auto before = snapshot(disk.fs);
-  disk.fs.crash();
-  EXPECT_EQ(snapshot(disk.fs), before);
+  ManyNewFiles many(true);
+  many.checkpoint_survives_a_crash(kSyncFileSystemFrom + 10);
+  EXPECT_EQ(many.counted.file_system_syncs, 2) << "one per replicated directory";
+  EXPECT_EQ(many.counted.fsyncs, 0);
   // A few names: one sync each, not a flush of everything else on the disk.
-  apply_all(applier, disk.scheduler, {{.kind = OpKind::create, .path = "few"}, write_op("few", 0, "x")});
-  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
-  EXPECT_EQ(counted.file_system_syncs, 2);
-  EXPECT_GT(counted.fsyncs, 0);
+  apply_all(many.applier, many.disk.scheduler, {{.kind = OpKind::create, .path = "few"}, write_op("few", 0, "x")});
+  ASSERT_EQ(checkpoint(many.applier, many.disk.scheduler), io::Error::ok);
+  EXPECT_EQ(many.counted.file_system_syncs, 2);
+  EXPECT_GT(many.counted.fsyncs, 0);
 }
 
 TEST(OpApplier, a_checkpoint_of_many_names_syncs_each_where_the_file_system_cannot_be_flushed_at_once) {
-  Disk disk;
-  disk.fs.install_directory("/other");
-  CountedSyncs counted(disk.fs, false);
-  OpApplier applier(counted, {"/data", "/other"});
-  apply_all(applier, disk.scheduler, many_new_files(kSyncFileSystemFrom + 10));
-  ASSERT_EQ(checkpoint(applier, disk.scheduler), io::Error::ok);
-  EXPECT_EQ(counted.file_system_syncs, 1) << "asked once, then name by name";
-  EXPECT_GE(counted.fsyncs, static_cast<int>(kSyncFileSystemFrom + 10));
-  const auto before = snapshot(disk.fs);
-  disk.fs.crash();
-  EXPECT_EQ(snapshot(disk.fs), before);
+  ManyNewFiles many(false);
+  many.checkpoint_survives_a_crash(kSyncFileSystemFrom + 10);
+  EXPECT_EQ(many.counted.file_system_syncs, 1) << "asked once, then name by name";
+  EXPECT_GE(many.counted.fsyncs, static_cast<int>(kSyncFileSystemFrom + 10));
 }
 
 TEST(OpApplier, a_failed_flush_of_the_file_system_fails_that_checkpoint_and_every_later_one) {

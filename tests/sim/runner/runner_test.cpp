@@ -25,6 +25,13 @@ RunResult run(std::uint64_t seed, Canary canary = Canary::none, std::int64_t dur
   return *result;
 }
 
+// Runs `seed` for 60 simulated seconds, as the CLI does, expecting no violation.
+RunResult run_clean(std::uint64_t seed) {
+  RunResult result = run(seed, Canary::none, 60);
+  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  return result;
+}
+
 class RunnerSeeds : public ::testing::TestWithParam<std::uint64_t> {};
 
 TEST_P(RunnerSeeds, runs_without_a_violation) {
@@ -43,8 +50,7 @@ INSTANTIATE_TEST_SUITE_P(Seeds, RunnerSeeds, ::testing::Values<std::uint64_t>(2,
 // the writes its power cut lost. Two failures: losing unsynced acknowledged writes is
 // allowed, and the runner must say so rather than report a lost write.
 TEST(Runner, seed_2086_a_failed_sync_of_the_last_copy_after_its_peer_lost_power_is_a_double_failure) {
-  const RunResult result = run(2086, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(2086);
   EXPECT_EQ(result.stats.double_failures, 1u);
   EXPECT_GT(result.stats.unsynced_acks_demoted, 0u);
 }
@@ -54,8 +60,7 @@ TEST(Runner, seed_2086_a_failed_sync_of_the_last_copy_after_its_peer_lost_power_
 // for node1, and the rename, acknowledged after the copies parted, was left out of the
 // model although node1 held it: node1 then "lacked" the renamed files' earlier writes.
 TEST(Runner, seed_2484_a_loser_op_submitted_before_the_copies_parted_may_be_on_the_winner) {
-  const RunResult result = run(2484, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(2484);
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
@@ -65,8 +70,7 @@ TEST(Runner, seed_2484_a_loser_op_submitted_before_the_copies_parted_may_be_on_t
 // out of the model as acknowledged after the copies parted, were on node2 all the same
 // (bytes where the model had the zeros of an earlier truncate).
 TEST(Runner, seed_2586_loser_writes_the_winner_applied_as_its_secondary_may_be_on_the_winner) {
-  const RunResult result = run(2586, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(2586);
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
@@ -78,16 +82,14 @@ TEST(Runner, seed_2586_loser_writes_the_winner_applied_as_its_secondary_may_be_o
 // admin had already decided) settles at the primforce, with no split brain: it must
 // stay clean. Seed 60722 (a ctest replay) still reverses a choice.
 TEST(Runner, seed_3362_a_second_split_brain_choice_before_the_nodes_met_reverses_the_first) {
-  const RunResult result = run(3362, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  run_clean(3362);
 }
 
 // Seed 5360: a PRIM thawed from a freeze abandoned its swap (fence, then take the role
 // again) and, in the same instant, met its peer and went ALONE (fence joined, then take
 // the role). Both takers ran at the fence's end: the second become_primary asserted.
 TEST(Runner, seed_5360_two_askers_joined_to_one_fence_take_the_primary_role_once) {
-  const RunResult result = run(5360, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  run_clean(5360);
 }
 
 // Seeds 4593 and 6380: the admin resolved a split brain for node2 while node1, the
@@ -97,11 +99,9 @@ TEST(Runner, seed_5360_two_askers_joined_to_one_fence_take_the_primary_role_once
 // Since seed 55793's fix (the mark written before a first acknowledgement alone shifts
 // every later event) seed 6380 draws a run without a split brain: it must stay clean.
 TEST(Runner, seeds_4593_and_6380_what_the_loser_acknowledges_until_the_nodes_meet_is_lost_by_the_admins_choice) {
-  const RunResult result = run(4593, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(4593);
   EXPECT_GT(result.stats.split_brain_lost_acks, 0u);
-  const RunResult drawn_again = run(6380, Canary::none, 60);
-  EXPECT_FALSE(drawn_again.violation.has_value()) << drawn_again.violation->invariant;
+  run_clean(6380);
 }
 
 // Seed 192434 (async second, no witness): node1 served its side of a reported split
@@ -109,8 +109,7 @@ TEST(Runner, seeds_4593_and_6380_what_the_loser_acknowledges_until_the_nodes_mee
 // 0.6 s on its own side until the two met, alternating with node2: those switches are
 // the resolved split brain's, not an unreported second one.
 TEST(Runner, seed_192434_the_loser_serving_until_the_nodes_meet_is_no_new_split_brain) {
-  const RunResult result = run(192434, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(192434);
   EXPECT_GT(result.stats.split_brain_lost_acks, 0u);
 }
 
@@ -119,8 +118,7 @@ TEST(Runner, seed_192434_the_loser_serving_until_the_nodes_meet_is_no_new_split_
 // node2's (its unlink as much as its rename), a split brain reported when the two met,
 // not a write node1 lost.
 TEST(Runner, seed_194108_the_peers_unlink_before_its_rename_onto_a_file_explains_the_old_file) {
-  const RunResult result = run(194108, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(194108);
   EXPECT_GT(result.stats.divergences, 0u);
 }
 
@@ -129,8 +127,7 @@ TEST(Runner, seed_194108_the_peers_unlink_before_its_rename_onto_a_file_explains
 // holding the loser node1's ops that had put a 0644 file at c4f0, took c4f2 for 0644
 // (both files agreed) and named only the rename, so those ops were never left out.
 TEST(Runner, seed_33723_a_demoted_rename_onto_a_file_leaves_its_mode_unknown) {
-  const RunResult result = run(33723, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(33723);
   EXPECT_GE(result.stats.divergences, 1u);
   EXPECT_EQ(result.stats.double_failures, 1u);
 }
@@ -139,8 +136,7 @@ TEST(Runner, seed_33723_a_demoted_rename_onto_a_file_leaves_its_mode_unknown) {
 // the split brain was resolved for node1, whose own chmod had left c0f1 0755, and the
 // model took the loser node2's two 0644 files for the mode of c0f1 (stale_never_promoted).
 TEST(Runner, seed_34751_a_rename_failed_with_eio_onto_a_file_leaves_its_mode_unknown) {
-  const RunResult result = run(34751, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(34751);
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
@@ -153,8 +149,7 @@ TEST(Runner, seed_34751_a_rename_failed_with_eio_onto_a_file_leaves_its_mode_unk
 // 125430) the seed draws another history, without that partition's split brain: it
 // only has to stay clean.
 TEST(Runner, seed_60003_a_node_started_by_the_admins_restart_after_a_stop_fault_hears_its_peer_again) {
-  const RunResult result = run(60003, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  run_clean(60003);
 }
 
 // Seed 60722 (no witness): the admin ran prim on node2 in a split brain, then prim on
@@ -164,8 +159,7 @@ TEST(Runner, seed_60003_a_node_started_by_the_admins_restart_after_a_stop_fault_
 // lost. The choice that took effect is the copy that serves once the pair is
 // synchronised.
 TEST(Runner, seed_60722_a_split_brain_choice_the_nodes_did_not_follow_is_resolved_for_the_copy_that_serves) {
-  const RunResult result = run(60722, Canary::none, 60);
-  EXPECT_FALSE(result.violation.has_value()) << result.violation->invariant;
+  const RunResult result = run_clean(60722);
   EXPECT_GE(result.stats.divergences, 1u);
 }
 
