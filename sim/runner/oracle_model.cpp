@@ -52,10 +52,7 @@ FileModel& content(EntryModel& entry, std::uint64_t op_id) {
   return *entry.file;
 }
 
-// An acknowledged write or truncate proves the file existed. If the model says it did
-// not, the op that created it was left out (a split brain's loser, seed 651): the entry
-// is then named after this op, so that a check blames it rather than the op that last
-// removed the file.
+// Notes an op that brought the file to its path (EntryModel::placed_by).
 void placed(EntryModel& entry, std::uint64_t op_id) {
   if (entry.placed_by.size() == kPlacedByKept) entry.placed_by.erase(entry.placed_by.begin());
   entry.placed_by.push_back(op_id);
@@ -67,8 +64,18 @@ std::vector<std::uint64_t> placed_after_removal(const EntryModel& entry, std::ui
   return {entry.op_id, create_id};
 }
 
+// An acknowledged write or truncate proves the file existed. If the model says it did
+// not, the op that created it was left out (a split brain's loser, seed 651): the entry
+// is then named after this op, so that a check blames it rather than the op that last
+// removed the file.
 void mark_present(EntryModel& entry, std::uint64_t op_id) {
-  if (entry.exists != Exists::yes) entry.op_id = op_id;
+  if (entry.exists != Exists::yes) {
+    entry.op_id = op_id;
+    // That the file is there at all now rests on this op too: left out, an uncertain
+    // removal before it may have taken the file, and a create after it made a new one
+    // (seed 248721: a loser's write after the winner's failed unlink).
+    placed(entry, op_id);
+  }
   if (entry.exists == Exists::no) entry.mode.reset();  // made by an op left out: mode unknown
   entry.exists = Exists::yes;
 }

@@ -465,8 +465,9 @@ TEST_F(NodeTest, seed_162821_primforce_on_the_older_of_two_waiting_copies_overwr
 
 // The same decision taken on the running primary: node2 went ALONE on its older copy
 // (primforce before the two met) and node1, newer but outdated, waits for an admin;
-// `prim` on node2 settles it instead of answering "already primary".
-TEST_F(NodeTest, prim_on_a_running_primary_whose_peer_waits_with_newer_data_overwrites_the_peer) {
+// `primforce` on node2 settles it instead of answering "already primary", and `prim`
+// there is refused: it would overwrite newer data (seed 234966).
+TEST_F(NodeTest, primforce_on_a_running_primary_whose_peer_waits_with_newer_data_overwrites_the_peer) {
   GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
                       .acknowledged_alone = true};
   GenerationInfo older{.current = 77, .history = {70}, .last_role = LastRole::secondary};
@@ -481,11 +482,41 @@ TEST_F(NodeTest, prim_on_a_running_primary_whose_peer_waits_with_newer_data_over
   start("node1");
   ASSERT_TRUE(run_until([&] { return logged("node2: staying ALONE; node1 waits"); })) << dump_log();
   EXPECT_NE(node("node1").state_reason().find("newer than the running primary"), std::string::npos);
-  ASSERT_EQ(node("node2").prim(false), "");
+  // Seed 234966: prim on the staler copy is refused; overwriting newer data is primforce's.
+  EXPECT_EQ(node("node2").prim(false),
+            "prim refused: node1's copy is newer than this one (it waits for an admin); run prim on node1, or primforce here "
+            "to overwrite it");
+  ASSERT_EQ(node("node2").prim(true), "");
   ASSERT_TRUE(run_until([&] { return primary_and_synchronised("node2", "node1"); }, 60)) << dump_log();
   EXPECT_EQ(disk_text("node1", "/data/only_on_node1"), "<missing>");
   EXPECT_EQ(replicated_tree("node1"), replicated_tree("node2"));
   EXPECT_EQ(node("node2").prim(false), "already primary") << "nothing is left to overrule";
+}
+
+// Seed 234966 (with a witness): node1 had served alone and, fenced when its lease ran
+// out, waited with the newer copy; node2, older, met it, then node1 stopped. The
+// admin's prim on node2 was accepted and overwrote node1's acknowledged writes. prim
+// on a copy its peer is known to be newer than is refused; primforce stays possible.
+TEST_F(NodeTest, seed_234966_prim_on_a_copy_whose_waiting_peer_is_newer_is_refused) {
+  GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
+                      .acknowledged_alone = true};
+  GenerationInfo older{.current = 77, .history = {70}, .last_role = LastRole::secondary};
+  cluster_.node("node1").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(newer));
+  cluster_.node("node2").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(older));
+  start("node1");
+  start("node2");
+  ASSERT_TRUE(run_until([&] { return logged("node2: met node1"); })) << dump_log();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::wait && node("node2").state() == NodeState::wait; }))
+      << dump_log();
+  node("node1").stop();
+  ASSERT_TRUE(run_until([&] { return node("node1").state() == NodeState::stop; })) << dump_log();
+  EXPECT_EQ(node("node2").prim(false),
+            "prim refused: node1's copy is newer than this one (it waits for an admin); run prim on node1, or primforce here "
+            "to overwrite it");
+  cluster_.scheduler().run_for(io::kNsPerS);
+  EXPECT_EQ(node("node2").state(), NodeState::wait) << dump_log();
+  ASSERT_EQ(node("node2").prim(true), "");
+  ASSERT_TRUE(run_until([&] { return node("node2").state() == NodeState::alone; })) << dump_log();
 }
 
 // Seed 162821's other half: a split brain settled (prim on node1, node2 reintegrated

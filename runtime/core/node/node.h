@@ -346,8 +346,9 @@ class Node {
   std::uint64_t diverged_peer_generation_ = 0;
   // The peer's generation when the last meeting found it waiting (not serving) with
   // data newer than this copy's, which neither side overwrites on its own: an admin's
-  // `prim` here overrules it the same way (seeds 162821, 172953: after a primforce
-  // here the peer found its data newer than this primary's and waited for good). A
+  // `primforce` here overrules it the same way (seeds 162821, 172953: after a
+  // primforce here the peer found its data newer than this primary's and waited for
+  // good); `prim` here is refused, as on any stale copy (seed 234966). A
   // waiting node starts a new generation before it acknowledges anything, so the id
   // names exactly the data the admin chose against.
   std::uint64_t newer_waiting_peer_generation_ = 0;

@@ -9,8 +9,17 @@
 namespace hamirror::core {
 
 std::string Node::prim(bool force) {
+  if (is_primary(state_) && overruled_peer_generation() == 0) return "already primary";
+  if (!force && diverged_peer_generation_ == 0 && newer_waiting_peer_generation_ != 0) {
+    // Not a split brain: the peer's copy is newer, and prim on a stale copy is refused
+    // (seed 234966: prim here, the peer stopped, overwrote writes the peer had
+    // acknowledged alone). Overwriting them is primforce's explicit act.
+    const std::string refused = "prim refused: " + config_.peer + "'s copy is newer than this one (it waits for an admin); " +
+                                "run prim on " + config_.peer + ", or primforce here to overwrite it";
+    log(refused);
+    return refused;
+  }
   if (is_primary(state_)) {
-    if (overruled_peer_generation() == 0) return "already primary";
     // Still primary while the peer waits (a split brain, or its newer copy): the
     // admin's word settles it durably, then the nodes meet again.
     record_admin_choice();

@@ -257,7 +257,8 @@ TEST_F(OracleTest, old_content_under_a_failed_create_also_names_the_removal_befo
   ASSERT_EQ(mismatches.size(), 1u);
   EXPECT_EQ(mismatches[0].what, "bytes 0..200 are not zeros");
   EXPECT_EQ(mismatches[0].op_id, w);
-  EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{removal, create}));
+  // w, the write that proved the file there after the uncertain create, is named too.
+  EXPECT_EQ(mismatches[0].or_op_ids, (std::vector<std::uint64_t>{removal, create, w}));
 }
 
 // Seed 194108: the peer, on its side of a split brain, unlinked c0f2 and renamed c0f0
@@ -279,6 +280,29 @@ TEST_F(OracleTest, old_content_under_an_uncertain_rename_onto_a_removed_file_als
   ASSERT_NE(on_target, mismatches.end());
   EXPECT_EQ(on_target->op_id, w);
   EXPECT_NE(std::find(on_target->or_op_ids.begin(), on_target->or_op_ids.end(), removal), on_target->or_op_ids.end());
+}
+
+// Seed 248721: the winner's unlink failed for its writer but took the file; the
+// loser, on its side, wrote to it (proof it was there); the winner then created it
+// anew and wrote. The new file contradicts the loser's write, which alone made the old
+// one certain: the difference names it too, so that leaving it out explains it.
+TEST_F(OracleTest, a_write_that_proved_an_uncertainly_removed_file_there_is_named_for_a_difference) {
+  acked({.kind = core::OpKind::create, .path = "c0f1"});
+  const auto old_write = acked(write("c0f1", 0, 100));
+  failed({.kind = core::OpKind::unlink, .path = "c0f1"});
+  const auto proof = acked(write("c0f1", 60, 10));
+  acked({.kind = core::OpKind::create, .path = "c0f1"});
+  const auto fresh = acked(write("c0f1", 0, 10));
+  put("c0f1", written(fresh, 0, 10));
+  const auto mismatches = oracle_.check(disk_);
+  ASSERT_FALSE(mismatches.empty());
+  bool named = false;
+  for (const Mismatch& m : mismatches) {
+    named = named || m.op_id == proof || std::find(m.or_op_ids.begin(), m.or_op_ids.end(), proof) != m.or_op_ids.end();
+  }
+  EXPECT_TRUE(named) << "write " << proof << " is what makes the old file certain; " << old_write << " is its older content";
+  oracle_.exclude(proof, "the losing side of a split brain");
+  EXPECT_TRUE(oracle_.check(disk_).empty()) << "without it, the file may have been removed and made anew";
 }
 
 // Modes: an acknowledged chmod or mkdir must be on the disk, as data must; an
