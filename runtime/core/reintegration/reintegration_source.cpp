@@ -136,6 +136,7 @@ void ReintegrationSource::add_done(std::uint64_t bytes) {
 std::uint64_t ReintegrationSource::send_id(Unanswered unanswered) {
   const std::uint64_t id = next_id_++;
   unanswered_.emplace(id, std::move(unanswered));
+  progress_.unanswered_max = std::max<std::uint64_t>(progress_.unanswered_max, unanswered_.size());
   return id;
 }
 
@@ -179,17 +180,23 @@ void ReintegrationSource::pump_once() {
 
 // Starts the next work item when the bounds allow it; false when none started.
 bool ReintegrationSource::start_one() {
-  // Each item sends at least one message: together they stay within the target's bound.
-  if (busy_ >= parallel_reads_ || busy_ + extra_messages_ + unanswered_.size() >= kMaxUnansweredResyncMessages) return false;
-  if (exclusive_busy_) return false;
+  if (busy_ >= parallel_reads_ || exclusive_busy_) return false;
   const bool directory_work = !dirs_.empty();
   if (!directory_work && files_.empty()) return false;
   if (directory_work && busy_ > 0) return false;  // a listing waits for the file reads to end, then runs alone
   std::deque<Work>& queue = directory_work ? dirs_ : files_;
+  // Each item sends at least one message: together they stay within the target's bound.
+  if (busy_ + extra_messages_ + unanswered_.size() >= window_for(queue.front())) return false;
   if (!quiet_for(queue.front())) return false;  // a local apply completing pumps again
+  // One item may always start: a message's worth is below the bound.
+  const std::uint64_t planned = bytes_read_by(queue.front());
+  if (busy_ + unanswered_.size() > 0 && bytes_in_flight_ + planned > kMaxResyncBytesInFlight) return false;
   state_ = State::running;  // new work (a recheck) cancels a switch under way
   Work work = std::move(queue.front());
   queue.pop_front();
+  work.reserved = planned;
+  bytes_in_flight_ += planned;
+  progress_.bytes_in_flight_max = std::max(progress_.bytes_in_flight_max, bytes_in_flight_);
   ++busy_;
   exclusive_busy_ = directory_work;
   switch (work.kind) {
@@ -236,8 +243,30 @@ bool ReintegrationSource::end_read(std::uint64_t id) {
   return valid;
 }
 
+std::size_t ReintegrationSource::window_for(const Work& work) {
+  return work.kind == WorkKind::send_ranges ? kMaxUnansweredResyncDataMessages : kMaxUnansweredResyncMessages;
+}
+
+// At most what the item reads, which is what its messages may carry.
+std::uint64_t ReintegrationSource::bytes_read_by(const Work& work) const {
+  switch (work.kind) {
+    case WorkKind::list_dir:
+    case WorkKind::recheck: return 0;
+    case WorkKind::compare_file: return kMaxResyncDataBytes;  // a whole file may be sent instead
+    case WorkKind::send_ranges: {
+      if (work.to_end) return kMaxResyncDataBytes;
+      std::uint64_t bytes = 0;
+      for (const ByteRange& chunk : next_chunks(work)) bytes += chunk.length;
+      return bytes;
+    }
+  }
+  return kMaxResyncDataBytes;
+}
+
 void ReintegrationSource::finish_work(bool redo, Work work) {
   HM_ASSERT(busy_ > 0);
+  HM_ASSERT(bytes_in_flight_ >= work.reserved);
+  bytes_in_flight_ -= work.reserved;
   --busy_;
   exclusive_busy_ = false;
   if (redo) {
@@ -362,6 +391,8 @@ void ReintegrationSource::on_ack(const ResyncAck& ack) {
   HM_ASSERT(found != unanswered_.end());
   Unanswered answered = std::move(found->second);
   unanswered_.erase(found);
+  HM_ASSERT(bytes_in_flight_ >= answered.data_bytes);
+  bytes_in_flight_ -= answered.data_bytes;
   const Work& work = answered.work;
   if (ack.failed && target_failed(work.directory, work.path)) return;
   add_done(answered.bytes);
@@ -487,7 +518,7 @@ std::vector<ByteRange> ReintegrationSource::next_chunks(const Work& work) const 
   // one message's worth in all, and while the window of unanswered messages has room
   // (this item's own message is counted in busy_).
   const std::size_t taken = busy_ + extra_messages_ + unanswered_.size();
-  const std::size_t room = taken >= kMaxUnansweredResyncMessages ? 1 : 1 + kMaxUnansweredResyncMessages - taken;
+  const std::size_t room = taken >= kMaxUnansweredResyncDataMessages ? 1 : 1 + kMaxUnansweredResyncDataMessages - taken;
   const std::size_t most = std::min(kMaxChunksPerRead, room);
   std::vector<ByteRange> chunks{{work.ranges.front().offset, std::min<std::uint64_t>(work.ranges.front().length, kMaxResyncDataBytes)}};
   std::uint64_t bytes = chunks.front().length;
@@ -510,7 +541,12 @@ void ReintegrationSource::send_chunk(Work& work, std::uint64_t offset, std::uint
   add_to_do(consumed - from_budget);
   work.budget -= from_budget;
   add_done(consumed - std::min(consumed, sent));
-  message.id = send_id({.work = work, .bytes = std::min(consumed, sent)});
+  message.id = send_id({.work = work, .bytes = std::min(consumed, sent), .data_bytes = sent});
+  // The item's reservation becomes the message's: the target holds the data now.
+  const std::uint64_t moved = std::min(work.reserved, sent);
+  work.reserved -= moved;
+  bytes_in_flight_ += sent - moved;
+  progress_.bytes_in_flight_max = std::max(progress_.bytes_in_flight_max, bytes_in_flight_);
   outbox_.send(message);
   progress_.data_bytes_sent += sent;
   progress_.blocks_sent += blocks_in(sent);

@@ -82,8 +82,17 @@
 
 namespace hamirror::core {
 
-// Resync messages sent and not yet answered; bounds the target's queue and memory.
+// Resync messages sent and not yet answered, with the work items under way that will
+// send more; bounds the target's queue. Listings and comparisons start only within
+// the first: their answers decide what is sent next (a listing's, which files the
+// target lacks and gets whole rather than compared). Block data decides nothing and
+// may fill the second: a fast reintegration's small messages are answered one round
+// trip after they leave, and 16 of them left the disk and the target waiting.
 constexpr std::size_t kMaxUnansweredResyncMessages = 16;
+constexpr std::size_t kMaxUnansweredResyncDataMessages = 64;
+// Data those messages carry and those items may read, at most: the target holds a
+// message's data until it is applied, so 1 MiB messages stop at 16 in flight.
+constexpr std::uint64_t kMaxResyncBytesInFlight = 16 * kMaxResyncDataBytes;
 // Live ops forwarded and not yet acknowledged by the target.
 constexpr std::size_t kMaxUnackedLiveOps = 1024;
 // Paths waiting to be compared again; beyond it the whole tree is walked again.
@@ -112,6 +121,8 @@ struct ResyncProgress {
   std::uint64_t live_ops_failed_on_target = 0;
   std::uint64_t reads_redone = 0;  // a live op raced a resync read (see the argument above)
   std::uint64_t reads_in_flight_max = 0;  // the most resync reads that ran at once
+  std::uint64_t unanswered_max = 0;       // the most resync messages awaiting an answer at once
+  std::uint64_t bytes_in_flight_max = 0;  // the most data held against kMaxResyncBytesInFlight
   std::uint64_t file_reads = 0;           // opens for resync reads (one may take several ranges)
   std::uint64_t rechecks = 0;
   std::uint64_t rate_bytes_per_s = 0;  // bytes_done over the time since start
@@ -177,11 +188,13 @@ class ReintegrationSource {
     std::uint64_t budget = 0;        // bytes_to_do this item still owns
     std::vector<ByteRange> ranges;   // send_ranges: what is left to send
     bool to_end = false;             // send_ranges: [offset, the file's end when first read)
+    std::uint64_t reserved = 0;      // bytes held against kMaxResyncBytesInFlight while under way
   };
   enum class Answer : std::uint8_t { ack, needs };
   struct Unanswered {
     Work work;                 // what the message was about
     std::uint64_t bytes = 0;   // added to bytes_done when answered
+    std::uint64_t data_bytes = 0;  // the data it carries, held by the target until applied
     std::uint64_t first_block = 0;
     std::uint64_t blocks = 0;
     bool listing = false;
@@ -223,6 +236,8 @@ class ReintegrationSource {
   void read_file(const Work& work, std::vector<ByteRange> chunks, std::function<void(io::Result<FileRead>)> done);
   // What one send_ranges read takes from the front of work.ranges.
   std::vector<ByteRange> next_chunks(const Work& work) const;
+  std::uint64_t bytes_read_by(const Work& work) const;
+  static std::size_t window_for(const Work& work);
   // Sends data read at offset (wanted: the chunk's length) as the front of work.ranges.
   void send_chunk(Work& work, std::uint64_t offset, std::uint64_t wanted, const FileRead& read, io::Bytes data);
   void do_list_dir(Work work);
@@ -268,6 +283,7 @@ class ReintegrationSource {
   bool recheck_everything_ = false;
   std::size_t parallel_reads_;
   std::size_t busy_ = 0;           // work items under way (at most parallel_reads_)
+  std::uint64_t bytes_in_flight_ = 0;  // reserved by items under way + data unanswered
   std::size_t extra_messages_ = 0;  // messages reads under way will send beyond one each
   bool exclusive_busy_ = false;    // the one under way is a listing or a recheck
   std::map<std::uint64_t, Read> reads_;  // by id

@@ -55,7 +55,7 @@
 namespace hamirror::core {
 
 // Steps received and not yet applied. The source's own bounds keep it far below
-// (kMaxUnansweredResyncMessages + kMaxUnackedLiveOps + a few); more is a protocol error.
+// (kMaxUnansweredResyncDataMessages + kMaxUnackedLiveOps + a few); more is a protocol error.
 constexpr std::size_t kMaxTargetSteps = 4096;
 // Files remembered as already created at a resync message's size; beyond it, forgotten.
 constexpr std::size_t kMaxSizedFiles = 1024;

@@ -618,6 +618,57 @@ TEST_F(Reintegration, fast_reintegration_sends_at_most_twice_the_bytes_written_m
   EXPECT_TRUE(link_errors_.empty());
 }
 
+// Issue 6 (fourteenth session): a fast reintegration's small messages keep up to
+// kMaxUnansweredResyncDataMessages in flight (16 left the disk and the target
+// waiting), while 1 MiB messages stop at kMaxResyncBytesInFlight of data: the target
+// holds a message's data until it is applied.
+TEST_F(Reintegration, fast_reintegration_keeps_many_small_messages_in_flight_and_bounds_their_bytes) {
+  io::Prng prng(8);
+  constexpr int kFiles = 40;
+  constexpr std::uint64_t kFileBytes = 1'500'000;
+  for (int f = 0; f < kFiles; ++f) install_both("/data/f" + std::to_string(f), random_bytes(prng, kFileBytes));
+  GenerationInfo same{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary};
+  parallel_reads_ = 8;
+  build(same);
+  FastResyncInput plan;
+  int pending = 0;
+  auto alone = [&](const std::string& path, std::uint64_t offset, std::uint64_t size) {
+    ++pending;
+    ASSERT_EQ(replicator_->submit(write_op(path, offset, random_bytes(prng, size)), [&](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok);
+      --pending;
+    }), io::Error::ok);
+    const std::uint64_t first = offset / kResyncBlockBytes * kResyncBlockBytes;
+    const std::uint64_t end = (offset + size + kResyncBlockBytes - 1) / kResyncBlockBytes * kResyncBlockBytes;
+    plan.files.push_back({.directory = 0, .path = path, .ranges = {{first, end - first}}});
+  };
+  // The first half of the files changed in small places, the other half whole.
+  for (int f = 0; f < kFiles; ++f) {
+    const std::string path = "f" + std::to_string(f);
+    if (f < kFiles / 2) {
+      for (int i = 0; i < 5; ++i) alone(path, prng.below(kFileBytes - 4096), 1 + prng.below(4096));
+    } else {
+      alone(path, 0, kMaxResyncDataBytes);
+    }
+  }
+  ASSERT_TRUE(run_until([&] { return pending == 0; }));
+  source_->start_fast(*prim_link_, plan);
+  // A stalled target: the source sends until a bound stops it.
+  second_->freeze();
+  cluster_.scheduler().run_for(2 * io::kNsPerS);
+  second_->thaw();
+  ASSERT_TRUE(run_until([&] { return synchronised(); }));
+  expect_identical_copies();
+  const ResyncProgress done = source_->progress();
+  std::printf("unanswered at most %llu, bytes in flight at most %llu\n", static_cast<unsigned long long>(done.unanswered_max),
+              static_cast<unsigned long long>(done.bytes_in_flight_max));
+  EXPECT_GT(done.unanswered_max, kMaxUnansweredResyncMessages);
+  EXPECT_LE(done.unanswered_max, kMaxUnansweredResyncDataMessages);
+  EXPECT_GT(done.bytes_in_flight_max, kMaxResyncBytesInFlight / 2) << "the 1 MiB messages fill the bytes bound";
+  EXPECT_LE(done.bytes_in_flight_max, kMaxResyncBytesInFlight);
+  EXPECT_TRUE(link_errors_.empty());
+}
+
 // Issue 6 (branch reint3): the fast mode's scattered small ranges cost one open per
 // file on the source, and a target file already at its size and mode is not created,
 // truncated and given its mode again before the bytes are written.
