@@ -137,6 +137,16 @@ class TwoNodes {
     }
   }
 
+  // node1 served last, acknowledged writes alone, and is outdated (its peer was told
+  // to go on alone); node2's copy is older, a secondary's.
+  void install_newer_outdated_node1_and_older_node2() {
+    const GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
+                               .acknowledged_alone = true};
+    const GenerationInfo older{.current = 77, .history = {70}, .last_role = LastRole::secondary};
+    cluster_.node("node1").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(newer));
+    cluster_.node("node2").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(older));
+  }
+
   // A disk that fails on demand under `name`'s node (used from its next start).
   fsim::FaultyFs& faulty_disk(const std::string& name) { return layered_disk(name, faulty_); }
 
@@ -468,11 +478,7 @@ TEST_F(NodeTest, seed_162821_primforce_on_the_older_of_two_waiting_copies_overwr
 // `primforce` on node2 settles it instead of answering "already primary", and `prim`
 // there is refused: it would overwrite newer data (seed 234966).
 TEST_F(NodeTest, primforce_on_a_running_primary_whose_peer_waits_with_newer_data_overwrites_the_peer) {
-  GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
-                      .acknowledged_alone = true};
-  GenerationInfo older{.current = 77, .history = {70}, .last_role = LastRole::secondary};
-  cluster_.node("node1").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(newer));
-  cluster_.node("node2").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(older));
+  install_newer_outdated_node1_and_older_node2();
   cluster_.node("node1").disk().install_file("/data/only_on_node1", io::as_bytes("1"));
   start("node2");
   ASSERT_TRUE(run_until([&] { return node("node2").state_reason().find("was secondary when it stopped") != std::string::npos; }))
@@ -498,11 +504,7 @@ TEST_F(NodeTest, primforce_on_a_running_primary_whose_peer_waits_with_newer_data
 // admin's prim on node2 was accepted and overwrote node1's acknowledged writes. prim
 // on a copy its peer is known to be newer than is refused; primforce stays possible.
 TEST_F(NodeTest, seed_234966_prim_on_a_copy_whose_waiting_peer_is_newer_is_refused) {
-  GenerationInfo newer{.current = 80, .history = {77, 70}, .outdated = true, .last_role = LastRole::primary,
-                      .acknowledged_alone = true};
-  GenerationInfo older{.current = 77, .history = {70}, .last_role = LastRole::secondary};
-  cluster_.node("node1").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(newer));
-  cluster_.node("node2").disk().install_file(std::string(kStateDir) + "/generation", wire::encode_body(older));
+  install_newer_outdated_node1_and_older_node2();
   start("node1");
   start("node2");
   ASSERT_TRUE(run_until([&] { return logged("node2: met node1"); })) << dump_log();
