@@ -27,22 +27,25 @@
 # rsync, python3. Takes about 6 minutes and 5 GB of disk (--quick: 2 minutes).
 # Options: --quick (100-file tree, 128 MiB streams: for trying things out; the README's
 #          table is from a full run), --no-rto, --keep (leave the work folder),
-#          --only=SECTION (baselines, core, fuse — with memory —, reint or rto; several: --only='core reint').
+#          --only=SECTION (baselines, core, fuse — with memory —, reint or rto; several: --only='core reint'),
+#          --repeats=N (reintegration: N rounds of hamirror then rsync, medians reported; default 1).
 # Environment: HAMIRROR_BENCH_BUILD_DIR (default build/release), HAMIRROR_BUILD_LOCK (a
 #          file to flock around the build, for shared machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-files=1000; stream_mib=512; latency_count=1000; dsync_count=2000; rto_runs=5; keep=0; rto=1
+files=1000; stream_mib=512; latency_count=1000; dsync_count=2000; rto_runs=5; keep=0; rto=1; repeats=1
 sections="baselines core fuse reint rto"
 for arg in "$@"; do
   case "$arg" in
     --only=*) sections=${arg#--only=} ;;
     --quick) files=100; stream_mib=128; latency_count=300; dsync_count=500; rto_runs=5 ;;
     --no-rto) rto=0 ;;
+    --repeats=*) repeats=${arg#--repeats=}
+                 [[ "$repeats" =~ ^[1-9][0-9]?$ ]] || { echo "bench-suite: --repeats takes 1..99, not '$repeats'" >&2; exit 2; } ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "bench-suite: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

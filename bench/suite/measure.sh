@@ -111,10 +111,71 @@ measure_fuse() {
   stop_daemon fuse node1
 }
 
+# Adds a value to the space-separated list fig[key].
+add_run() { fig[$1]+="$2 "; }
+
+# One fast reintegration (the change numbered `round` made while node2 was away) and
+# rsync of the same change onto the copy rsync brought up to date the round before.
+fast_round() {  # round c1 c2 m1
+  local start
+  stop_daemon reint node2
+  wait_code reint node1 2 30
+  python3 "$repo/bench/suite/tree.py" change "$4/tree" "$files" "$1"
+  drop_caches
+  start=$(now_ms)
+  start_daemon reint node2
+  wait_code reint node1 3 900 0.05
+  reint_figures fast_reint "$start"
+  add_run fast_reint_runs "${fig[fast_reint_s]}"
+  add_run fast_reint_itself_runs "${fig[fast_reint_itself_s]}"
+  add_run fast_reint_polled_runs "${fig[fast_reint_polled_s]}"
+  fig[fast_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
+  wait_code reint node2 4 30
+  diff -rq "$2/tree" "$3/tree" >/dev/null || die "the copies differ after fast reintegration $1"
+  drop_caches
+  start=$(now_ms)
+  rsync -a --inplace "$2/" "$work/rsync-stale/"
+  add_run rsync_stale_runs "$(elapsed_s "$start")"
+  sync
+  add_run rsync_stale_sync_runs "$(elapsed_s "$start")"
+  diff -rq "$2/tree" "$work/rsync-stale/tree" >/dev/null || die "rsync left the copies different"
+}
+
+# One full reintegration (node2's state wiped) and rsync to an empty folder.
+full_round() {  # round c1 c2
+  local start
+  stop_daemon reint node2
+  wait_code reint node1 2 30
+  rm -rf "$work/reint/node2/state" "$work/rsync-empty"
+  mkdir -p "$work/reint/node2/state" "$work/rsync-empty"
+  drop_caches
+  start=$(now_ms)
+  start_daemon reint node2
+  wait_code reint node1 3 900 0.05
+  reint_figures full_reint "$start"
+  add_run full_reint_runs "${fig[full_reint_s]}"
+  add_run full_reint_itself_runs "${fig[full_reint_itself_s]}"
+  add_run full_reint_polled_runs "${fig[full_reint_polled_s]}"
+  fig[full_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
+  wait_code reint node2 4 30
+  diff -rq "$2/tree" "$3/tree" >/dev/null || die "the copies differ after full reintegration $1"
+  fig[mem_primary_after_full]=$(memory_mib reint node1 VmRSS)
+  fig[mem_primary_peak_end]=$(memory_mib reint node1 VmHWM)
+  fig[mem_secondary_peak_full]=$(memory_mib reint node2 VmHWM)
+  drop_caches
+  start=$(now_ms)
+  rsync -a --inplace "$2/" "$work/rsync-empty/"
+  add_run rsync_empty_runs "$(elapsed_s "$start")"
+  sync
+  add_run rsync_empty_sync_runs "$(elapsed_s "$start")"
+}
+
 # Its own cluster, so that `--only=reint` measures reintegration without the FUSE figures.
+# Each of the $repeats rounds times hamirror, then rsync doing the same; the figures are
+# the medians (table.sh).
 measure_reintegration() {
   make_cluster reint 300 3000 node1 19170 127.0.0.1 127.0.0.1
-  local m1 c1 c2 start
+  local m1 c1 c2 round
   m1=$(mount_of reint node1); c1=$(copy_of reint node1); c2=$(copy_of reint node2)
   start_daemon reint node1
   start_daemon reint node2
@@ -125,49 +186,16 @@ measure_reintegration() {
   sleep 2
   fig[mem_primary_after_tree]=$(memory_mib reint node1 VmRSS)
   fig[mem_secondary_after_tree]=$(memory_mib reint node2 VmRSS)
-  stop_daemon reint node2
-  wait_code reint node1 2 30
-  cp -a "$c2" "$work/rsync-stale"  # rsync's stale copy: the secondary's, as it was left
-  python3 "$repo/bench/suite/tree.py" change "$m1/tree" "$files"
-  say "reintegration: fast (secondary restarted) vs rsync -a --inplace onto the stale copy"
-  drop_caches
-  start=$(now_ms)
-  start_daemon reint node2
-  wait_code reint node1 3 900 0.05
-  reint_figures fast_reint "$start"
-  fig[fast_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
-  wait_code reint node2 4 30
-  diff -rq "$c1/tree" "$c2/tree" >/dev/null || die "the copies differ after the fast reintegration"
-  drop_caches
-  start=$(now_ms)
-  rsync -a --inplace "$c1/" "$work/rsync-stale/"
-  fig[rsync_stale_s]=$(elapsed_s "$start")
-  sync
-  fig[rsync_stale_sync_s]=$(elapsed_s "$start")
-  diff -rq "$c1/tree" "$work/rsync-stale/tree" >/dev/null || die "rsync left the copies different"
-
-  say "reintegration: full (secondary wiped) vs rsync -a --inplace to an empty folder"
-  stop_daemon reint node2
-  wait_code reint node1 2 30
-  rm -rf "$work/reint/node2/state"
-  mkdir -p "$work/reint/node2/state" "$work/rsync-empty"
-  drop_caches
-  start=$(now_ms)
-  start_daemon reint node2
-  wait_code reint node1 3 900 0.05
-  reint_figures full_reint "$start"
-  fig[full_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
-  wait_code reint node2 4 30
-  diff -rq "$c1/tree" "$c2/tree" >/dev/null || die "the copies differ after the full reintegration"
-  fig[mem_primary_after_full]=$(memory_mib reint node1 VmRSS)
-  fig[mem_primary_peak_end]=$(memory_mib reint node1 VmHWM)
-  fig[mem_secondary_peak_full]=$(memory_mib reint node2 VmHWM)
-  drop_caches
-  start=$(now_ms)
-  rsync -a --inplace "$c1/" "$work/rsync-empty/"
-  fig[rsync_empty_s]=$(elapsed_s "$start")
-  sync
-  fig[rsync_empty_sync_s]=$(elapsed_s "$start")
+  mkdir -p "$work/rsync-stale"
+  rsync -a --inplace "$c1/" "$work/rsync-stale/"  # rsync's stale copy: where node2 is now
+  for round in $(seq "$repeats"); do
+    say "reintegration: fast (secondary restarted) vs rsync -a --inplace onto the stale copy, round $round of $repeats"
+    fast_round "$round" "$c1" "$c2" "$m1"
+  done
+  for round in $(seq "$repeats"); do
+    say "reintegration: full (secondary wiped) vs rsync -a --inplace to an empty folder, round $round of $repeats"
+    full_round "$round" "$c1" "$c2"
+  done
   stop_daemon reint node2
   stop_daemon reint node1
   rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work"/reint/node*/state/data  # the logs stay (--keep)

@@ -51,7 +51,18 @@ fuse_rows() {
     "≥ 0.9× ALONE" "$(at_least "$(f fuse_alone_4k_dsync_us)" "0.9 * $(f fuse_on_4k_dsync_us)")"
 }
 
+# fig[x_s] = the median of fig[x_runs] (each round of measure_reintegration adds one).
+reintegration_medians() {
+  local key
+  for key in fast_reint fast_reint_itself fast_reint_polled rsync_stale rsync_stale_sync \
+             full_reint full_reint_itself full_reint_polled rsync_empty rsync_empty_sync; do
+    [ -n "${fig[${key}_runs]:-}" ] && fig[${key}_s]=$(median "${fig[${key}_runs]}")
+  done
+  return 0
+}
+
 reintegration_rows() {
+  reintegration_medians
   row "fast reintegration ($files × 1 MiB, 10 rewritten + 2,000 × 4 KiB), s" "$(f fast_reint_s)" \
     "rsync $(f rsync_stale_s) (+ sync $(f rsync_stale_sync_s))" "$(ratio "$(f rsync_stale_s)" "$(f fast_reint_s)") faster" \
     "≥ 10× faster" "$(at_least "$(f rsync_stale_s)" "10 * $(f fast_reint_s)")"
@@ -111,10 +122,14 @@ What is measured:
 - reintegration: from the secondary's \`hamirrord run\` to the primary's PRIM (copies
   compared with diff -r after each); rsync -a --inplace between local folders (whole-file
   copies of every changed file, no fsync; "+ sync" adds the sync(1) after it). The page
-  cache is dropped before each timed step. hamirror: fast: $(f fast_reint_log); full: $(f full_reint_log).
+  cache is dropped before each timed step. Each figure is the median of $repeats rounds
+  (each round: hamirror, then rsync of the same change; --repeats), runs in seconds:
+  fast $(f fast_reint_runs)vs rsync $(f rsync_stale_runs); full $(f full_reint_runs)vs rsync $(f rsync_empty_runs).
+  hamirror: fast: $(f fast_reint_log); full: $(f full_reint_log).
   The end is the primary's "ALONE -> PRIM" as its log stamps it (seen by the suite's
   50 ms polling: fast $(f fast_reint_polled_s) s, full $(f full_reint_polled_s) s); the reintegration itself,
-  "begins" to "finished" in that log: fast $(f fast_reint_itself_s) s, full $(f full_reint_itself_s) s.
+  "begins" to "finished" in that log: fast $(f fast_reint_itself_s) s, full $(f full_reint_itself_s) s (runs: fast
+  $(f fast_reint_itself_runs); full $(f full_reint_itself_runs)).
 - RTO: namespaces on a bridge, kill -9 of the primary's daemon and its link down; the
   end is the first ARP reply for the VIP from the survivor's MAC, seen from a client
   namespace, after the survivor's start_prim finished.

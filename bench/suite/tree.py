@@ -2,9 +2,11 @@
 """The reintegration benchmark's tree, written through a hamirror mount.
 
 tree.py make DIR FILES    FILES files of 1 MiB of seeded random bytes (f0000, f0001, ...)
-tree.py change DIR FILES  what happens while the secondary is away: files 0-9 rewritten
+tree.py change DIR FILES [ROUND]
+                          what happens while the secondary is away: files 0-9 rewritten
                           whole (new bytes), then 2,000 writes of 4 KiB at seeded random
-                          offsets in the other files
+                          offsets in the other files; each ROUND (default 1) its own bytes
+                          and offsets
 """
 import os
 import random
@@ -27,11 +29,12 @@ def make(directory, files):
             out.write(random.Random(index).randbytes(MIB))
 
 
-def change(directory, files):
+def change(directory, files, round_=1):
+    salt = 1000 * (round_ - 1)
     for index in range(REWRITTEN_FILES):
         with open(name(directory, index), "wb") as out:
-            out.write(random.Random(1_000_000 + index).randbytes(MIB))
-    rng = random.Random(6)
+            out.write(random.Random(1_000_000 + salt + index).randbytes(MIB))
+    rng = random.Random(6 + salt)
     for _ in range(SMALL_WRITES):
         fd = os.open(name(directory, rng.randrange(REWRITTEN_FILES, files)), os.O_WRONLY)
         try:
@@ -41,6 +44,11 @@ def change(directory, files):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 4 or sys.argv[1] not in ("make", "change") or int(sys.argv[3]) <= REWRITTEN_FILES:
+    if len(sys.argv) not in (4, 5) or sys.argv[1] not in ("make", "change") or int(sys.argv[3]) <= REWRITTEN_FILES:
         sys.exit(__doc__)
-    (make if sys.argv[1] == "make" else change)(sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] == "make" and len(sys.argv) == 4:
+        make(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "change":
+        change(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]) if len(sys.argv) == 5 else 1)
+    else:
+        sys.exit(__doc__)
