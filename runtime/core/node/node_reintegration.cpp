@@ -48,7 +48,10 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
               last_reintegration_ = source_->progress();
               log(std::string(last_reintegration_fast_ ? "fast" : "full") + " reintegration of " + config_.peer +
                   " finished: " + std::to_string(last_reintegration_.bytes_done) + " bytes compared or sent, " +
-                  std::to_string(last_reintegration_.data_bytes_sent) + " data bytes sent");
+                  std::to_string(last_reintegration_.data_bytes_sent) + " data bytes sent (in flight at most: " +
+                  std::to_string(last_reintegration_.reads_in_flight_max) + " reads, " +
+                  std::to_string(last_reintegration_.unanswered_max) + " messages, " +
+                  std::to_string(last_reintegration_.bytes_in_flight_max) + " bytes)");
               if (state_ != NodeState::alone) {
                 // Fenced meanwhile (the lease ran out): this node is no primary to pair
                 // with. The nodes meet again and decide afresh.

@@ -59,9 +59,12 @@ std::string ReintegrationTarget::native(std::uint32_t directory, const std::stri
   return path.empty() ? roots_[directory] : native_path(roots_[directory], path);
 }
 
-void ReintegrationTarget::apply(FileOp op, std::function<void(io::Error)> done) {
-  const io::Error queued = applier_.apply(std::move(op), std::move(done));
-  HM_ASSERT(queued == io::Error::ok);  // messages were checked; one step at a time keeps the queue short
+void ReintegrationTarget::apply(FileOp op, std::function<void(io::Error)> done) { apply_on(applier_, std::move(op), std::move(done)); }
+
+void ReintegrationTarget::apply_on(OpApplier& applier, FileOp op, std::function<void(io::Error)> done) {
+  const io::Error queued = applier.apply(std::move(op), std::move(done));
+  // Messages were checked; one step at a time (a lane: kMaxDataStepsInFlight) keeps the queue short.
+  HM_ASSERT(queued == io::Error::ok);
 }
 
 void ReintegrationTarget::keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind) {
@@ -359,17 +362,17 @@ void ReintegrationTarget::remove_children(std::uint32_t directory, std::string p
               });
 }
 
-void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
-                                      std::function<void(io::Error)> done) {
+void ReintegrationTarget::ensure_file(OpApplier& applier, std::uint32_t directory, const std::string& path, std::uint64_t size,
+                                      std::uint32_t mode, bool written_whole, std::function<void(io::Error)> done) {
   const auto sized = sized_.find({directory, path});
   if (sized != sized_.end()) {
     if (sized->second == Sized{size, mode}) return done(io::Error::ok);
-    return size_file(directory, path, size, mode, std::move(done));
+    return size_file(applier, directory, path, size, mode, sized->second, written_whole, std::move(done));
   }
   // Usually (fast mode) the file is already there at that size and mode: one stat
   // instead of three applied ops. Everything before this step in the stream is
   // applied, so what the stat sees is this copy at this point of the stream.
-  fs_.stat(native(directory, path), [this, alive = alive_, directory, path, size, mode, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
+  fs_.stat(native(directory, path), [this, alive = alive_, &applier, directory, path, size, mode, done = std::move(done)](io::Result<io::FileStat> stat) mutable {
     if (!*alive) return;
     // A read-only mode goes through size_file: writable while data may follow, its
     // mode given at done.
@@ -380,7 +383,7 @@ void ReintegrationTarget::ensure_file(std::uint32_t directory, const std::string
       remember_sized(directory, path, size, mode);
       return done(io::Error::ok);
     }
-    size_file(directory, path, size, mode, std::move(done));
+    size_file(applier, directory, path, size, mode, std::nullopt, false, std::move(done));
   });
 }
 
@@ -389,43 +392,51 @@ void ReintegrationTarget::remember_sized(std::uint32_t directory, const std::str
   sized_[{directory, path}] = Sized{size, mode};
 }
 
-void ReintegrationTarget::size_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
+void ReintegrationTarget::size_file(OpApplier& applier, std::uint32_t directory, const std::string& path, std::uint64_t size,
+                                    std::uint32_t mode, std::optional<Sized> known, bool written_whole,
                                     std::function<void(io::Error)> done) {
   ++counters_.files_sized;
+  // What `known` already gives is not done again: a file a listing just created is
+  // there (empty, writable), and the data about to be written whole gives it its size.
+  const bool create = !known;
+  const bool truncate = !known || !(known->size == size || (written_whole && known->size <= size));
+  const bool give_mode = !known || known->mode != mode;
+  // Copies end mode-identical too: the mode travels with the size (a read-only one is
+  // given at done, after the data).
+  const std::uint32_t working = mode | kWorkingFileBits;
+  auto moded = [this, directory, path, size, mode, working, done](io::Error result) {
+    if (result == io::Error::ok) {
+      defer_mode(directory, path, mode, working);
+      remember_sized(directory, path, size, mode);
+    }
+    done(result);
+  };
+  auto truncated = [this, &applier, directory, path, working, give_mode, moded = std::move(moded)](io::Error result) mutable {
+    if (result != io::Error::ok || !give_mode) return moded(result);
+    apply_on(applier, {.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = working}, std::move(moded));
+  };
+  auto created = [this, &applier, directory, path, size, truncate, truncated = std::move(truncated)](io::Error result) mutable {
+    if (result != io::Error::ok || !truncate) return truncated(result);
+    apply_on(applier, {.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size}, std::move(truncated));
+  };
+  if (!create) return created(io::Error::ok);
   // Not exclusive: usually the file is there (its listing created it); if an earlier
   // live op failed it is made here, and a missing parent fails (the source rechecks).
-  create_writable(directory, path, mode, [this, directory, path, size, mode, done = std::move(done)](io::Error created) mutable {
-    if (created != io::Error::ok) return done(created);
-    apply({.kind = OpKind::truncate, .directory = directory, .path = path, .size_bytes = size},
-          [this, directory, path, size, mode, done = std::move(done)](io::Error truncated) mutable {
-            if (truncated != io::Error::ok) return done(truncated);
-            // Copies end mode-identical too: the mode travels with the size (a
-            // read-only one is given at done, after the data).
-            const std::uint32_t working = mode | kWorkingFileBits;
-            apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = working},
-                  [this, directory, path, size, mode, working, done = std::move(done)](io::Error moded) {
-                    if (moded == io::Error::ok) {
-                      defer_mode(directory, path, mode, working);
-                      remember_sized(directory, path, size, mode);
-                    }
-                    done(moded);
-                  });
-          });
-  });
+  create_writable(applier, directory, path, mode, std::move(created));
 }
 
-void ReintegrationTarget::create_writable(std::uint32_t directory, const std::string& path, std::uint32_t mode,
+void ReintegrationTarget::create_writable(OpApplier& applier, std::uint32_t directory, const std::string& path, std::uint32_t mode,
                                           std::function<void(io::Error)> done) {
-  apply({.kind = OpKind::create, .directory = directory, .path = path},
-        [this, directory, path, mode, done = std::move(done)](io::Error created) mutable {
-          if (created != io::Error::permission_denied) return done(created);
-          // Read-only here already (a daemon that is not root cannot open it to write).
-          apply({.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = mode | kWorkingFileBits},
-                [this, directory, path, done = std::move(done)](io::Error writable) mutable {
-                  if (writable != io::Error::ok) return done(writable);
-                  apply({.kind = OpKind::create, .directory = directory, .path = path}, std::move(done));
-                });
-        });
+  apply_on(applier, {.kind = OpKind::create, .directory = directory, .path = path},
+           [this, &applier, directory, path, mode, done = std::move(done)](io::Error created) mutable {
+             if (created != io::Error::permission_denied) return done(created);
+             // Read-only here already (a daemon that is not root cannot open it to write).
+             apply_on(applier, {.kind = OpKind::set_mode, .directory = directory, .path = path, .mode = mode | kWorkingFileBits},
+                      [this, &applier, directory, path, done = std::move(done)](io::Error writable) mutable {
+                        if (writable != io::Error::ok) return done(writable);
+                        apply_on(applier, {.kind = OpKind::create, .directory = directory, .path = path}, std::move(done));
+                      });
+           });
 }
 
 void ReintegrationTarget::defer_mode(std::uint32_t directory, const std::string& path, std::uint32_t mode,
@@ -490,7 +501,7 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
   const std::string path = message.path;
   const std::uint64_t size = message.file_size;
   const std::uint32_t mode = message.mode;
-  ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
+  ensure_file(applier_, directory, path, size, mode, false, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
     if (ready != io::Error::ok) {
       outbox_.send(ResyncBlockNeeds{message.id, true, {}});
@@ -541,10 +552,13 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   const std::string path = message.path;
   const std::uint64_t size = message.file_size;
   const std::uint32_t mode = message.mode;
-  ensure_file(directory, path, size, mode, [this, alive = alive_, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
+  // Sized in the file's lane too: files of different lanes side by side, not one after
+  // the other through the main applier.
+  OpApplier& writer = lane(directory, path);
+  const bool written_whole = message.offset == 0 && message.data.size() == size;
+  ensure_file(writer, directory, path, size, mode, written_whole, [this, alive = alive_, &writer, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
     // A size found right may never have been synced either (a write adds nothing).
-    OpApplier& writer = lane(message.directory, message.path);
     if (ready == io::Error::ok) HM_ASSERT(writer.keep_durable(message.directory, message.path, io::FileKind::regular) == io::Error::ok);
     if (ready != io::Error::ok || message.data.empty()) {
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});

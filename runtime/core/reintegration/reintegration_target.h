@@ -5,8 +5,8 @@
 // listings (delete extras, create what is missing), checksum comparisons (hashed here
 // at that point of the stream), block data and live ops. One exception: block data
 // for different files commute, so up to kMaxDataStepsInFlight of them run at once
-// (each file's own in order, every other step alone and after them), their writes
-// through kDataLanes appliers beside the main one (a file always the same lane),
+// (each file's own in order, every other step alone and after them), their sizing
+// and writes through kDataLanes appliers beside the main one (a file always the same lane),
 // whose handles are closed before any other step runs: that step may rename or
 // remove what they name. Invariants:
 // - Before the first change, this copy is durably marked inconsistent: the begin
@@ -146,7 +146,8 @@ class ReintegrationTarget {
   // Checkpoints the main applier and every lane; done(ok) once all are durable.
   void checkpoint_all(std::function<void(io::Error)> done);
   std::string native(std::uint32_t directory, const std::string& path) const;
-  void apply(FileOp op, std::function<void(io::Error)> done);
+  void apply(FileOp op, std::function<void(io::Error)> done);  // through the main applier
+  void apply_on(OpApplier& applier, FileOp op, std::function<void(io::Error)> done);
   // Found right here: the done checkpoint syncs it too (see the top of this file).
   void keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind);
   void persist(GenerationInfo info, std::function<void(io::Error)> done);
@@ -158,11 +159,10 @@ class ReintegrationTarget {
   void remove_tree(std::uint32_t directory, std::string path, io::FileKind kind, std::function<void(io::Error)> done);
   void remove_children(std::uint32_t directory, std::string path, std::shared_ptr<std::vector<io::DirEntry>> children,
                        std::size_t index, std::function<void(io::Error)> done);
-  void ensure_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
-                   std::function<void(io::Error)> done);
-  // Creates the file, sets its size and mode (three applied ops).
-  void size_file(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
-                 std::function<void(io::Error)> done);
+  // Makes the file exist at this size and mode through `applier` (the main one, or a
+  // data step's lane). written_whole: the data about to be written covers the file.
+  void ensure_file(OpApplier& applier, std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
+                   bool written_whole, std::function<void(io::Error)> done);
   void remember_sized(std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode);
   void checksums_step(ResyncBlockChecksums message, Next next);
   void data_step(ResyncBlockData message, Next next);
@@ -171,7 +171,8 @@ class ReintegrationTarget {
   void make_durable(ResyncDone done, Next next);
   void fail(const std::string& reason);
   // Read-only modes last (see the top of this file).
-  void create_writable(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::function<void(io::Error)> done);
+  void create_writable(OpApplier& applier, std::uint32_t directory, const std::string& path, std::uint32_t mode,
+                       std::function<void(io::Error)> done);
   void defer_mode(std::uint32_t directory, const std::string& path, std::uint32_t mode, std::uint32_t working_mode);
   std::pair<FinalModes::iterator, FinalModes::iterator> modes_under(std::uint32_t directory, const std::string& path);
   void forget_modes_under(std::uint32_t directory, const std::string& path);
@@ -213,6 +214,10 @@ class ReintegrationTarget {
     std::uint32_t mode = 0;
     friend bool operator==(const Sized&, const Sized&) = default;
   };
+  // Creates the file, sets its size and mode (up to three applied ops; what `known`
+  // says it has already is not done again).
+  void size_file(OpApplier& applier, std::uint32_t directory, const std::string& path, std::uint64_t size, std::uint32_t mode,
+                 std::optional<Sized> known, bool written_whole, std::function<void(io::Error)> done);
   std::map<Key, Sized> sized_;
   // Modes done sets, each one that a working mode stands in for meanwhile. One per
   // read-only file or directory of the tree (and per path a live chmod touched).

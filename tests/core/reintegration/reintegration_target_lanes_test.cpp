@@ -23,7 +23,7 @@ namespace {
 
 constexpr io::FileKind kFile = io::FileKind::regular;
 
-// Counts the writes issued and not yet completed.
+// Counts the writes and the mode changes issued and not yet completed, and truncates.
 class WritesInFlight : public fsim::FileSystemWrapper {
  public:
   using FileSystemWrapper::FileSystemWrapper;
@@ -34,11 +34,27 @@ class WritesInFlight : public fsim::FileSystemWrapper {
       done(written);
     });
   }
+  void set_mode(const std::string& path, std::uint32_t mode, DoneFn done) override {
+    most_set_modes_ = std::max(most_set_modes_, ++set_modes_now_);
+    inner().set_mode(path, mode, [this, done = std::move(done)](io::Error result) {
+      --set_modes_now_;
+      done(result);
+    });
+  }
+  void truncate(io::FileHandle file, std::uint64_t size_bytes, DoneFn done) override {
+    ++truncates_;
+    inner().truncate(file, size_bytes, std::move(done));
+  }
   std::size_t most() const { return most_; }
+  std::size_t most_set_modes() const { return most_set_modes_; }
+  std::size_t truncates() const { return truncates_; }
 
  private:
   std::size_t now_ = 0;
   std::size_t most_ = 0;
+  std::size_t set_modes_now_ = 0;
+  std::size_t most_set_modes_ = 0;
+  std::size_t truncates_ = 0;
 };
 
 class TargetLanes : public ::testing::Test {
@@ -107,6 +123,33 @@ TEST_F(TargetLanes, block_data_for_different_files_is_written_side_by_side_and_d
     // consistent=true is persisted: a power cut now must not lose what the lanes wrote.
     EXPECT_EQ(durable(name_of(i)), io::Bytes(100, static_cast<std::uint8_t>(i))) << name_of(i);
   }
+}
+
+// As in full mode: a listing created the files (empty) and each is then sent whole. Their
+// lanes give them their modes side by side; nothing creates or truncates them again.
+TEST_F(TargetLanes, files_a_listing_created_and_that_are_sent_whole_only_get_their_modes_side_by_side) {
+  constexpr std::size_t kFiles = 8;
+  std::vector<ListingEntry> entries;
+  for (std::size_t i = 0; i < kFiles; ++i) entries.push_back({.name = name_of(i), .kind = kFile});
+  listing(entries);
+  for (std::size_t i = 0; i < kFiles; ++i) data(name_of(i), 0, io::Bytes(100, static_cast<std::uint8_t>(i)), 100);
+  finish();
+  EXPECT_EQ(fs_.truncates(), 0u) << "the data written whole gives each file its size";
+  EXPECT_GT(fs_.most_set_modes(), 1u) << "the files were given their modes one after the other";
+  EXPECT_EQ(target_->counters().files_sized, kFiles);
+  for (std::size_t i = 0; i < kFiles; ++i) {
+    EXPECT_EQ(durable(name_of(i)), io::Bytes(100, static_cast<std::uint8_t>(i))) << name_of(i);
+  }
+}
+
+// A file shorter on the source than here: the data does not cover what is here, so
+// the file is cut to the source's size.
+TEST_F(TargetLanes, a_file_longer_here_is_cut_to_the_size_its_data_was_read_with) {
+  node_.disk().install_file("/data/f", io::Bytes(10, 0xee));
+  listing({{.name = "f", .kind = kFile}});
+  data("f", 0, {1, 2, 3, 4}, 4);
+  finish();
+  EXPECT_EQ(durable("f"), (io::Bytes{1, 2, 3, 4}));
 }
 
 TEST_F(TargetLanes, block_data_for_one_file_never_runs_beside_itself_and_lands_in_stream_order) {
