@@ -74,6 +74,15 @@ struct RangesRead {
 // Ranges read_ranges() takes in one call.
 constexpr std::size_t kMaxReadRanges = 64;
 
+// One range's bytes for write_ranges(), written at `offset`.
+struct RangeWrite {
+  std::uint64_t offset = 0;
+  SharedBytes bytes;
+};
+
+// Ranges write_ranges() takes in one call.
+constexpr std::size_t kMaxWriteRanges = 64;
+
 class FileSystem {
  public:
   using DoneFn = std::function<void(Error)>;
@@ -114,6 +123,14 @@ class FileSystem {
   // overrides them and not this one still sees each, and a simulated disk's faults
   // and crashes apply to each as they did.
   virtual void read_ranges(const std::string& path, std::vector<FileRange> ranges, ReadRangesFn done);
+  // Opens the file at path to write (it must exist: never created, never truncated),
+  // writes each range (at least one, at most kMaxWriteRanges) and closes it: the
+  // writing twin of read_ranges(), one round trip to the thread pool where a backend
+  // can (a reintegration target writes ~900 files this way). The first error fails the
+  // call (ranges before it may be written; a directory fails its open); the file is
+  // closed whatever happened. The default chains open, write_shared per range (side
+  // by side) and close on this FileSystem, as read_ranges() does.
+  virtual void write_ranges(const std::string& path, std::vector<RangeWrite> writes, DoneFn done);
 
   virtual void stat(const std::string& path, StatFn done) = 0;
   virtual void rename(const std::string& from, const std::string& to, DoneFn done) = 0;

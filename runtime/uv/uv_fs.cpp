@@ -150,6 +150,14 @@ class UvFileSystem final : public io::FileSystem {
                  [result, done = std::move(done)] { done(std::move(*result)); });
   }
 
+  // One thread-pool job for open, the writes and close, as read_ranges().
+  void write_ranges(const std::string& path, std::vector<io::RangeWrite> writes, DoneFn done) override {
+    HM_ASSERT(!writes.empty() && writes.size() <= io::kMaxWriteRanges);
+    auto result = std::make_shared<io::Error>(io::Error::io_error);
+    run_blocking(loop_, [result, path, writes = std::move(writes)] { *result = write_ranges_now(path, writes); },
+                 [result, done = std::move(done)] { done(*result); });
+  }
+
   void stat(const std::string& path, StatFn done) override {
     auto* req = new_req(std::move(done));
     submit(req, uv_fs_stat(loop_, &req->req, path.c_str(), &UvFileSystem::done_stat));
@@ -265,6 +273,38 @@ class UvFileSystem final : public io::FileSystem {
       out.chunks.push_back(std::move(bytes));
     }
     return out;
+  }
+
+  // write_ranges() on the calling thread (a pool worker), as read_ranges_now().
+  static io::Error write_ranges_now(const std::string& path, const std::vector<io::RangeWrite>& writes) {
+    uv_fs_t req;
+    const int opened = uv_fs_open(nullptr, &req, path.c_str(), UV_FS_O_WRONLY, 0, nullptr);
+    uv_fs_req_cleanup(&req);
+    if (opened < 0) return error_from_uv(opened);
+    const uv_file file = opened;
+    const io::Error out = write_open_file(file, writes);
+    uv_fs_close(nullptr, &req, file, nullptr);
+    uv_fs_req_cleanup(&req);
+    return out;
+  }
+
+  static io::Error write_open_file(uv_file file, const std::vector<io::RangeWrite>& writes) {
+    uv_fs_t req;
+    for (const io::RangeWrite& range : writes) {
+      const std::uint64_t length = range.bytes.size();
+      if (length > 0 && range.offset > kMaxOffset) return io::Error::invalid_argument;
+      std::uint64_t put = 0;
+      while (put < length) {  // one write may move less
+        const auto chunk = static_cast<unsigned>(std::min(length - put, kMaxChunkBytes));
+        uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(range.bytes.data() + put)), chunk);
+        const int count = uv_fs_write(nullptr, &req, file, &buf, 1, static_cast<std::int64_t>(range.offset + put), nullptr);
+        uv_fs_req_cleanup(&req);
+        if (count < 0) return error_from_uv(count);
+        if (count == 0) return io::Error::io_error;
+        put += static_cast<std::uint64_t>(count);
+      }
+    }
+    return io::Error::ok;
   }
 
   template <typename Done>

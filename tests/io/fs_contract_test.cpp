@@ -103,6 +103,25 @@ TEST_P(FileContract, read_ranges_of_a_missing_file_or_a_directory_fails_and_read
   EXPECT_EQ(call([&](auto done) { fs().rmdir(path("folder"), done); }), io::Error::ok) << "nothing left open in it";
 }
 
+TEST_P(FileContract, write_ranges_writes_each_range_under_one_open_and_keeps_the_rest_of_the_file) {
+  put("ranges", "hello world");
+  const io::SharedBytes bytes = io::SharedBytes::copy_of(io::as_bytes("JWx!"));
+  const io::Error written = call([&](auto done) {
+    fs().write_ranges(path("ranges"), {{0, bytes.slice(0, 1)}, {6, bytes.slice(1, 1)}, {13, bytes.slice(2, 2)}}, done);
+  });
+  ASSERT_EQ(written, io::Error::ok) << io::error_name(written);
+  EXPECT_EQ(contents("ranges"), std::string("Jello World\0\0x!", 15)) << "in place, past the end with zeros between";
+}
+
+TEST_P(FileContract, write_ranges_to_a_missing_file_or_a_directory_fails_and_creates_nothing) {
+  const io::SharedBytes bytes = io::SharedBytes::copy_of(io::as_bytes("x"));
+  EXPECT_EQ(call([&](auto done) { fs().write_ranges(path("nothing"), {{0, bytes}}, done); }), io::Error::not_found);
+  EXPECT_EQ(stat("nothing").error(), io::Error::not_found) << "never created";
+  ASSERT_EQ(call([&](auto done) { fs().mkdir(path("folder"), done); }), io::Error::ok);
+  EXPECT_NE(call([&](auto done) { fs().write_ranges(path("folder"), {{0, bytes}}, done); }), io::Error::ok);
+  EXPECT_EQ(call([&](auto done) { fs().rmdir(path("folder"), done); }), io::Error::ok) << "nothing left open in it";
+}
+
 TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {
   auto file = create("sparse");
   ASSERT_TRUE(write(file, 4, "x").ok());

@@ -72,6 +72,11 @@ void ReintegrationTarget::keep_durable(std::uint32_t directory, const std::strin
   HM_ASSERT(queued == io::Error::ok);  // as apply()
 }
 
+void ReintegrationTarget::keep_durable_in(OpApplier& lane, std::uint32_t directory, const std::string& path) {
+  const io::Error queued = lane.keep_durable(directory, path, io::FileKind::regular);
+  HM_ASSERT(queued == io::Error::ok);  // kMaxDataStepsInFlight keeps a lane's queue short
+}
+
 void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Error)> done) {
   persist_generation_(info, [alive = alive_, done = std::move(done)](io::Error result) {
     if (*alive) done(result);
@@ -558,22 +563,30 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   const bool written_whole = message.offset == 0 && message.data.size() == size;
   ensure_file(writer, directory, path, size, mode, written_whole, [this, alive = alive_, &writer, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
-    // A size found right may never have been synced either (a write adds nothing).
-    if (ready == io::Error::ok) HM_ASSERT(writer.keep_durable(message.directory, message.path, io::FileKind::regular) == io::Error::ok);
     if (ready != io::Error::ok || message.data.empty()) {
+      // A size found right may never have been synced either (a write adds nothing).
+      if (ready == io::Error::ok) keep_durable_in(writer, message.directory, message.path);
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
       return next();
     }
-    const std::uint64_t id = message.id;
+    // Open, write and close in one call (one thread-pool job on libuv) rather than
+    // three steps through the lane: nothing else writes this file meanwhile (its data
+    // steps run one at a time, every other step waits for them).
     const std::uint64_t bytes = message.data.size();
-    const io::Error queued = writer.apply(
-        {.kind = OpKind::write, .directory = message.directory, .path = message.path, .offset = message.offset, .data = std::move(message.data)},
-        [this, id, bytes, next = std::move(next)](io::Error written) {
-          if (written == io::Error::ok) counters_.data_bytes_written += bytes;
-          outbox_.send(ResyncAck{.id = id, .failed = written != io::Error::ok});
-          next();
-        });
-    HM_ASSERT(queued == io::Error::ok);  // kMaxDataStepsInFlight keeps a lane's queue short
+    std::vector<io::RangeWrite> writes{{message.offset, std::move(message.data)}};
+    const std::string file_path = native(message.directory, message.path);  // before path moves into the callback
+    fs_.write_ranges(file_path, std::move(writes),
+                     [this, alive, &writer, id = message.id, directory = message.directory, path = std::move(message.path), bytes,
+                      next = std::move(next)](io::Error written) {
+                       if (!*alive) return;  // the FileSystem may be gone too (see checksums_step)
+                       // Noted once written, not before: an applier whose set of changed
+                       // names fills up syncs what it holds at once, which must not be
+                       // this file before its data is in it.
+                       keep_durable_in(writer, directory, path);
+                       if (written == io::Error::ok) counters_.data_bytes_written += bytes;
+                       outbox_.send(ResyncAck{.id = id, .failed = written != io::Error::ok});
+                       next();
+                     });
   });
 }
 

@@ -5,10 +5,12 @@
 // listings (delete extras, create what is missing), checksum comparisons (hashed here
 // at that point of the stream), block data and live ops. One exception: block data
 // for different files commute, so up to kMaxDataStepsInFlight of them run at once
-// (each file's own in order, every other step alone and after them), their sizing
-// and writes through kDataLanes appliers beside the main one (a file always the same lane),
+// (each file's own in order, every other step alone and after them): their sizing
+// through kDataLanes appliers beside the main one (a file always the same lane),
 // whose handles are closed before any other step runs: that step may rename or
-// remove what they name. Invariants:
+// remove what they name; their data with one FileSystem::write_ranges call each
+// (open, write, close), the name then noted in the lane for its checkpoint at done.
+// Invariants:
 // - Before the first change, this copy is durably marked inconsistent: the begin
 //   step persists GenerationInfo.consistent=false and every change queues behind it.
 //   A node killed mid-reintegration therefore restarts inconsistent and is never
@@ -18,9 +20,9 @@
 //   generation adopted. Found right is not durable: a daemon that crashed (its
 //   machine did not) left what it wrote in the page cache, unsynced, and a power cut
 //   after "synchronised" would lose it. Every change goes through an OpApplier (the
-//   main one or a block data lane), and every file compared and directory listed is
-//   handed to one to keep durable, so that one durable checkpoint of each, all at
-//   done, covers them all: each file fsynced once, several at a time, then each
+//   main one or a block data lane) or, block data, is handed to one once written;
+//   every file compared and directory listed is handed to one to keep durable, so
+//   that one durable checkpoint of each, all at done, covers them all: each file fsynced once, several at a time, then each
 //   directory once (not a file and its parent one after the other).
 // - A resync message older than a live op on the same file (or than any namespace
 //   op) it follows in the stream is refused as a protocol error, never applied: the
@@ -59,9 +61,9 @@ namespace hamirror::core {
 constexpr std::size_t kMaxTargetSteps = 4096;
 // Files remembered as already created at a resync message's size; beyond it, forgotten.
 constexpr std::size_t kMaxSizedFiles = 1024;
-// Block data steps applied at once (different files), and the appliers their writes
-// go through: the stat, open and write of each file wait on the thread pool side by
-// side instead of one after the other.
+// Block data steps applied at once (different files), and the appliers that size
+// their files: the stat, sizing and write of each file wait on the thread pool side
+// by side instead of one after the other.
 constexpr std::size_t kMaxDataStepsInFlight = 8;
 constexpr std::size_t kDataLanes = 4;
 // Queued steps looked through for block data to start beside those running.
@@ -150,6 +152,8 @@ class ReintegrationTarget {
   void apply_on(OpApplier& applier, FileOp op, std::function<void(io::Error)> done);
   // Found right here: the done checkpoint syncs it too (see the top of this file).
   void keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind);
+  // A file a data step wrote or found right, for its lane's checkpoint at done.
+  void keep_durable_in(OpApplier& lane, std::uint32_t directory, const std::string& path);
   void persist(GenerationInfo info, std::function<void(io::Error)> done);
 
   void begin_step(Next next);
