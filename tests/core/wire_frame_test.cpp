@@ -60,7 +60,7 @@ TEST(WireFrame, a_frame_survives_encoding_and_decoding_with_every_header_field) 
 TEST(WireFrame, the_header_is_big_endian_at_fixed_offsets_and_the_tag_starts_zeroed) {
   const io::Bytes encoded = encode_frame(MessageType::pong, 0x1122334455667788, text_bytes("xyz"));
   const io::Bytes expected_prefix = {'H', 'M', 'I', 'R',                               // magic
-                                     0x00, 0x03,                                       // version
+                                     0x00, 0x04,                                       // version
                                      0x00, 0x03,                                       // type: pong
                                      0x00, 0x00, 0x00, 0x00,                           // flags
                                      0x00, 0x00, 0x00, 0x03,                           // payload bytes
@@ -196,7 +196,7 @@ TEST(WireFrame, an_unknown_version_is_refused_with_a_reason) {
   FrameDecoder decoder;
   std::vector<Decoded> frames;
   EXPECT_EQ(feed(decoder, frame, frames), FrameDecoder::Status::failed);
-  EXPECT_EQ(decoder.error(), "frame 0: unknown protocol version 9 (this node speaks 3)");
+  EXPECT_EQ(decoder.error(), "frame 0: unknown protocol version 9 (this node speaks 4)");
   EXPECT_TRUE(frames.empty());
 }
 

@@ -207,7 +207,7 @@ TEST(WireFramedConnection, oversized_unknown_version_and_garbled_frames_each_clo
   const std::vector<Case> cases = {
       {12, {0xff, 0xff, 0xff, 0xff}, "frame 1: payload of 4294967295 bytes exceeds the limit of 8388608"},
       {12, {0x00, 0x80, 0x00, 0x01}, "frame 1: payload of 8388609 bytes exceeds the limit of 8388608"},
-      {4, {0x00, 0x01}, "frame 1: unknown protocol version 1 (this node speaks 3)"},
+      {4, {0x00, 0x01}, "frame 1: unknown protocol version 1 (this node speaks 4)"},
       {0, {'H', 'M', 'I', 'X'}, "frame 1: bad magic 0x484d4958 (not a hamirror stream)"},
       {6, {0x00, 0x00}, "frame 1: message type 0 is invalid"},
       {8, {0x00, 0x00, 0x00, 0x02}, "frame 1: unknown flags 0x00000002"},

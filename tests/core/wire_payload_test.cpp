@@ -192,7 +192,7 @@ TEST(WirePayload, a_tail_arriving_in_views_of_any_size_decodes_to_the_same_bytes
 
 TEST(WirePayload, resync_messages_carry_their_data_as_the_tail) {
   const ReplicateOp op = write_of(5000);
-  const ResyncBlockData block{.id = 3, .path = "f", .file_size = 9000, .offset = 10, .data = op.data, .mode = 0644};
+  const ResyncBlockData block{.id = 3, .path = "f", .file_size = 9000, .extents = {{10, 5000}}, .data = op.data, .mode = 0644};
   for (const io::Bytes& encoded : {wire::encode_whole_frame(block, 0), wire::encode_whole_frame(ResyncLiveOp{op}, 0)}) {
     wire::FrameDecoder decoder;
     const wire::Frame frame = assemble(decoder, chunks_of({io::SharedBytes(encoded)}));
@@ -204,6 +204,7 @@ TEST(WirePayload, resync_messages_carry_their_data_as_the_tail) {
   ASSERT_TRUE(decoded_block) << decoded_block.error();
   EXPECT_TRUE(decoded_block.value().data.shares_with(op.data));
   EXPECT_EQ(decoded_block.value().mode, 0644u);
+  EXPECT_EQ(decoded_block.value().extents, (std::vector<DataExtent>{{10, 5000}}));
   auto decoded_live = wire::decode_message<ResyncLiveOp>(wire::frame_of(ResyncLiveOp{op}, storage));
   ASSERT_TRUE(decoded_live) << decoded_live.error();
   EXPECT_TRUE(decoded_live.value().op.data.shares_with(op.data));

@@ -42,7 +42,18 @@ std::string ResyncBlockChecksums::check() const {
 std::string ResyncBlockData::check() const {
   if (!is_valid_relative_path(path)) return "path is not a relative path";
   if (data.size() > kMaxResyncDataBytes) return "more than " + std::to_string(kMaxResyncDataBytes) + " bytes";
-  if (offset + data.size() > file_size) return "data beyond the file size it was read with";
+  if (extents.size() > kMaxExtentsPerBlockData) return "more than " + std::to_string(kMaxExtentsPerBlockData) + " extents";
+  std::uint64_t total = 0;
+  std::uint64_t end = 0;
+  for (std::size_t i = 0; i < extents.size(); ++i) {
+    const DataExtent& extent = extents[i];
+    if (extent.length == 0) return "an empty extent";
+    if (i > 0 && extent.offset < end) return "extents out of order or overlapping";
+    if (extent.offset > file_size || extent.length > file_size - extent.offset) return "data beyond the file size it was read with";
+    end = extent.offset + extent.length;
+    total += extent.length;
+  }
+  if (total != data.size()) return "extents that do not add up to the data";
   if ((mode & ~kModeBits) != 0) return "mode has bits outside the permission bits 07777";
   return {};
 }

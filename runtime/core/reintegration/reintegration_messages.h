@@ -120,19 +120,35 @@ struct ResyncBlockNeeds {
   }
 };
 
-// File bytes at offset, read when the file's size was file_size and its mode `mode`.
+// One piece of a block_data message's data: `length` bytes of the file at `offset`,
+// taken in order from the message's data.
+struct DataExtent {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  HM_WIRE_FIELDS(offset, length)
+  friend bool operator==(const DataExtent&, const DataExtent&) = default;
+};
+
+// Extents one block_data message carries at most (one file's read: the fast mode's
+// scattered small ranges of a file travel, and are written, together).
+constexpr std::size_t kMaxExtentsPerBlockData = 64;
+static_assert(kMaxExtentsPerBlockData <= io::kMaxWriteRanges);
+
+// File bytes at the extents' offsets (in order, disjoint, none past file_size; their
+// lengths add up to data's size), read when the file's size was file_size and its mode
+// `mode`. Without extents it only gives the file its size and mode.
 struct ResyncBlockData {
   std::uint64_t id = 0;
   std::uint32_t directory = 0;
   std::string path;
   std::uint64_t watermark = 0;
   std::uint64_t file_size = 0;
-  std::uint64_t offset = 0;
+  std::vector<DataExtent> extents;
   io::SharedBytes data;
   std::uint32_t mode = 0;
 
   HM_WIRE_MESSAGE(wire::MessageType::resync_block_data, "resync_block_data")
-  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, offset, mode)
+  HM_WIRE_FIELDS(id, directory, path, watermark, file_size, extents, mode)
   HM_WIRE_TAIL(data)
   std::string check() const;
 };

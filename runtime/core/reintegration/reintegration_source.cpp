@@ -186,7 +186,7 @@ bool ReintegrationSource::start_one() {
   if (directory_work && busy_ > 0) return false;  // a listing waits for the file reads to end, then runs alone
   std::deque<Work>& queue = directory_work ? dirs_ : files_;
   // Each item sends at least one message: together they stay within the target's bound.
-  if (busy_ + extra_messages_ + unanswered_.size() >= window_for(queue.front())) return false;
+  if (busy_ + unanswered_.size() >= window_for(queue.front())) return false;
   if (!quiet_for(queue.front())) return false;  // a local apply completing pumps again
   // One item may always start: a message's worth is below the bound.
   const std::uint64_t planned = bytes_read_by(queue.front());
@@ -515,14 +515,10 @@ std::vector<ByteRange> ReintegrationSource::next_chunks(const Work& work) const 
   if (work.to_end) return {{work.offset, kMaxResyncDataBytes}};
   if (work.ranges.empty()) return {{0, 0}};
   // The first range (up to one message's worth), then whole ranges while they fit in
-  // one message's worth in all, and while the window of unanswered messages has room
-  // (this item's own message is counted in busy_).
-  const std::size_t taken = busy_ + extra_messages_ + unanswered_.size();
-  const std::size_t room = taken >= kMaxUnansweredResyncDataMessages ? 1 : 1 + kMaxUnansweredResyncDataMessages - taken;
-  const std::size_t most = std::min(kMaxChunksPerRead, room);
+  // one message's worth in all: one message carries them.
   std::vector<ByteRange> chunks{{work.ranges.front().offset, std::min<std::uint64_t>(work.ranges.front().length, kMaxResyncDataBytes)}};
   std::uint64_t bytes = chunks.front().length;
-  for (std::size_t i = 1; i < work.ranges.size() && chunks.size() < most; ++i) {
+  for (std::size_t i = 1; i < work.ranges.size() && chunks.size() < kMaxChunksPerRead; ++i) {
     if (work.ranges[i].length > kMaxResyncDataBytes - bytes) break;
     chunks.push_back(work.ranges[i]);
     bytes += work.ranges[i].length;
@@ -530,18 +526,41 @@ std::vector<ByteRange> ReintegrationSource::next_chunks(const Work& work) const 
   return chunks;
 }
 
-void ReintegrationSource::send_chunk(Work& work, std::uint64_t offset, std::uint64_t wanted, const FileRead& read, io::Bytes data) {
-  const std::uint64_t sent = data.size();
-  ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_,
-                          .file_size = read.size, .offset = std::min(offset, read.size), .data = io::SharedBytes(std::move(data)),
+void ReintegrationSource::send_chunks(Work& work, const std::vector<ByteRange>& chunks, FileRead& read) {
+  ResyncBlockData message{.directory = work.directory, .path = work.path, .watermark = read_watermark_, .file_size = read.size,
                           .mode = read.mode};
-  // The part of the chunk past the end of the file is done at once.
-  const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(wanted, work.ranges.front().length);
-  const std::uint64_t from_budget = std::min(work.budget, consumed);
-  add_to_do(consumed - from_budget);
-  work.budget -= from_budget;
-  add_done(consumed - std::min(consumed, sent));
-  message.id = send_id({.work = work, .bytes = std::min(consumed, sent), .data_bytes = sent});
+  std::uint64_t counted = 0;  // added to bytes_done when the target answers
+  std::uint64_t sent = 0;
+  io::Bytes joined;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    io::Bytes& data = read.chunks[i];
+    const std::uint64_t length = data.size();
+    // The part of the chunk past the end of the file is done at once.
+    const std::uint64_t consumed = work.ranges.empty() ? 0 : std::min(chunks[i].length, work.ranges.front().length);
+    const std::uint64_t from_budget = std::min(work.budget, consumed);
+    add_to_do(consumed - from_budget);
+    work.budget -= from_budget;
+    add_done(consumed - std::min(consumed, length));
+    counted += std::min(consumed, length);
+    if (length > 0) {
+      message.extents.push_back({chunks[i].offset, length});
+      progress_.blocks_sent += blocks_in(length);
+      sent += length;
+      if (chunks.size() == 1) {
+        joined = std::move(data);  // a whole file's chunk travels as it was read
+      } else {
+        joined.insert(joined.end(), data.begin(), data.end());
+      }
+    }
+    if (!work.ranges.empty()) {
+      ByteRange& front = work.ranges.front();
+      front.offset += consumed;
+      front.length -= consumed;
+      if (front.length == 0) work.ranges.erase(work.ranges.begin());
+    }
+  }
+  message.data = io::SharedBytes(std::move(joined));
+  message.id = send_id({.work = work, .bytes = counted, .data_bytes = sent});
   // The item's reservation becomes the message's: the target holds the data now.
   const std::uint64_t moved = std::min(work.reserved, sent);
   work.reserved -= moved;
@@ -549,23 +568,12 @@ void ReintegrationSource::send_chunk(Work& work, std::uint64_t offset, std::uint
   progress_.bytes_in_flight_max = std::max(progress_.bytes_in_flight_max, bytes_in_flight_);
   outbox_.send(message);
   progress_.data_bytes_sent += sent;
-  progress_.blocks_sent += blocks_in(sent);
-  if (!work.ranges.empty()) {
-    ByteRange& front = work.ranges.front();
-    front.offset += consumed;
-    front.length -= consumed;
-    if (front.length == 0) work.ranges.erase(work.ranges.begin());
-  }
 }
 
 void ReintegrationSource::do_send_ranges(Work work) {
   const std::uint64_t id = begin_read(work, false);
   std::vector<ByteRange> chunks = next_chunks(work);
-  // Messages beyond this item's own, kept free in the window until they are sent.
-  const std::size_t extra = chunks.size() - 1;
-  extra_messages_ += extra;
-  read_file(work, chunks, [this, id, work, chunks, extra](io::Result<FileRead> read) mutable {
-    extra_messages_ -= extra;
+  read_file(work, chunks, [this, id, work, chunks](io::Result<FileRead> read) mutable {
     if (!read_running(id)) return;
     if (!end_read(id)) return finish_work(true, std::move(work));
     if (!read) {
@@ -585,10 +593,7 @@ void ReintegrationSource::do_send_ranges(Work work) {
       work.budget = rest;
       if (rest > 0) work.ranges.push_back({work.offset, rest});
     }
-    // In order: each chunk is the front of what is left (see next_chunks).
-    for (std::size_t i = 0; i < chunks.size(); ++i) {
-      send_chunk(work, chunks[i].offset, chunks[i].length, *read, std::move(read->chunks[i]));
-    }
+    send_chunks(work, chunks, *read);
     if (!work.ranges.empty()) {
       enqueue(work, true);
     } else {

@@ -38,7 +38,7 @@
 // Pipelining. Up to `parallel_reads` file reads (different files, or different parts
 // of one) run at once, so the disk and the target work while the next file is read.
 // One read may take several of a file's ranges (kMaxChunksPerRead, one message's
-// worth of bytes in all) and sends a message for each, in order, when it completes.
+// worth of bytes in all) and sends them in one message when it completes.
 // The argument above holds for each read on its own; the watermark is taken when a
 // read completes, so messages leave with watermarks that never go backwards. A
 // listing (or a recheck) runs alone: every message about a file leaves after the
@@ -104,10 +104,11 @@ constexpr unsigned kMaxTargetFailuresPerPath = 4;
 constexpr std::size_t kMaxQueuedResyncWork = 1 << 20;
 // Resync reads in flight at once; each holds at most kMaxResyncDataBytes.
 constexpr std::size_t kMaxParallelResyncReads = 64;
-// Dirty ranges of one file read under one open (each its own message): the fast mode's
-// scattered small ranges cost an open, fstat and close per file rather than per range.
+// Dirty ranges of one file read under one open and sent in one message: the fast
+// mode's scattered small ranges cost an open, fstat and close per file rather than per
+// range, and the target writes them in one call.
 constexpr std::size_t kMaxChunksPerRead = 8;
-static_assert(kMaxChunksPerRead <= io::kMaxReadRanges);
+static_assert(kMaxChunksPerRead <= io::kMaxReadRanges && kMaxChunksPerRead <= kMaxExtentsPerBlockData);
 
 struct ResyncProgress {
   std::uint64_t bytes_to_do = 0;
@@ -238,8 +239,9 @@ class ReintegrationSource {
   std::vector<ByteRange> next_chunks(const Work& work) const;
   std::uint64_t bytes_read_by(const Work& work) const;
   static std::size_t window_for(const Work& work);
-  // Sends data read at offset (wanted: the chunk's length) as the front of work.ranges.
-  void send_chunk(Work& work, std::uint64_t offset, std::uint64_t wanted, const FileRead& read, io::Bytes data);
+  // Sends what one read found for chunks (each the front of work.ranges in turn) as one
+  // message: the file's size and mode, and an extent for each chunk's bytes.
+  void send_chunks(Work& work, const std::vector<ByteRange>& chunks, FileRead& read);
   void do_list_dir(Work work);
   void on_listed(Work work, std::vector<ListingEntry> entries, const std::vector<std::uint64_t>& sizes);
   void do_compare(Work work);
@@ -284,7 +286,6 @@ class ReintegrationSource {
   std::size_t parallel_reads_;
   std::size_t busy_ = 0;           // work items under way (at most parallel_reads_)
   std::uint64_t bytes_in_flight_ = 0;  // reserved by items under way + data unanswered
-  std::size_t extra_messages_ = 0;  // messages reads under way will send beyond one each
   bool exclusive_busy_ = false;    // the one under way is a listing or a recheck
   std::map<std::uint64_t, Read> reads_;  // by id
   std::uint64_t next_read_id_ = 1;

@@ -560,10 +560,11 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
   // Sized in the file's lane too: files of different lanes side by side, not one after
   // the other through the main applier.
   OpApplier& writer = lane(directory, path);
-  const bool written_whole = message.offset == 0 && message.data.size() == size;
+  const bool written_whole = message.extents.size() == 1 && message.extents.front() == DataExtent{0, size};
   ensure_file(writer, directory, path, size, mode, written_whole, [this, alive = alive_, &writer, message = std::move(message), next = std::move(next)](io::Error ready) mutable {
     if (!*alive) return;
-    if (ready != io::Error::ok || message.data.empty()) {
+    ++counters_.data_messages_applied;
+    if (ready != io::Error::ok || message.extents.empty()) {
       // A size found right may never have been synced either (a write adds nothing).
       if (ready == io::Error::ok) keep_durable_in(writer, message.directory, message.path);
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
@@ -573,7 +574,12 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
     // three steps through the lane: nothing else writes this file meanwhile (its data
     // steps run one at a time, every other step waits for them).
     const std::uint64_t bytes = message.data.size();
-    std::vector<io::RangeWrite> writes{{message.offset, std::move(message.data)}};
+    std::vector<io::RangeWrite> writes;
+    std::uint64_t at = 0;
+    for (const DataExtent& extent : message.extents) {
+      writes.push_back({extent.offset, message.data.slice(at, extent.length)});
+      at += extent.length;
+    }
     const std::string file_path = native(message.directory, message.path);  // before path moves into the callback
     fs_.write_ranges(file_path, std::move(writes),
                      [this, alive, &writer, id = message.id, directory = message.directory, path = std::move(message.path), bytes,

@@ -76,6 +76,7 @@ struct ResyncTargetCounters {
   std::uint64_t blocks_compared = 0;
   std::uint64_t blocks_differing = 0;
   std::uint64_t data_bytes_written = 0;
+  std::uint64_t data_messages_applied = 0;  // block data messages (one may carry several extents)
   std::uint64_t live_ops_applied = 0;
   std::uint64_t live_ops_failed = 0;
   std::uint64_t ordering_checks = 0;  // resync messages checked against the live ops before them

@@ -49,7 +49,8 @@ constexpr std::uint32_t kFrameMagic = 0x484D4952;  // "HMIR"
 // 2: replicate_op carries a mode (set_mode, and create and mkdir); the reintegration
 // carries modes (files' with their data, directories' in listings).
 // 3: a write's data travels as the frame's tail (kFlagTail).
-constexpr std::uint16_t kProtocolVersion = 3;
+// 4: a reintegration's block data carries several extents of one file.
+constexpr std::uint16_t kProtocolVersion = 4;
 constexpr std::size_t kMaxFrameBytes = 8 * 1024 * 1024;  // payload bytes, header excluded
 constexpr std::size_t kTagBytes = 32;
 constexpr std::size_t kTagOffset = 24;  // the authenticated header prefix ends here

@@ -80,7 +80,10 @@ class TargetLanes : public ::testing::Test {
     send(ResyncDirListing{.id = ++id_, .watermark = sequence_, .entries = std::move(entries)});
   }
   void data(const std::string& path, std::uint64_t offset, const io::Bytes& bytes, std::uint64_t file_size) {
-    send(ResyncBlockData{.id = ++id_, .path = path, .watermark = sequence_, .file_size = file_size, .offset = offset, .data = bytes, .mode = 0644});
+    std::vector<DataExtent> extents;
+    if (!bytes.empty()) extents.push_back({offset, bytes.size()});
+    send(ResyncBlockData{.id = ++id_, .path = path, .watermark = sequence_, .file_size = file_size, .extents = extents, .data = bytes,
+                         .mode = 0644});
   }
   void live(FileOp op) { send(ResyncLiveOp{ReplicateOp::from(++sequence_, std::move(op))}); }
 

@@ -48,7 +48,10 @@ class TargetModes : public ::testing::Test {
     send(ResyncDirListing{.id = ++id_, .path = path, .watermark = sequence_, .entries = std::move(entries)});
   }
   void data(const std::string& path, const io::Bytes& bytes, std::uint32_t mode) {
-    send(ResyncBlockData{.id = ++id_, .path = path, .watermark = sequence_, .file_size = bytes.size(), .data = bytes, .mode = mode});
+    std::vector<DataExtent> extents;
+    if (!bytes.empty()) extents.push_back({0, bytes.size()});
+    send(ResyncBlockData{.id = ++id_, .path = path, .watermark = sequence_, .file_size = bytes.size(), .extents = extents, .data = bytes,
+                         .mode = mode});
   }
   void live(FileOp op) { send(ResyncLiveOp{ReplicateOp::from(++sequence_, std::move(op))}); }
 

@@ -672,6 +672,28 @@ TEST_F(Reintegration, fast_reintegration_keeps_many_small_messages_in_flight_and
 // Issue 6 (branch reint3): the fast mode's scattered small ranges cost one open per
 // file on the source, and a target file already at its size and mode is not created,
 // truncated and given its mode again before the bytes are written.
+TEST(ResyncBlockDataCheck, extents_must_be_in_order_disjoint_inside_the_file_and_add_up_to_the_data) {
+  ResyncBlockData message{.path = "f", .file_size = 100, .extents = {{0, 2}, {10, 3}, {98, 2}}, .data = io::Bytes(7, 1)};
+  EXPECT_EQ(message.check(), "");
+  auto with = [&](std::vector<DataExtent> extents, std::size_t data_bytes) {
+    ResyncBlockData changed = message;
+    changed.extents = std::move(extents);
+    changed.data = io::Bytes(data_bytes, 1);
+    return changed.check();
+  };
+  EXPECT_EQ(with({}, 0), "") << "only a size and a mode";
+  EXPECT_EQ(with({{10, 3}, {0, 2}}, 5), "extents out of order or overlapping");
+  EXPECT_EQ(with({{0, 5}, {4, 2}}, 7), "extents out of order or overlapping");
+  EXPECT_EQ(with({{0, 2}, {2, 0}}, 2), "an empty extent");
+  EXPECT_EQ(with({{99, 2}}, 2), "data beyond the file size it was read with");
+  EXPECT_EQ(with({{UINT64_MAX, 2}}, 2), "data beyond the file size it was read with") << "no overflow";
+  EXPECT_EQ(with({{0, 2}}, 3), "extents that do not add up to the data");
+  std::vector<DataExtent> many;
+  for (std::uint64_t i = 0; i <= kMaxExtentsPerBlockData; ++i) many.push_back({i, 1});
+  message.file_size = 1000;
+  EXPECT_EQ(with(many, many.size()), "more than " + std::to_string(kMaxExtentsPerBlockData) + " extents");
+}
+
 TEST_F(Reintegration, fast_reintegration_reads_a_files_ranges_under_one_open_and_leaves_a_file_already_sized_as_it_is) {
   io::Prng prng(6);
   constexpr int kFiles = 3;
@@ -705,6 +727,7 @@ TEST_F(Reintegration, fast_reintegration_reads_a_files_ranges_under_one_open_and
   EXPECT_EQ(done.file_reads, std::uint64_t{kFiles}) << "each file's ranges are read under one open";
   EXPECT_EQ(source_fs_->read_ranges_calls, std::size_t{kFiles}) << "open, fstat, reads and close: one call per file";
   EXPECT_EQ(source_fs_->opens, 0u) << "no open of its own: a backend may make the whole read one round trip";
+  EXPECT_EQ(target_->counters().data_messages_applied, std::uint64_t{kFiles}) << "each file's ranges travel in one message";
   EXPECT_EQ(target_->counters().files_already_sized, std::uint64_t{kFiles});
   EXPECT_EQ(target_->counters().files_sized, 0u) << "no create, truncate or set_mode for a file already at its size and mode";
   EXPECT_EQ(done.bytes_done, done.bytes_to_do);
@@ -912,9 +935,9 @@ TEST(ReintegrationProtocol, a_resync_block_older_than_a_live_write_before_it_is_
   EXPECT_EQ(target.on_frame(frame_of(ResyncDone{1, 0})), "reintegration frame before resync_begin");
   EXPECT_EQ(target.on_frame(frame_of(ResyncBegin{ResyncMode::full, 1})), "");
   EXPECT_EQ(target.on_frame(frame_of(ResyncLiveOp{ReplicateOp::from(1, write_op("f", 0, io::Bytes{1}))})), "");
-  ResyncBlockData old_block{.id = 1, .path = "f", .watermark = 0, .file_size = 1, .offset = 0, .data = io::Bytes{2}};
+  ResyncBlockData old_block{.id = 1, .path = "f", .watermark = 0, .file_size = 1, .extents = {{0, 1}}, .data = io::Bytes{2}};
   EXPECT_EQ(target.on_frame(frame_of(old_block)), "resync block older than a live write before it");
-  ResyncBlockData other_file{.id = 2, .path = "g", .watermark = 0, .file_size = 1, .offset = 0, .data = io::Bytes{2}};
+  ResyncBlockData other_file{.id = 2, .path = "g", .watermark = 0, .file_size = 1, .extents = {{0, 1}}, .data = io::Bytes{2}};
   EXPECT_EQ(target.on_frame(frame_of(other_file)), "") << "another file: no order to keep";
   old_block.watermark = 1;
   EXPECT_EQ(target.on_frame(frame_of(old_block)), "") << "read after the write: it contains it";
