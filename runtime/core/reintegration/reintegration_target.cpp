@@ -590,6 +590,9 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
                        // this file before its data is in it.
                        keep_durable_in(writer, directory, path);
                        if (written == io::Error::ok) counters_.data_bytes_written += bytes;
+                       // Sized on the promise of this write (size_file skips the truncate
+                       // of a file written whole): a failed one leaves the size unknown.
+                       if (written != io::Error::ok) sized_.erase({directory, path});
                        outbox_.send(ResyncAck{.id = id, .failed = written != io::Error::ok});
                        next();
                      });

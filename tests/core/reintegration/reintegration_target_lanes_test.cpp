@@ -28,6 +28,10 @@ class WritesInFlight : public fsim::FileSystemWrapper {
  public:
   using FileSystemWrapper::FileSystemWrapper;
   void write(io::FileHandle file, std::uint64_t offset, io::ByteView bytes, WriteFn done) override {
+    if (failing_writes_ > 0) {
+      --failing_writes_;  // the disk is full: nothing written, the error comes back later
+      return inner().write(file, offset, io::ByteView(), [done = std::move(done)](io::Result<std::uint64_t>) { done(io::Error::no_space); });
+    }
     most_ = std::max(most_, ++now_);
     inner().write(file, offset, bytes, [this, done = std::move(done)](io::Result<std::uint64_t> written) {
       --now_;
@@ -48,8 +52,10 @@ class WritesInFlight : public fsim::FileSystemWrapper {
   std::size_t most() const { return most_; }
   std::size_t most_set_modes() const { return most_set_modes_; }
   std::size_t truncates() const { return truncates_; }
+  void fail_next_writes(std::size_t count) { failing_writes_ = count; }
 
  private:
+  std::size_t failing_writes_ = 0;
   std::size_t now_ = 0;
   std::size_t most_ = 0;
   std::size_t set_modes_now_ = 0;
@@ -143,6 +149,22 @@ TEST_F(TargetLanes, files_a_listing_created_and_that_are_sent_whole_only_get_the
   for (std::size_t i = 0; i < kFiles; ++i) {
     EXPECT_EQ(durable(name_of(i)), io::Bytes(100, static_cast<std::uint8_t>(i))) << name_of(i);
   }
+}
+
+// A file sent whole is sized by its write alone (no truncate): when that write fails,
+// the next message about the file must not take the size as given.
+TEST_F(TargetLanes, a_failed_write_of_a_file_sent_whole_leaves_its_size_to_be_set_again) {
+  listing({{.name = "f", .kind = kFile}});
+  // After the generation record's writes: the next write is the file's.
+  ASSERT_TRUE(cluster_.scheduler().run_until([&] { return target_->counters().entries_created == 1; },
+                                             cluster_.scheduler().now_ns() + io::kNsPerS));
+  fs_.fail_next_writes(1);
+  data("f", 0, io::Bytes(100, 7), 100);
+  data("f", 0, io::Bytes(10, 8), 100);  // the source's recheck, say: the first blocks only
+  finish();
+  io::Bytes expected(100, 0);
+  std::fill(expected.begin(), expected.begin() + 10, std::uint8_t{8});
+  EXPECT_EQ(durable("f"), expected) << "cut to the size the data was read with";
 }
 
 // A file shorter on the source than here: the data does not cover what is here, so
