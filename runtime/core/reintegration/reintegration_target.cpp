@@ -67,14 +67,9 @@ void ReintegrationTarget::apply_on(OpApplier& applier, FileOp op, std::function<
   HM_ASSERT(queued == io::Error::ok);
 }
 
-void ReintegrationTarget::keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind) {
-  const io::Error queued = applier_.keep_durable(directory, path, kind);
-  HM_ASSERT(queued == io::Error::ok);  // as apply()
-}
-
-void ReintegrationTarget::keep_durable_in(OpApplier& lane, std::uint32_t directory, const std::string& path) {
-  const io::Error queued = lane.keep_durable(directory, path, io::FileKind::regular);
-  HM_ASSERT(queued == io::Error::ok);  // kMaxDataStepsInFlight keeps a lane's queue short
+void ReintegrationTarget::keep_durable(OpApplier& applier, std::uint32_t directory, const std::string& path, io::FileKind kind) {
+  const io::Error queued = applier.keep_durable(directory, path, kind);
+  HM_ASSERT(queued == io::Error::ok);  // as apply_on()
 }
 
 void ReintegrationTarget::persist(GenerationInfo info, std::function<void(io::Error)> done) {
@@ -273,7 +268,7 @@ void ReintegrationTarget::listing_step(ResyncDirListing listing, Next next) {
     sized_.clear();  // it may remove or replace files
     // Entries found right may have been made and never flushed: the checkpoint flushes
     // this directory too.
-    keep_durable(listing.directory, listing.path, io::FileKind::directory);
+    keep_durable(applier_, listing.directory, listing.path, io::FileKind::directory);
     // The page speaks for names in (after, last entry] (or to the end).
     auto in_range = [&listing](const std::string& name) {
       if (!listing.after.empty() && !(listing.after < name)) return false;
@@ -514,7 +509,7 @@ void ReintegrationTarget::checksums_step(ResyncBlockChecksums message, Next next
     }
     // Blocks found right may never have been synced: the checkpoint fsyncs the file
     // (once, whether blocks are written to it next or not).
-    keep_durable(message.directory, message.path, io::FileKind::regular);
+    keep_durable(applier_, message.directory, message.path, io::FileKind::regular);
     const std::string file_path = native(message.directory, message.path);  // before message moves into the callback
     fs_.open(file_path, {.read = true}, [this, alive, message = std::move(message), next = std::move(next)](io::Result<io::FileHandle> opened) mutable {
       if (!*alive) return;  // the FileSystem may be gone too (see below)
@@ -566,7 +561,7 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
     ++counters_.data_messages_applied;
     if (ready != io::Error::ok || message.extents.empty()) {
       // A size found right may never have been synced either (a write adds nothing).
-      if (ready == io::Error::ok) keep_durable_in(writer, message.directory, message.path);
+      if (ready == io::Error::ok) keep_durable(writer, message.directory, message.path, io::FileKind::regular);
       outbox_.send(ResyncAck{.id = message.id, .failed = ready != io::Error::ok});
       return next();
     }
@@ -588,7 +583,7 @@ void ReintegrationTarget::data_step(ResyncBlockData message, Next next) {
                        // Noted once written, not before: an applier whose set of changed
                        // names fills up syncs what it holds at once, which must not be
                        // this file before its data is in it.
-                       keep_durable_in(writer, directory, path);
+                       keep_durable(writer, directory, path, io::FileKind::regular);
                        if (written == io::Error::ok) counters_.data_bytes_written += bytes;
                        // Sized on the promise of this write (size_file skips the truncate
                        // of a file written whole): a failed one leaves the size unknown.

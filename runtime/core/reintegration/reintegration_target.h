@@ -151,10 +151,9 @@ class ReintegrationTarget {
   std::string native(std::uint32_t directory, const std::string& path) const;
   void apply(FileOp op, std::function<void(io::Error)> done);  // through the main applier
   void apply_on(OpApplier& applier, FileOp op, std::function<void(io::Error)> done);
-  // Found right here: the done checkpoint syncs it too (see the top of this file).
-  void keep_durable(std::uint32_t directory, const std::string& path, io::FileKind kind);
-  // A file a data step wrote or found right, for its lane's checkpoint at done.
-  void keep_durable_in(OpApplier& lane, std::uint32_t directory, const std::string& path);
+  // Found right here, or block data a lane wrote: the done checkpoint of `applier`
+  // (the main one or a data step's lane) syncs it too (see the top of this file).
+  void keep_durable(OpApplier& applier, std::uint32_t directory, const std::string& path, io::FileKind kind);
   void persist(GenerationInfo info, std::function<void(io::Error)> done);
 
   void begin_step(Next next);
