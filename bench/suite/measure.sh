@@ -18,18 +18,33 @@ log_ms() {  # cluster node pattern
   [ -n "$stamp" ] && date -u -d "$stamp" +%s%3N
 }
 
+# Lines in cluster/node's module log so far: where wait_log_line starts reading.
+log_lines() { wc -l <"$(module_log "$1" "$2")"; }
+
+# Waits, without polling, for a line with the fixed text in cluster/node's module log
+# after its first `after` lines. Polling `hamirror state` every 50 ms took a quarter of
+# the 2 cores from the daemons during a reintegration (a bash, a date and a CLI
+# process per poll; perf record -a), which rsync's figure never paid.
+wait_log_line() {  # cluster node after text seconds
+  local tail_pid found=1 lines
+  # tail -F sleeps on inotify; it is killed once the line is found (it would otherwise
+  # notice grep gone only when the log grows again).
+  exec {lines}< <(exec timeout "$5" tail -n +"$(( $3 + 1 ))" -F "$(module_log "$1" "$2")" 2>/dev/null)
+  tail_pid=$!
+  grep -q -m 1 -F -- "$4" <&"$lines" && found=0
+  kill "$tail_pid" 2>/dev/null || true
+  exec {lines}<&-
+  [ "$found" -eq 0 ] || die "$1/$2 logged no \"$4\" within $5 s"
+}
+
 # A reintegration's figure: from `start` (ms) to the primary's "ALONE -> PRIM" as its
-# log stamps it, not to when the suite's polling of `hamirror state` saw PRIM (every
-# 50 ms, a process each). Also the reintegration itself, "begins" to "finished".
+# log stamps it (the suite waits for that line: wait_log_line). Also the reintegration
+# itself, "begins" to "finished".
 reint_figures() {  # key start
-  local prim begins finished tries=0
-  fig[${1}_polled_s]=$(elapsed_s "$2")
+  local prim begins finished
+  fig[${1}_seen_s]=$(elapsed_s "$2")
   prim=$(log_ms reint node1 "ALONE -> PRIM: node2 is synchronised")
-  while [ -z "$prim" ] || [ "$prim" -lt "$2" ]; do  # the log line may trail the state
-    [ $((tries += 1)) -le 40 ] || die "no ALONE -> PRIM after the start in node1's log"
-    sleep 0.05
-    prim=$(log_ms reint node1 "ALONE -> PRIM: node2 is synchronised")
-  done
+  [ -n "$prim" ] && [ "$prim" -ge "$2" ] || die "no ALONE -> PRIM after the start in node1's log"
   begins=$(log_ms reint node1 "reintegration of node2 begins")
   finished=$(log_ms reint node1 "reintegration of node2 finished")
   fig[${1}_s]=$(awk -v ms=$(( prim - $2 )) 'BEGIN { printf "%.2f", ms / 1000 }')
@@ -117,18 +132,20 @@ add_run() { fig[$1]+="$2 "; }
 # One fast reintegration (the change numbered `round` made while node2 was away) and
 # rsync of the same change onto the copy rsync brought up to date the round before.
 fast_round() {  # round c1 c2 m1
-  local start
+  local start lines
   stop_daemon reint node2
   wait_code reint node1 2 30
   python3 "$repo/bench/suite/tree.py" change "$4/tree" "$files" "$1"
   drop_caches
+  lines=$(log_lines reint node1)
   start=$(now_ms)
   start_daemon reint node2
-  wait_code reint node1 3 900 0.05
+  wait_log_line reint node1 "$lines" "ALONE -> PRIM: node2 is synchronised" 900
   reint_figures fast_reint "$start"
+  wait_code reint node1 3 30
   add_run fast_reint_runs "${fig[fast_reint_s]}"
   add_run fast_reint_itself_runs "${fig[fast_reint_itself_s]}"
-  add_run fast_reint_polled_runs "${fig[fast_reint_polled_s]}"
+  add_run fast_reint_seen_runs "${fig[fast_reint_seen_s]}"
   fig[fast_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
   wait_code reint node2 4 30
   diff -rq "$2/tree" "$3/tree" >/dev/null || die "the copies differ after fast reintegration $1"
@@ -143,19 +160,21 @@ fast_round() {  # round c1 c2 m1
 
 # One full reintegration (node2's state wiped) and rsync to an empty folder.
 full_round() {  # round c1 c2
-  local start
+  local start lines
   stop_daemon reint node2
   wait_code reint node1 2 30
   rm -rf "$work/reint/node2/state" "$work/rsync-empty"
   mkdir -p "$work/reint/node2/state" "$work/rsync-empty"
   drop_caches
+  lines=$(log_lines reint node1)
   start=$(now_ms)
   start_daemon reint node2
-  wait_code reint node1 3 900 0.05
+  wait_log_line reint node1 "$lines" "ALONE -> PRIM: node2 is synchronised" 900
   reint_figures full_reint "$start"
+  wait_code reint node1 3 30
   add_run full_reint_runs "${fig[full_reint_s]}"
   add_run full_reint_itself_runs "${fig[full_reint_itself_s]}"
-  add_run full_reint_polled_runs "${fig[full_reint_polled_s]}"
+  add_run full_reint_seen_runs "${fig[full_reint_seen_s]}"
   fig[full_reint_log]=$(grep -h "reintegration of node2 finished" "$(module_log reint node1)" | tail -n 1 | sed 's/.*finished: //')
   wait_code reint node2 4 30
   diff -rq "$2/tree" "$3/tree" >/dev/null || die "the copies differ after full reintegration $1"

@@ -54,8 +54,8 @@ fuse_rows() {
 # fig[x_s] = the median of fig[x_runs] (each round of measure_reintegration adds one).
 reintegration_medians() {
   local key
-  for key in fast_reint fast_reint_itself fast_reint_polled rsync_stale rsync_stale_sync \
-             full_reint full_reint_itself full_reint_polled rsync_empty rsync_empty_sync; do
+  for key in fast_reint fast_reint_itself fast_reint_seen rsync_stale rsync_stale_sync \
+             full_reint full_reint_itself full_reint_seen rsync_empty rsync_empty_sync; do
     [ -n "${fig[${key}_runs]:-}" ] && fig[${key}_s]=$(median "${fig[${key}_runs]}")
   done
   return 0
@@ -126,8 +126,8 @@ What is measured:
   (each round: hamirror, then rsync of the same change; --repeats), runs in seconds:
   fast $(f fast_reint_runs)vs rsync $(f rsync_stale_runs); full $(f full_reint_runs)vs rsync $(f rsync_empty_runs).
   hamirror: fast: $(f fast_reint_log); full: $(f full_reint_log).
-  The end is the primary's "ALONE -> PRIM" as its log stamps it (seen by the suite's
-  50 ms polling: fast $(f fast_reint_polled_s) s, full $(f full_reint_polled_s) s); the reintegration itself,
+  The end is the primary's "ALONE -> PRIM" as its log stamps it (the suite watches that
+  log for the line, no polling; it saw it at: fast $(f fast_reint_seen_s) s, full $(f full_reint_seen_s) s); the reintegration itself,
   "begins" to "finished" in that log: fast $(f fast_reint_itself_s) s, full $(f full_reint_itself_s) s (runs: fast
   $(f fast_reint_itself_runs); full $(f full_reint_itself_runs)).
 - RTO: namespaces on a bridge, kill -9 of the primary's daemon and its link down; the
