@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/assert.h"
 #include "io/bytes.h"
 #include "io/error.h"
 #include "io/shared_bytes.h"
@@ -83,6 +84,15 @@ struct RangeWrite {
 // Ranges write_ranges() takes in one call.
 constexpr std::size_t kMaxWriteRanges = 64;
 
+// A file's ranges that will be read soon, for will_read().
+struct ReadAhead {
+  std::string path;
+  std::vector<FileRange> ranges;
+};
+
+// Files will_read() takes in one call.
+constexpr std::size_t kMaxReadAheadFiles = 64;
+
 class FileSystem {
  public:
   using DoneFn = std::function<void(Error)>;
@@ -131,6 +141,15 @@ class FileSystem {
   // closed whatever happened. The default chains open, write_shared per range (side
   // by side) and close on this FileSystem, as read_ranges() does.
   virtual void write_ranges(const std::string& path, std::vector<RangeWrite> writes, DoneFn done);
+  // A hint: these files' ranges (at most kMaxReadAheadFiles files, kMaxReadRanges
+  // ranges each) will be read soon. A backend may start reading them into the OS's
+  // cache now, so that the later reads do not wait for the disk one by one (a
+  // reintegration source reads ~900 cold files a few at a time). Nothing is reported
+  // and nothing changes: errors (a missing file, a directory) are ignored. The default
+  // does nothing, nor does a backend without such a call (Windows, the simulator).
+  virtual void will_read(std::vector<ReadAhead> files) {
+    HM_ASSERT(files.size() <= kMaxReadAheadFiles);
+  }
 
   virtual void stat(const std::string& path, StatFn done) = 0;
   virtual void rename(const std::string& from, const std::string& to, DoneFn done) = 0;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "io/error.h"
+#include "io/filesystem.h"
 #include "io/log_severity.h"
 #include "io/process.h"
 #include "io/virtual_ip.h"
@@ -51,6 +52,12 @@ io::Error fsync_directory(const std::string& path);
 // wrote it: syncfs(2) on Linux (which reports writeback errors since 5.8). Windows
 // flushes a whole volume only for an administrator's volume handle: not_supported.
 io::Error sync_file_system(const std::string& path);
+
+// Asks the OS to start reading these ranges of the file into its cache, without
+// waiting for them (POSIX posix_fadvise POSIX_FADV_WILLNEED: the kernel queues the
+// reads and returns). Best effort: a file that cannot be opened is skipped. Windows
+// has no such call for a file's ranges: nothing is done there.
+void advise_will_read(const std::string& path, const std::vector<io::FileRange>& ranges);
 
 // OS services: systemd units through systemctl on Linux, the Service Control Manager
 // on Windows. start/stop wait up to timeout_ms for the target state.

@@ -203,6 +203,15 @@ class UvFileSystem final : public io::FileSystem {
     }));
   }
 
+  // One thread-pool job for the hints of all the files: nothing waits for it.
+  void will_read(std::vector<io::ReadAhead> files) override {
+    HM_ASSERT(files.size() <= io::kMaxReadAheadFiles);
+    if (files.empty()) return;
+    run_blocking(loop_, [files = std::move(files)] {
+      for (const io::ReadAhead& file : files) platform::advise_will_read(file.path, file.ranges);
+    }, [] {});
+  }
+
   void fsync_dir(const std::string& path, DoneFn done) override {
     blocking(std::move(done), [path] { return platform::fsync_directory(path); });
   }

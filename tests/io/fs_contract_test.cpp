@@ -1,3 +1,4 @@
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,22 @@ TEST_P(FileContract, write_ranges_to_a_missing_file_or_a_directory_fails_and_cre
   ASSERT_EQ(call([&](auto done) { fs().mkdir(path("folder"), done); }), io::Error::ok);
   EXPECT_NE(call([&](auto done) { fs().write_ranges(path("folder"), {{0, bytes}}, done); }), io::Error::ok);
   EXPECT_EQ(call([&](auto done) { fs().rmdir(path("folder"), done); }), io::Error::ok) << "nothing left open in it";
+}
+
+TEST_P(FileContract, a_read_ahead_hint_changes_nothing_and_ignores_what_it_cannot_read) {
+  put("hinted", "hello world");
+  ASSERT_EQ(call([&](auto done) { fs().mkdir(path("folder"), done); }), io::Error::ok);
+  fs().will_read({{.path = path("hinted"), .ranges = {{0, 5}, {6, 100}, {1 << 20, 10}, {2, UINT64_MAX - 2}}},
+                  {.path = path("nothing"), .ranges = {{0, 4}}},
+                  {.path = path("folder"), .ranges = {{0, 4}}}});
+  fs().will_read({});
+  auto read = await<io::Result<io::RangesRead>>(harness(), [&](auto done) { fs().read_ranges(path("hinted"), {{0, 5}, {6, 5}}, done); });
+  ASSERT_TRUE(read.ok()) << io::error_name(read.error());
+  EXPECT_EQ(std::string(read->chunks[0].begin(), read->chunks[0].end()), "hello");
+  EXPECT_EQ(std::string(read->chunks[1].begin(), read->chunks[1].end()), "world");
+  EXPECT_EQ(stat("hinted").value().size_bytes, 11u);
+  EXPECT_EQ(stat("nothing").error(), io::Error::not_found) << "a hint creates nothing";
+  EXPECT_EQ(call([&](auto done) { fs().rmdir(path("folder"), done); }), io::Error::ok);
 }
 
 TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {

@@ -167,6 +167,7 @@ void ReintegrationSource::pump_once() {
   if (state_ != State::running && state_ != State::switching) return;
   while (start_one()) {
   }
+  read_ahead();
   if (busy_ > 0 || !dirs_.empty() || !files_.empty()) return;  // each finishing item pumps again
   if (unanswered_.size() >= kMaxUnansweredResyncMessages) return;
   if (recheck_everything_ || !recheck_.empty()) {
@@ -206,6 +207,40 @@ bool ReintegrationSource::start_one() {
     case WorkKind::recheck: do_recheck(std::move(work)); break;
   }
   return true;
+}
+
+// Hints the ranges of the queued files within kReadAheadFiles and kReadAheadBytes of
+// the front that were not hinted yet, a batch at a time (or what is left once the
+// queue's end is within reach), so that one hint covers many files.
+void ReintegrationSource::read_ahead() {
+  std::vector<Work*> unhinted;
+  std::uint64_t bytes = 0;
+  std::size_t files = 0;
+  bool queue_end_in_reach = true;
+  for (Work& work : files_) {
+    if (files == kReadAheadFiles || bytes >= kReadAheadBytes) {
+      queue_end_in_reach = false;
+      break;
+    }
+    ++files;
+    if (work.kind != WorkKind::send_ranges || work.ranges.empty()) continue;  // whole files: the OS reads ahead itself
+    for (std::size_t i = 0; i < work.ranges.size() && i < io::kMaxReadRanges; ++i) bytes += work.ranges[i].length;
+    if (!work.read_ahead) unhinted.push_back(&work);
+  }
+  if (unhinted.empty() || (unhinted.size() < kReadAheadBatch && !queue_end_in_reach)) return;
+  for (std::size_t first = 0; first < unhinted.size(); first += kReadAheadBatch) {
+    std::vector<io::ReadAhead> hint;
+    for (std::size_t i = first; i < unhinted.size() && i < first + kReadAheadBatch; ++i) {
+      Work& work = *unhinted[i];
+      work.read_ahead = true;
+      io::ReadAhead file{.path = native(work.directory, work.path)};
+      for (std::size_t r = 0; r < work.ranges.size() && r < io::kMaxReadRanges; ++r) {
+        file.ranges.push_back({work.ranges[r].offset, work.ranges[r].length});
+      }
+      hint.push_back(std::move(file));
+    }
+    fs_.will_read(std::move(hint));
+  }
 }
 
 void ReintegrationSource::take_rechecks() {

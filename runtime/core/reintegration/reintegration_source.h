@@ -109,6 +109,15 @@ constexpr std::size_t kMaxParallelResyncReads = 64;
 // range, and the target writes them in one call.
 constexpr std::size_t kMaxChunksPerRead = 8;
 static_assert(kMaxChunksPerRead <= io::kMaxReadRanges && kMaxChunksPerRead <= kMaxExtentsPerBlockData);
+// Read-ahead: the files next in the queue with known ranges (the fast mode's) are
+// hinted to the disk (io::FileSystem::will_read) while `parallel_reads` files are
+// read, so their cold ranges come in at the disk's own depth rather than a few at a
+// time. At most this many files and bytes ahead of the reads, in hints of a batch of
+// files each (one thread-pool job on libuv); the hint changes no byte and no order.
+constexpr std::size_t kReadAheadFiles = 64;
+constexpr std::uint64_t kReadAheadBytes = 16 * kMaxResyncDataBytes;
+constexpr std::size_t kReadAheadBatch = 16;
+static_assert(kReadAheadBatch <= kReadAheadFiles && kReadAheadBatch <= io::kMaxReadAheadFiles);
 
 struct ResyncProgress {
   std::uint64_t bytes_to_do = 0;
@@ -190,6 +199,7 @@ class ReintegrationSource {
     std::vector<ByteRange> ranges;   // send_ranges: what is left to send
     bool to_end = false;             // send_ranges: [offset, the file's end when first read)
     std::uint64_t reserved = 0;      // bytes held against kMaxResyncBytesInFlight while under way
+    bool read_ahead = false;         // send_ranges: its ranges were hinted (read_ahead())
   };
   enum class Answer : std::uint8_t { ack, needs };
   struct Unanswered {
@@ -224,6 +234,7 @@ class ReintegrationSource {
   void pump();
   void pump_once();
   bool start_one();
+  void read_ahead();
   void take_rechecks();
   bool quiet_for(const Work& work) const;
   std::uint64_t begin_read(const Work& work, bool listing);  // the read's id

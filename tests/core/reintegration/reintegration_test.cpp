@@ -5,8 +5,10 @@
 
 #include <cstdio>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -58,10 +60,21 @@ class SourceReads final : public fsim::FileSystemWrapper {
   }
   void read_ranges(const std::string& path, std::vector<io::FileRange> ranges, ReadRangesFn done) override {
     ++read_ranges_calls;
+    reads.push_back(path);
     inner().read_ranges(path, std::move(ranges), std::move(done));
   }
+  void will_read(std::vector<io::ReadAhead> files) override {
+    hints.push_back({.reads_before = reads.size(), .files = files});
+    inner().will_read(std::move(files));
+  }
+  struct Hint {
+    std::size_t reads_before = 0;  // read_ranges() calls made before it
+    std::vector<io::ReadAhead> files;
+  };
   std::size_t opens = 0;
   std::size_t read_ranges_calls = 0;
+  std::vector<std::string> reads;  // read_ranges()'s paths, in call order
+  std::vector<Hint> hints;
 };
 
 // Two nodes: "prim" reintegrates "second", whose /data may be empty, stale or close.
@@ -731,6 +744,50 @@ TEST_F(Reintegration, fast_reintegration_reads_a_files_ranges_under_one_open_and
   EXPECT_EQ(target_->counters().files_already_sized, std::uint64_t{kFiles});
   EXPECT_EQ(target_->counters().files_sized, 0u) << "no create, truncate or set_mode for a file already at its size and mode";
   EXPECT_EQ(done.bytes_done, done.bytes_to_do);
+  EXPECT_TRUE(link_errors_.empty());
+}
+
+TEST_F(Reintegration, fast_reintegration_hints_the_files_ahead_of_its_reads_in_batches_within_its_bounds) {
+  io::Prng prng(7);
+  constexpr int kFiles = 100;
+  parallel_reads_ = 3;
+  std::map<std::string, std::vector<io::FileRange>> planned;  // by native path
+  FastResyncInput plan;
+  for (int f = 0; f < kFiles; ++f) {
+    char name[8];
+    std::snprintf(name, sizeof name, "f%03d", f);
+    install_both(std::string("/data/") + name, random_bytes(prng, 40'000));
+    ResyncFileRanges file{.directory = 0, .path = name};
+    file.ranges = {{0, kResyncBlockBytes}, {5 * kResyncBlockBytes, 2 * kResyncBlockBytes}};
+    planned[std::string("/data/") + name] = {{0, kResyncBlockBytes}, {5 * kResyncBlockBytes, 2 * kResyncBlockBytes}};
+    plan.files.push_back(std::move(file));
+  }
+  build(GenerationInfo{.current = kPrimaryGeneration, .consistent = true, .last_role = LastRole::secondary});
+  source_->start_fast(*prim_link_, plan);
+  ASSERT_TRUE(run_until([&] { return synchronised(); }));
+  expect_identical_copies();
+
+  const auto& reads = source_fs_->reads;
+  ASSERT_EQ(reads.size(), std::size_t{kFiles});
+  std::map<std::string, std::size_t> read_at;  // a file's place among the reads
+  for (std::size_t i = 0; i < reads.size(); ++i) read_at[reads[i]] = i;
+  std::set<std::string> hinted;
+  for (const SourceReads::Hint& hint : source_fs_->hints) {
+    EXPECT_LE(hint.files.size(), kReadAheadBatch) << "one batch per hint";
+    for (const io::ReadAhead& file : hint.files) {
+      EXPECT_TRUE(hinted.insert(file.path).second) << file.path << " hinted twice";
+      ASSERT_TRUE(read_at.contains(file.path)) << file.path;
+      EXPECT_GE(read_at[file.path], hint.reads_before) << file.path << " hinted after its read started";
+      EXPECT_LT(read_at[file.path], hint.reads_before + parallel_reads_ + kReadAheadFiles) << file.path << " hinted too far ahead";
+      ASSERT_EQ(file.ranges.size(), planned[file.path].size());
+      for (std::size_t r = 0; r < file.ranges.size(); ++r) {
+        EXPECT_EQ(file.ranges[r].offset, planned[file.path][r].offset);
+        EXPECT_EQ(file.ranges[r].length, planned[file.path][r].length);
+      }
+    }
+  }
+  EXPECT_EQ(hinted.size(), std::size_t{kFiles} - parallel_reads_) << "every file but those read at once";
+  EXPECT_LE(source_fs_->hints.size(), std::size_t{kFiles} / kReadAheadBatch + 2) << "files hinted in batches, not one by one";
   EXPECT_TRUE(link_errors_.empty());
 }
 
