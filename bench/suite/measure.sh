@@ -215,6 +215,9 @@ measure_reintegration() {
     say "reintegration: full (secondary wiped) vs rsync -a --inplace to an empty folder, round $round of $repeats"
     full_round "$round" "$c1" "$c2"
   done
+  sleep 12  # the daemons give freed memory back every 10 s (runtime/daemon/node_daemon.cpp)
+  fig[mem_primary_idle_after_full]=$(memory_mib reint node1 VmRSS)
+  fig[mem_secondary_idle_after_full]=$(memory_mib reint node2 VmRSS)
   stop_daemon reint node2
   stop_daemon reint node1
   rm -rf "$work/rsync-stale" "$work/rsync-empty" "$work"/reint/node*/state/data  # the logs stay (--keep)

@@ -7,6 +7,7 @@ ratio() { calc "b = $2 + 0; if (b > 0) printf \"%.2f×\", ($1 + 0) / b; else pri
 compare() { [[ "$2 $3" == *n/a* ]] && { echo n/a; return; }; calc "print (($2 + 0) $1 ($3 + 0)) ? \"yes\" : \"**NO**\""; }
 at_least() { compare ">=" "$1" "$2"; }
 at_most() { compare "<=" "$1" "$2"; }
+larger() { [[ "$1 $2" == *n/a* ]] && { echo n/a; return; }; calc "print ($1 > $2) ? $1 : $2"; }
 median() { printf '%s\n' $1 | sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 f() { echo "${fig[$1]:-n/a}"; }
 row() { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
@@ -82,11 +83,11 @@ rto_rows() {
 
 memory_rows() {
   row "daemon RSS idle, MiB (primary / secondary)" "$(f mem_primary_idle) / $(f mem_secondary_idle)" "" "" "≤ 30" \
-    "$(at_most "$(calc "print ($(f mem_primary_idle) > $(f mem_secondary_idle)) ? $(f mem_primary_idle) : $(f mem_secondary_idle)")" 30)"
+    "$(at_most "$(larger "$(f mem_primary_idle)" "$(f mem_secondary_idle)")" 30)"
   row "daemon peak RSS under FUSE load (VmHWM), MiB" "$(f mem_primary_peak) / $(f mem_secondary_peak)" \
     "secondary under the core-API load: $(f mem_secondary_core_peak)" "" "" ""
   row "daemon RSS idle after $files MiB replicated, MiB" "$(f mem_primary_after_tree) / $(f mem_secondary_after_tree)" \
-    "primary after the full reintegration: $(f mem_primary_after_full) (peak $(f mem_primary_peak_end)); secondary's peak: $(f mem_secondary_peak_full)" "" "no growth" \
+    "primary after the full reintegration: $(f mem_primary_after_full) (peak $(f mem_primary_peak_end)), 12 s later: $(f mem_primary_idle_after_full) / $(f mem_secondary_idle_after_full); secondary's peak: $(f mem_secondary_peak_full)" "" "no growth" \
     "$(at_most "$(f mem_primary_after_tree)" "$(f mem_primary_idle) + 5")"
 }
 

@@ -23,6 +23,7 @@
 #include "daemon/write_capture.h"
 #include "platform/platform.h"
 #include "uv/uv_backend.h"
+#include "uv/uv_util.h"
 
 namespace hamirror::daemon {
 namespace {
@@ -30,6 +31,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::uint64_t kProgressLogIntervalMs = 5000;
+// The heap keeps freed buffers for reuse under load (platform/posix); this often, what
+// it holds free is given back, so an idle daemon does not keep a past load's memory.
+constexpr std::uint64_t kReleaseFreeMemoryIntervalMs = 10'000;
 
 // Everything one running node owns, on one loop. Destroyed after the loop stopped.
 class NodeDaemon {
@@ -79,6 +83,10 @@ class NodeDaemon {
     progress_timer_.data = this;
     uv_timer_start(&progress_timer_, [](uv_timer_t* timer) { static_cast<NodeDaemon*>(timer->data)->log_progress(); },
                    kProgressLogIntervalMs, kProgressLogIntervalMs);
+    uv_timer_init(loop_, &release_memory_timer_);
+    release_memory_timer_.data = this;
+    uv_timer_start(&release_memory_timer_, [](uv_timer_t* timer) { static_cast<NodeDaemon*>(timer->data)->release_free_memory(); },
+                   kReleaseFreeMemoryIntervalMs, kReleaseFreeMemoryIntervalMs);
     module_log_.write(io::Severity::info, "hamirrord started: node " + node_.name() + ", peer " + peer_ +
                                ", control API on 127.0.0.1:" + std::to_string(console_port_));
     if (vip_.address.empty()) {
@@ -176,6 +184,7 @@ class NodeDaemon {
       uv_close(reinterpret_cast<uv_handle_t*>(&stop_requested_), nullptr);
     }
     uv_close(reinterpret_cast<uv_handle_t*>(&progress_timer_), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&release_memory_timer_), nullptr);
     uv_stop(loop_);
   }
 
@@ -184,6 +193,11 @@ class NodeDaemon {
     if (!progress) return;
     module_log_.write(io::Severity::info, "reintegration of " + peer_ + ": " +
                                describe_reintegration({progress->bytes_done, progress->bytes_to_do, progress->rate_bytes_per_s}));
+  }
+
+  // On the thread pool: trimming a large heap walks it, which the loop need not wait for.
+  void release_free_memory() {
+    uv::run_blocking(loop_, [] { platform::release_free_memory(); }, [] {});
   }
 
   uv_loop_t* loop_;
@@ -206,6 +220,7 @@ class NodeDaemon {
   StopRequest* stop_request_ = nullptr;  // null unless run as a Windows service
   uv_async_t stop_requested_{};
   uv_timer_t progress_timer_{};
+  uv_timer_t release_memory_timer_{};
   bool stopping_ = false;
   bool stopped_cleanly_ = false;
 };

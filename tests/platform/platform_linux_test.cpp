@@ -11,6 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <memory>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -155,6 +158,33 @@ TEST(PlatformLinux, a_tcp_socket_gives_up_on_a_silent_peer_within_the_bound) {
   EXPECT_EQ(user_timeout_ms, 10'000u);
   EXPECT_EQ(probe_interval_s, 1);
   EXPECT_EQ(bound_tcp_silence(static_cast<std::uintptr_t>(fd), 10'000), io::Error::bad_handle) << "a closed descriptor";
+}
+
+// Resident memory of this process, KiB (/proc/self/statm, second field, in pages).
+long resident_kib() {
+  std::ifstream statm("/proc/self/statm");
+  long size = 0, resident = 0;
+  statm >> size >> resident;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+TEST(PlatformLinux, freed_buffers_the_heap_keeps_under_load_are_given_back_by_release_free_memory) {
+  prepare_process_for_io();  // the daemon's heap settings: 1 MiB buffers in the heap, kept when freed
+  release_free_memory();
+  constexpr std::size_t kBlocks = 48;
+  constexpr std::size_t kBlockBytes = std::size_t{1} << 20;
+  std::vector<std::unique_ptr<char[]>> blocks;
+  for (std::size_t i = 0; i < kBlocks; ++i) {
+    blocks.push_back(std::make_unique<char[]>(kBlockBytes));
+    std::memset(blocks.back().get(), 1, kBlockBytes);  // resident
+  }
+  const long loaded = resident_kib();
+  blocks.clear();
+  const long freed = resident_kib();
+  release_free_memory();
+  const long released = resident_kib();
+  EXPECT_GT(freed, loaded - 8 * 1024) << "freed, the buffers stay in the heap for reuse (what the call is for)";
+  EXPECT_GT(freed - released, 32 * 1024) << "KiB resident: under load " << loaded << ", freed " << freed << ", released " << released;
 }
 
 }  // namespace

@@ -26,4 +26,6 @@ void prepare_process_for_io() {
   mallopt(M_TRIM_THRESHOLD, kTrimThresholdBytes);
 }
 
+void release_free_memory() { malloc_trim(0); }
+
 }  // namespace hamirror::platform
