@@ -1,24 +1,27 @@
 // Records: how bytes written to an authenticated stream travel after the handshake.
 //
-//   [u32 length][payload: length bytes][tag: HMAC(session key, direction | u64 sequence | u32 length | payload)]
+//   [u32 length][payload: length bytes][tag: GMAC(record key, nonce, u32 length | payload)]
+//   nonce = direction (1 byte) | 3 zero bytes | u64 sequence, big-endian
 //
 // The sequence counts the records of one direction from 0 and is never sent: both ends
 // know it, so a record replayed, dropped, reordered or moved to another connection
-// (another session key) fails its tag. The direction byte keeps a record from being
-// reflected back to its sender.
+// (another record key) fails its tag. The direction keeps a record from being
+// reflected back to its sender. The record key is made for one connection (handshake.h)
+// and the sequence never repeats within a direction, so no GMAC nonce is used twice
+// (gmac.h says why that matters).
 //
 // A write larger than kMaxRecordPayloadBytes is split into several records: records
 // need not match the core's frames (the stream is a byte stream), and a small bound
 // keeps the reader's buffer small and lets the first bytes of a large frame through
 // before its last ones arrived. 64 KiB: the reader checks each record as it arrives
-// while the sender seals the next, so a 1 MiB frame's HMAC on both ends overlaps its
-// transfer instead of adding two whole-MiB passes to its latency (36 bytes of tag and
+// while the sender seals the next, so a 1 MiB frame's tags on both ends overlap its
+// transfer instead of adding two whole-MiB passes to its latency (20 bytes of tag and
 // length per 64 KiB).
 #pragma once
 
 #include <cstdint>
 
-#include "auth/hmac.h"
+#include "auth/gmac.h"
 #include "io/bytes.h"
 
 namespace hamirror::auth {
@@ -26,7 +29,7 @@ namespace hamirror::auth {
 enum class Direction : std::uint8_t { client_to_server = 1, server_to_client = 2 };
 
 constexpr std::size_t kRecordLengthBytes = 4;
-constexpr std::size_t kRecordOverheadBytes = kRecordLengthBytes + kTagBytes;
+constexpr std::size_t kRecordOverheadBytes = kRecordLengthBytes + kGmacTagBytes;
 constexpr std::size_t kMaxRecordPayloadBytes = 64 * 1024;
 
 // Bytes on the wire for `payload_bytes` of payload, split into records.
@@ -34,7 +37,7 @@ std::size_t sealed_size(std::size_t payload_bytes);
 
 // Appends one record to `out` whose payload is `first` then `second` (either may be
 // empty; together at most kMaxRecordPayloadBytes), not joined beforehand.
-void seal_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView first,
+void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
                  io::ByteView second, io::Bytes& out);
 
 enum class RecordStatus {
@@ -51,6 +54,6 @@ struct OpenedRecord {
 };
 
 // Looks at the start of `buffer` for the record number `sequence`.
-OpenedRecord open_record(const Tag& session_key, Direction direction, std::uint64_t sequence, io::ByteView buffer);
+OpenedRecord open_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView buffer);
 
 }  // namespace hamirror::auth

@@ -78,8 +78,13 @@ void SecureStream::on_inner_data(io::ByteView chunk) {
 void SecureStream::advance_handshake() {
   if (phase_ == Phase::hello && unread().size() >= kHelloBytes) {
     const auto nonce = decode_hello(unread().first(kHelloBytes));
+    if (!nonce && is_version_1_hello(unread().first(kHelloBytes))) {
+      return fail_handshake("the peer runs an older hamirror (authentication handshake hamirror-v1; this node speaks "
+                            "hamirror-v2, whose records it cannot read): run the same hamirror version on both nodes",
+                            io::Error::permission_denied);
+    }
     if (!nonce) {
-      return fail_handshake("the peer did not start the hamirror-v1 authentication handshake (hamirror without "
+      return fail_handshake("the peer did not start the hamirror-v2 authentication handshake (hamirror without "
                             "authentication, an older version, or not hamirror at all)",
                             io::Error::permission_denied);
     }
@@ -107,7 +112,7 @@ void SecureStream::advance_handshake() {
                             io::Error::permission_denied);
     }
     consume(kProofBytes);
-    session_key_ = session_key(context_->key, client, server);
+    record_key_ = std::make_unique<Gmac>(session_key(context_->key, client, server));
     phase_ = Phase::established;
     handshake_timer_->stop();
     inner_->pause_reading();  // until set_handlers: nobody reads yet
@@ -168,7 +173,7 @@ void SecureStream::deliver_records() {
   const std::weak_ptr<const int> alive = alive_;
   const Direction incoming = role_ == Role::client ? Direction::server_to_client : Direction::client_to_server;
   while (phase_ == Phase::established && on_data_ && !paused_) {
-    const OpenedRecord record = open_record(session_key_, incoming, receive_sequence_, unread());
+    const OpenedRecord record = open_record(*record_key_, incoming, receive_sequence_, unread());
     if (record.status == RecordStatus::too_large) return fail_records("a record is larger than the bound");
     if (record.status == RecordStatus::bad_tag) {
       return fail_records("a record failed its authentication check (tampered, replayed or reordered data)");
@@ -216,7 +221,7 @@ io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, 
   if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
   const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
   // One inner write per record: libuv writes the first at once, so the peer checks it
-  // while the next one is sealed here (a large frame's HMAC overlaps its transfer).
+  // while the next one is sealed here (a large frame's tags overlap its transfer).
   // Room for all of them was checked above, so only a broken stream refuses one: the
   // first, normally; a later one would leave part of the write on the wire, so the
   // stream is closed then (the caller gets the error, the peer sees the stream end).
@@ -227,7 +232,7 @@ io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, 
     const std::size_t second_offset = std::max(offset + from_first, first.size()) - first.size();
     io::Bytes sealed;
     sealed.reserve(sealed_size(length));
-    seal_record(session_key_, outgoing, send_sequence_++, first.subspan(std::min(offset, first.size()), from_first),
+    seal_record(*record_key_, outgoing, send_sequence_++, first.subspan(std::min(offset, first.size()), from_first),
                 second.subspan(second_offset, length - from_first), sealed);
     const bool first_record = offset == 0;
     offset += length;

@@ -71,7 +71,7 @@ class SecureStream final : public io::StreamConnection {
   ReapFn reap_;
   Nonce own_nonce_{};
   Nonce peer_nonce_{};
-  Tag session_key_{};
+  std::unique_ptr<Gmac> record_key_;  // made once the handshake succeeded
   std::uint64_t send_sequence_ = 0;
   std::uint64_t receive_sequence_ = 0;
   // Received, not yet opened bytes: rx_[rx_offset_..]. Bounded by one record plus one

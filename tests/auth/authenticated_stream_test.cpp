@@ -157,7 +157,24 @@ TEST_P(AuthStream, a_plain_peer_is_refused_before_the_listener_sees_it) {
   plain.value()->set_handlers([](io::ByteView) {}, [&](io::Error reason) { closes.push_back(reason); });
   ASSERT_EQ(plain.value()->write(io::as_bytes(std::string(64, 'F')), [](io::Error) {}), io::Error::ok);
   ASSERT_TRUE(run_until([&] { return !closes.empty(); }));
-  EXPECT_TRUE(node_b().logged("did not start the hamirror-v1 authentication handshake")) << node_b().all_lines();
+  EXPECT_TRUE(node_b().logged("did not start the hamirror-v2 authentication handshake")) << node_b().all_lines();
+  EXPECT_EQ(pair.accepted, 0);
+}
+
+TEST_P(AuthStream, an_older_hamirror_is_refused_with_the_versions_named) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  auto older = await<io::Result<std::unique_ptr<io::StreamConnection>>>(
+      harness(), [&](auto done) { a().network.connect(pair.listener->local_address(), done); });
+  ASSERT_TRUE(older.ok());
+  std::vector<io::Error> closes;
+  older.value()->set_handlers([](io::ByteView) {}, [&](io::Error reason) { closes.push_back(reason); });
+  // A version-1 hello: its magic, then a nonce.
+  ASSERT_EQ(older.value()->write(io::as_bytes("HMAUTH01" + std::string(auth::kNonceBytes, 'n')), [](io::Error) {}), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return !closes.empty(); }));
+  EXPECT_TRUE(node_b().logged("the peer runs an older hamirror (authentication handshake hamirror-v1; this node speaks "
+                              "hamirror-v2")) << node_b().all_lines();
   EXPECT_EQ(pair.accepted, 0);
 }
 

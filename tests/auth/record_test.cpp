@@ -41,8 +41,18 @@ TEST(Handshake, proofs_depend_on_key_role_and_both_nonces) {
   EXPECT_NE(session_key(key_of(1), nonce_of(2), nonce_of(3)), session_key(key_of(1), nonce_of(2), nonce_of(4)));
 }
 
+TEST(Handshake, an_older_hamirrors_hello_is_told_apart_from_a_stranger) {
+  auto hello = encode_hello(nonce_of(7));
+  EXPECT_FALSE(is_version_1_hello(hello));
+  hello[7] = '1';  // "HMAUTH01": records tagged with HMAC-SHA256
+  EXPECT_FALSE(decode_hello(hello).has_value());
+  EXPECT_TRUE(is_version_1_hello(hello));
+  hello[0] = 'X';
+  EXPECT_FALSE(is_version_1_hello(hello));
+}
+
 TEST(Record, a_sealed_record_opens_only_with_its_key_direction_and_sequence) {
-  const Tag session = session_key(key_of(1), nonce_of(2), nonce_of(3));
+  Gmac session(session_key(key_of(1), nonce_of(2), nonce_of(3)));
   io::Bytes wire;
   seal_record(session, Direction::client_to_server, 5, io::as_bytes("payload"), {}, wire);
   ASSERT_EQ(wire.size(), sealed_size(7));
@@ -52,12 +62,12 @@ TEST(Record, a_sealed_record_opens_only_with_its_key_direction_and_sequence) {
   EXPECT_EQ(opened.consumed_bytes, wire.size());
   EXPECT_EQ(open_record(session, Direction::client_to_server, 6, wire).status, RecordStatus::bad_tag);
   EXPECT_EQ(open_record(session, Direction::server_to_client, 5, wire).status, RecordStatus::bad_tag);
-  const Tag other = session_key(key_of(1), nonce_of(2), nonce_of(4));
+  Gmac other(session_key(key_of(1), nonce_of(2), nonce_of(4)));
   EXPECT_EQ(open_record(other, Direction::client_to_server, 5, wire).status, RecordStatus::bad_tag);
 }
 
 TEST(Record, any_flipped_bit_fails_the_check) {
-  const Tag session = session_key(key_of(1), nonce_of(2), nonce_of(3));
+  Gmac session(session_key(key_of(1), nonce_of(2), nonce_of(3)));
   io::Bytes wire;
   seal_record(session, Direction::server_to_client, 0, io::as_bytes("abc"), {}, wire);
   // Byte 0..2 are the high length bytes: flipping them makes the length too large or
@@ -70,7 +80,7 @@ TEST(Record, any_flipped_bit_fails_the_check) {
 }
 
 TEST(Record, a_partial_record_waits_and_an_oversized_length_is_refused) {
-  const Tag session{};
+  Gmac session(GmacKey{});
   io::Bytes wire;
   seal_record(session, Direction::client_to_server, 0, io::as_bytes("abc"), {}, wire);
   EXPECT_EQ(open_record(session, Direction::client_to_server, 0, io::ByteView(wire).first(wire.size() - 1)).status,
