@@ -16,6 +16,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 
 #include "io/bytes.h"
@@ -39,7 +40,10 @@ class Gmac {
   Gmac& operator=(const Gmac&) = delete;
 
   // The tag of `message` under this key and `nonce`.
-  GmacTag tag(const GmacNonce& nonce, io::ByteView message);
+  GmacTag tag(const GmacNonce& nonce, io::ByteView message) { return tag(nonce, {message}); }
+  // The tag of parts[0] | parts[1] | ... as one message, so callers need not join them
+  // (CNG joins them in a buffer of its own: its GCM takes the additional data whole).
+  GmacTag tag(const GmacNonce& nonce, std::initializer_list<io::ByteView> parts);
 
  private:
   struct State;  // the library's key object: gmac_openssl.cpp or gmac_cng.cpp

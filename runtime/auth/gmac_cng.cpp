@@ -31,6 +31,7 @@ BCRYPT_ALG_HANDLE gcm_provider() {
 
 struct Gmac::State {
   BCRYPT_KEY_HANDLE key = nullptr;
+  io::Bytes joined;  // a message given in parts, joined: CNG takes the additional data whole
 };
 
 Gmac::Gmac(const GmacKey& key) : state_(std::make_unique<State>()) {
@@ -41,7 +42,19 @@ Gmac::Gmac(const GmacKey& key) : state_(std::make_unique<State>()) {
 
 Gmac::~Gmac() { BCryptDestroyKey(state_->key); }
 
-GmacTag Gmac::tag(const GmacNonce& nonce, io::ByteView message) {
+GmacTag Gmac::tag(const GmacNonce& nonce, std::initializer_list<io::ByteView> parts) {
+  io::ByteView message;
+  std::size_t non_empty = 0;
+  for (const io::ByteView part : parts) {
+    if (part.empty()) continue;
+    ++non_empty;
+    message = part;
+  }
+  if (non_empty > 1) {
+    state_->joined.clear();
+    for (const io::ByteView part : parts) state_->joined.insert(state_->joined.end(), part.begin(), part.end());
+    message = state_->joined;
+  }
   HM_ASSERT(message.size() <= std::numeric_limits<ULONG>::max());
   GmacTag tag{};
   BCRYPT_AUTHENTICATED_CIPHER_MODE_INFO info;

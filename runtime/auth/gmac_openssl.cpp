@@ -21,14 +21,16 @@ Gmac::Gmac(const GmacKey& key) : state_(std::make_unique<State>()) {
 
 Gmac::~Gmac() { EVP_CIPHER_CTX_free(state_->context); }
 
-GmacTag Gmac::tag(const GmacNonce& nonce, io::ByteView message) {
-  HM_ASSERT(message.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()));
+GmacTag Gmac::tag(const GmacNonce& nonce, std::initializer_list<io::ByteView> parts) {
   EVP_CIPHER_CTX* context = state_->context;
   int length = 0;
   HM_ASSERT(EVP_EncryptInit_ex(context, nullptr, nullptr, nullptr, nonce.data()) == 1);
-  // A null output buffer makes the input additional (authenticated, not encrypted) data.
-  if (!message.empty()) {
-    HM_ASSERT(EVP_EncryptUpdate(context, nullptr, &length, message.data(), static_cast<int>(message.size())) == 1);
+  // A null output buffer makes the input additional (authenticated, not encrypted)
+  // data; GCM takes it in as many pieces as it comes.
+  for (const io::ByteView part : parts) {
+    if (part.empty()) continue;
+    HM_ASSERT(part.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()));
+    HM_ASSERT(EVP_EncryptUpdate(context, nullptr, &length, part.data(), static_cast<int>(part.size())) == 1);
   }
   HM_ASSERT(EVP_EncryptFinal_ex(context, nullptr, &length) == 1);
   GmacTag tag{};

@@ -37,6 +37,15 @@ void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, 
   out.insert(out.end(), tag.begin(), tag.end());
 }
 
+RecordFraming frame_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
+                           io::ByteView second) {
+  HM_ASSERT(first.size() <= kMaxRecordPayloadBytes && second.size() <= kMaxRecordPayloadBytes - first.size());
+  RecordFraming framing;
+  framing.length = big_endian(static_cast<std::uint32_t>(first.size() + second.size()));
+  framing.tag = record_key.tag(record_nonce(direction, sequence), {framing.length, first, second});
+  return framing;
+}
+
 OpenedRecord open_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView buffer) {
   if (buffer.size() < kRecordLengthBytes) return {};
   const std::size_t length = read_big_endian<std::uint32_t>(buffer);

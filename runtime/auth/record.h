@@ -19,6 +19,7 @@
 // length per 64 KiB).
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "auth/gmac.h"
@@ -39,6 +40,16 @@ std::size_t sealed_size(std::size_t payload_bytes);
 // empty; together at most kMaxRecordPayloadBytes), not joined beforehand.
 void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
                  io::ByteView second, io::Bytes& out);
+
+// What a record adds around its payload, for a sender that writes the payload from
+// where it lies instead of copying it into the record: on the wire, `length`, then
+// `first` then `second`, then `tag` — the same bytes seal_record() appends.
+struct RecordFraming {
+  std::array<std::uint8_t, kRecordLengthBytes> length{};
+  GmacTag tag{};
+};
+RecordFraming frame_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
+                           io::ByteView second);
 
 enum class RecordStatus {
   incomplete,  // more bytes needed

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "io/assert.h"
+#include "io/shared_bytes.h"
 
 namespace hamirror::auth {
 namespace {
@@ -208,9 +209,51 @@ io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
 }
 
 io::Error SecureStream::write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) {
-  const io::Error result = seal_and_write(head, tail, std::move(on_done));
-  if (result == io::Error::ok) head = io::Bytes();  // taken: sealed into the records
-  return result;
+  if (phase_ != Phase::established) return io::Error::connection_reset;
+  const std::size_t size = head.size() + tail.size();
+  const std::size_t wire_bytes = sealed_size(size);
+  if (wire_bytes > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
+  if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
+  const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
+  // The tail is not copied into the records (a write's data: on a primary, every byte
+  // replicated): each record goes out as one gathered inner write, its framing and its
+  // bytes from `head` owned, its slice of the tail shared; a record's tag rides at the
+  // front of the next record's write, and the last tag alone. Room for all of them was
+  // checked above, so only a broken stream refuses one: the first, normally; a later one
+  // would leave part of the write on the wire, so the stream is closed then.
+  const io::ByteView first = head;
+  io::Bytes owned;  // the previous record's tag, then this record's length and head bytes
+  std::size_t offset = 0;  // into head, then tail, as if they were one buffer
+  do {
+    const std::size_t length = std::min(kMaxRecordPayloadBytes, size - offset);
+    const std::size_t from_head = offset < first.size() ? std::min(length, first.size() - offset) : 0;
+    const std::size_t tail_offset = std::max(offset + from_head, first.size()) - first.size();
+    const io::ByteView head_part = first.subspan(std::min(offset, first.size()), from_head);
+    const io::SharedBytes tail_part = tail.slice(tail_offset, length - from_head);
+    const RecordFraming framing = frame_record(*record_key_, outgoing, send_sequence_++, head_part, tail_part.view());
+    owned.insert(owned.end(), framing.length.begin(), framing.length.end());
+    owned.insert(owned.end(), head_part.begin(), head_part.end());
+    const bool first_record = offset == 0;
+    offset += length;
+    const io::Error result = inner_->write_gather(owned, tail_part, nullptr);
+    if (result != io::Error::ok) {
+      if (!first_record) close();
+      --send_sequence_;
+      return result;
+    }
+    owned.assign(framing.tag.begin(), framing.tag.end());
+  } while (offset < size);
+  const io::Error result = inner_->write_owned(owned, [this, size, on_done = std::move(on_done)](io::Error written) {
+    pending_write_bytes_ -= size;
+    if (on_done) on_done(written);
+  });
+  if (result != io::Error::ok) {
+    close();
+    return result;
+  }
+  pending_write_bytes_ += size;
+  head = io::Bytes();  // taken: its bytes are in the records
+  return io::Error::ok;
 }
 
 io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, WriteDoneFn on_done) {

@@ -35,8 +35,8 @@ class SecureStream final : public io::StreamConnection {
 
   void set_handlers(DataFn on_data, CloseFn on_close) override;
   io::Error write(io::ByteView bytes, WriteDoneFn on_done) override;
-  // Seals head and tail into records without joining them first: the records are the
-  // one copy (their tags sit between payloads, so the tail cannot be sent in place).
+  // Seals head and tail into records, sending the tail's bytes from the tail itself:
+  // the records' framing and the head are the only bytes copied.
   io::Error write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) override;
   std::size_t pending_write_bytes() const override { return pending_write_bytes_; }
   void pause_reading() override;

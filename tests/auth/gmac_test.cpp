@@ -68,6 +68,24 @@ TEST(Gmac, the_tag_depends_on_key_nonce_and_every_byte) {
   EXPECT_NE(gmac.tag(kRecordFiveNonce, io::ByteView(message).first(99)), tag) << "a shorter message";
 }
 
+TEST(Gmac, a_message_in_parts_has_the_tag_of_the_parts_joined) {
+  Gmac gmac(counting_key());
+  const io::Bytes record_bytes = {0, 0, 0, 7, 'p', 'a', 'y', 'l', 'o', 'a', 'd'};
+  const io::ByteView whole = record_bytes;
+  EXPECT_EQ(to_hex(gmac.tag(kRecordFiveNonce, {whole.first(4), whole.subspan(4, 3), {}, whole.subspan(7)})),
+            "f4e77629f58234c7e59a2aa65c5bf255");
+  EXPECT_EQ(to_hex(gmac.tag(kRecordFiveNonce, {{}, whole, {}})), "f4e77629f58234c7e59a2aa65c5bf255");
+  EXPECT_NE(gmac.tag(kRecordFiveNonce, {whole.first(4), whole.subspan(5)}), gmac.tag(kRecordFiveNonce, whole))
+      << "a byte left out between the parts";
+}
+
+TEST(Gmac, a_record_framed_around_its_payload_is_the_record_sealed_whole) {
+  Gmac record_key(counting_key());
+  const RecordFraming framing = frame_record(record_key, Direction::client_to_server, 5, io::as_bytes("pay"), io::as_bytes("load"));
+  EXPECT_EQ(to_hex(framing.length), "00000007");
+  EXPECT_EQ(to_hex(framing.tag), "f4e77629f58234c7e59a2aa65c5bf255");
+}
+
 TEST(Gmac, a_record_is_its_length_and_payload_tagged_under_its_direction_and_sequence) {
   // The record format pinned to the vector above: both platforms seal the same bytes.
   Gmac record_key(counting_key());
