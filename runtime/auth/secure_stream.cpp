@@ -204,23 +204,63 @@ void SecureStream::fail_records(const std::string& why) {
   on_close(io::Error::permission_denied);
 }
 
-io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
-  return seal_and_write(bytes, {}, std::move(on_done));
-}
-
-io::Error SecureStream::write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) {
+io::Error SecureStream::room_for(std::size_t size) const {
   if (phase_ != Phase::established) return io::Error::connection_reset;
-  const std::size_t size = head.size() + tail.size();
   const std::size_t wire_bytes = sealed_size(size);
   if (wire_bytes > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
   if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
-  const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
+  return io::Error::ok;
+}
+
+Direction SecureStream::outgoing() const {
+  return role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
+}
+
+io::StreamConnection::WriteDoneFn SecureStream::pending_done(std::size_t size, WriteDoneFn on_done) {
+  return [this, size, on_done = std::move(on_done)](io::Error written) {
+    pending_write_bytes_ -= size;
+    if (on_done) on_done(written);
+  };
+}
+
+// Both writes below: room for all the records was checked first, so only a broken
+// stream refuses one: the first, normally; a later one would leave part of the write on
+// the wire, so the stream is closed then (the caller gets the error, the peer sees the
+// stream end).
+
+io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
+  const io::Error room = room_for(bytes.size());
+  if (room != io::Error::ok) return room;
+  // One inner write per record: libuv writes the first at once, so the peer checks it
+  // while the next one is sealed here (a large frame's tags overlap its transfer).
+  std::size_t offset = 0;
+  do {
+    const io::ByteView payload = bytes.subspan(offset, std::min(kMaxRecordPayloadBytes, bytes.size() - offset));
+    io::Bytes sealed;
+    sealed.reserve(sealed_size(payload.size()));
+    seal_record(*record_key_, outgoing(), send_sequence_++, payload, {}, sealed);
+    const bool first_record = offset == 0;
+    offset += payload.size();
+    const io::Error result =
+        inner_->write_owned(sealed, offset == bytes.size() ? pending_done(bytes.size(), std::move(on_done)) : nullptr);
+    if (result != io::Error::ok) {
+      --send_sequence_;
+      if (!first_record) close();
+      return result;
+    }
+  } while (offset < bytes.size());
+  pending_write_bytes_ += bytes.size();
+  return io::Error::ok;
+}
+
+io::Error SecureStream::write_gather(io::Bytes& head, io::SharedBytes tail, WriteDoneFn on_done) {
+  const std::size_t size = head.size() + tail.size();
+  const io::Error room = room_for(size);
+  if (room != io::Error::ok) return room;
   // The tail is not copied into the records (a write's data: on a primary, every byte
   // replicated): each record goes out as one gathered inner write, its framing and its
   // bytes from `head` owned, its slice of the tail shared; a record's tag rides at the
-  // front of the next record's write, and the last tag alone. Room for all of them was
-  // checked above, so only a broken stream refuses one: the first, normally; a later one
-  // would leave part of the write on the wire, so the stream is closed then.
+  // front of the next record's write, and the last tag alone.
   const io::ByteView first = head;
   io::Bytes owned;  // the previous record's tag, then this record's length and head bytes
   std::size_t offset = 0;  // into head, then tail, as if they were one buffer
@@ -230,70 +270,26 @@ io::Error SecureStream::write_gather(io::Bytes& head, io::SharedBytes tail, Writ
     const std::size_t tail_offset = std::max(offset + from_head, first.size()) - first.size();
     const io::ByteView head_part = first.subspan(std::min(offset, first.size()), from_head);
     const io::SharedBytes tail_part = tail.slice(tail_offset, length - from_head);
-    const RecordFraming framing = frame_record(*record_key_, outgoing, send_sequence_++, head_part, tail_part.view());
+    const RecordFraming framing = frame_record(*record_key_, outgoing(), send_sequence_++, head_part, tail_part.view());
     owned.insert(owned.end(), framing.length.begin(), framing.length.end());
     owned.insert(owned.end(), head_part.begin(), head_part.end());
     const bool first_record = offset == 0;
     offset += length;
     const io::Error result = inner_->write_gather(owned, tail_part, nullptr);
     if (result != io::Error::ok) {
-      if (!first_record) close();
       --send_sequence_;
+      if (!first_record) close();
       return result;
     }
     owned.assign(framing.tag.begin(), framing.tag.end());
   } while (offset < size);
-  const io::Error result = inner_->write_owned(owned, [this, size, on_done = std::move(on_done)](io::Error written) {
-    pending_write_bytes_ -= size;
-    if (on_done) on_done(written);
-  });
+  const io::Error result = inner_->write_owned(owned, pending_done(size, std::move(on_done)));
   if (result != io::Error::ok) {
     close();
     return result;
   }
   pending_write_bytes_ += size;
   head = io::Bytes();  // taken: its bytes are in the records
-  return io::Error::ok;
-}
-
-io::Error SecureStream::seal_and_write(io::ByteView first, io::ByteView second, WriteDoneFn on_done) {
-  if (phase_ != Phase::established) return io::Error::connection_reset;
-  const std::size_t size = first.size() + second.size();
-  const std::size_t wire_bytes = sealed_size(size);
-  if (wire_bytes > io::kMaxPendingWriteBytes) return io::Error::message_too_large;
-  if (inner_->pending_write_bytes() + wire_bytes > io::kMaxPendingWriteBytes) return io::Error::would_block;
-  const Direction outgoing = role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
-  // One inner write per record: libuv writes the first at once, so the peer checks it
-  // while the next one is sealed here (a large frame's tags overlap its transfer).
-  // Room for all of them was checked above, so only a broken stream refuses one: the
-  // first, normally; a later one would leave part of the write on the wire, so the
-  // stream is closed then (the caller gets the error, the peer sees the stream end).
-  std::size_t offset = 0;  // into first, then second, as if they were one buffer
-  do {
-    const std::size_t length = std::min(kMaxRecordPayloadBytes, size - offset);
-    const std::size_t from_first = offset < first.size() ? std::min(length, first.size() - offset) : 0;
-    const std::size_t second_offset = std::max(offset + from_first, first.size()) - first.size();
-    io::Bytes sealed;
-    sealed.reserve(sealed_size(length));
-    seal_record(*record_key_, outgoing, send_sequence_++, first.subspan(std::min(offset, first.size()), from_first),
-                second.subspan(second_offset, length - from_first), sealed);
-    const bool first_record = offset == 0;
-    offset += length;
-    WriteDoneFn done;
-    if (offset == size) {
-      done = [this, size, on_done = std::move(on_done)](io::Error written) {
-        pending_write_bytes_ -= size;
-        if (on_done) on_done(written);
-      };
-    }
-    const io::Error result = inner_->write_owned(sealed, std::move(done));
-    if (result != io::Error::ok) {
-      --send_sequence_;
-      if (!first_record) close();
-      return result;
-    }
-  } while (offset < size);
-  pending_write_bytes_ += size;
   return io::Error::ok;
 }
 

@@ -48,8 +48,12 @@ class SecureStream final : public io::StreamConnection {
  private:
   enum class Phase { hello, proof, established, ended };
 
-  // Seals `first` then `second` as one write's bytes and writes the records.
-  io::Error seal_and_write(io::ByteView first, io::ByteView second, WriteDoneFn on_done);
+  // ok when `size` payload bytes may be written now; else why not.
+  io::Error room_for(std::size_t size) const;
+  Direction outgoing() const;
+  // The completion of a write's last inner write: takes the write's `size` back from
+  // the pending count (added once every record was queued), then runs on_done.
+  WriteDoneFn pending_done(std::size_t size, WriteDoneFn on_done);
   void on_inner_data(io::ByteView chunk);
   void on_inner_close(io::Error reason);
   void advance_handshake();

@@ -7,19 +7,10 @@
 
 #include "auth/gmac.h"
 #include "auth/record.h"
+#include "tests/auth/hex.h"
 
 namespace hamirror::auth {
 namespace {
-
-std::string to_hex(io::ByteView bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text;
-  for (const auto byte : bytes) {
-    text += kDigits[byte >> 4];
-    text += kDigits[byte & 0x0f];
-  }
-  return text;
-}
 
 GmacKey counting_key() {
   GmacKey key;

@@ -5,25 +5,10 @@
 #include <string>
 
 #include "auth/hmac.h"
+#include "tests/auth/hex.h"
 
 namespace hamirror::auth {
 namespace {
-
-io::Bytes from_hex(const std::string& hex) {
-  io::Bytes bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) bytes.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  return bytes;
-}
-
-std::string to_hex(const Tag& tag) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text;
-  for (const auto byte : tag) {
-    text += kDigits[byte >> 4];
-    text += kDigits[byte & 0x0f];
-  }
-  return text;
-}
 
 struct Rfc4231Case {
   const char* name;
