@@ -24,14 +24,12 @@ std::size_t sealed_size(std::size_t payload_bytes) {
   return payload_bytes + records * kRecordOverheadBytes;
 }
 
-void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
-                 io::ByteView second, io::Bytes& out) {
-  HM_ASSERT(first.size() <= kMaxRecordPayloadBytes && second.size() <= kMaxRecordPayloadBytes - first.size());
-  const auto length = big_endian(static_cast<std::uint32_t>(first.size() + second.size()));
+void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out) {
+  HM_ASSERT(payload.size() <= kMaxRecordPayloadBytes);
+  const auto length = big_endian(static_cast<std::uint32_t>(payload.size()));
   const std::size_t start = out.size();
   out.insert(out.end(), length.begin(), length.end());
-  out.insert(out.end(), first.begin(), first.end());
-  out.insert(out.end(), second.begin(), second.end());
+  out.insert(out.end(), payload.begin(), payload.end());
   // Tagged where it was just copied: length and payload are one view there.
   const GmacTag tag = record_key.tag(record_nonce(direction, sequence), io::ByteView(out).subspan(start));
   out.insert(out.end(), tag.begin(), tag.end());

@@ -36,10 +36,8 @@ constexpr std::size_t kMaxRecordPayloadBytes = 64 * 1024;
 // Bytes on the wire for `payload_bytes` of payload, split into records.
 std::size_t sealed_size(std::size_t payload_bytes);
 
-// Appends one record to `out` whose payload is `first` then `second` (either may be
-// empty; together at most kMaxRecordPayloadBytes), not joined beforehand.
-void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
-                 io::ByteView second, io::Bytes& out);
+// Appends one record to `out` holding `payload` (at most kMaxRecordPayloadBytes).
+void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out);
 
 // What a record adds around its payload, for a sender that writes the payload from
 // where it lies instead of copying it into the record: on the wire, `length`, then

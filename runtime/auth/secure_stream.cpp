@@ -238,7 +238,7 @@ io::Error SecureStream::write(io::ByteView bytes, WriteDoneFn on_done) {
     const io::ByteView payload = bytes.subspan(offset, std::min(kMaxRecordPayloadBytes, bytes.size() - offset));
     io::Bytes sealed;
     sealed.reserve(sealed_size(payload.size()));
-    seal_record(*record_key_, outgoing(), send_sequence_++, payload, {}, sealed);
+    seal_record(*record_key_, outgoing(), send_sequence_++, payload, sealed);
     const bool first_record = offset == 0;
     offset += payload.size();
     const io::Error result =

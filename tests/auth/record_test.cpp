@@ -54,7 +54,7 @@ TEST(Handshake, an_older_hamirrors_hello_is_told_apart_from_a_stranger) {
 TEST(Record, a_sealed_record_opens_only_with_its_key_direction_and_sequence) {
   Gmac session(session_key(key_of(1), nonce_of(2), nonce_of(3)));
   io::Bytes wire;
-  seal_record(session, Direction::client_to_server, 5, io::as_bytes("payload"), {}, wire);
+  seal_record(session, Direction::client_to_server, 5, io::as_bytes("payload"), wire);
   ASSERT_EQ(wire.size(), sealed_size(7));
   const auto opened = open_record(session, Direction::client_to_server, 5, wire);
   ASSERT_EQ(opened.status, RecordStatus::opened);
@@ -69,7 +69,7 @@ TEST(Record, a_sealed_record_opens_only_with_its_key_direction_and_sequence) {
 TEST(Record, any_flipped_bit_fails_the_check) {
   Gmac session(session_key(key_of(1), nonce_of(2), nonce_of(3)));
   io::Bytes wire;
-  seal_record(session, Direction::server_to_client, 0, io::as_bytes("abc"), {}, wire);
+  seal_record(session, Direction::server_to_client, 0, io::as_bytes("abc"), wire);
   // Byte 0..2 are the high length bytes: flipping them makes the length too large or
   // the record incomplete, which is refused or waited for, never accepted.
   for (std::size_t i = 0; i < wire.size(); ++i) {
@@ -82,7 +82,7 @@ TEST(Record, any_flipped_bit_fails_the_check) {
 TEST(Record, a_partial_record_waits_and_an_oversized_length_is_refused) {
   Gmac session(GmacKey{});
   io::Bytes wire;
-  seal_record(session, Direction::client_to_server, 0, io::as_bytes("abc"), {}, wire);
+  seal_record(session, Direction::client_to_server, 0, io::as_bytes("abc"), wire);
   EXPECT_EQ(open_record(session, Direction::client_to_server, 0, io::ByteView(wire).first(wire.size() - 1)).status,
             RecordStatus::incomplete);
   const io::Bytes huge_length = {0x00, 0x10, 0x00, 0x01};  // 1 MiB + 1
