@@ -24,17 +24,6 @@ std::size_t sealed_size(std::size_t payload_bytes) {
   return payload_bytes + records * kRecordOverheadBytes;
 }
 
-void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out) {
-  HM_ASSERT(payload.size() <= kMaxRecordPayloadBytes);
-  const auto length = big_endian(static_cast<std::uint32_t>(payload.size()));
-  const std::size_t start = out.size();
-  out.insert(out.end(), length.begin(), length.end());
-  out.insert(out.end(), payload.begin(), payload.end());
-  // Tagged where it was just copied: length and payload are one view there.
-  const GmacTag tag = record_key.tag(record_nonce(direction, sequence), io::ByteView(out).subspan(start));
-  out.insert(out.end(), tag.begin(), tag.end());
-}
-
 RecordFraming frame_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView first,
                            io::ByteView second) {
   HM_ASSERT(first.size() <= kMaxRecordPayloadBytes && second.size() <= kMaxRecordPayloadBytes - first.size());
@@ -42,6 +31,13 @@ RecordFraming frame_record(Gmac& record_key, Direction direction, std::uint64_t 
   framing.length = big_endian(static_cast<std::uint32_t>(first.size() + second.size()));
   framing.tag = record_key.tag(record_nonce(direction, sequence), {framing.length, first, second});
   return framing;
+}
+
+void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView payload, io::Bytes& out) {
+  const RecordFraming framing = frame_record(record_key, direction, sequence, payload, {});
+  out.insert(out.end(), framing.length.begin(), framing.length.end());
+  out.insert(out.end(), payload.begin(), payload.end());
+  out.insert(out.end(), framing.tag.begin(), framing.tag.end());
 }
 
 OpenedRecord open_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView buffer) {

@@ -172,9 +172,8 @@ void SecureStream::schedule_delivery() {
 
 void SecureStream::deliver_records() {
   const std::weak_ptr<const int> alive = alive_;
-  const Direction incoming = role_ == Role::client ? Direction::server_to_client : Direction::client_to_server;
   while (phase_ == Phase::established && on_data_ && !paused_) {
-    const OpenedRecord record = open_record(*record_key_, incoming, receive_sequence_, unread());
+    const OpenedRecord record = open_record(*record_key_, incoming(), receive_sequence_, unread());
     if (record.status == RecordStatus::too_large) return fail_records("a record is larger than the bound");
     if (record.status == RecordStatus::bad_tag) {
       return fail_records("a record failed its authentication check (tampered, replayed or reordered data)");
@@ -214,6 +213,10 @@ io::Error SecureStream::room_for(std::size_t size) const {
 
 Direction SecureStream::outgoing() const {
   return role_ == Role::client ? Direction::client_to_server : Direction::server_to_client;
+}
+
+Direction SecureStream::incoming() const {
+  return role_ == Role::client ? Direction::server_to_client : Direction::client_to_server;
 }
 
 io::StreamConnection::WriteDoneFn SecureStream::pending_done(std::size_t size, WriteDoneFn on_done) {

@@ -50,7 +50,8 @@ class SecureStream final : public io::StreamConnection {
 
   // ok when `size` payload bytes may be written now; else why not.
   io::Error room_for(std::size_t size) const;
-  Direction outgoing() const;
+  Direction outgoing() const;  // of the records this end seals
+  Direction incoming() const;  // of the records this end opens
   // The completion of a write's last inner write: takes the write's `size` back from
   // the pending count (added once every record was queued), then runs on_done.
   WriteDoneFn pending_done(std::size_t size, WriteDoneFn on_done);
