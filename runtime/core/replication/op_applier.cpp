@@ -50,35 +50,81 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   DurableDirectories durable_directories{kMaxDurableDirectories};  // native paths, see entries_durable()
   io::Error sync_failure = io::Error::ok;  // sticky: the first sync that failed
   bool alive = true;
+  bool syncing = false;      // a checkpoint's (or implicit) sync runs beside the queue
+  bool front_waits = false;  // the front entry waits for that sync to end (not started)
 
   State(io::FileSystem& fs_, std::vector<std::string> roots_) : fs(fs_), roots(std::move(roots_)) {}
 
   std::string native(const std::string& relative) const { return native_path(roots[queue.front().op.directory], relative); }
 
   void start_front() {
-    HM_ASSERT(!queue.empty());
-    // A name to keep durable needs no I/O: noted in its turn while the set has room.
-    // Closing the handles waits for nothing either: no op or sync is in flight here.
-    while (!queue.empty() && ((is_keep(queue.front().entry) && !changed.full()) || queue.front().entry == Entry::close_handles)) {
-      const Queued& front = queue.front();
+    while (!queue.empty()) {
+      Queued& front = queue.front();
+      // Closing the handles waits for nothing: no op is in flight here, and a sync in
+      // the background flushes through handles of its own.
       if (front.entry == Entry::close_handles) {
         close_all_handles();
-      } else {
-        changed.keep({front.op.directory, front.op.path}, front.entry == Entry::keep_directory);
+        queue.pop_front();
+        continue;
       }
-      queue.pop_front();
-    }
-    if (queue.empty()) return;
-    auto self = shared_from_this();
-    if (queue.front().entry == Entry::checkpoint) return sync_changed([self](io::Error result) { self->finish_front(result); });
-    if (changed.full()) {
+      // A name to keep durable needs no I/O: noted in its turn while the set has room.
+      if (is_keep(front.entry) && !changed.full()) {
+        changed.keep({front.op.directory, front.op.path}, front.entry == Entry::keep_directory);
+        queue.pop_front();
+        continue;
+      }
+      if (syncing && waits_for_sync(front)) {
+        front_waits = true;
+        return;
+      }
+      if (front.entry == Entry::checkpoint) {
+        DoneFn done = std::move(front.done);
+        queue.pop_front();
+        sync_in_background(std::move(done));
+        continue;
+      }
       // The implicit checkpoint that keeps the set bounded; a failure is sticky, so the
       // next checkpoint reports it.
-      return sync_changed([self](io::Error) {
-        if (self->alive) self->start_front();
-      });
+      if (changed.full()) {
+        sync_in_background([](io::Error) {});
+        continue;
+      }
+      return apply_front();
     }
-    apply_front();
+  }
+
+  // What may not start while a sync runs: another sync (one at a time keeps
+  // checkpoints in order and their failures sticky), and an op that creates, removes or
+  // moves a name (the sync may be flushing it, or noting its directory's entries
+  // durable).
+  bool waits_for_sync(const Queued& front) const {
+    if (front.entry == Entry::checkpoint || changed.full()) return true;
+    if (front.entry != Entry::op) return false;
+    switch (front.op.kind) {
+      case OpKind::create:
+      case OpKind::mkdir:
+      case OpKind::unlink:
+      case OpKind::rename:
+      case OpKind::rmdir: return true;
+      case OpKind::write:
+      case OpKind::truncate:
+      case OpKind::set_mtime:
+      case OpKind::set_mode:
+      case OpKind::fsync: return false;
+    }
+    return true;
+  }
+
+  // Syncs every name noted so far while the queue goes on (see op_applier.h).
+  void sync_in_background(DoneFn done) {
+    HM_ASSERT(!syncing);
+    syncing = true;
+    sync_changed([self = shared_from_this(), done = std::move(done)](io::Error result) {
+      if (!self->alive) return;
+      self->syncing = false;
+      if (std::exchange(self->front_waits, false)) self->start_front();
+      done(result);
+    });
   }
 
   static bool is_keep(Entry entry) { return entry == Entry::keep_file || entry == Entry::keep_directory; }
@@ -223,19 +269,22 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   // attribute -- cannot open it to write. The owner-write bit is lent for the open and
   // given back at once; the handle keeps its access. A crash in between leaves the bit
   // set on this copy, which no application sees before the next resynchronisation.
-  void open_read_only_file(const std::string& path, std::function<void(io::FileHandle)> use, const DoneFn& finish) {
-    fs.stat(path, [self = shared_from_this(), path, use = std::move(use), finish](io::Result<io::FileStat> stat) mutable {
+  // not_cached: use owns the handle (a sync's, closed once flushed).
+  enum class Caching : std::uint8_t { cached, not_cached };
+  void open_read_only_file(const std::string& path, std::function<void(io::FileHandle)> use, const DoneFn& finish,
+                           Caching caching = Caching::cached) {
+    fs.stat(path, [self = shared_from_this(), path, use = std::move(use), finish, caching](io::Result<io::FileStat> stat) mutable {
       if (!self->alive) return;
       if (!stat) return finish(stat.error());
       // Something other than the file's own mode refuses it: not ours to lend.
       if (stat->kind != io::FileKind::regular || (stat->mode & kOwnerWrite) != 0) return finish(io::Error::permission_denied);
       const std::uint32_t mode = stat->mode;
-      self->fs.set_mode(path, mode | kOwnerWrite, [self, path, mode, use = std::move(use), finish](io::Error lent) mutable {
+      self->fs.set_mode(path, mode | kOwnerWrite, [self, path, mode, use = std::move(use), finish, caching](io::Error lent) mutable {
         if (!self->alive) return;
         if (lent != io::Error::ok) return finish(lent);
         const io::OpenFlags flags{.read = true, .write = true};
-        self->fs.open(path, flags, [self, path, mode, use = std::move(use), finish](io::Result<io::FileHandle> opened) mutable {
-          self->fs.set_mode(path, mode, [self, path, opened, use = std::move(use), finish](io::Error given_back) {
+        self->fs.open(path, flags, [self, path, mode, use = std::move(use), finish, caching](io::Result<io::FileHandle> opened) mutable {
+          self->fs.set_mode(path, mode, [self, path, opened, use = std::move(use), finish, caching](io::Error given_back) {
             if (!self->alive) {
               if (opened) self->fs.close(*opened, [](io::Error) {});
               return;
@@ -243,7 +292,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
             if (opened && given_back != io::Error::ok) self->fs.close(*opened, [](io::Error) {});
             if (!opened) return finish(opened.error());
             if (given_back != io::Error::ok) return finish(given_back);
-            self->remember(path, *opened);
+            if (caching == Caching::cached) self->remember(path, *opened);
             use(*opened);
           });
         });
@@ -391,33 +440,36 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     });
   }
 
-  // Through the cached handle if there is one, else open, fsync and close (not cached:
-  // a checkpoint touching many files must not flush the writers' handles).
+  // Through a handle of its own, closed once flushed: later ops run beside the sync and
+  // may evict or close a cached one; and a checkpoint touching many files must not
+  // flush through the writers' handles.
   void sync_file(const std::string& path, DoneFn done) {
-    if (const auto cached = handles.find(path); cached != handles.end()) return fs.fsync(cached->second.handle, std::move(done));
-    const io::OpenFlags flags{.read = true, .write = true};  // Windows flushes only a handle open for writing
-    fs.open(path, flags, [self = shared_from_this(), path, done = std::move(done)](io::Result<io::FileHandle> opened) mutable {
-      // A read-only file a daemon that is not root cannot open to write (and Windows
-      // cannot flush through a read-only handle): the owner-write bit is lent for the
-      // open, as for a write, and that handle stays cached.
-      if (!opened && opened.error() == io::Error::permission_denied && self->alive) {
-        return self->open_read_only_file(
-            path, [self, done](io::FileHandle file) { self->fs.fsync(file, done); },
-            [done](io::Error failed) { done(gone(failed) ? io::Error::ok : failed); });
-      }
-      if (!opened) return done(gone(opened.error()) ? io::Error::ok : opened.error());
-      const io::FileHandle file = *opened;
+    auto flush_and_close = [self = shared_from_this(), done](io::FileHandle file) {
       if (!self->alive) return self->fs.close(file, [](io::Error) {});
       self->fs.fsync(file, [self, file, done](io::Error result) {
         self->fs.close(file, [](io::Error) {});
         done(result);
       });
+    };
+    const io::OpenFlags flags{.read = true, .write = true};  // Windows flushes only a handle open for writing
+    fs.open(path, flags, [self = shared_from_this(), path, done, flush_and_close](io::Result<io::FileHandle> opened) mutable {
+      // A read-only file a daemon that is not root cannot open to write (and Windows
+      // cannot flush through a read-only handle): the owner-write bit is lent for the
+      // open, as for a write.
+      if (!opened && opened.error() == io::Error::permission_denied && self->alive) {
+        return self->open_read_only_file(
+            path, std::move(flush_and_close), [done](io::Error failed) { done(gone(failed) ? io::Error::ok : failed); },
+            Caching::not_cached);
+      }
+      if (!opened) return done(gone(opened.error()) ? io::Error::ok : opened.error());
+      flush_and_close(*opened);
     });
   }
 
   void finish_front(io::Error result) {
     if (!alive) return;
-    if (queue.front().entry == Entry::op) changed.applied(queue.front().op, result);
+    HM_ASSERT(queue.front().entry == Entry::op);  // only an op is ever in flight at the front
+    changed.applied(queue.front().op, result);
     auto done = std::move(queue.front().done);
     queue.pop_front();
     if (!queue.empty()) start_front();

@@ -7,8 +7,17 @@
 // (see changed_set.h), and the names it was asked to keep durable; checkpoint(done),
 // queued in order like an op, fsyncs each file and directory changed (or kept) before
 // it, so that done(ok) means "every op applied before the checkpoint survives a power
-// cut" (from kSyncFileSystemFrom names on, by one flush of the whole file system). That set is bounded: when it is full the applier syncs it before applying the
-// next op (an early, implicit checkpoint).
+// cut" (from kSyncFileSystemFrom names on, by one flush of the whole file system). That
+// set is bounded: when it is full the applier syncs it before applying the next op (an
+// early, implicit checkpoint).
+//
+// A sync runs beside the ops after it. Flushing what a stream of writes left in the
+// page cache takes the disk hundreds of milliseconds, and a copy that stopped applying
+// meanwhile stalled the whole replication pipeline. Later writes only make more durable,
+// so they go on; what could change the names a sync is flushing waits until it ends:
+// ops that create, remove or move a name, and the next sync. A sync flushes through
+// handles of its own, which no later op closes. Ops still complete in order, and
+// checkpoints in order, but a checkpoint's done may come after later ops' completions.
 //
 // A failed sync is sticky: after a failed fsync the system may have dropped the data it
 // could not write (Linux does), so no later sync can prove it durable. Every later
