@@ -6,6 +6,9 @@
 //   tcp: the same stream, the receiver discarding it (raw loopback throughput).
 //   disk: the sender's local writes alone, fsync at the end.
 //   fsync: --count times a 4 KiB write then fsync, one at a time (p50 / p99).
+//   fsync2: the same in two processes side by side, each on its own file: what two
+//     copies cost when they share this one disk, as both nodes do on one machine (the
+//     parent's p50 / p99).
 //   rtt: --count one-byte ping-pongs over loopback TCP (TCP_NODELAY).
 // Prints "figure value" lines.
 #include <CLI/CLI.hpp>
@@ -153,6 +156,22 @@ std::vector<double> fsync_latencies_us(int count, const std::string& file) {
   return latencies;
 }
 
+// fsync_latencies_us() in this process and in a child at the same time, each on its
+// own file; this process's latencies.
+std::vector<double> side_by_side_fsync_latencies_us(int count, const std::string& file, const std::string& other_file) {
+  Link link = fork_link();
+  char go = 'g';
+  if (link.is_child()) {
+    read_all(link.fd, &go, 1);
+    fsync_latencies_us(count, other_file);
+    std::_Exit(0);
+  }
+  write_all(link.fd, &go, 1);
+  std::vector<double> latencies = fsync_latencies_us(count, file);
+  finish_child(link);
+  return latencies;
+}
+
 std::vector<double> rtt_us(int count) {
   Link link = fork_link();
   char byte = 'p';
@@ -185,7 +204,7 @@ int main(int argc, char** argv) {
   std::size_t block = 1 << 20;
   std::uint64_t total_mib = 256;
   int count = 1000;
-  app.add_option("mode", mode, "pipeline, tcp, disk, fsync or rtt")->required()->check(CLI::IsMember({"pipeline", "tcp", "disk", "fsync", "rtt"}));
+  app.add_option("mode", mode, "pipeline, tcp, disk, fsync, fsync2 or rtt")->required()->check(CLI::IsMember({"pipeline", "tcp", "disk", "fsync", "fsync2", "rtt"}));
   app.add_option("--dir", dir, "where the files are written (removed at the end)");
   app.add_option("--block", block, "bytes per write");
   app.add_option("--total-mib", total_mib, "MiB streamed / written");
@@ -199,6 +218,7 @@ int main(int argc, char** argv) {
   if (mode == "tcp") std::printf("tcp_loopback_%s_MBps %.1f\n", size.c_str(), static_cast<double>(total) / stream(block, total, "", "") / 1e6);
   if (mode == "disk") std::printf("disk_write_%s_MBps %.1f\n", size.c_str(), static_cast<double>(total) / disk(block, total, local) / 1e6);
   if (mode == "fsync") print_percentiles("local_fsync_4k", fsync_latencies_us(count, local));
+  if (mode == "fsync2") print_percentiles("side_by_side_fsync_4k", side_by_side_fsync_latencies_us(count, local, remote));
   if (mode == "rtt") print_percentiles("loopback_rtt", rtt_us(count));
   ::unlink(local.c_str());
   ::unlink(remote.c_str());

@@ -52,9 +52,10 @@ reint_figures() {  # key start
 }
 
 measure_baselines() {
-  say "baselines: loopback round trip, local fsync, disk, raw TCP and the two-process pipeline"
+  say "baselines: loopback round trip, local fsync (alone and two side by side), disk, raw TCP and the two-process pipeline"
   run_figures "$baseline_bench" rtt --count 5000
   run_figures "$baseline_bench" fsync --count "$latency_count" --dir "$work"
+  run_figures "$baseline_bench" fsync2 --count "$latency_count" --dir "$work"
   local block
   for block in 1048576 65536; do
     run_figures "$baseline_bench" disk --block "$block" --total-mib "$stream_mib" --dir "$work"
