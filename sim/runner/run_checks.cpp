@@ -262,6 +262,7 @@ bool Run::converged() {
   // gone), no reintegration running.
   auto serves = [](core::Node& primary, core::Node& secondary) {
     return primary.state() == core::NodeState::prim && primary.role_state() == core::PrimaryRole::State::primary &&
+           !primary.handing_over() &&
            secondary.synchronised() && secondary.role_state() == core::PrimaryRole::State::secondary &&
            !primary.reintegration_progress();
   };

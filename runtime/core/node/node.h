@@ -160,6 +160,9 @@ class Node {
   bool last_reintegration_fast() const { return last_reintegration_fast_; }
   std::size_t active_extents() const { return activity_ ? activity_->active_extents() : 0; }
   PrimaryRole::State role_state() const { return role_->state(); }
+  // A swap or a clean stop is handing the primary role to the peer: writes are refused
+  // from its start, while the role is still held.
+  bool handing_over() const { return handover_.has_value(); }
   // What the peer's heartbeats last said, for `hamirror state`; null while STOP.
   const PeerMonitor* peer_monitor() const { return monitor_.get(); }
 
