@@ -28,8 +28,8 @@ class NodeParts : public ::testing::Test {
  protected:
   NodeParts() { disk_.install_directory("/state"); }
 
-  void load_tracker(bool first_start) {
-    tracker_ = std::make_unique<ActivityTracker>(disk_, clock_, "/state", ActivityTrackerOptions{},
+  void load_tracker(bool first_start, ActivityTrackerOptions options = {}) {
+    tracker_ = std::make_unique<ActivityTracker>(disk_, clock_, "/state", options,
                                                  [this](std::string_view line) { lines_.emplace_back(line); });
     bool loaded = false;
     tracker_->load(first_start, [&](io::Error e) {
@@ -39,12 +39,25 @@ class NodeParts : public ::testing::Test {
     ASSERT_TRUE(scheduler_.run_until([&] { return loaded; }, scheduler_.now_ns() + io::kNsPerS));
   }
 
+  // Admits a write to path as the next op, runs until it may go, and completes it.
+  bool admit_and_complete(const std::string& path) {
+    const FileOp op = write_op(path, 0, 100);
+    bool admitted = false;
+    if (tracker_->before_write(++sequence_, op, [&](io::Error e) { admitted = e == io::Error::ok; }).what == Admission::proceed_now) {
+      admitted = true;
+    }
+    if (!scheduler_.run_until([&] { return admitted; }, scheduler_.now_ns() + io::kNsPerS)) return false;
+    tracker_->on_completed(sequence_, ActivityTracker::shape_of(op), io::Error::ok);
+    return true;
+  }
+
   sim::Trace trace_;
   sim::Scheduler scheduler_{trace_};
   sim::SimClock clock_{scheduler_};
   fsim::MemFs disk_{scheduler_, io::Prng(5)};
   std::unique_ptr<ActivityTracker> tracker_;
   std::vector<std::string> lines_;
+  std::uint64_t sequence_ = 0;  // the last op admit_and_complete() numbered
 };
 
 // A fake applier: numbers ops like the Replicator, holds them until complete() runs,
@@ -114,6 +127,39 @@ TEST_F(NodeParts, ops_not_yet_issued_fail_when_the_node_stops_being_primary) {
   EXPECT_EQ(results, (std::vector<io::Error>{io::Error::read_only, io::Error::read_only}));
   applier.complete();
   EXPECT_EQ(results.back(), io::Error::ok);
+}
+
+// PRIM: a checkpoint retires what the one before it covered, so an extent a writer
+// keeps using stays active and its next write needs no record write.
+TEST_F(NodeParts, prim_retires_extents_one_checkpoint_late_and_keeps_a_hot_one) {
+  load_tracker(true);
+  ASSERT_TRUE(admit_and_complete("hot"));
+  ASSERT_TRUE(admit_and_complete("cold"));
+  tracker_->on_durable_on_both(sequence_);
+  EXPECT_EQ(tracker_->active_extents(), 2u) << "written since no earlier checkpoint: both stay";
+  ASSERT_TRUE(admit_and_complete("hot"));
+  tracker_->on_durable_on_both(sequence_);
+  EXPECT_EQ(tracker_->active_extents(), 1u) << "cold retires; hot was written again since";
+  tracker_->on_durable_on_both(sequence_);
+  EXPECT_EQ(tracker_->active_extents(), 0u) << "nothing written since the checkpoint before";
+  // A primary handing its role over writes nothing more: all retire at once.
+  ASSERT_TRUE(admit_and_complete("hot"));
+  tracker_->on_durable_on_both(sequence_, ActivityTracker::Retiring::everything_durable);
+  EXPECT_EQ(tracker_->active_extents(), 0u);
+}
+
+// Writers waiting for room do not wait a checkpoint more: a full log retires all that
+// is durable on both at once.
+TEST_F(NodeParts, a_full_log_retires_everything_durable_at_once) {
+  load_tracker(true, ActivityTrackerOptions{.activity = {.max_active = 2, .extents_ahead = 0}});
+  ASSERT_TRUE(admit_and_complete("a"));
+  ASSERT_TRUE(admit_and_complete("b"));
+  bool admitted = false;
+  ASSERT_EQ(tracker_->before_write(++sequence_, write_op("c", 0, 100), [&](io::Error e) { admitted = e == io::Error::ok; }).what,
+            Admission::wait_for_go);
+  EXPECT_TRUE(tracker_->wants_checkpoint());
+  tracker_->on_durable_on_both(sequence_ - 1);
+  EXPECT_TRUE(scheduler_.run_until([&] { return admitted; }, scheduler_.now_ns() + io::kNsPerS));
 }
 
 TEST_F(NodeParts, alone_marks_survive_a_crash_and_come_back_as_the_recovered_marks) {

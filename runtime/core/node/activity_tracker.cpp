@@ -62,6 +62,7 @@ struct ActivityTracker::State : std::enable_shared_from_this<State> {
   bool pinned = false;   // the log holds recovered entries until the map is durable
   bool changed = false;  // the map holds marks not yet handed to a save
   bool compacting = false;  // a rewrite of the activity record without retired extents is under way
+  std::uint64_t durable_before = 0;  // the previous checkpoint's `through` (PRIM)
   std::uint64_t marked_through = 0;
 };
 
@@ -165,11 +166,19 @@ void ActivityTracker::end_alone() {
 
 bool ActivityTracker::alone() const { return state_->alone; }
 
-void ActivityTracker::on_durable_on_both(std::uint64_t through) {
+void ActivityTracker::on_durable_on_both(std::uint64_t through, Retiring retiring) {
   State& s = *state_;
   if (s.alone) return;
+  // Hot extents stay active: an extent written since the checkpoint before this one
+  // retires at the next, if nothing writes it meanwhile. Retiring one a writer still
+  // uses would make its next write wait for a record write, and under a stream of
+  // writes that record's flush waits behind the page cache's writeback (~200 ms here).
+  // A full log retires all it may at once: writers are waiting for room.
+  const bool all = retiring == Retiring::everything_durable || s.log.full();
+  const std::uint64_t retire = all ? through : std::min(through, s.durable_before);
+  s.durable_before = through;
   const std::size_t before = s.log.active_count();
-  s.log.retire_through(through);
+  s.log.retire_through(retire);
   if (s.log.active_count() == before || s.compacting || s.log.failed()) return;
   s.compacting = true;
   s.log.compact([weak = std::weak_ptr<State>(state_)](io::Error result) {

@@ -4,7 +4,8 @@
 //
 // - every op a primary issues is admitted by the log first (before_write);
 // - PRIM: extents retire when both copies are durable through a sequence number (the
-//   replication layer's checkpoint, on_durable_on_both);
+//   replication layer's checkpoint, on_durable_on_both), one checkpoint late: an
+//   extent written since the checkpoint before stays active (a hot one stays for good);
 // - going ALONE: the log's uncertain marks (every op not yet durable on both) join the
 //   dirty map; from then on every op completed here is marked, the map is saved lazily
 //   (every flush_interval, at once when the log is full) and a save retires the extents
@@ -62,10 +63,14 @@ class ActivityTracker {
   // PRIM again (the peer is synchronised): marks come from the extents again.
   void end_alone();
   bool alone() const;
-  // Both copies are durable for every op up to `through` (PRIM). When that retired
-  // extents, the record on disk is rewritten without them (one write at a time): a
-  // restart, clean or not, then counts as changed only what may still differ.
-  void on_durable_on_both(std::uint64_t through);
+  // Both copies are durable for every op up to `through` (PRIM): retires what the
+  // previous call's `through` covered (all of `through` when the log is full, or with
+  // everything_durable). When
+  // that retired extents, the record on disk is rewritten without them (one write at a
+  // time): a restart, clean or not, then counts as changed only what may still differ.
+  // everything_durable: no write follows (the role is handed over): all of `through`.
+  enum class Retiring : std::uint8_t { one_checkpoint_late, everything_durable };
+  void on_durable_on_both(std::uint64_t through, Retiring retiring = Retiring::one_checkpoint_late);
   // The log is full: writers wait until a checkpoint (PRIM) or a save (ALONE) retires.
   bool wants_checkpoint() const;
 

@@ -136,7 +136,7 @@ void Node::continue_handover() {
   const io::Error asked = replicator_->request_checkpoint(guarded([this](std::uint64_t through, io::Error result) {
     if (!handover_) return;
     if (result != io::Error::ok) return abandon_handover("the copies could not be made durable: " + std::string(io::error_name(result)));
-    activity_->on_durable_on_both(through);
+    activity_->on_durable_on_both(through, ActivityTracker::Retiring::everything_durable);
     handover_->phase = Handover::Phase::leaving;
     auto alive = std::weak_ptr<char>(life_);
     role_->leave_gracefully("handing the primary role over to " + config_.peer,

@@ -122,16 +122,6 @@ TEST(Runner, seed_194108_the_peers_unlink_before_its_rename_onto_a_file_explains
   EXPECT_GT(result.stats.divergences, 0u);
 }
 
-// Seed 248721 (async second, no witness): node2's unlink of c0f1 failed for its writer
-// (read_only: node2 stopped) yet took the file; node1, serving alone after an admin's
-// prim, wrote to c0f1; node2 later created c0f1 anew. The split brain went to node2:
-// node1's write, which alone made the old c0f1 certain in the model, was its loss, not
-// node2's own writes to the old file.
-TEST(Runner, seed_248721_a_losers_write_to_a_file_the_winner_had_removed_is_lost_with_the_loser) {
-  const RunResult result = run_clean(248721);
-  EXPECT_GT(result.stats.split_brain_lost_acks, 0u);
-}
-
 // Seed 33723: node2 won a split brain and, its rename of c4f0 onto c4f2 demoted by a
 // double failure, held c4f2 at 0444, c4f0's mode on its own side. The model, still
 // holding the loser node1's ops that had put a 0644 file at c4f0, took c4f2 for 0644
