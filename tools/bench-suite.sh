@@ -9,7 +9,8 @@
 #   2. the core API: hm_core_bench runs the primary's core::Node in-process on the
 #      libuv backend and submits writes with Node::submit; the secondary is a real
 #      `hamirrord run` on loopback;
-#   3. FUSE: dd through the primary's mount of two hamirrord on loopback, then the same
+#   3. FUSE: dd through the primary's mount of two hamirrord on loopback, and 4 KiB
+#      writes timed beside a bulk writer (bench/suite/probe.py), then the same
 #      with the secondary stopped (the primary ALONE: hamirrord has no passthrough mode,
 #      this is the closest stand-in for "replication off"), then the plain disk;
 #   4. reintegration: a tree of 1,000 files of 1 MiB; the secondary stopped; 10 files
@@ -35,12 +36,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-files=1000; stream_mib=512; latency_count=1000; dsync_count=2000; rto_runs=5; keep=0; rto=1; repeats=1
+files=1000; stream_mib=512; latency_count=1000; dsync_count=2000; probe_seconds=8; rto_runs=5; keep=0; rto=1; repeats=1
 sections="baselines core fuse reint rto"
 for arg in "$@"; do
   case "$arg" in
     --only=*) sections=${arg#--only=} ;;
-    --quick) files=100; stream_mib=128; latency_count=300; dsync_count=500; rto_runs=5 ;;
+    --quick) files=100; stream_mib=128; latency_count=300; dsync_count=500; probe_seconds=3; rto_runs=5 ;;
     --no-rto) rto=0 ;;
     --repeats=*) repeats=${arg#--repeats=}
                  [[ "$repeats" =~ ^[1-9][0-9]?$ ]] || { echo "bench-suite: --repeats takes 1..99, not '$repeats'" >&2; exit 2; } ;;

@@ -88,7 +88,8 @@ measure_core_api() {
   stop_daemon core node2
 }
 
-# dd through a directory: 1 MiB and 64 KiB writes with conv=fsync, 4 KiB O_DSYNC writes.
+# dd through a directory: 1 MiB and 64 KiB writes with conv=fsync, 4 KiB O_DSYNC writes;
+# then 4 KiB writes beside a bulk writer (probe.py).
 dd_figures() {  # prefix directory
   local name bs count start
   for spec in "1024k 1M $stream_mib" "64k 64K $((stream_mib * 16))"; do
@@ -102,6 +103,9 @@ dd_figures() {  # prefix directory
   dd if=/dev/zero of="$2/dd-4k.bin" bs=4k count="$dsync_count" oflag=dsync status=none || die "dd through $2 failed"
   fig[${1}_4k_dsync_us]=$(( ($(now_ms) - start) * 1000 / dsync_count ))
   rm -f "$2/dd-4k.bin"
+  local probe
+  probe=$(python3 "$repo/bench/suite/probe.py" "$2" "$probe_seconds") || die "the 4 KiB write probe through $2 failed"
+  read -r "fig[${1}_probe_p50_us]" "fig[${1}_probe_p99_us]" "fig[${1}_probe_max_us]" <<<"$probe"
 }
 
 measure_fuse() {

@@ -48,6 +48,10 @@ fuse_rows() {
       "≥ 0.9× ALONE" "$(at_least "$(f fuse_on_${size}_MBps)" "0.9 * $(f fuse_alone_${size}_MBps)")"
   done
   # Latencies: the ratio is turned round so that, like the others, higher is better.
+  row "FUSE mount, 4 KiB writes beside a bulk writer, p50 / p99 / max µs" \
+    "$(f fuse_on_probe_p50_us) / $(f fuse_on_probe_p99_us) / $(f fuse_on_probe_max_us)" \
+    "ALONE $(f fuse_alone_probe_p50_us) / $(f fuse_alone_probe_p99_us) / $(f fuse_alone_probe_max_us); disk $(f plain_probe_p50_us) / $(f plain_probe_p99_us) / $(f plain_probe_max_us)" \
+    "" "" ""
   row "FUSE mount, dd bs=4k oflag=dsync, µs per write" "$(f fuse_on_4k_dsync_us)" \
     "ALONE $(f fuse_alone_4k_dsync_us); disk $(f plain_4k_dsync_us)" \
     "$(ratio "$(f fuse_alone_4k_dsync_us)" "$(f fuse_on_4k_dsync_us)"); disk $(ratio "$(f plain_4k_dsync_us)" "$(f fuse_on_4k_dsync_us)")" \
@@ -121,6 +125,9 @@ What is measured:
   ping-pong on loopback. Side by side: the local loop in two processes at once, each on
   its own file, which is what two copies cost when one disk holds both: the floor of a
   replicated fsync on this machine, where the goal's baseline assumes a disk per node.
+- 4 KiB writes beside a bulk writer (bench/suite/probe.py): one every 2 ms at random
+  offsets of a 16 MiB file for ${probe_seconds} s while dd rewrites a 256 MiB file in the same
+  directory, again and again; what a small writer waits while another streams.
 - FUSE: dd through the primary's mount with the peer on loopback; "ALONE": the same
   daemon with the secondary stopped (hamirrord has no passthrough mode; ALONE still runs
   the activity record); disk: dd into a plain folder on the same file system.
