@@ -129,6 +129,27 @@ TEST_F(NodeParts, ops_not_yet_issued_fail_when_the_node_stops_being_primary) {
   EXPECT_EQ(results.back(), io::Error::ok);
 }
 
+// A node that stops drops its write path with the activity log: the op awaiting its
+// go (its extent's record write) would never hear of it (seed 21769).
+TEST_F(NodeParts, an_op_awaiting_its_go_fails_when_the_path_is_abandoned) {
+  load_tracker(true);
+  FakeApplier applier;
+  WritePath path(
+      *tracker_, [&] { return applier.next_sequence; },
+      [&](FileOp&& op, WritePath::DoneFn&& done) { return applier.issue(std::move(op), std::move(done)); },
+      [](std::uint64_t, const FileOp&, io::Error) {});
+  std::vector<io::Error> results;
+  ASSERT_EQ(path.submit(write_op("f", 0, 10), [&](io::Error e) { results.push_back(e); }), io::Error::ok);
+  ASSERT_EQ(path.waiting(), 1u) << "its extent's record write is under way";
+  path.fail_waiting(io::Error::read_only);
+  EXPECT_TRUE(results.empty()) << "fail_waiting leaves it its place: it fails when go runs";
+  path.abandon(io::Error::read_only);
+  EXPECT_EQ(results, (std::vector<io::Error>{io::Error::read_only}));
+  scheduler_.run_for(10 * io::kNsPerMs);  // the record write completes; its go does nothing
+  EXPECT_EQ(results.size(), 1u);
+  EXPECT_TRUE(applier.in_flight.empty());
+}
+
 // PRIM: a checkpoint retires what the one before it covered, so an extent a writer
 // keeps using stays active and its next write needs no record write.
 TEST_F(NodeParts, prim_retires_extents_one_checkpoint_late_and_keeps_a_hot_one) {

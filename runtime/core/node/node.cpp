@@ -420,6 +420,8 @@ void Node::finish_stop(std::function<void()> left) {
     replicator_->detach();
     replicator = std::move(replicator_);
   }
+  // The op awaiting its go from the activity log goes with the log: answered now.
+  if (writes_) writes_->abandon(io::Error::read_only);
   writes_.reset();
   activity_.reset();
   planning_ = false;

@@ -56,6 +56,7 @@ struct WritePath::State : std::enable_shared_from_this<State> {
   }
 
   void on_go(io::Error result) {
+    if (abandoned) return;
     HM_ASSERT(awaiting_go && !queue.empty());
     awaiting_go = false;
     if (result != io::Error::ok) {
@@ -105,6 +106,7 @@ struct WritePath::State : std::enable_shared_from_this<State> {
   CompletedFn on_completed;
   std::deque<Waiting> queue;
   bool awaiting_go = false;
+  bool abandoned = false;  // abandon(): no op is taken any more
   bool pumping = false;
   bool pump_again = false;
 };
@@ -115,7 +117,7 @@ WritePath::WritePath(ActivityTracker& tracker, NextSequenceFn next_sequence, Iss
 WritePath::~WritePath() = default;
 
 io::Error WritePath::submit(FileOp op, DoneFn done) {
-  HM_ASSERT(done);
+  HM_ASSERT(done && !state_->abandoned);
   if (state_->queue.size() >= kMaxWaitingWrites) return io::Error::would_block;
   state_->queue.push_back({std::move(op), std::move(done)});
   state_->pump();
@@ -134,6 +136,15 @@ void WritePath::fail_waiting(io::Error error) {
   } else {
     failing.swap(s.queue);
   }
+  for (State::Waiting& waiting : failing) waiting.done(error);
+}
+
+void WritePath::abandon(io::Error error) {
+  State& s = *state_;
+  s.abandoned = true;
+  s.awaiting_go = false;
+  std::deque<State::Waiting> failing;
+  failing.swap(s.queue);
   for (State::Waiting& waiting : failing) waiting.done(error);
 }
 

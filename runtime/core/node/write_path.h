@@ -49,6 +49,9 @@ class WritePath {
   void kick();
   // Every op not yet issued fails with `error` (the node stops being primary).
   void fail_waiting(io::Error error);
+  // As fail_waiting, the op awaiting its go too: for a node that drops this path and
+  // the activity log with it, so the go will never come. Nothing runs after it.
+  void abandon(io::Error error);
   std::size_t waiting() const;
 
  private:
