@@ -140,12 +140,9 @@ void WritePath::fail_waiting(io::Error error) {
 }
 
 void WritePath::abandon(io::Error error) {
-  State& s = *state_;
-  s.abandoned = true;
-  s.awaiting_go = false;
-  std::deque<State::Waiting> failing;
-  failing.swap(s.queue);
-  for (State::Waiting& waiting : failing) waiting.done(error);
+  state_->abandoned = true;
+  state_->awaiting_go = false;  // its go never comes: it fails with the rest
+  fail_waiting(error);
 }
 
 std::size_t WritePath::waiting() const { return state_->queue.size(); }
