@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,6 +74,20 @@ struct Link {
   bool is_child() const { return child == 0; }
 };
 
+// --cores: the core each side of a two-process baseline runs on (the parent's first),
+// as the suite places the two nodes of hamirror's figures; -1: wherever the scheduler
+// puts it.
+int parent_core = -1;
+int child_core = -1;
+
+void run_on_core(int core) {
+  if (core < 0) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(core, &set);
+  check(::sched_setaffinity(0, sizeof set, &set) == 0, "sched_setaffinity (--cores)");
+}
+
 Link fork_link() {
   const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -85,6 +100,7 @@ Link fork_link() {
   Link link;
   link.child = ::fork();
   check(link.child >= 0, "fork");
+  run_on_core(link.is_child() ? child_core : parent_core);
   if (link.is_child()) {
     link.fd = ::accept(listener, nullptr, nullptr);
     check(link.fd >= 0, "accept");
@@ -209,8 +225,12 @@ int main(int argc, char** argv) {
   app.add_option("--block", block, "bytes per write");
   app.add_option("--total-mib", total_mib, "MiB streamed / written");
   app.add_option("--count", count, "fsync / rtt samples");
+  std::vector<int> cores;
+  app.add_option("--cores", cores, "two cores: the sending (first) and the receiving process's, for pipeline, tcp, fsync2 and rtt")
+      ->expected(2)->delimiter(',')->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
 
+  if (!cores.empty()) parent_core = cores[0], child_core = cores[1];
   const std::uint64_t total = total_mib << 20;
   const std::string local = dir + "/baseline-local.bin", remote = dir + "/baseline-remote.bin";
   const std::string size = std::to_string(block >> 10) + "k";

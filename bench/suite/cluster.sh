@@ -1,9 +1,11 @@
 # Sourced by tools/bench-suite.sh: two-node clusters of hamirrord for the suite.
 # A cluster is the folder $work/<cluster> with node1/ and node2/ (module, state, log,
 # mount point), node1.toml and node2.toml, and events.log (when start_prim ended, ms);
-# the daemons' pids are pid[<cluster>/<node>], their namespaces netns_of[...] ("": host).
+# the daemons' pids are pid[<cluster>/<node>], their namespaces netns_of[...] ("": host),
+# the core each runs on core_of[...] ("": any).
 
 declare -A netns_of=()
+declare -A core_of=()
 
 other() { [ "$1" = node1 ] && echo node2 || echo node1; }
 copy_of() { echo "$work/$1/$2/state/data/0"; }
@@ -61,6 +63,7 @@ TOML
     "$hamirror" confcheck "$module/conf/userconfig.xml" "$dir/$me.toml" >/dev/null ||
       die "the suite's own configuration of $name/$me does not check"
     netns_of[$name/$me]=""
+    core_of[$name/$me]=""
   done
 }
 
@@ -73,7 +76,8 @@ in_netns() {  # cluster node command...: in the node's network namespace only (m
 start_daemon() {  # cluster node
   local ns=${netns_of[$1/$2]} cmd=("$hamirrord" run --node "$work/$1/$2.toml" --module "$work/$1/$2/mirror/conf/userconfig.xml"
                                     --mount-prefix "$work/$1/$2/mnt")
-  # nsenter execs the daemon: $! is the daemon's pid, which the suite stops and kills.
+  # nsenter and taskset exec the daemon: $! is the daemon's pid, which the suite stops and kills.
+  [ -z "${core_of[$1/$2]}" ] || cmd=(taskset -c "${core_of[$1/$2]}" "${cmd[@]}")
   [ -z "$ns" ] || cmd=(nsenter "--net=/var/run/netns/$ns" "${cmd[@]}")
   "${cmd[@]}" >>"$work/$1/$2/daemon.out" 2>&1 &
   pid[$1/$2]=$!

@@ -8,6 +8,14 @@ run_figures() {
   while read -r key value; do fig[$key]=$value; done <<<"$output"
 }
 
+# As the program, its figures named with a prefix: prefixed pinned_ program args...
+prefixed() {
+  local prefix=$1 output
+  shift
+  output=$("$@") || return 1
+  sed "s/^/$prefix/" <<<"$output"
+}
+
 elapsed_s() { awk -v ms=$(( $(now_ms) - $1 )) 'BEGIN { printf "%.2f", ms / 1000 }'; }
 
 # ms since the epoch of the last line of cluster/node's log matching the pattern (its
@@ -61,6 +69,8 @@ measure_baselines() {
     run_figures "$baseline_bench" disk --block "$block" --total-mib "$stream_mib" --dir "$work"
     run_figures "$baseline_bench" tcp --block "$block" --total-mib "$stream_mib" --dir "$work"
     run_figures "$baseline_bench" pipeline --block "$block" --total-mib "$stream_mib" --dir "$work"
+    [ "$(nproc)" -lt 2 ] ||
+      run_figures prefixed pinned_ "$baseline_bench" pipeline --cores 0,1 --block "$block" --total-mib "$stream_mib" --dir "$work"
   done
 }
 
@@ -86,6 +96,28 @@ measure_core_api() {
   run_figures cat "$work/core/figures"
   fig[mem_secondary_core_peak]=$(memory_mib core node2 VmHWM)
   stop_daemon core node2
+  [ "$(nproc)" -lt 2 ] || measure_core_api_pinned
+}
+
+# The same streams with each node on a core of its own, as two servers share none: on
+# this machine the two daemons, their thread pools and the kernel's flushers otherwise
+# share both cores, and every hand-over between threads may wake another core.
+measure_core_api_pinned() {
+  make_cluster core-pinned 300 3000 node1 19190 127.0.0.1 127.0.0.1
+  core_of[core-pinned/node2]=1
+  say "core API, each node on a core of its own (taskset: node1 on 0, node2 on 1)"
+  taskset -c 0 "$core_bench" --node "$work/core-pinned/node1.toml" --module "$work/core-pinned/node1/mirror/conf/userconfig.xml" \
+    --total-mib "$stream_mib" --latency-count "$latency_count" >"$work/core-pinned/figures" 2>"$work/core-pinned/node1.out" &
+  core_pid=$!
+  start_daemon core-pinned node2
+  if ! wait "$core_pid"; then
+    core_pid=""
+    tail -n 20 "$work/core-pinned/node1.out" >&2
+    die "hm_core_bench (pinned) failed (its log is above)"
+  fi
+  core_pid=""
+  run_figures prefixed pinned_ cat "$work/core-pinned/figures"
+  stop_daemon core-pinned node2
 }
 
 # dd through a directory: 1 MiB and 64 KiB writes with conv=fsync, 4 KiB O_DSYNC writes;

@@ -20,6 +20,10 @@ throughput_rows() {
       "pipeline $(f pipeline_write_${size}_MBps)" "$(ratio "$(f core_write_${size}_MBps)" "$(f pipeline_write_${size}_MBps)")" \
       "≥ 0.9×" "$(at_least "$(f core_write_${size}_MBps)" "0.9 * $(f pipeline_write_${size}_MBps)")"
   done
+  row "reference: each node on a core of its own (taskset), the pipeline likewise, MB/s" \
+    "1 MiB $(f pinned_core_write_1024k_MBps), 64 KiB $(f pinned_core_write_64k_MBps)" \
+    "pipeline 1 MiB $(f pinned_pipeline_write_1024k_MBps), 64 KiB $(f pinned_pipeline_write_64k_MBps)" \
+    "$(ratio "$(f pinned_core_write_1024k_MBps)" "$(f pinned_pipeline_write_1024k_MBps)"), $(ratio "$(f pinned_core_write_64k_MBps)" "$(f pinned_pipeline_write_64k_MBps)")" "" ""
   row "reference: core API, node ALONE (no replication), MB/s" "1 MiB $(f core_alone_write_1024k_MBps), 64 KiB $(f core_alone_write_64k_MBps)" "" "" "" ""
   row "reference: raw TCP loopback, MB/s" "" "1 MiB $(f tcp_loopback_1024k_MBps), 64 KiB $(f tcp_loopback_64k_MBps)" "" "" ""
   row "reference: local disk, fsync at end, MB/s" "" "1 MiB $(f disk_write_1024k_MBps), 64 KiB $(f disk_write_64k_MBps)" "" "" ""
@@ -31,6 +35,7 @@ latency_rows() {
   row "4 KiB write + fsync (core API), p50 µs" "$(f core_fsync_4k_p50_us)" \
     "local fsync $(f local_fsync_4k_p50_us) + RTT $(f loopback_rtt_p50_us) = $bound" "$(ratio "$(f core_fsync_4k_p50_us)" "$bound")" \
     "≤ 1.1×" "$(at_most "$(f core_fsync_4k_p50_us)" "1.1 * $bound")"
+  row "reference: 4 KiB write + fsync, each node on a core of its own, p50 / p99 µs" "$(f pinned_core_fsync_4k_p50_us) / $(f pinned_core_fsync_4k_p99_us)" "" "" "" ""
   row "reference: 4 KiB write + fsync, node ALONE, p50 / p99 µs" "$(f core_alone_fsync_4k_p50_us) / $(f core_alone_fsync_4k_p99_us)" "" "" "" ""
   row "reference: two local 4 KiB write + fsync loops side by side on this one disk (both copies live on it here), p50 / p99 µs" "" \
     "$(f side_by_side_fsync_4k_p50_us) / $(f side_by_side_fsync_4k_p99_us)" "" "" ""
@@ -120,6 +125,10 @@ What is measured:
   secondary is a real \`hamirrord run\` on 127.0.0.1 (async="none": it acknowledges after
   writing). Time: first write to the fsync's completion on both copies. The pipeline does
   the same work in two processes with plain write(2)/TCP, fsync on both at the end.
+  "Each node on a core of its own": the same runs under taskset, the primary (and the
+  pipeline's sender) on core 0, the secondary (the receiver) on core 1, as two servers
+  share no core; otherwise both daemons, their thread pools and the kernel's flushers
+  share this machine's cores, and a hand-over between threads may have to wake another.
 - 4 KiB write + fsync: the write and an fsync op submitted together, one at a time,
   timed to the fsync's completion; local fsync: pwrite + fsync(2); RTT: 1-byte TCP
   ping-pong on loopback. Side by side: the local loop in two processes at once, each on
