@@ -74,6 +74,23 @@ measure_baselines() {
   done
 }
 
+# hm_core_bench as the cluster's node1 (in-process, on the given core if any) against
+# node2's hamirrord; its figures in $work/<cluster>/figures.
+core_api_run() {  # cluster [core]
+  local pin=()
+  [ -z "${2:-}" ] || pin=(taskset -c "$2")
+  "${pin[@]}" "$core_bench" --node "$work/$1/node1.toml" --module "$work/$1/node1/mirror/conf/userconfig.xml" \
+    --total-mib "$stream_mib" --latency-count "$latency_count" >"$work/$1/figures" 2>"$work/$1/node1.out" &
+  core_pid=$!
+  start_daemon "$1" node2
+  if ! wait "$core_pid"; then
+    core_pid=""
+    tail -n 20 "$work/$1/node1.out" >&2
+    die "hm_core_bench failed in $1 (its log is above)"
+  fi
+  core_pid=""
+}
+
 # The primary in-process (hm_core_bench), the secondary a real hamirrord; first the same
 # node with no secondary (ALONE): where the time goes without replication.
 measure_core_api() {
@@ -83,16 +100,7 @@ measure_core_api() {
     --module "$work/core-alone/node1/mirror/conf/userconfig.xml" --total-mib "$stream_mib" --latency-count "$latency_count"
   make_cluster core 300 3000 node1 19110 127.0.0.1 127.0.0.1
   say "core API: ${stream_mib} MiB in 1 MiB and 64 KiB writes, $latency_count 4 KiB write+fsync"
-  "$core_bench" --node "$work/core/node1.toml" --module "$work/core/node1/mirror/conf/userconfig.xml" \
-    --total-mib "$stream_mib" --latency-count "$latency_count" >"$work/core/figures" 2>"$work/core/node1.out" &
-  core_pid=$!
-  start_daemon core node2
-  if ! wait "$core_pid"; then
-    core_pid=""
-    tail -n 20 "$work/core/node1.out" >&2
-    die "hm_core_bench failed (its log is above)"
-  fi
-  core_pid=""
+  core_api_run core
   run_figures cat "$work/core/figures"
   fig[mem_secondary_core_peak]=$(memory_mib core node2 VmHWM)
   stop_daemon core node2
@@ -106,16 +114,7 @@ measure_core_api_pinned() {
   make_cluster core-pinned 300 3000 node1 19190 127.0.0.1 127.0.0.1
   core_of[core-pinned/node2]=1
   say "core API, each node on a core of its own (taskset: node1 on 0, node2 on 1)"
-  taskset -c 0 "$core_bench" --node "$work/core-pinned/node1.toml" --module "$work/core-pinned/node1/mirror/conf/userconfig.xml" \
-    --total-mib "$stream_mib" --latency-count "$latency_count" >"$work/core-pinned/figures" 2>"$work/core-pinned/node1.out" &
-  core_pid=$!
-  start_daemon core-pinned node2
-  if ! wait "$core_pid"; then
-    core_pid=""
-    tail -n 20 "$work/core-pinned/node1.out" >&2
-    die "hm_core_bench (pinned) failed (its log is above)"
-  fi
-  core_pid=""
+  core_api_run core-pinned 0
   run_figures prefixed pinned_ cat "$work/core-pinned/figures"
   stop_daemon core-pinned node2
 }

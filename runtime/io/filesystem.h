@@ -84,6 +84,13 @@ struct RangeWrite {
 // Ranges write_ranges() takes in one call.
 constexpr std::size_t kMaxWriteRanges = 64;
 
+// What write_batch() did: its first `count` writes went whole, in order; `error` is
+// why the next one failed (ok when all went).
+struct BatchWritten {
+  std::size_t count = 0;
+  Error error = Error::ok;
+};
+
 // A file's ranges that will be read soon, for will_read().
 struct ReadAhead {
   std::string path;
@@ -120,6 +127,16 @@ class FileSystem {
   virtual void write_shared(FileHandle file, std::uint64_t offset, SharedBytes bytes, WriteFn done) {
     write(file, offset, bytes.view(), std::move(done));
   }
+  // Writes each range through an open handle, one after the other, and stops at the
+  // first that fails: the writes a caller holds queued for one file, in one call that a
+  // backend may make one round trip to its thread pool (an applier behind a stream of
+  // 64 KiB writes paid a hand-over to the pool and back for each). At least one range,
+  // at most kMaxWriteRanges; a range's bytes are kept as write_shared() keeps them. The
+  // default calls write_shared() per range, each once the one before completed, so a
+  // wrapper that overrides it (or write()) sees every write, and a simulated crash
+  // cancels the chain with its completion.
+  using BatchFn = std::function<void(BatchWritten)>;
+  virtual void write_batch(FileHandle file, std::vector<RangeWrite> writes, BatchFn done);
   virtual void fsync(FileHandle file, DoneFn done) = 0;
   virtual void truncate(FileHandle file, std::uint64_t size_bytes, DoneFn done) = 0;
   virtual void fstat(FileHandle file, StatFn done) = 0;

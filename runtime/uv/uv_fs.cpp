@@ -125,6 +125,14 @@ class UvFileSystem final : public io::FileSystem {
     write_more(req, 0, Caller::call);
   }
 
+  // One thread-pool job for every write of the batch.
+  void write_batch(io::FileHandle file, std::vector<io::RangeWrite> writes, BatchFn done) override {
+    HM_ASSERT(!writes.empty() && writes.size() <= io::kMaxWriteRanges);
+    auto result = std::make_shared<io::BatchWritten>();
+    run_blocking(loop_, [result, file = to_file(file), writes = std::move(writes)] { *result = write_open_file(file, writes); },
+                 [result, done = std::move(done)] { done(*result); });
+  }
+
   void fsync(io::FileHandle file, DoneFn done) override {
     auto* req = new_req(std::move(done));
     submit(req, uv_fs_fsync(loop_, &req->req, to_file(file), &UvFileSystem::done_status));
@@ -291,27 +299,36 @@ class UvFileSystem final : public io::FileSystem {
     uv_fs_req_cleanup(&req);
     if (opened < 0) return error_from_uv(opened);
     const uv_file file = opened;
-    const io::Error out = write_open_file(file, writes);
+    const io::Error out = write_open_file(file, writes).error;
     uv_fs_close(nullptr, &req, file, nullptr);
     uv_fs_req_cleanup(&req);
     return out;
   }
 
-  static io::Error write_open_file(uv_file file, const std::vector<io::RangeWrite>& writes) {
+  // The ranges' writes on the calling thread (a pool worker), in order, up to the
+  // first that fails.
+  static io::BatchWritten write_open_file(uv_file file, const std::vector<io::RangeWrite>& writes) {
+    io::BatchWritten out;
+    for (; out.count < writes.size(); ++out.count) {
+      out.error = write_range(file, writes[out.count]);
+      if (out.error != io::Error::ok) break;
+    }
+    return out;
+  }
+
+  static io::Error write_range(uv_file file, const io::RangeWrite& range) {
     uv_fs_t req;
-    for (const io::RangeWrite& range : writes) {
-      const std::uint64_t length = range.bytes.size();
-      if (length > 0 && range.offset > kMaxOffset) return io::Error::invalid_argument;
-      std::uint64_t put = 0;
-      while (put < length) {  // one write may move less
-        const auto chunk = static_cast<unsigned>(std::min(length - put, kMaxChunkBytes));
-        uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(range.bytes.data() + put)), chunk);
-        const int count = uv_fs_write(nullptr, &req, file, &buf, 1, static_cast<std::int64_t>(range.offset + put), nullptr);
-        uv_fs_req_cleanup(&req);
-        if (count < 0) return error_from_uv(count);
-        if (count == 0) return io::Error::io_error;
-        put += static_cast<std::uint64_t>(count);
-      }
+    const std::uint64_t length = range.bytes.size();
+    if (length > 0 && range.offset > kMaxOffset) return io::Error::invalid_argument;
+    std::uint64_t put = 0;
+    while (put < length) {  // one write may move less
+      const auto chunk = static_cast<unsigned>(std::min(length - put, kMaxChunkBytes));
+      uv_buf_t buf = uv_buf_init(const_cast<char*>(reinterpret_cast<const char*>(range.bytes.data() + put)), chunk);
+      const int count = uv_fs_write(nullptr, &req, file, &buf, 1, static_cast<std::int64_t>(range.offset + put), nullptr);
+      uv_fs_req_cleanup(&req);
+      if (count < 0) return error_from_uv(count);
+      if (count == 0) return io::Error::io_error;
+      put += static_cast<std::uint64_t>(count);
     }
     return io::Error::ok;
   }

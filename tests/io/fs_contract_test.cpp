@@ -1,4 +1,5 @@
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -137,6 +138,31 @@ TEST_P(FileContract, a_read_ahead_hint_changes_nothing_and_ignores_what_it_canno
   EXPECT_EQ(stat("hinted").value().size_bytes, 11u);
   EXPECT_EQ(stat("nothing").error(), io::Error::not_found) << "a hint creates nothing";
   EXPECT_EQ(call([&](auto done) { fs().rmdir(path("folder"), done); }), io::Error::ok);
+}
+
+TEST_P(FileContract, a_write_batch_writes_its_ranges_in_order_and_stops_at_the_first_failure) {
+  auto file = create("batched");
+  auto range = [](std::uint64_t offset, const std::string& text) {
+    return io::RangeWrite{offset, io::SharedBytes::copy_of(io::as_bytes(text))};
+  };
+  auto batch = [&](io::FileHandle handle, std::vector<io::RangeWrite> writes) {
+    std::optional<io::BatchWritten> out;
+    fs().write_batch(handle, std::move(writes), [&out](io::BatchWritten written) { out = written; });
+    EXPECT_TRUE(harness().run_until([&] { return out.has_value(); }, 5000));
+    return out.value_or(io::BatchWritten{0, io::Error::timed_out});
+  };
+  const io::BatchWritten all = batch(file, {range(0, "hello world"), range(6, "there"), range(13, "!")});
+  EXPECT_EQ(all.count, 3u);
+  EXPECT_EQ(all.error, io::Error::ok);
+  EXPECT_EQ(read(file, 0, 100), std::string("hello there\0\0!", 14)) << "in order, the gap filled with zeros";
+  EXPECT_EQ(close(file), io::Error::ok);
+  auto read_only = open("batched", {});
+  ASSERT_TRUE(read_only.ok());
+  const io::BatchWritten refused = batch(*read_only, {range(0, "x"), range(1, "y")});
+  EXPECT_EQ(refused.count, 0u);
+  EXPECT_NE(refused.error, io::Error::ok) << "a handle open only to read";
+  EXPECT_EQ(close(*read_only), io::Error::ok);
+  EXPECT_EQ(contents("batched"), std::string("hello there\0\0!", 14));
 }
 
 TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {

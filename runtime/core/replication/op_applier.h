@@ -1,7 +1,10 @@
 // Applies FileOps to a node's replicated directories on its io::FileSystem, strictly
 // one at a time in the order given (across directories too) — the primary applies its own writes with it, the
 // secondary the primary's. Keeps a small cache of open handles so a stream of writes
-// to one file costs one open.
+// to one file costs one open. Writes queued back to back to one file go to the
+// FileSystem together (write_batch: one round trip to libuv's thread pool instead of
+// one per write, which bounded a stream of 64 KiB writes); they complete in order, and
+// those after one that failed are applied afresh, as one at a time.
 //
 // Durable checkpoints: the applier remembers what it changed since the last checkpoint
 // (see changed_set.h), and the names it was asked to keep durable; checkpoint(done),
@@ -47,6 +50,10 @@ namespace hamirror::core {
 
 constexpr std::size_t kMaxCachedHandles = 64;
 constexpr std::size_t kMaxQueuedOps = 4096;  // ops and checkpoints
+// Bytes of queued writes handed to the FileSystem in one call (see above; at least one
+// write). Every write of a batch completes when the last one is done, so a batch holds
+// one large write's worth: 16 writes of 64 KiB, a 1 MiB write alone.
+constexpr std::uint64_t kMaxBatchedWriteBytes = std::uint64_t{1} << 20;
 // Files or directories a checkpoint syncs at once.
 constexpr std::size_t kMaxParallelSyncs = 8;
 // Names from which a checkpoint flushes each file system holding a replicated
