@@ -3,8 +3,10 @@
 //   pipeline: two processes; the sender writes its local copy and streams the same
 //     blocks over a loopback TCP socket to a receiver that writes them to its file;
 //     both fsync at the end, the receiver acknowledges; time to the acknowledgement.
+//     Then the same again over the same files ("rewrite"): on this machine's disk, new
+//     files are bound by the file system's block allocation, rewrites by the copies.
 //   tcp: the same stream, the receiver discarding it (raw loopback throughput).
-//   disk: the sender's local writes alone, fsync at the end.
+//   disk: the sender's local writes alone, fsync at the end; then a rewrite likewise.
 //   fsync: --count times a 4 KiB write then fsync, one at a time (p50 / p99).
 //   fsync2: the same in two processes side by side, each on its own file: what two
 //     copies cost when they share this one disk, as both nodes do on one machine (the
@@ -56,8 +58,10 @@ void read_all(int fd, char* data, std::size_t size) {
   }
 }
 
-int open_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+enum class Pass { new_file, rewrite };
+
+int open_file(const std::string& path, Pass pass = Pass::new_file) {
+  const int fd = ::open(path.c_str(), O_CREAT | O_WRONLY | (pass == Pass::new_file ? O_TRUNC : 0), 0644);
   check(fd >= 0, "open " + path);
   return fd;
 }
@@ -121,11 +125,12 @@ void finish_child(const Link& link) {
 }
 
 // Seconds to stream total bytes in blocks; files empty: no file on that side.
-double stream(std::size_t block, std::uint64_t total, const std::string& local_file, const std::string& remote_file) {
+double stream(std::size_t block, std::uint64_t total, const std::string& local_file, const std::string& remote_file,
+              Pass pass = Pass::new_file) {
   std::vector<char> buffer(block, 0x5a);
   Link link = fork_link();
   if (link.is_child()) {
-    const int fd = remote_file.empty() ? -1 : open_file(remote_file);
+    const int fd = remote_file.empty() ? -1 : open_file(remote_file, pass);
     for (std::uint64_t offset = 0; offset < total; offset += block) {
       read_all(link.fd, buffer.data(), block);
       if (fd >= 0) check(::pwrite(fd, buffer.data(), block, static_cast<off_t>(offset)) == static_cast<ssize_t>(block), "pwrite");
@@ -134,7 +139,7 @@ double stream(std::size_t block, std::uint64_t total, const std::string& local_f
     write_all(link.fd, "k", 1);
     std::_Exit(0);
   }
-  const int fd = local_file.empty() ? -1 : open_file(local_file);
+  const int fd = local_file.empty() ? -1 : open_file(local_file, pass);
   const auto start = Clock::now();
   for (std::uint64_t offset = 0; offset < total; offset += block) {
     if (fd >= 0) check(::pwrite(fd, buffer.data(), block, static_cast<off_t>(offset)) == static_cast<ssize_t>(block), "pwrite");
@@ -148,9 +153,9 @@ double stream(std::size_t block, std::uint64_t total, const std::string& local_f
   return seconds;
 }
 
-double disk(std::size_t block, std::uint64_t total, const std::string& file) {
+double disk(std::size_t block, std::uint64_t total, const std::string& file, Pass pass) {
   std::vector<char> buffer(block, 0x5a);
-  const int fd = open_file(file);
+  const int fd = open_file(file, pass);
   const auto start = Clock::now();
   for (std::uint64_t offset = 0; offset < total; offset += block) {
     check(::pwrite(fd, buffer.data(), block, static_cast<off_t>(offset)) == static_cast<ssize_t>(block), "pwrite");
@@ -234,9 +239,16 @@ int main(int argc, char** argv) {
   const std::uint64_t total = total_mib << 20;
   const std::string local = dir + "/baseline-local.bin", remote = dir + "/baseline-remote.bin";
   const std::string size = std::to_string(block >> 10) + "k";
-  if (mode == "pipeline") std::printf("pipeline_write_%s_MBps %.1f\n", size.c_str(), static_cast<double>(total) / stream(block, total, local, remote) / 1e6);
-  if (mode == "tcp") std::printf("tcp_loopback_%s_MBps %.1f\n", size.c_str(), static_cast<double>(total) / stream(block, total, "", "") / 1e6);
-  if (mode == "disk") std::printf("disk_write_%s_MBps %.1f\n", size.c_str(), static_cast<double>(total) / disk(block, total, local) / 1e6);
+  const double mb = static_cast<double>(total) / 1e6;
+  if (mode == "pipeline") {
+    std::printf("pipeline_write_%s_MBps %.1f\n", size.c_str(), mb / stream(block, total, local, remote));
+    std::printf("pipeline_rewrite_%s_MBps %.1f\n", size.c_str(), mb / stream(block, total, local, remote, Pass::rewrite));
+  }
+  if (mode == "tcp") std::printf("tcp_loopback_%s_MBps %.1f\n", size.c_str(), mb / stream(block, total, "", ""));
+  if (mode == "disk") {
+    std::printf("disk_write_%s_MBps %.1f\n", size.c_str(), mb / disk(block, total, local, Pass::new_file));
+    std::printf("disk_rewrite_%s_MBps %.1f\n", size.c_str(), mb / disk(block, total, local, Pass::rewrite));
+  }
   if (mode == "fsync") print_percentiles("local_fsync_4k", fsync_latencies_us(count, local));
   if (mode == "fsync2") print_percentiles("side_by_side_fsync_4k", side_by_side_fsync_latencies_us(count, local, remote));
   if (mode == "rtt") print_percentiles("loopback_rtt", rtt_us(count));

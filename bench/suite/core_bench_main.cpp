@@ -2,7 +2,8 @@
 // process, the secondary a real hamirrord (tools/bench-suite.sh starts it).
 //   throughput: one file of --total-mib written in --block writes, as many in flight as
 //     --window-mib allows, then one fsync op; the time from the first write to the fsync's
-//     completion (every byte applied, acknowledged and durable on both copies).
+//     completion (every byte applied, acknowledged and durable on both copies); then the
+//     same over the same file again, a rewrite (no create: the blocks stay allocated).
 //   latency: --latency-count times a 4 KiB write followed by an fsync op, submitted
 //     together; the time from the write's submit to the fsync's completion, one at a time.
 // --alone: no secondary (the node goes ALONE): the same figures without replication.
@@ -44,9 +45,10 @@ class StreamWriter {
                std::uint64_t window_bytes)
       : primary_(primary), path_(std::move(path)), block_(block_bytes, 0x5a), total_(total_bytes), window_(window_bytes) {}
 
-  // Seconds from the first write to the fsync's completion; negative on failure.
-  double run() {
-    if (!submit_and_wait(primary_, make_op(core::OpKind::create, path_))) return -1;
+  // Seconds from the first write to the fsync's completion; negative on failure. A
+  // rewrite writes over the file as it is (no create, which truncates it).
+  double run(bool rewrite) {
+    if (!rewrite && !submit_and_wait(primary_, make_op(core::OpKind::create, path_))) return -1;
     const auto start = Clock::now();
     pump();
     if (!primary_.backend().run_until([this] { return synced_ || failed_; }, 600'000) || failed_) return -1;
@@ -150,14 +152,18 @@ int run(int argc, char** argv) {
   const std::string prefix = alone ? "core_alone" : "core";
   int status = 0;
   for (const std::size_t block : {std::size_t{1} << 20, std::size_t{64} << 10}) {
-    StreamWriter writer(primary, "stream-" + std::to_string(block) + ".bin", block, total_mib << 20, window_mib << 20);
-    const double seconds = writer.run();
-    if (seconds < 0) {
-      std::fprintf(stderr, "hm_core_bench: the %zu-byte writes failed\n", block);
-      status = 1;
-      break;
+    const std::string path = "stream-" + std::to_string(block) + ".bin";
+    for (const bool rewrite : {false, true}) {
+      const double seconds = StreamWriter(primary, path, block, total_mib << 20, window_mib << 20).run(rewrite);
+      if (seconds < 0) {
+        std::fprintf(stderr, "hm_core_bench: the %zu-byte %s failed\n", block, rewrite ? "rewrites" : "writes");
+        status = 1;
+        break;
+      }
+      std::printf("%s_%s_%zuk_MBps %.1f\n", prefix.c_str(), rewrite ? "rewrite" : "write", block >> 10,
+                  static_cast<double>(total_mib << 20) / seconds / 1e6);
     }
-    std::printf("%s_write_%zuk_MBps %.1f\n", prefix.c_str(), block >> 10, static_cast<double>(total_mib << 20) / seconds / 1e6);
+    if (status != 0) break;
   }
   if (status == 0) {
     const auto latencies = fsynced_write_latencies_us(primary, latency_count);
