@@ -40,6 +40,14 @@ void seal_record(Gmac& record_key, Direction direction, std::uint64_t sequence, 
   out.insert(out.end(), framing.tag.begin(), framing.tag.end());
 }
 
+std::size_t record_bytes_missing(io::ByteView buffer) {
+  if (buffer.size() < kRecordLengthBytes) return kRecordLengthBytes - buffer.size();
+  const std::size_t length = read_big_endian<std::uint32_t>(buffer);
+  if (length > kMaxRecordPayloadBytes) return 0;
+  const std::size_t total = kRecordOverheadBytes + length;
+  return total > buffer.size() ? total - buffer.size() : 0;
+}
+
 OpenedRecord open_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView buffer) {
   if (buffer.size() < kRecordLengthBytes) return {};
   const std::size_t length = read_big_endian<std::uint32_t>(buffer);

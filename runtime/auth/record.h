@@ -62,6 +62,11 @@ struct OpenedRecord {
   io::ByteView payload;            // when opened: points into `buffer`
 };
 
+// How many more bytes the record at the start of `buffer` needs to be whole: its
+// length first, then the rest; 0 once it is whole, or once its length is too large
+// (open_record() refuses it).
+std::size_t record_bytes_missing(io::ByteView buffer);
+
 // Looks at the start of `buffer` for the record number `sequence`.
 OpenedRecord open_record(Gmac& record_key, Direction direction, std::uint64_t sequence, io::ByteView buffer);
 

@@ -71,9 +71,31 @@ void SecureStream::consume(std::size_t bytes) {
 void SecureStream::on_inner_data(io::ByteView chunk) {
   if (phase_ == Phase::ended) return;
   // No view into rx_ is held here: every callback that got one has returned.
-  rx_.insert(rx_.end(), chunk.begin(), chunk.end());
-  if (phase_ == Phase::established) return deliver_records();
-  advance_handshake();
+  if (phase_ != Phase::established) {
+    rx_.insert(rx_.end(), chunk.begin(), chunk.end());
+    return advance_handshake();
+  }
+  // Records that lie whole in the chunk are opened where they lie. Only a record split
+  // across chunks is assembled in rx_, from the bytes that complete it: on a replicating
+  // link most bytes are then copied once less on their way to the disk.
+  const std::weak_ptr<const int> alive = alive_;
+  while (!unread().empty() && !chunk.empty()) {
+    const std::size_t missing = record_bytes_missing(unread());
+    if (missing == 0) break;
+    const std::size_t n = std::min(missing, chunk.size());
+    rx_.insert(rx_.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    chunk = chunk.subspan(n);
+  }
+  if (!unread().empty()) {
+    deliver_records();
+    if (alive.expired() || phase_ != Phase::established) return;
+  }
+  if (unread().empty() && !chunk.empty()) {
+    const std::optional<std::size_t> used = open_and_deliver(chunk);
+    if (!used || phase_ != Phase::established) return;
+    chunk = chunk.subspan(*used);
+  }
+  rx_.insert(rx_.end(), chunk.begin(), chunk.end());  // a record's first part, or held while paused
 }
 
 void SecureStream::advance_handshake() {
@@ -171,27 +193,39 @@ void SecureStream::schedule_delivery() {
 }
 
 void SecureStream::deliver_records() {
+  const std::optional<std::size_t> used = open_and_deliver(unread());  // views into rx_: consumed only afterwards
+  if (!used) return;
+  consume(*used);
+  if (phase_ == Phase::established && on_data_ && !paused_ && inner_ended_) {  // all delivered that came whole
+    phase_ = Phase::ended;
+    auto on_close = on_close_;
+    on_close(*inner_ended_);
+  }
+}
+
+std::optional<std::size_t> SecureStream::open_and_deliver(io::ByteView bytes) {
   const std::weak_ptr<const int> alive = alive_;
+  std::size_t used = 0;
   while (phase_ == Phase::established && on_data_ && !paused_) {
-    const OpenedRecord record = open_record(*record_key_, incoming(), receive_sequence_, unread());
-    if (record.status == RecordStatus::too_large) return fail_records("a record is larger than the bound");
+    const OpenedRecord record = open_record(*record_key_, incoming(), receive_sequence_, bytes.subspan(used));
+    if (record.status == RecordStatus::too_large) {
+      fail_records("a record is larger than the bound");
+      return std::nullopt;
+    }
     if (record.status == RecordStatus::bad_tag) {
-      return fail_records("a record failed its authentication check (tampered, replayed or reordered data)");
+      fail_records("a record failed its authentication check (tampered, replayed or reordered data)");
+      return std::nullopt;
     }
-    if (record.status == RecordStatus::incomplete) {
-      if (!inner_ended_) return;
-      phase_ = Phase::ended;
-      auto on_close = on_close_;
-      return on_close(*inner_ended_);
-    }
+    if (record.status == RecordStatus::incomplete) break;
     ++receive_sequence_;
+    used += record.consumed_bytes;
     if (!record.payload.empty()) {
       auto on_data = on_data_;
-      on_data(record.payload);  // a view into rx_: consumed only afterwards
-      if (alive.expired()) return;
+      on_data(record.payload);
+      if (alive.expired()) return std::nullopt;
     }
-    consume(record.consumed_bytes);
   }
+  return used;
 }
 
 void SecureStream::fail_records(const std::string& why) {

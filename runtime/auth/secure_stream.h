@@ -60,6 +60,9 @@ class SecureStream final : public io::StreamConnection {
   void advance_handshake();
   void fail_handshake(const std::string& why, io::Error result);
   void deliver_records();
+  // Opens and hands on the records at the start of `bytes` while delivery may go on;
+  // the bytes they took, or nothing when this failed or was destroyed meanwhile.
+  std::optional<std::size_t> open_and_deliver(io::ByteView bytes);
   void fail_records(const std::string& why);
   void schedule_delivery();
   io::ByteView unread() const;
@@ -79,7 +82,8 @@ class SecureStream final : public io::StreamConnection {
   std::unique_ptr<Gmac> record_key_;  // made once the handshake succeeded
   std::uint64_t send_sequence_ = 0;
   std::uint64_t receive_sequence_ = 0;
-  // Received, not yet opened bytes: rx_[rx_offset_..]. Bounded by one record plus one
+  // Received, not yet opened bytes: rx_[rx_offset_..]: a record split across inner
+  // chunks, or what came while delivery was paused. Bounded by one record plus one
   // inner chunk, because the inner stream is paused whenever delivery is.
   io::Bytes rx_;
   std::size_t rx_offset_ = 0;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ struct AuthPair {
   std::vector<io::Error> a_closes;
   std::vector<io::Error> b_closes;
   int accepted = 0;
+  std::function<void()> after_b_data;  // runs after each delivery to B's end, if set
 };
 
 class AuthNetworkTest : public ContractTest {
@@ -81,7 +83,10 @@ class AuthNetworkTest : public ContractTest {
     auto listener = b_node_->network->listen({harness().host_b(), 0}, [&pair](std::unique_ptr<io::StreamConnection> accepted) {
       ++pair.accepted;
       pair.b_end = std::move(accepted);
-      pair.b_end->set_handlers([&pair](io::ByteView chunk) { pair.b_received += io::as_text(chunk); },
+      pair.b_end->set_handlers([&pair](io::ByteView chunk) {
+                                 pair.b_received += io::as_text(chunk);
+                                 if (pair.after_b_data) pair.after_b_data();
+                               },
                                [&pair](io::Error reason) { pair.b_closes.push_back(reason); });
     });
     ASSERT_TRUE(listener.ok()) << io::error_name(listener.error());

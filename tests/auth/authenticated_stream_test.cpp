@@ -244,6 +244,74 @@ TEST_P(AuthStream, the_first_records_of_a_large_write_are_delivered_before_its_e
   EXPECT_TRUE(pair.b_received == frame.substr(0, pair.b_received.size()));
 }
 
+// A relay that holds every byte A sends after the handshake, for the test to hand to B
+// in chunks of its choosing.
+void hold_after_handshake(Relay& relay) {
+  relay.alter([](std::size_t offset, io::Bytes& chunk) {
+    if (offset + chunk.size() > kHandshakeBytes) chunk.resize(offset >= kHandshakeBytes ? 0 : kHandshakeBytes - offset);
+  });
+}
+
+// B opens records where they lie in a chunk and assembles only those split across
+// chunks: whatever the cut, each record's bytes arrive once and in order.
+TEST_P(AuthStream, records_cut_anywhere_across_chunks_arrive_once_and_in_order) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  hold_after_handshake(relay);
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  const std::vector<std::string> writes = {"first", pattern(70'000), "x", pattern(150'000), "last"};
+  std::string expected;
+  std::size_t wire_bytes = kHandshakeBytes;
+  for (const std::string& text : writes) {
+    ASSERT_EQ(pair.a_end->write(io::as_bytes(text), [](io::Error) {}), io::Error::ok);
+    expected += text;
+    wire_bytes += auth::sealed_size(text.size());
+  }
+  ASSERT_TRUE(run_until([&] { return relay.client_bytes(0).size() == wire_bytes; }, 5000));
+  // Cuts inside a length, right after one, inside a tag, several whole records with a
+  // part of the next, and single bytes.
+  const std::vector<std::size_t> cuts = {1, 3, 25, 2, 70'000, 19, 1, 140'000, 5, 1};
+  const io::ByteView records = io::ByteView(relay.client_bytes(0)).subspan(kHandshakeBytes);
+  std::size_t sent = 0;
+  for (std::size_t i = 0; sent < records.size(); ++i) {
+    const std::size_t size = std::min(cuts[i % cuts.size()], records.size() - sent);
+    relay.inject(0, records.subspan(sent, size));
+    sent += size;
+    harness().run_for(1);
+  }
+  ASSERT_TRUE(run_until([&] { return pair.b_received.size() == expected.size(); }, 5000));
+  EXPECT_TRUE(pair.b_received == expected);
+  EXPECT_TRUE(pair.b_closes.empty());
+  EXPECT_TRUE(node_b().log.empty());
+}
+
+// Records that came in one chunk are held from the one during whose delivery the
+// reader paused, and delivered in order once it resumes.
+TEST_P(AuthStream, a_pause_during_a_delivery_holds_the_rest_of_the_chunk) {
+  make_nodes(test_key(1), test_key(1));
+  AuthPair pair;
+  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
+  hold_after_handshake(relay);
+  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
+  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  for (const char* text : {"one", "two", "three"}) ASSERT_EQ(pair.a_end->write(io::as_bytes(text), [](io::Error) {}), io::Error::ok);
+  const std::size_t wire_bytes = kHandshakeBytes + auth::sealed_size(3) + auth::sealed_size(3) + auth::sealed_size(5);
+  ASSERT_TRUE(run_until([&] { return relay.client_bytes(0).size() == wire_bytes; }, 5000));
+  pair.after_b_data = [&pair] { pair.b_end->pause_reading(); };
+  relay.inject(0, io::ByteView(relay.client_bytes(0)).subspan(kHandshakeBytes));
+  ASSERT_TRUE(run_until([&] { return !pair.b_received.empty(); }));
+  harness().run_for(30);
+  EXPECT_EQ(pair.b_received, "one");
+  pair.after_b_data = nullptr;
+  pair.b_end->resume_reading();
+  ASSERT_TRUE(run_until([&] { return pair.b_received == "onetwothree"; }));
+  EXPECT_TRUE(pair.b_closes.empty());
+}
+
 // Sends one record from A on the relay's latest connection; returns the record's bytes as they crossed the wire.
 io::Bytes record_through(BackendHarness& harness, AuthPair& pair, Relay& relay, const std::string& text) {
   const std::size_t before = relay.client_bytes(relay.connections() - 1).size();

@@ -90,6 +90,21 @@ TEST(Record, a_partial_record_waits_and_an_oversized_length_is_refused) {
   EXPECT_EQ(sealed_size(3 * kMaxRecordPayloadBytes + 1), 3 * kMaxRecordPayloadBytes + 1 + 4 * kRecordOverheadBytes);
 }
 
+TEST(Record, the_bytes_a_record_misses_count_down_to_zero_and_an_oversized_length_needs_none) {
+  Gmac session(GmacKey{});
+  io::Bytes wire;
+  seal_record(session, Direction::client_to_server, 0, io::as_bytes("abcdef"), wire);
+  for (std::size_t have = 0; have <= wire.size(); ++have) {
+    EXPECT_EQ(record_bytes_missing(io::ByteView(wire).first(have)),
+              have < kRecordLengthBytes ? kRecordLengthBytes - have : wire.size() - have)
+        << have << " bytes in";
+  }
+  wire.push_back(0);  // the next record's first byte
+  EXPECT_EQ(record_bytes_missing(wire), 0u);
+  const io::Bytes huge_length = {0x00, 0x10, 0x00, 0x01};
+  EXPECT_EQ(record_bytes_missing(huge_length), 0u);
+}
+
 TEST(SealedDatagram, opens_with_the_right_key_only_and_detects_tampering) {
   const DatagramHeader header{.boot_id = 0x0102030405060708, .counter = 42, .time_ms = 1'700'000'000'000};
   const auto sealed = seal_datagram(key_of(1), header, io::as_bytes("heartbeat"));
