@@ -119,15 +119,19 @@ measure_core_api_pinned() {
   stop_daemon core-pinned node2
 }
 
-# dd through a directory: 1 MiB and 64 KiB writes with conv=fsync, 4 KiB O_DSYNC writes;
-# then 4 KiB writes beside a bulk writer (probe.py).
+# dd through a directory: 1 MiB and 64 KiB writes with conv=fsync into a new file, then
+# again over the same file (conv=notrunc: a rewrite, its blocks allocated); 4 KiB
+# O_DSYNC writes; then 4 KiB writes beside a bulk writer (probe.py).
 dd_figures() {  # prefix directory
-  local name bs count start
+  local name bs count start pass
   for spec in "1024k 1M $stream_mib" "64k 64K $((stream_mib * 16))"; do
     read -r name bs count <<<"$spec"
-    start=$(now_ms)
-    dd if=/dev/zero of="$2/dd-$name.bin" bs="$bs" count="$count" conv=fsync status=none || die "dd through $2 failed"
-    fig[${1}_${name}_MBps]=$(awk -v b=$((stream_mib << 20)) -v ms=$(( $(now_ms) - start )) 'BEGIN { printf "%.1f", b / ms / 1000 }')
+    for pass in "" rewrite_; do
+      start=$(now_ms)
+      dd if=/dev/zero of="$2/dd-$name.bin" bs="$bs" count="$count" conv=fsync${pass:+,notrunc} status=none ||
+        die "dd through $2 failed"
+      fig[${1}_${pass}${name}_MBps]=$(awk -v b=$((stream_mib << 20)) -v ms=$(( $(now_ms) - start )) 'BEGIN { printf "%.1f", b / ms / 1000 }')
+    done
     rm -f "$2/dd-$name.bin"
   done
   start=$(now_ms)

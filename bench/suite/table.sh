@@ -51,13 +51,16 @@ latency_rows() {
 }
 
 fuse_rows() {
-  local size label
-  for size in 1024k 64k; do
-    label=$([ $size = 1024k ] && echo "1 MiB" || echo "64 KiB")
-    row "FUSE mount, dd bs=$label conv=fsync, MB/s" "$(f fuse_on_${size}_MBps)" \
-      "ALONE $(f fuse_alone_${size}_MBps); disk $(f plain_${size}_MBps)" \
-      "$(ratio "$(f fuse_on_${size}_MBps)" "$(f fuse_alone_${size}_MBps)"); disk $(ratio "$(f fuse_on_${size}_MBps)" "$(f plain_${size}_MBps)")" \
-      "≥ 0.9× ALONE" "$(at_least "$(f fuse_on_${size}_MBps)" "0.9 * $(f fuse_alone_${size}_MBps)")"
+  local size label pass what
+  for pass in "" rewrite_; do
+    what=$([ -z "$pass" ] && echo "conv=fsync (a new file)" || echo "conv=fsync,notrunc (the same file again)")
+    for size in 1024k 64k; do
+      label=$([ $size = 1024k ] && echo "1 MiB" || echo "64 KiB")
+      row "FUSE mount, dd bs=$label $what, MB/s" "$(f fuse_on_${pass}${size}_MBps)" \
+        "ALONE $(f fuse_alone_${pass}${size}_MBps); disk $(f plain_${pass}${size}_MBps)" \
+        "$(ratio "$(f fuse_on_${pass}${size}_MBps)" "$(f fuse_alone_${pass}${size}_MBps)"); disk $(ratio "$(f fuse_on_${pass}${size}_MBps)" "$(f plain_${pass}${size}_MBps)")" \
+        "≥ 0.9× ALONE" "$(at_least "$(f fuse_on_${pass}${size}_MBps)" "0.9 * $(f fuse_alone_${pass}${size}_MBps)")"
+    done
   done
   # Latencies: the ratio is turned round so that, like the others, higher is better.
   row "FUSE mount, 4 KiB writes beside a bulk writer, p50 / p99 / max µs" \
