@@ -122,7 +122,7 @@ measure_core_api_pinned() {
 # dd through a directory: 1 MiB and 64 KiB writes with conv=fsync into a new file, then
 # again over the same file (conv=notrunc: a rewrite, its blocks allocated); 4 KiB
 # O_DSYNC writes; then 4 KiB writes beside a bulk writer (probe.py).
-dd_figures() {  # prefix directory
+dd_figures() {  # prefix directory [no-probe]
   local name bs count start pass
   for spec in "1024k 1M $stream_mib" "64k 64K $((stream_mib * 16))"; do
     read -r name bs count <<<"$spec"
@@ -139,6 +139,7 @@ dd_figures() {  # prefix directory
   fig[${1}_4k_dsync_us]=$(( ($(now_ms) - start) * 1000 / dsync_count ))
   rm -f "$2/dd-4k.bin"
   local probe
+  [ "${3:-}" != no-probe ] || return 0
   probe=$(python3 "$repo/bench/suite/probe.py" "$2" "$probe_seconds") || die "the 4 KiB write probe through $2 failed"
   read -r "fig[${1}_probe_p50_us]" "fig[${1}_probe_p99_us]" "fig[${1}_probe_max_us]" <<<"$probe"
 }
@@ -164,6 +165,27 @@ measure_fuse() {
   mkdir -p "$work/plain"
   dd_figures plain "$work/plain"
   stop_daemon fuse node1
+  [ "$(nproc)" -lt 2 ] || measure_fuse_pinned "$m1"
+}
+
+# The same dd runs with each node on a core of its own, as two servers share none (the
+# writer, dd, wherever the scheduler puts it): a request through the mount crosses the
+# FUSE thread, both event loops and both thread pools, and on this machine each
+# hand-over may wait for a core the other node holds. ALONE, node1 keeps its core.
+measure_fuse_pinned() {  # mount
+  core_of[fuse/node1]=0
+  core_of[fuse/node2]=1
+  say "FUSE, each node on a core of its own (taskset: node1 on 0, node2 on 1), then node1 ALONE on its core"
+  start_daemon fuse node1
+  start_daemon fuse node2
+  wait_pair fuse node1 60
+  dd_figures pinned_fuse_on "$1" no-probe
+  stop_daemon fuse node2
+  wait_code fuse node1 2 30
+  dd_figures pinned_fuse_alone "$1" no-probe
+  stop_daemon fuse node1
+  core_of[fuse/node1]=""
+  core_of[fuse/node2]=""
 }
 
 # Adds a value to the space-separated list fig[key].

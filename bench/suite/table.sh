@@ -71,6 +71,14 @@ fuse_rows() {
     "ALONE $(f fuse_alone_4k_dsync_us); disk $(f plain_4k_dsync_us)" \
     "$(ratio "$(f fuse_alone_4k_dsync_us)" "$(f fuse_on_4k_dsync_us)"); disk $(ratio "$(f plain_4k_dsync_us)" "$(f fuse_on_4k_dsync_us)")" \
     "≥ 0.9× ALONE" "$(at_least "$(f fuse_alone_4k_dsync_us)" "0.9 * $(f fuse_on_4k_dsync_us)")"
+  for pass in "" rewrite_; do
+    row "reference: FUSE mount, each node on a core of its own, dd ${pass:+rewrite }1 MiB / 64 KiB, MB/s" \
+      "$(f pinned_fuse_on_${pass}1024k_MBps) / $(f pinned_fuse_on_${pass}64k_MBps)" \
+      "ALONE $(f pinned_fuse_alone_${pass}1024k_MBps) / $(f pinned_fuse_alone_${pass}64k_MBps)" \
+      "$(ratio "$(f pinned_fuse_on_${pass}1024k_MBps)" "$(f pinned_fuse_alone_${pass}1024k_MBps)") / $(ratio "$(f pinned_fuse_on_${pass}64k_MBps)" "$(f pinned_fuse_alone_${pass}64k_MBps)")" "" ""
+  done
+  row "reference: FUSE mount, each node on a core of its own, dd bs=4k oflag=dsync, µs per write" "$(f pinned_fuse_on_4k_dsync_us)" \
+    "ALONE $(f pinned_fuse_alone_4k_dsync_us)" "$(ratio "$(f pinned_fuse_alone_4k_dsync_us)" "$(f pinned_fuse_on_4k_dsync_us)")" "" ""
 }
 
 # fig[x_s] = the median of fig[x_runs] (each round of measure_reintegration adds one).
@@ -153,7 +161,10 @@ What is measured:
   directory, again and again; what a small writer waits while another streams.
 - FUSE: dd through the primary's mount with the peer on loopback; "ALONE": the same
   daemon with the secondary stopped (hamirrord has no passthrough mode; ALONE still runs
-  the activity record); disk: dd into a plain folder on the same file system.
+  the activity record); disk: dd into a plain folder on the same file system. Each dd
+  writes a new file, then the same file again (conv=notrunc). "Each node on a core of
+  its own": the same dd runs with node1 under taskset on core 0 and node2 on core 1
+  (dd wherever the scheduler puts it); its ALONE is node1 on core 0.
 - reintegration: from the secondary's \`hamirrord run\` to the primary's PRIM (copies
   compared with diff -r after each); rsync -a --inplace between local folders (whole-file
   copies of every changed file, no fsync; "+ sync" adds the sync(1) after it). The page
