@@ -11,9 +11,22 @@
 namespace hamirror::test {
 namespace {
 
-using AuthStream = AuthNetworkTest;
-
 constexpr std::size_t kHandshakeBytes = auth::kHelloBytes + auth::kProofBytes;
+
+class AuthStream : public AuthNetworkTest {
+ protected:
+  // A connected to B through a relay that holds every byte A sends after the
+  // handshake, for the test to hand to B in chunks of its choosing.
+  void connect_through_holding_relay(AuthPair& pair, std::unique_ptr<Relay>& relay) {
+    ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
+    relay = std::make_unique<Relay>(a().network, harness().host_a(), pair.listener->local_address());
+    relay->alter([](std::size_t offset, io::Bytes& chunk) {
+      if (offset + chunk.size() > kHandshakeBytes) chunk.resize(offset >= kHandshakeBytes ? 0 : kHandshakeBytes - offset);
+    });
+    ASSERT_EQ(connect_from_a(pair, relay->address()), io::Error::ok);
+    ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  }
+};
 
 std::string pattern(std::size_t size) {
   std::string text(size, '\0');
@@ -244,24 +257,13 @@ TEST_P(AuthStream, the_first_records_of_a_large_write_are_delivered_before_its_e
   EXPECT_TRUE(pair.b_received == frame.substr(0, pair.b_received.size()));
 }
 
-// A relay that holds every byte A sends after the handshake, for the test to hand to B
-// in chunks of its choosing.
-void hold_after_handshake(Relay& relay) {
-  relay.alter([](std::size_t offset, io::Bytes& chunk) {
-    if (offset + chunk.size() > kHandshakeBytes) chunk.resize(offset >= kHandshakeBytes ? 0 : kHandshakeBytes - offset);
-  });
-}
-
 // B opens records where they lie in a chunk and assembles only those split across
 // chunks: whatever the cut, each record's bytes arrive once and in order.
 TEST_P(AuthStream, records_cut_anywhere_across_chunks_arrive_once_and_in_order) {
   make_nodes(test_key(1), test_key(1));
   AuthPair pair;
-  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
-  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
-  hold_after_handshake(relay);
-  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
-  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  std::unique_ptr<Relay> relay;
+  ASSERT_NO_FATAL_FAILURE(connect_through_holding_relay(pair, relay));
   const std::vector<std::string> writes = {"first", pattern(70'000), "x", pattern(150'000), "last"};
   std::string expected;
   std::size_t wire_bytes = kHandshakeBytes;
@@ -270,15 +272,15 @@ TEST_P(AuthStream, records_cut_anywhere_across_chunks_arrive_once_and_in_order) 
     expected += text;
     wire_bytes += auth::sealed_size(text.size());
   }
-  ASSERT_TRUE(run_until([&] { return relay.client_bytes(0).size() == wire_bytes; }, 5000));
+  ASSERT_TRUE(run_until([&] { return relay->client_bytes(0).size() == wire_bytes; }, 5000));
   // Cuts inside a length, right after one, inside a tag, several whole records with a
   // part of the next, and single bytes.
   const std::vector<std::size_t> cuts = {1, 3, 25, 2, 70'000, 19, 1, 140'000, 5, 1};
-  const io::ByteView records = io::ByteView(relay.client_bytes(0)).subspan(kHandshakeBytes);
+  const io::ByteView records = io::ByteView(relay->client_bytes(0)).subspan(kHandshakeBytes);
   std::size_t sent = 0;
   for (std::size_t i = 0; sent < records.size(); ++i) {
     const std::size_t size = std::min(cuts[i % cuts.size()], records.size() - sent);
-    relay.inject(0, records.subspan(sent, size));
+    relay->inject(0, records.subspan(sent, size));
     sent += size;
     harness().run_for(1);
   }
@@ -293,16 +295,13 @@ TEST_P(AuthStream, records_cut_anywhere_across_chunks_arrive_once_and_in_order) 
 TEST_P(AuthStream, a_pause_during_a_delivery_holds_the_rest_of_the_chunk) {
   make_nodes(test_key(1), test_key(1));
   AuthPair pair;
-  ASSERT_NO_FATAL_FAILURE(listen_on_b(pair));
-  Relay relay(a().network, harness().host_a(), pair.listener->local_address());
-  hold_after_handshake(relay);
-  ASSERT_EQ(connect_from_a(pair, relay.address()), io::Error::ok);
-  ASSERT_TRUE(run_until([&] { return pair.b_end != nullptr; }));
+  std::unique_ptr<Relay> relay;
+  ASSERT_NO_FATAL_FAILURE(connect_through_holding_relay(pair, relay));
   for (const char* text : {"one", "two", "three"}) ASSERT_EQ(pair.a_end->write(io::as_bytes(text), [](io::Error) {}), io::Error::ok);
   const std::size_t wire_bytes = kHandshakeBytes + auth::sealed_size(3) + auth::sealed_size(3) + auth::sealed_size(5);
-  ASSERT_TRUE(run_until([&] { return relay.client_bytes(0).size() == wire_bytes; }, 5000));
+  ASSERT_TRUE(run_until([&] { return relay->client_bytes(0).size() == wire_bytes; }, 5000));
   pair.after_b_data = [&pair] { pair.b_end->pause_reading(); };
-  relay.inject(0, io::ByteView(relay.client_bytes(0)).subspan(kHandshakeBytes));
+  relay->inject(0, io::ByteView(relay->client_bytes(0)).subspan(kHandshakeBytes));
   ASSERT_TRUE(run_until([&] { return !pair.b_received.empty(); }));
   harness().run_for(30);
   EXPECT_EQ(pair.b_received, "one");
