@@ -294,7 +294,10 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     const io::OpenFlags flags{.read = true, .write = true};
     fs.open(path, flags, [self = shared_from_this(), path, use = std::move(use), finish](io::Result<io::FileHandle> opened) mutable {
       if (!opened && opened.error() == io::Error::permission_denied && self->alive) {
-        return self->open_read_only_file(path, std::move(use), finish);
+        return self->open_read_only_file(path, [self, path, use = std::move(use)](io::FileHandle lent) {
+          self->remember(path, lent);
+          use(lent);
+        }, finish);
       }
       if (!opened) return finish(opened.error());
       self->remember(path, *opened);
@@ -309,22 +312,20 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   // attribute -- cannot open it to write. The owner-write bit is lent for the open and
   // given back at once; the handle keeps its access. A crash in between leaves the bit
   // set on this copy, which no application sees before the next resynchronisation.
-  // not_cached: use owns the handle (a sync's, closed once flushed).
-  enum class Caching : std::uint8_t { cached, not_cached };
-  void open_read_only_file(const std::string& path, std::function<void(io::FileHandle)> use, const DoneFn& finish,
-                           Caching caching = Caching::cached) {
-    fs.stat(path, [self = shared_from_this(), path, use = std::move(use), finish, caching](io::Result<io::FileStat> stat) mutable {
+  // `use` owns the handle: it keeps it among the cached ones, or closes it.
+  void open_read_only_file(const std::string& path, std::function<void(io::FileHandle)> use, const DoneFn& finish) {
+    fs.stat(path, [self = shared_from_this(), path, use = std::move(use), finish](io::Result<io::FileStat> stat) mutable {
       if (!self->alive) return;
       if (!stat) return finish(stat.error());
       // Something other than the file's own mode refuses it: not ours to lend.
       if (stat->kind != io::FileKind::regular || (stat->mode & kOwnerWrite) != 0) return finish(io::Error::permission_denied);
       const std::uint32_t mode = stat->mode;
-      self->fs.set_mode(path, mode | kOwnerWrite, [self, path, mode, use = std::move(use), finish, caching](io::Error lent) mutable {
+      self->fs.set_mode(path, mode | kOwnerWrite, [self, path, mode, use = std::move(use), finish](io::Error lent) mutable {
         if (!self->alive) return;
         if (lent != io::Error::ok) return finish(lent);
         const io::OpenFlags flags{.read = true, .write = true};
-        self->fs.open(path, flags, [self, path, mode, use = std::move(use), finish, caching](io::Result<io::FileHandle> opened) mutable {
-          self->fs.set_mode(path, mode, [self, path, opened, use = std::move(use), finish, caching](io::Error given_back) {
+        self->fs.open(path, flags, [self, path, mode, use = std::move(use), finish](io::Result<io::FileHandle> opened) mutable {
+          self->fs.set_mode(path, mode, [self, opened, use = std::move(use), finish](io::Error given_back) {
             if (!self->alive) {
               if (opened) self->fs.close(*opened, [](io::Error) {});
               return;
@@ -332,7 +333,6 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
             if (opened && given_back != io::Error::ok) self->fs.close(*opened, [](io::Error) {});
             if (!opened) return finish(opened.error());
             if (given_back != io::Error::ok) return finish(given_back);
-            if (caching == Caching::cached) self->remember(path, *opened);
             use(*opened);
           });
         });
@@ -498,8 +498,7 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       // open, as for a write.
       if (!opened && opened.error() == io::Error::permission_denied && self->alive) {
         return self->open_read_only_file(
-            path, std::move(flush_and_close), [done](io::Error failed) { done(gone(failed) ? io::Error::ok : failed); },
-            Caching::not_cached);
+            path, std::move(flush_and_close), [done](io::Error failed) { done(gone(failed) ? io::Error::ok : failed); });
       }
       if (!opened) return done(gone(opened.error()) ? io::Error::ok : opened.error());
       flush_and_close(*opened);
