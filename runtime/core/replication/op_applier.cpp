@@ -199,12 +199,9 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     std::vector<std::pair<DoneFn, io::Error>> dones;
     dones.reserve(finished);
     for (std::size_t i = 0; i < finished; ++i) {
-      Queued& front = queue.front();
-      HM_ASSERT(front.entry == Entry::op && front.op.kind == OpKind::write);
+      HM_ASSERT(queue.front().op.kind == OpKind::write);
       const io::Error result = i < written.count ? io::Error::ok : written.error;
-      changed.applied(front.op, result);
-      dones.emplace_back(std::move(front.done), result);
-      queue.pop_front();
+      dones.emplace_back(pop_applied(result), result);
     }
     if (!queue.empty()) start_front();
     for (auto& [done, result] : dones) {
@@ -507,12 +504,19 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   void finish_front(io::Error result) {
     if (!alive) return;
-    HM_ASSERT(queue.front().entry == Entry::op);  // only an op is ever in flight at the front
-    changed.applied(queue.front().op, result);
-    auto done = std::move(queue.front().done);
-    queue.pop_front();
+    DoneFn done = pop_applied(result);
     if (!queue.empty()) start_front();
     done(result);
+  }
+
+  // Takes the applied op off the front of the queue, noting what it changed; its
+  // completion, which the caller runs once the next op started.
+  DoneFn pop_applied(io::Error result) {
+    HM_ASSERT(queue.front().entry == Entry::op);  // only an op is ever in flight at the front
+    changed.applied(queue.front().op, result);
+    DoneFn done = std::move(queue.front().done);
+    queue.pop_front();
+    return done;
   }
 };
 
