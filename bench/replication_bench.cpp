@@ -33,9 +33,9 @@ struct ReplicatedPair {
   ReplicatedPair() {
     prim.disk().install_directory("/data");
     second.disk().install_directory("/data");
-    replicator = std::make_unique<Replicator>(prim.io().fs, std::vector<std::string>{"/data"},
+    replicator = std::make_unique<Replicator>(prim.io().fs, prim.io().clock, std::vector<std::string>{"/data"},
                                               Replicator::Listener{.on_secondary_failed = [](std::uint64_t, io::Error) {}});
-    replica = std::make_unique<Replica>(second.io().fs, std::vector<std::string>{"/data"}, AsyncMode::none,
+    replica = std::make_unique<Replica>(second.io().fs, second.io().clock, std::vector<std::string>{"/data"}, AsyncMode::none,
                                         Replica::Listener{.on_apply_failed = [](std::uint64_t, io::Error) {}});
     listener = std::move(second.io().network.listen({"10.0.0.2", 5000}, [this](std::unique_ptr<io::StreamConnection> s) {
       second_link = std::make_unique<wire::FramedConnection>(std::move(s), handlers([this](const wire::Frame& f) {

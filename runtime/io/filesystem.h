@@ -85,7 +85,8 @@ struct RangeWrite {
 constexpr std::size_t kMaxWriteRanges = 64;
 
 // What write_batch() did: its first `count` writes went whole, in order; `error` is
-// why the next one failed (ok when all went).
+// why the next one failed, or, every write gone, why the fsync asked for failed (ok
+// when all went).
 struct BatchWritten {
   std::size_t count = 0;
   Error error = Error::ok;
@@ -134,9 +135,13 @@ class FileSystem {
   // at most kMaxWriteRanges; a range's bytes are kept as write_shared() keeps them. The
   // default calls write_shared() per range, each once the one before completed, so a
   // wrapper that overrides it (or write()) sees every write, and a simulated crash
-  // cancels the chain with its completion.
+  // cancels the chain with its completion. With `then` fsync, the file is fsynced once
+  // every write went (not after a failed one), in the same call: a writer that asks for
+  // a write and its fsync together pays one round trip, not two (the default chains
+  // fsync() on this FileSystem).
   using BatchFn = std::function<void(BatchWritten)>;
-  virtual void write_batch(FileHandle file, std::vector<RangeWrite> writes, BatchFn done);
+  enum class AfterBatch : std::uint8_t { nothing, fsync };
+  virtual void write_batch(FileHandle file, std::vector<RangeWrite> writes, AfterBatch then, BatchFn done);
   virtual void fsync(FileHandle file, DoneFn done) = 0;
   virtual void truncate(FileHandle file, std::uint64_t size_bytes, DoneFn done) = 0;
   virtual void fstat(FileHandle file, StatFn done) = 0;

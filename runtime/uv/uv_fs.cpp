@@ -125,12 +125,14 @@ class UvFileSystem final : public io::FileSystem {
     write_more(req, 0, Caller::call);
   }
 
-  // One thread-pool job for every write of the batch.
-  void write_batch(io::FileHandle file, std::vector<io::RangeWrite> writes, BatchFn done) override {
+  // One thread-pool job for every write of the batch, and the fsync after them.
+  void write_batch(io::FileHandle file, std::vector<io::RangeWrite> writes, AfterBatch then, BatchFn done) override {
     HM_ASSERT(!writes.empty() && writes.size() <= io::kMaxWriteRanges);
     auto result = std::make_shared<io::BatchWritten>();
-    run_blocking(loop_, [result, file = to_file(file), writes = std::move(writes)] { *result = write_open_file(file, writes); },
-                 [result, done = std::move(done)] { done(*result); });
+    run_blocking(loop_, [result, file = to_file(file), writes = std::move(writes), then] {
+      *result = write_open_file(file, writes);
+      if (then == AfterBatch::fsync && result->error == io::Error::ok) result->error = fsync_now(file);
+    }, [result, done = std::move(done)] { done(*result); });
   }
 
   void fsync(io::FileHandle file, DoneFn done) override {
@@ -303,6 +305,14 @@ class UvFileSystem final : public io::FileSystem {
     uv_fs_close(nullptr, &req, file, nullptr);
     uv_fs_req_cleanup(&req);
     return out;
+  }
+
+  // fsync() on the calling thread (a pool worker).
+  static io::Error fsync_now(uv_file file) {
+    uv_fs_t req;
+    const int synced = uv_fs_fsync(nullptr, &req, file, nullptr);
+    uv_fs_req_cleanup(&req);
+    return synced < 0 ? error_from_uv(synced) : io::Error::ok;
   }
 
   // The ranges' writes on the calling thread (a pool worker), in order, up to the

@@ -9,32 +9,42 @@
 
 #include "applier_disk.h"
 #include "core/replication/op_applier.h"
+#include "sim/sim_clock.h"
 
 namespace hamirror::core {
 namespace {
 
 using test::write_op;
 
-// The size of each write_batch call, in order; before_write(n) runs before the n-th
-// write (from 0). The calls themselves go through.
+// The size of each write_batch call, in order, and whether it fsynced after them;
+// before_write(n) runs before the n-th write (from 0), before_fsync before each fsync
+// (a batch's too). The calls themselves go through.
 class CountedBatches final : public fsim::FileSystemWrapper {
  public:
   using FileSystemWrapper::FileSystemWrapper;
-  void write_batch(io::FileHandle file, std::vector<io::RangeWrite> writes, BatchFn done) override {
+  void write_batch(io::FileHandle file, std::vector<io::RangeWrite> writes, AfterBatch then, BatchFn done) override {
     sizes.push_back(writes.size());
-    io::FileSystem::write_batch(file, std::move(writes), std::move(done));  // the default: write_shared per range
+    fsync_after.push_back(then == AfterBatch::fsync);
+    // The default: write_shared per range, then fsync.
+    io::FileSystem::write_batch(file, std::move(writes), then, std::move(done));
+  }
+  void fsync(io::FileHandle file, DoneFn done) override {
+    if (before_fsync) before_fsync();
+    FileSystemWrapper::fsync(file, std::move(done));
   }
   void write_shared(io::FileHandle file, std::uint64_t offset, io::SharedBytes bytes, WriteFn done) override {
     if (before_write) before_write(writes++);
     FileSystemWrapper::write_shared(file, offset, std::move(bytes), std::move(done));
   }
   std::vector<std::size_t> sizes;
+  std::vector<bool> fsync_after;
   std::function<void(std::size_t)> before_write;
+  std::function<void()> before_fsync;
   std::size_t writes = 0;
 };
 
 struct BatchDisk : test::ApplierDisk {
-  CountedBatches counted_batches{faulty};
+  CountedBatches counted_batches{counted};  // over the fault layer and the count of directory flushes
   OpApplier applier{counted_batches, {"/data"}};
 };
 
@@ -102,6 +112,81 @@ TEST(OpApplierBatch, the_writes_after_one_that_fails_are_applied_afresh) {
   EXPECT_EQ(results, (std::vector<io::Error>{io::Error::ok, io::Error::ok, io::Error::ok, io::Error::io_error, io::Error::ok}));
   EXPECT_EQ(disk.counted_batches.sizes, (std::vector<std::size_t>{4, 1})) << "d again, alone";
   EXPECT_EQ(disk.contents("/data/f"), "ab.d..");
+}
+
+TEST(OpApplierBatch, an_fsync_right_behind_writes_to_its_file_goes_with_them_and_completes_after_them) {
+  BatchDisk disk;
+  disk.fs.install_file("/data/f", io::as_bytes(""));
+  disk.fs.install_file("/data/g", io::as_bytes(""));
+  std::vector<std::string> order;
+  auto note = [&order](std::string name) {
+    return [&order, name](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok) << name;
+      order.push_back(name);
+    };
+  };
+  // Behind a create, so that what follows is queued together; the first fsync, alone,
+  // leaves the directory durable, so that the second one completes with its batch.
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::create, .path = "other"}, note("create")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync f, nothing written")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 0, "one"), note("one")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 3, "two"), note("two")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync f")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("g", 0, "three"), note("three")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync f, not behind its writes")), io::Error::ok);
+  disk.scheduler.run_until([&] { return order.size() == 7; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
+  EXPECT_EQ(order, (std::vector<std::string>{"create", "fsync f, nothing written", "one", "two", "fsync f", "three",
+                                             "fsync f, not behind its writes"}));
+  EXPECT_EQ(disk.counted.count, 1) << "the directory flushed once";
+  EXPECT_EQ(disk.counted_batches.sizes, (std::vector<std::size_t>{2, 1}));
+  EXPECT_EQ(disk.counted_batches.fsync_after, (std::vector<bool>{true, false})) << "g's write has no fsync of g behind it";
+  disk.fs.crash();
+  EXPECT_EQ(disk.contents("/data/f"), "onetwo") << "the batch's fsync made its writes durable";
+}
+
+TEST(OpApplierBatch, an_fsync_that_went_with_writes_reports_its_own_failure_and_one_behind_a_failed_write_runs_afresh) {
+  BatchDisk disk;
+  disk.fs.install_file("/data/f", io::as_bytes("...."));
+  std::size_t fsyncs = 0;
+  disk.counted_batches.before_fsync = [&] {
+    if (++fsyncs == 1) disk.faulty.fail_next(fsim::FaultKind::fsync, 1);
+  };
+  std::vector<FileOp> ops{{.kind = OpKind::create, .path = "other"}, write_op("f", 0, "a"), {.kind = OpKind::fsync, .path = "f"}};
+  EXPECT_EQ(disk.apply(disk.applier, ops), (std::vector<io::Error>{io::Error::ok, io::Error::ok, io::Error::io_error}))
+      << "the write went; the fsync failed, and only it says so";
+  EXPECT_EQ(fsyncs, 1u);
+
+  disk.counted_batches.before_write = [&disk](std::size_t n) {
+    if (n == 0) disk.faulty.fail_next(fsim::FaultKind::write, 1);  // the first write counted: the next batch's
+  };
+  ops = {{.kind = OpKind::create, .path = "other"}, write_op("f", 1, "b"), {.kind = OpKind::fsync, .path = "f"}};
+  EXPECT_EQ(disk.apply(disk.applier, ops), (std::vector<io::Error>{io::Error::ok, io::Error::io_error, io::Error::ok}));
+  EXPECT_EQ(fsyncs, 2u) << "the fsync did not go with the failed write: it ran afresh, on its own";
+  EXPECT_EQ(disk.counted_batches.fsync_after, (std::vector<bool>{true, true}));
+  EXPECT_EQ(disk.contents("/data/f"), "a...");
+}
+
+TEST(OpApplierBatch, given_a_clock_an_idle_applier_starts_on_the_next_turn_with_what_was_queued_meanwhile) {
+  BatchDisk disk;
+  disk.fs.install_file("/data/f", io::as_bytes(""));
+  sim::SimClock clock(disk.scheduler);
+  OpApplier applier(disk.counted_batches, {"/data"}, &clock);
+  std::vector<std::string> order;
+  auto note = [&order](std::string name) {
+    return [&order, name](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok) << name;
+      order.push_back(name);
+    };
+  };
+  // As a secondary decodes them from one read: a write, then its fsync.
+  ASSERT_EQ(applier.apply(write_op("f", 0, "one"), note("write")), io::Error::ok);
+  EXPECT_TRUE(disk.counted_batches.sizes.empty()) << "not started inside the call";
+  ASSERT_EQ(applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync")), io::Error::ok);
+  disk.scheduler.run_until([&] { return order.size() == 2; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
+  EXPECT_EQ(order, (std::vector<std::string>{"write", "fsync"}));
+  EXPECT_EQ(disk.counted_batches.fsync_after, (std::vector<bool>{true})) << "one call: the write, then the fsync";
+  disk.fs.crash();
+  EXPECT_EQ(disk.contents("/data/f"), "one");
 }
 
 }  // namespace

@@ -48,11 +48,11 @@ class ReplicationTest : public ::testing::TestWithParam<AsyncMode> {
   }
 
   void SetUp() override {
-    replicator_ = std::make_unique<Replicator>(prim_.io().fs, std::vector<std::string>{"/data"},
+    replicator_ = std::make_unique<Replicator>(prim_.io().fs, prim_.io().clock, std::vector<std::string>{"/data"},
                                                Replicator::Listener{.on_secondary_failed = [this](std::uint64_t, io::Error e) {
                                                  secondary_failures_.push_back(e);
                                                }});
-    replica_ = std::make_unique<Replica>(second_.io().fs, std::vector<std::string>{"/data"}, GetParam(),
+    replica_ = std::make_unique<Replica>(second_.io().fs, second_.io().clock, std::vector<std::string>{"/data"}, GetParam(),
                                          Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error e) { replica_failures_.push_back(e); },
                                                            .on_failure_awaiting_primary = [this](std::uint64_t, io::Error e) {
                                                              replica_awaiting_.push_back(e);
@@ -378,7 +378,7 @@ TEST(ReplicaProtocol, an_op_out_of_order_breaks_the_protocol) {
   sim::SimCluster cluster(1);
   auto& node = cluster.add_node({.name = "n", .hosts = {{"lan", "10.0.0.9"}}});
   node.disk().install_directory("/data");
-  Replica replica(node.io().fs, {"/data"}, AsyncMode::none, {.on_apply_failed = [](std::uint64_t, io::Error) {}});
+  Replica replica(node.io().fs, node.io().clock, {"/data"}, AsyncMode::none, {.on_apply_failed = [](std::uint64_t, io::Error) {}});
   io::Bytes storage;
   EXPECT_EQ(replica.on_frame(frame_of(ReplicateOp::from(1, {.kind = OpKind::mkdir, .path = "d"}), storage)),
             "replicate_op before replication_start");
@@ -407,7 +407,7 @@ TEST(ReplicaProtocol, a_checkpoint_must_follow_the_last_op_it_covers) {
   sim::SimCluster cluster(1);
   auto& node = cluster.add_node({.name = "n", .hosts = {{"lan", "10.0.0.9"}}});
   node.disk().install_directory("/data");
-  Replica replica(node.io().fs, {"/data"}, AsyncMode::second, {.on_apply_failed = [](std::uint64_t, io::Error) {}});
+  Replica replica(node.io().fs, node.io().clock, {"/data"}, AsyncMode::second, {.on_apply_failed = [](std::uint64_t, io::Error) {}});
   io::Bytes storage;
   EXPECT_EQ(replica.on_frame(frame_of(Checkpoint{0}, storage)), "checkpoint before replication_start");
   EXPECT_EQ(replica.on_frame(frame_of(ReplicationStart{10}, storage)), "");

@@ -145,9 +145,10 @@ TEST_P(FileContract, a_write_batch_writes_its_ranges_in_order_and_stops_at_the_f
   auto range = [](std::uint64_t offset, const std::string& text) {
     return io::RangeWrite{offset, io::SharedBytes::copy_of(io::as_bytes(text))};
   };
-  auto batch = [&](io::FileHandle handle, std::vector<io::RangeWrite> writes) {
+  auto batch = [&](io::FileHandle handle, std::vector<io::RangeWrite> writes,
+                   io::FileSystem::AfterBatch then = io::FileSystem::AfterBatch::nothing) {
     std::optional<io::BatchWritten> out;
-    fs().write_batch(handle, std::move(writes), [&out](io::BatchWritten written) { out = written; });
+    fs().write_batch(handle, std::move(writes), then, [&out](io::BatchWritten written) { out = written; });
     EXPECT_TRUE(harness().run_until([&] { return out.has_value(); }, 5000));
     return out.value_or(io::BatchWritten{0, io::Error::timed_out});
   };
@@ -155,14 +156,17 @@ TEST_P(FileContract, a_write_batch_writes_its_ranges_in_order_and_stops_at_the_f
   EXPECT_EQ(all.count, 3u);
   EXPECT_EQ(all.error, io::Error::ok);
   EXPECT_EQ(read(file, 0, 100), std::string("hello there\0\0!", 14)) << "in order, the gap filled with zeros";
+  const io::BatchWritten synced = batch(file, {range(0, "H"), range(14, "?")}, io::FileSystem::AfterBatch::fsync);
+  EXPECT_EQ(synced.count, 2u);
+  EXPECT_EQ(synced.error, io::Error::ok) << "the writes, then the fsync";
   EXPECT_EQ(close(file), io::Error::ok);
   auto read_only = open("batched", {});
   ASSERT_TRUE(read_only.ok());
-  const io::BatchWritten refused = batch(*read_only, {range(0, "x"), range(1, "y")});
+  const io::BatchWritten refused = batch(*read_only, {range(0, "x"), range(1, "y")}, io::FileSystem::AfterBatch::fsync);
   EXPECT_EQ(refused.count, 0u);
   EXPECT_NE(refused.error, io::Error::ok) << "a handle open only to read";
   EXPECT_EQ(close(*read_only), io::Error::ok);
-  EXPECT_EQ(contents("batched"), std::string("hello there\0\0!", 14));
+  EXPECT_EQ(contents("batched"), std::string("Hello there\0\0!?", 15));
 }
 
 TEST_P(FileContract, writing_past_the_end_fills_the_gap_with_zeros) {

@@ -327,8 +327,9 @@ class Node {
   DirtyMap hello_marks_;  // sent in this node's last hello: the peer plans from them
   bool hello_consistent_ = false;  // that hello's copy was consistent (else the peer compares in full)
   GenerationInfo hello_generation_;  // that hello's record: what the peer decides on
-  // Before a reintegration starts: issuing waits until nothing is in flight, so the
-  // marks it plans from hold every op applied here.
+  // Before a reintegration starts: issuing waits until nothing is in flight, so that
+  // what it reads first holds every op issued here before it (plan_fast_: the marks
+  // it plans from; else a full walk's listings).
   bool planning_ = false;
   bool plan_fast_ = false;
   std::unique_ptr<io::Timer> checkpoint_timer_;

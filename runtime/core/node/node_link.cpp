@@ -236,7 +236,7 @@ void Node::carry_out(const MeetingDecision& decision, const NodeHello& peer) {
 void Node::ensure_replicator() {
   if (replicator_) return;
   replicator_ = std::make_unique<Replicator>(
-      io_.fs, config_.roots,
+      io_.fs, io_.clock, config_.roots,
       Replicator::Listener{.on_secondary_failed = guarded([this](std::uint64_t sequence, io::Error result) {
         log("the secondary failed op " + std::to_string(sequence) + " (" + std::string(io::error_name(result)) +
             "): its copy differs and must be reintegrated");
@@ -316,7 +316,7 @@ void Node::become_secondary(const GenerationInfo& primary_generation, const std:
   // Ready for the primary's first frame before anything else: it may follow at once.
   drop_replicator();
   source_.reset();  // a reintegration this node ran as primary is long finished
-  replica_ = std::make_unique<Replica>(io_.fs, config_.roots, config_.async_mode,
+  replica_ = std::make_unique<Replica>(io_.fs, io_.clock, config_.roots, config_.async_mode,
                                        Replica::Listener{.on_apply_failed = guarded([this](std::uint64_t sequence, io::Error e) {
                                                            on_acknowledged_op_failed(sequence, e);
                                                          }),

@@ -67,9 +67,13 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
             })},
         config_.reintegration_reads);
     log("reintegration of " + config_.peer + " begins (" + reason + ")");
-    if (!fast) return start_reintegration(std::nullopt, "the peer's data is not the point this node's record starts from");
-    // The plan must see every op applied here: new ops wait until those in flight are done.
+    // The plan, or a full walk, must see every op issued here before it: the source
+    // orders its reads after the live ops submitted to it, not after those already on
+    // their way to this copy (a create still queued when the walk listed its directory
+    // was missing from the listing, so the target removed it; seed 14565). New ops wait
+    // until those in flight are done.
     planning_ = true;
+    plan_fast_ = fast;
     plan_and_start_reintegration();
   };
   if (state_ == NodeState::alone) return begin();
@@ -78,6 +82,7 @@ void Node::reintegrate_peer(const std::string& reason, bool fast) {
 
 void Node::plan_and_start_reintegration() {
   if (!planning_ || !source_ || replicator_->in_flight() > 0) return;  // called again on each completion
+  if (!plan_fast_) return start_reintegration(std::nullopt, "the peer's data is not the point this node's record starts from");
   DirtyMap marks = activity_->marks();
   marks.merge(peer_marks_);
   plan_resync(io_.fs, config_.roots, std::move(marks), guarded([this](io::Result<ResyncPlan> plan) {

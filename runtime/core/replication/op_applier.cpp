@@ -53,8 +53,17 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   bool alive = true;
   bool syncing = false;      // a checkpoint's (or implicit) sync runs beside the queue
   bool front_waits = false;  // the front entry waits for that sync to end (not started)
+  std::unique_ptr<io::Timer> next_turn;  // starts the first entry queued (op_applier.h); null: at once
 
   State(io::FileSystem& fs_, std::vector<std::string> roots_) : fs(fs_), roots(std::move(roots_)) {}
+
+  // The entry just queued is the only one: nothing is in flight, nothing started.
+  void start_first_queued() {
+    HM_ASSERT(queue.size() == 1);
+    if (!next_turn) return start_front();
+    HM_ASSERT(!next_turn->active());
+    next_turn->start(0, 0, [this] { start_front(); });  // the timer dies with this State
+  }
 
   std::string native(const std::string& relative) const { return native_path(roots[queue.front().op.directory], relative); }
 
@@ -141,16 +150,9 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       case OpKind::truncate: return with_handle(native(op.path), [this, finish](io::FileHandle file) {
           fs.truncate(file, queue.front().op.size_bytes, finish);
         }, finish);
-      case OpKind::fsync: return with_handle(native(op.path), [this, finish](io::FileHandle file) {
-          // The file's data, then its directory entry: a created file is durable only
-          // once its directory is.
-          const std::string parent = io::parent_path(native(queue.front().op.path));
-          fs.fsync(file, [self = shared_from_this(), finish, parent](io::Error synced) {
-            if (synced != io::Error::ok || self->entries_durable(parent)) return finish(synced);
-            self->fs.fsync_dir(parent, [self, finish, parent](io::Error result) {
-              if (result == io::Error::ok) self->note_entries_durable(parent);
-              finish(result);
-            });
+      case OpKind::fsync: return with_handle(native(op.path), [this](io::FileHandle file) {
+          fs.fsync(file, [self = shared_from_this()](io::Error synced) {
+            if (self->alive) self->flush_directory_after(synced);
           });
         }, finish);
       case OpKind::mkdir: return make_directory(op, finish);
@@ -169,8 +171,24 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
     }
   }
 
+  // The rest of the fsync op at the front once its file was flushed (`synced`): its
+  // directory's entries, unless durable already, for a created file is durable only
+  // once its directory is.
+  void flush_directory_after(io::Error synced) {
+    HM_ASSERT(alive && queue.front().op.kind == OpKind::fsync);
+    const std::string parent = io::parent_path(native(queue.front().op.path));
+    if (synced != io::Error::ok || entries_durable(parent)) return finish_front(synced);
+    fs.fsync_dir(parent, [self = shared_from_this(), parent](io::Error result) {
+      if (result == io::Error::ok) self->note_entries_durable(parent);
+      self->finish_front(result);
+    });
+  }
+
   // The front write and the writes queued right behind it to the same file, in one
-  // FileSystem::write_batch (op_applier.h). They note no name the front one did not.
+  // FileSystem::write_batch (op_applier.h), with the fsync op of that file right behind
+  // them if there is one: a writer that asks for a write and its fsync together waits
+  // for one hand-over to the thread pool and back, not two. They note no name the
+  // front one did not.
   void apply_writes() {
     const FileOp& front = queue.front().op;
     std::vector<io::RangeWrite> writes;
@@ -185,17 +203,28 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       bytes += queued.op.data.size();
     }
     const std::size_t batched = writes.size();
-    with_handle(native(front.path), [self = shared_from_this(), batched, writes = std::move(writes)](io::FileHandle file) mutable {
-      self->fs.write_batch(file, std::move(writes), [self, batched](io::BatchWritten written) { self->finish_writes(batched, written); });
-    }, [self = shared_from_this(), batched](io::Error failed) { self->finish_writes(batched, {0, failed}); });
+    const bool fsync_follows = batched < queue.size() && queue[batched].entry == Entry::op &&
+                               queue[batched].op.kind == OpKind::fsync && queue[batched].op.directory == front.directory &&
+                               queue[batched].op.path == front.path;
+    const auto then = fsync_follows ? io::FileSystem::AfterBatch::fsync : io::FileSystem::AfterBatch::nothing;
+    with_handle(native(front.path), [self = shared_from_this(), batched, then, writes = std::move(writes)](io::FileHandle file) mutable {
+      self->fs.write_batch(file, std::move(writes), then, [self, batched, then](io::BatchWritten written) {
+        self->finish_writes(batched, then, written);
+      });
+    }, [self = shared_from_this(), batched](io::Error failed) {
+      self->finish_writes(batched, io::FileSystem::AfterBatch::nothing, {0, failed});
+    });
   }
 
   // The writes that went, then the one that failed (if one did); those after it stay
-  // queued and are applied afresh, as they would have been one at a time.
-  void finish_writes(std::size_t batched, io::BatchWritten written) {
+  // queued and are applied afresh, as they would have been one at a time. Every write
+  // gone, the fsync that went with them (`then`) finishes its op, once the writes'
+  // completions ran: ops complete in order.
+  void finish_writes(std::size_t batched, io::FileSystem::AfterBatch then, io::BatchWritten written) {
     if (!alive) return;
-    HM_ASSERT(written.count <= batched && (written.count == batched) == (written.error == io::Error::ok));
-    const std::size_t finished = std::min(written.count + 1, batched);
+    const bool fsynced = then == io::FileSystem::AfterBatch::fsync && written.count == batched;
+    HM_ASSERT(written.count <= batched && (fsynced || (written.count == batched) == (written.error == io::Error::ok)));
+    const std::size_t finished = fsynced ? batched : std::min(written.count + 1, batched);
     std::vector<std::pair<DoneFn, io::Error>> dones;
     dones.reserve(finished);
     for (std::size_t i = 0; i < finished; ++i) {
@@ -203,11 +232,12 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
       const io::Error result = i < written.count ? io::Error::ok : written.error;
       dones.emplace_back(pop_applied(result), result);
     }
-    if (!queue.empty()) start_front();
+    if (!fsynced && !queue.empty()) start_front();
     for (auto& [done, result] : dones) {
       if (!alive) return;  // a completion destroyed the applier: the later ones are dropped with it
       done(result);
     }
+    if (fsynced && alive) flush_directory_after(written.error);
   }
 
   // Directories whose entries are durable: this applier fsync_dir'd them and nothing it
@@ -520,13 +550,15 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
   }
 };
 
-OpApplier::OpApplier(io::FileSystem& fs, std::vector<std::string> roots)
+OpApplier::OpApplier(io::FileSystem& fs, std::vector<std::string> roots, io::Clock* next_turn)
     : state_(std::make_shared<State>(fs, std::move(roots))) {
   HM_ASSERT(!state_->roots.empty() && state_->roots.size() <= kMaxReplicatedDirectories);
+  if (next_turn != nullptr) state_->next_turn = next_turn->make_timer();
 }
 
 OpApplier::~OpApplier() {
   state_->alive = false;
+  if (state_->next_turn) state_->next_turn->stop();
   // Not close_all_handles(): called from this noexcept destructor it would make the
   // core call std::terminate (core_calls_nothing_outside_the_io_seam).
   for (const auto& [path, cached] : state_->handles) state_->fs.close(cached.handle, [](io::Error) {});
@@ -538,7 +570,7 @@ io::Error OpApplier::apply(FileOp op, DoneFn done) {
   if (const io::Error valid = validate(op, state_->roots.size()); valid != io::Error::ok) return valid;
   if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
   state_->queue.push_back({std::move(op), std::move(done)});
-  if (state_->queue.size() == 1) state_->start_front();
+  if (state_->queue.size() == 1) state_->start_first_queued();
   return io::Error::ok;
 }
 
@@ -546,7 +578,7 @@ io::Error OpApplier::checkpoint(DoneFn done) {
   HM_ASSERT(done);
   if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
   state_->queue.push_back({FileOp{}, std::move(done), State::Entry::checkpoint});
-  if (state_->queue.size() == 1) state_->start_front();
+  if (state_->queue.size() == 1) state_->start_first_queued();
   return io::Error::ok;
 }
 
@@ -557,14 +589,14 @@ io::Error OpApplier::keep_durable(std::uint32_t directory, std::string path, io:
   if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
   const auto entry = kind == io::FileKind::directory ? State::Entry::keep_directory : State::Entry::keep_file;
   state_->queue.push_back({FileOp{.directory = directory, .path = std::move(path)}, {}, entry});
-  if (state_->queue.size() == 1) state_->start_front();
+  if (state_->queue.size() == 1) state_->start_first_queued();
   return io::Error::ok;
 }
 
 io::Error OpApplier::close_cached_handles() {
   if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
   state_->queue.push_back({FileOp{}, {}, State::Entry::close_handles});
-  if (state_->queue.size() == 1) state_->start_front();
+  if (state_->queue.size() == 1) state_->start_first_queued();
   return io::Error::ok;
 }
 

@@ -30,6 +30,12 @@
 // that directory and changed no entry in it since (a file rewritten and fsynced again
 // and again costs one flush, not two).
 //
+// Given a clock, an applier with nothing queued starts what is queued next on the
+// loop's next turn (a zero-delay timer), not inside the call that queued it: ops queued
+// in the same turn go to the FileSystem together. A secondary decodes a write and the
+// fsync behind it from one read; started at once, the write went to the thread pool
+// alone and the fsync followed in a second round trip.
+//
 // Destroying the applier drops the completions of ops still queued or in flight (the
 // FileSystem must outlive it); cached handles are closed without waiting.
 #pragma once
@@ -44,6 +50,7 @@
 
 #include "core/replication/changed_set.h"
 #include "core/replication/file_op.h"
+#include "io/clock.h"
 #include "io/filesystem.h"
 
 namespace hamirror::core {
@@ -67,8 +74,9 @@ class OpApplier {
  public:
   using DoneFn = std::function<void(io::Error)>;
 
-  // roots[i] is the native path of replicated directory i.
-  OpApplier(io::FileSystem& fs, std::vector<std::string> roots);
+  // roots[i] is the native path of replicated directory i. next_turn: see above (null:
+  // what is queued on an idle applier starts at once).
+  OpApplier(io::FileSystem& fs, std::vector<std::string> roots, io::Clock* next_turn = nullptr);
   ~OpApplier();
   OpApplier(const OpApplier&) = delete;
   OpApplier& operator=(const OpApplier&) = delete;

@@ -8,8 +8,8 @@
 
 namespace hamirror::core {
 
-Replica::Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode mode, Listener listener)
-    : applier_(fs, std::move(roots)), mode_(mode), listener_(std::move(listener)) {
+Replica::Replica(io::FileSystem& fs, io::Clock& clock, std::vector<std::string> roots, AsyncMode mode, Listener listener)
+    : applier_(fs, std::move(roots), &clock), mode_(mode), listener_(std::move(listener)) {
   HM_ASSERT(listener_.on_apply_failed);
   HM_ASSERT(!listener_.on_failure_awaiting_primary == !listener_.on_failures_confirmed);
 }

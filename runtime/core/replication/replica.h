@@ -48,7 +48,8 @@ class Replica {
     std::function<void()> on_failures_confirmed;
   };
 
-  Replica(io::FileSystem& fs, std::vector<std::string> roots, AsyncMode mode, Listener listener);
+  // clock: the applier starts what arrives together together (op_applier.h).
+  Replica(io::FileSystem& fs, io::Clock& clock, std::vector<std::string> roots, AsyncMode mode, Listener listener);
 
   void attach(wire::FramedConnection& link);
   void detach();

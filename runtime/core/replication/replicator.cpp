@@ -16,8 +16,9 @@ std::string_view ack_policy_name(AckPolicy policy) {
   return "unknown";
 }
 
-Replicator::Replicator(io::FileSystem& fs, std::vector<std::string> roots, Listener listener, std::uint64_t first_sequence)
-    : applier_(fs, std::move(roots)), listener_(std::move(listener)), next_sequence_(first_sequence) {
+Replicator::Replicator(io::FileSystem& fs, io::Clock& clock, std::vector<std::string> roots, Listener listener,
+                       std::uint64_t first_sequence)
+    : applier_(fs, std::move(roots), &clock), listener_(std::move(listener)), next_sequence_(first_sequence) {
   HM_ASSERT(listener_.on_secondary_failed);
   HM_ASSERT(first_sequence >= 1);
 }

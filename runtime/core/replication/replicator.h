@@ -73,7 +73,9 @@ class Replicator {
 
   // first_sequence: the number of the first op (a node's replicators continue one
   // numbering across primary episodes, which its activity log relies on).
-  Replicator(io::FileSystem& fs, std::vector<std::string> roots, Listener listener, std::uint64_t first_sequence = 1);
+  // clock: the applier starts ops submitted together together (op_applier.h).
+  Replicator(io::FileSystem& fs, io::Clock& clock, std::vector<std::string> roots, Listener listener,
+             std::uint64_t first_sequence = 1);
 
   // ok: accepted, op and done consumed; done(result) runs later. would_block: the
   // in-flight bounds are reached (retry after a completion). read_only: the policy is

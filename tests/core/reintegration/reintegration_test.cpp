@@ -92,10 +92,10 @@ class Reintegration : public ::testing::Test {
   // Builds the protocol objects once the disks are prepared. second_generation: what
   // the returning node's record says (current 0: wiped or new).
   void build(GenerationInfo second_generation) {
-    replicator_ = std::make_unique<Replicator>(prim_->io().fs, std::vector<std::string>{"/data"},
+    replicator_ = std::make_unique<Replicator>(prim_->io().fs, prim_->io().clock, std::vector<std::string>{"/data"},
                                                Replicator::Listener{.on_secondary_failed = [](std::uint64_t, io::Error) {}});
     replicator_->set_policy(AckPolicy::local_only);  // the target is not a copy until the switch
-    replica_ = std::make_unique<Replica>(second_->io().fs, std::vector<std::string>{"/data"}, AsyncMode::none,
+    replica_ = std::make_unique<Replica>(second_->io().fs, second_->io().clock, std::vector<std::string>{"/data"}, AsyncMode::none,
                                          Replica::Listener{.on_apply_failed = [this](std::uint64_t, io::Error) { ++replica_failures_; }});
     source_fs_ = std::make_unique<SourceReads>(prim_->io().fs);
     source_ = std::make_unique<ReintegrationSource>(
