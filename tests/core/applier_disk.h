@@ -44,6 +44,15 @@ struct ApplierDisk {
     EXPECT_EQ(results.size(), ops.size());
     return results;
   }
+  // Completions as they ran, by the names noted() gave them.
+  std::vector<std::string> order;
+  // A completion that must succeed, noted in `order` as `name`.
+  OpApplier::DoneFn noted(std::string name) {
+    return [this, name = std::move(name)](io::Error e) {
+      EXPECT_EQ(e, io::Error::ok) << name;
+      order.push_back(name);
+    };
+  }
   std::string contents(const std::string& path) {
     const auto bytes = fs.contents(path);
     return bytes ? std::string(bytes->begin(), bytes->end()) : "<missing>";

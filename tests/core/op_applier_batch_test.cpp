@@ -79,20 +79,13 @@ TEST(OpApplierBatch, a_batch_holds_at_most_so_many_bytes) {
 TEST(OpApplierBatch, a_name_kept_durable_or_a_checkpoint_between_writes_ends_their_batch) {
   BatchDisk disk;
   disk.fs.install_file("/data/f", io::as_bytes(""));
-  std::vector<std::string> order;
-  auto note = [&order](std::string name) {
-    return [&order, name](io::Error e) {
-      EXPECT_EQ(e, io::Error::ok) << name;
-      order.push_back(name);
-    };
-  };
-  ASSERT_EQ(disk.applier.apply(write_op("f", 0, "one"), note("one")), io::Error::ok);  // starts alone
-  ASSERT_EQ(disk.applier.apply(write_op("f", 3, "two"), note("two")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 0, "one"), disk.noted("one")), io::Error::ok);  // starts alone
+  ASSERT_EQ(disk.applier.apply(write_op("f", 3, "two"), disk.noted("two")), io::Error::ok);
   ASSERT_EQ(disk.applier.keep_durable(0, "f", io::FileKind::regular), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply(write_op("f", 6, "three"), note("three")), io::Error::ok);
-  ASSERT_EQ(disk.applier.checkpoint(note("checkpoint")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply(write_op("f", 11, "four"), note("four")), io::Error::ok);
-  disk.scheduler.run_until([&] { return order.size() == 5; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 6, "three"), disk.noted("three")), io::Error::ok);
+  ASSERT_EQ(disk.applier.checkpoint(disk.noted("checkpoint")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 11, "four"), disk.noted("four")), io::Error::ok);
+  disk.scheduler.run_until([&] { return disk.order.size() == 5; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
   EXPECT_EQ(disk.counted_batches.sizes, (std::vector<std::size_t>{1, 1, 1, 1}));
   EXPECT_EQ(disk.contents("/data/f"), "onetwothreefour");
   disk.fs.crash();
@@ -118,24 +111,17 @@ TEST(OpApplierBatch, an_fsync_right_behind_writes_to_its_file_goes_with_them_and
   BatchDisk disk;
   disk.fs.install_file("/data/f", io::as_bytes(""));
   disk.fs.install_file("/data/g", io::as_bytes(""));
-  std::vector<std::string> order;
-  auto note = [&order](std::string name) {
-    return [&order, name](io::Error e) {
-      EXPECT_EQ(e, io::Error::ok) << name;
-      order.push_back(name);
-    };
-  };
   // Behind a create, so that what follows is queued together; the first fsync, alone,
   // leaves the directory durable, so that the second one completes with its batch.
-  ASSERT_EQ(disk.applier.apply({.kind = OpKind::create, .path = "other"}, note("create")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync f, nothing written")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply(write_op("f", 0, "one"), note("one")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply(write_op("f", 3, "two"), note("two")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync f")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply(write_op("g", 0, "three"), note("three")), io::Error::ok);
-  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync f, not behind its writes")), io::Error::ok);
-  disk.scheduler.run_until([&] { return order.size() == 7; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
-  EXPECT_EQ(order, (std::vector<std::string>{"create", "fsync f, nothing written", "one", "two", "fsync f", "three",
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::create, .path = "other"}, disk.noted("create")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, disk.noted("fsync f, nothing written")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 0, "one"), disk.noted("one")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("f", 3, "two"), disk.noted("two")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, disk.noted("fsync f")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply(write_op("g", 0, "three"), disk.noted("three")), io::Error::ok);
+  ASSERT_EQ(disk.applier.apply({.kind = OpKind::fsync, .path = "f"}, disk.noted("fsync f, not behind its writes")), io::Error::ok);
+  disk.scheduler.run_until([&] { return disk.order.size() == 7; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
+  EXPECT_EQ(disk.order, (std::vector<std::string>{"create", "fsync f, nothing written", "one", "two", "fsync f", "three",
                                              "fsync f, not behind its writes"}));
   EXPECT_EQ(disk.counted.count, 1) << "the directory flushed once";
   EXPECT_EQ(disk.counted_batches.sizes, (std::vector<std::size_t>{2, 1}));
@@ -171,19 +157,12 @@ TEST(OpApplierBatch, given_a_clock_an_idle_applier_starts_on_the_next_turn_with_
   disk.fs.install_file("/data/f", io::as_bytes(""));
   sim::SimClock clock(disk.scheduler);
   OpApplier applier(disk.counted_batches, {"/data"}, &clock);
-  std::vector<std::string> order;
-  auto note = [&order](std::string name) {
-    return [&order, name](io::Error e) {
-      EXPECT_EQ(e, io::Error::ok) << name;
-      order.push_back(name);
-    };
-  };
   // As a secondary decodes them from one read: a write, then its fsync.
-  ASSERT_EQ(applier.apply(write_op("f", 0, "one"), note("write")), io::Error::ok);
+  ASSERT_EQ(applier.apply(write_op("f", 0, "one"), disk.noted("write")), io::Error::ok);
   EXPECT_TRUE(disk.counted_batches.sizes.empty()) << "not started inside the call";
-  ASSERT_EQ(applier.apply({.kind = OpKind::fsync, .path = "f"}, note("fsync")), io::Error::ok);
-  disk.scheduler.run_until([&] { return order.size() == 2; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
-  EXPECT_EQ(order, (std::vector<std::string>{"write", "fsync"}));
+  ASSERT_EQ(applier.apply({.kind = OpKind::fsync, .path = "f"}, disk.noted("fsync")), io::Error::ok);
+  disk.scheduler.run_until([&] { return disk.order.size() == 2; }, disk.scheduler.now_ns() + 10 * io::kNsPerS);
+  EXPECT_EQ(disk.order, (std::vector<std::string>{"write", "fsync"}));
   EXPECT_EQ(disk.counted_batches.fsync_after, (std::vector<bool>{true})) << "one call: the write, then the fsync";
   disk.fs.crash();
   EXPECT_EQ(disk.contents("/data/f"), "one");

@@ -21,21 +21,10 @@ constexpr std::int64_t kFlushNs = 50 * io::kNsPerMs;
 struct SlowFlushDisk : test::ApplierDisk {
   fsim::SlowFs slow{fs, scheduler, io::Prng(3), fsim::SlowFsOptions{.sync_latency_min_ns = kFlushNs, .sync_latency_max_ns = kFlushNs}};
   OpApplier applier{slow, {"/data"}};
-  std::vector<std::string> order;
 
   // Queues op; its completion is noted in `order` as `name`, and must succeed.
-  void apply(FileOp op, std::string name) {
-    ASSERT_EQ(applier.apply(std::move(op), [this, name](io::Error e) {
-      EXPECT_EQ(e, io::Error::ok) << name;
-      order.push_back(name);
-    }), io::Error::ok);
-  }
-  void checkpoint(std::string name) {
-    ASSERT_EQ(applier.checkpoint([this, name](io::Error e) {
-      EXPECT_EQ(e, io::Error::ok) << name;
-      order.push_back(name);
-    }), io::Error::ok);
-  }
+  void apply(FileOp op, std::string name) { ASSERT_EQ(applier.apply(std::move(op), noted(std::move(name))), io::Error::ok); }
+  void checkpoint(std::string name) { ASSERT_EQ(applier.checkpoint(noted(std::move(name))), io::Error::ok); }
   void run_until_done(std::size_t count) {
     scheduler.run_until([&] { return order.size() == count; }, scheduler.now_ns() + 10 * io::kNsPerS);
     ASSERT_EQ(order.size(), count);
