@@ -48,7 +48,7 @@ class Replica {
     std::function<void()> on_failures_confirmed;
   };
 
-  // clock: the applier starts what arrives together together (op_applier.h).
+  // clock: ops that arrive together start together (op_applier.h).
   Replica(io::FileSystem& fs, io::Clock& clock, std::vector<std::string> roots, AsyncMode mode, Listener listener);
 
   void attach(wire::FramedConnection& link);

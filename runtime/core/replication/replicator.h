@@ -73,7 +73,7 @@ class Replicator {
 
   // first_sequence: the number of the first op (a node's replicators continue one
   // numbering across primary episodes, which its activity log relies on).
-  // clock: the applier starts ops submitted together together (op_applier.h).
+  // clock: ops submitted together start together (op_applier.h).
   Replicator(io::FileSystem& fs, io::Clock& clock, std::vector<std::string> roots, Listener listener,
              std::uint64_t first_sequence = 1);
 
