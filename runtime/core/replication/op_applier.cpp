@@ -57,12 +57,19 @@ struct OpApplier::State : std::enable_shared_from_this<OpApplier::State> {
 
   State(io::FileSystem& fs_, std::vector<std::string> roots_) : fs(fs_), roots(std::move(roots_)) {}
 
-  // The entry just queued is the only one: nothing is in flight, nothing started.
-  void start_first_queued() {
-    HM_ASSERT(queue.size() == 1);
-    if (!next_turn) return start_front();
+  // Queues an entry (would_block when kMaxQueuedOps wait already). The only one queued
+  // starts now, or on the loop's next turn (op_applier.h): nothing is in flight.
+  io::Error enqueue(Queued entry) {
+    if (queue.size() >= kMaxQueuedOps) return io::Error::would_block;
+    queue.push_back(std::move(entry));
+    if (queue.size() > 1) return io::Error::ok;
+    if (!next_turn) {
+      start_front();
+      return io::Error::ok;
+    }
     HM_ASSERT(!next_turn->active());
     next_turn->start(0, 0, [this] { start_front(); });  // the timer dies with this State
+    return io::Error::ok;
   }
 
   std::string native(const std::string& relative) const { return native_path(roots[queue.front().op.directory], relative); }
@@ -568,37 +575,23 @@ OpApplier::~OpApplier() {
 io::Error OpApplier::apply(FileOp op, DoneFn done) {
   HM_ASSERT(done);
   if (const io::Error valid = validate(op, state_->roots.size()); valid != io::Error::ok) return valid;
-  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
-  state_->queue.push_back({std::move(op), std::move(done)});
-  if (state_->queue.size() == 1) state_->start_first_queued();
-  return io::Error::ok;
+  return state_->enqueue({std::move(op), std::move(done)});
 }
 
 io::Error OpApplier::checkpoint(DoneFn done) {
   HM_ASSERT(done);
-  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
-  state_->queue.push_back({FileOp{}, std::move(done), State::Entry::checkpoint});
-  if (state_->queue.size() == 1) state_->start_first_queued();
-  return io::Error::ok;
+  return state_->enqueue({FileOp{}, std::move(done), State::Entry::checkpoint});
 }
 
 io::Error OpApplier::keep_durable(std::uint32_t directory, std::string path, io::FileKind kind) {
   HM_ASSERT(kind == io::FileKind::regular || kind == io::FileKind::directory);
   const bool root = kind == io::FileKind::directory && path.empty();
   if (directory >= state_->roots.size() || (!root && !is_valid_relative_path(path))) return io::Error::invalid_argument;
-  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
   const auto entry = kind == io::FileKind::directory ? State::Entry::keep_directory : State::Entry::keep_file;
-  state_->queue.push_back({FileOp{.directory = directory, .path = std::move(path)}, {}, entry});
-  if (state_->queue.size() == 1) state_->start_first_queued();
-  return io::Error::ok;
+  return state_->enqueue({FileOp{.directory = directory, .path = std::move(path)}, {}, entry});
 }
 
-io::Error OpApplier::close_cached_handles() {
-  if (state_->queue.size() >= kMaxQueuedOps) return io::Error::would_block;
-  state_->queue.push_back({FileOp{}, {}, State::Entry::close_handles});
-  if (state_->queue.size() == 1) state_->start_first_queued();
-  return io::Error::ok;
-}
+io::Error OpApplier::close_cached_handles() { return state_->enqueue({FileOp{}, {}, State::Entry::close_handles}); }
 
 std::size_t OpApplier::changed_names() const { return state_->changed.size(); }
 std::size_t OpApplier::queued() const { return state_->queue.size(); }
